@@ -1,0 +1,74 @@
+//! The dump model: an in-memory tree of relative paths and file bytes,
+//! plus the warnings a decode produced (REQ-OUT-1).
+//!
+//! The model is what every consumer sees: the on-disk writer, the golden
+//! tests, `verify` and `conform`. Paths use `/` and are relative to the
+//! dump root (e.g. `sqs/orders/_queue.json`).
+
+use std::collections::BTreeMap;
+
+use crate::warning::Warning;
+use crate::Error;
+
+/// A finished dump, not yet on disk.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct DumpModel {
+    /// Relative path → file bytes, in path order.
+    pub files: BTreeMap<String, Vec<u8>>,
+    /// Who produced each path, for collision messages.
+    owners: BTreeMap<String, String>,
+    /// Warnings in the order they were emitted.
+    pub warnings: Vec<Warning>,
+    /// Queue names (decoded, lossy UTF-8) that got a `_queue.json`, sorted.
+    pub queues: Vec<String>,
+}
+
+impl DumpModel {
+    /// An empty model.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Add a file. A second writer of the same path is a
+    /// [`Error::PathCollision`] (REQ-OUT-8): nothing is overwritten.
+    pub fn add_file(
+        &mut self,
+        path: String,
+        bytes: Vec<u8>,
+        owner: impl Into<String>,
+    ) -> Result<(), Error> {
+        let owner = owner.into();
+        if let Some(first) = self.owners.get(&path) {
+            return Err(Error::PathCollision {
+                path,
+                first: first.clone(),
+                second: owner,
+            });
+        }
+        self.owners.insert(path.clone(), owner);
+        self.files.insert(path, bytes);
+        Ok(())
+    }
+
+    /// Render the whole tree as text, for golden files: each file as a
+    /// `=== path` header followed by its bytes (lossy only if not UTF-8,
+    /// which REQ-OUT-9 forbids), then the warnings as JSON lines.
+    pub fn render(&self) -> String {
+        let mut out = String::new();
+        for (path, bytes) in &self.files {
+            out.push_str("=== ");
+            out.push_str(path);
+            out.push('\n');
+            out.push_str(&String::from_utf8_lossy(bytes));
+            if !bytes.ends_with(b"\n") {
+                out.push_str("\n[no trailing newline]\n");
+            }
+        }
+        out.push_str("=== warnings\n");
+        for w in &self.warnings {
+            out.push_str(&w.to_json_line());
+            out.push('\n');
+        }
+        out
+    }
+}

@@ -1,0 +1,249 @@
+//! Every way sqsdump can fail, as one typed enum (REQ-ERR-1).
+//!
+//! Each variant is documented with an input that triggers it. Messages are
+//! lowercase, carry no final period, and name the offending key rendered
+//! with [`Escaped`]. [`Error::class`] gives the stable machine-readable
+//! class used by the CLI and by the conformance corpus.
+
+use std::fmt;
+
+/// Bytes rendered for humans: printable ASCII as is, everything else
+/// escaped (`\xNN`, `\n`, `\\`, …). Used for keys in error messages.
+#[derive(Clone, PartialEq, Eq)]
+pub struct Escaped(pub Vec<u8>);
+
+impl Escaped {
+    /// Copy `bytes` for display.
+    pub fn of(bytes: &[u8]) -> Self {
+        Escaped(bytes.to_vec())
+    }
+}
+
+impl fmt::Display for Escaped {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "\"{}\"", self.0.escape_ascii())
+    }
+}
+
+impl fmt::Debug for Escaped {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        fmt::Display::fmt(self, f)
+    }
+}
+
+/// Which part of an SQS key was wrong (see [`Error::MalformedKey`]).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum KeyProblem {
+    /// The key does not start with any known `!sqs|` family prefix,
+    /// e.g. `!sqs|msg|bogus|cQ`.
+    #[error("unknown sqs key family")]
+    UnknownFamily,
+    /// The queue segment is empty, e.g. `!sqs|queue|meta|`.
+    #[error("empty queue segment")]
+    EmptyQueue,
+    /// A legacy key has no byte after the queue segment where the binary
+    /// trailer must start, e.g. `!sqs|msg|vis|cQ`.
+    #[error("queue segment boundary not found")]
+    NoBoundary,
+    /// The binary trailer is shorter than the family needs, e.g. a
+    /// partitioned key with fewer than 12 trailer bytes.
+    #[error("trailer has {got} bytes, need at least {need}")]
+    ShortTrailer {
+        /// Bytes present.
+        got: usize,
+        /// Bytes required.
+        need: usize,
+    },
+    /// A message-data key has no message-id segment after the gen.
+    #[error("empty message id segment")]
+    EmptyMessageId,
+    /// A partitioned key has no `|` after its queue segment, e.g.
+    /// `!sqs|msg|data|p|cQ`.
+    #[error("partitioned queue segment has no '|' terminator")]
+    NoPartitionTerminator,
+    /// A segment is not canonical unpadded base64url: a byte outside
+    /// `A-Za-z0-9-_`, `=` padding, a length of 1 mod 4, or nonzero
+    /// trailing bits (`cR` instead of `cQ`).
+    #[error("{segment} segment {text} is not canonical base64url")]
+    BadBase64 {
+        /// Which segment: `queue`, `message id`, `group`, `dedup id`.
+        segment: &'static str,
+        /// The segment as found.
+        text: Escaped,
+    },
+    /// A meta, gen or seq key has bytes after its queue segment, e.g.
+    /// `!sqs|queue|meta|cQ\x00`.
+    #[error("unexpected bytes after queue segment")]
+    TrailingBytes,
+}
+
+/// The error type of every fallible sqsdump operation.
+#[derive(Debug, thiserror::Error)]
+pub enum Error {
+    /// The stream does not start with `EKVPBBL1`, e.g. `NOTASNAP`.
+    #[error("bad magic: expected \"EKVPBBL1\", found {found}")]
+    BadMagic {
+        /// The first bytes of the stream.
+        found: Escaped,
+    },
+    /// The stream starts with `EKVSSTI1`, the SST-ingest transfer format.
+    #[error("unsupported format: EKVSSTI1 (sst-ingest transfer) is not a pebble snapshot stream")]
+    SstIngestUnsupported,
+    /// The stream ends inside the header or inside an entry, e.g. a key
+    /// length prefix announcing 10 bytes followed by 3.
+    #[error("truncated at offset {offset}: {what}")]
+    Truncated {
+        /// Byte offset where the missing data should start.
+        offset: u64,
+        /// What was being read (`header`, `key length`, `key`, …).
+        what: &'static str,
+    },
+    /// An entry key is shorter than its 8-byte commit-ts suffix.
+    #[error("short key at offset {offset}: {len} bytes, need at least 8")]
+    ShortKey {
+        /// Offset of the entry.
+        offset: u64,
+        /// Key length found.
+        len: u64,
+    },
+    /// An entry value is shorter than its 9-byte header (flags + expire).
+    #[error("short value for key {key}: {len} bytes, need at least 9")]
+    ShortValue {
+        /// The user key.
+        key: Escaped,
+        /// Value length found.
+        len: u64,
+    },
+    /// A key length prefix exceeds 1 MiB + 8, e.g. `ff ff ff ff ff ff ff ff`.
+    #[error("key too large at offset {offset}: {len} bytes, limit {limit}")]
+    KeyTooLarge {
+        /// Offset of the entry.
+        offset: u64,
+        /// Declared length.
+        len: u64,
+        /// The limit.
+        limit: u64,
+    },
+    /// A value length prefix exceeds 256 MiB + 43.
+    #[error("value too large for key {key}: {len} bytes, limit {limit}")]
+    ValueTooLarge {
+        /// The user key.
+        key: Escaped,
+        /// Declared length.
+        len: u64,
+        /// The limit.
+        limit: u64,
+    },
+    /// A value's flags mark it as encrypted (encryption state 1).
+    #[error("encrypted entry for key {key}: encrypted snapshots cannot be decoded")]
+    Encrypted {
+        /// The user key.
+        key: Escaped,
+    },
+    /// A value's encryption state is 2 or 3 (reserved), or flag bits 3-7
+    /// are set, e.g. flags byte `0x08`.
+    #[error("reserved value flags 0x{flags:02x} for key {key}")]
+    ReservedFlags {
+        /// The user key.
+        key: Escaped,
+        /// The whole flags byte.
+        flags: u8,
+    },
+    /// An `!sqs|` key does not have the shape of its family, e.g.
+    /// `!sqs|msg|data|cQ` (no gen, no message id).
+    #[error("malformed sqs key {key}: {problem}")]
+    MalformedKey {
+        /// The user key.
+        key: Escaped,
+        /// What was wrong.
+        problem: KeyProblem,
+    },
+    /// A queue meta value lacks the `00 'S' 'Q' 01` magic or holds JSON
+    /// that Go would reject, e.g. `{"name":1}`.
+    #[error("invalid queue meta for key {key}: {reason}")]
+    InvalidQueueMeta {
+        /// The user key.
+        key: Escaped,
+        /// What was wrong.
+        reason: String,
+    },
+    /// A message value lacks the `00 'S' 'M' 01` magic or holds JSON that
+    /// Go would reject, e.g. `{"send_timestamp_millis":1.5}`.
+    #[error("invalid message for key {key}: {reason}")]
+    InvalidMessage {
+        /// The user key.
+        key: Escaped,
+        /// What was wrong.
+        reason: String,
+    },
+    /// A gen value is not a decimal u64, e.g. `-1` or `1_000`.
+    #[error("invalid gen value for key {key}: {value}")]
+    InvalidGenValue {
+        /// The user key.
+        key: Escaped,
+        /// The value as found.
+        value: Escaped,
+    },
+    /// Two distinct queue states map to the same output path, e.g. a queue
+    /// named `x.orphan` next to an orphan whose encoded segment is `x`.
+    #[error("path collision: {path} is produced by both {first} and {second}")]
+    PathCollision {
+        /// The relative output path.
+        path: String,
+        /// Who wrote it first.
+        first: String,
+        /// Who wrote it again.
+        second: String,
+    },
+    /// The output path exists and is not an empty directory, or is a
+    /// symlink.
+    #[error("unsafe output {path}: {reason}")]
+    UnsafeOutput {
+        /// The output path.
+        path: String,
+        /// Why it is refused.
+        reason: String,
+    },
+    /// Reading the input or writing the dump failed.
+    #[error("i/o error: {context}: {source}")]
+    Io {
+        /// What was being done.
+        context: String,
+        /// The underlying error.
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+impl Error {
+    /// Stable machine-readable class of the error (REQ-ERR-1). The
+    /// conformance corpus stores this in `expected-error`.
+    pub fn class(&self) -> &'static str {
+        match self {
+            Error::BadMagic { .. } => "bad_magic",
+            Error::SstIngestUnsupported => "unsupported_format",
+            Error::Truncated { .. } => "truncated",
+            Error::ShortKey { .. } => "short_key",
+            Error::ShortValue { .. } => "short_value",
+            Error::KeyTooLarge { .. } => "key_too_large",
+            Error::ValueTooLarge { .. } => "value_too_large",
+            Error::Encrypted { .. } => "encrypted_entry",
+            Error::ReservedFlags { .. } => "reserved_flags",
+            Error::MalformedKey { .. } => "malformed_sqs_key",
+            Error::InvalidQueueMeta { .. } => "invalid_queue_meta",
+            Error::InvalidMessage { .. } => "invalid_message",
+            Error::InvalidGenValue { .. } => "invalid_gen_value",
+            Error::PathCollision { .. } => "path_collision",
+            Error::UnsafeOutput { .. } => "unsafe_output",
+            Error::Io { .. } => "io",
+        }
+    }
+
+    /// Wrap an I/O error with what was being done.
+    pub fn io(context: impl Into<String>, source: std::io::Error) -> Self {
+        Error::Io {
+            context: context.into(),
+            source,
+        }
+    }
+}

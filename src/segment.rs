@@ -1,0 +1,1 @@
+//! Output path segments.

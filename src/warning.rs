@@ -1,0 +1,120 @@
+//! Machine-readable warnings (REQ-ERR-3).
+//!
+//! A warning never stops a decode. Each renders as one compact JSON object
+//! whose `event` field names it, so the CLI can print one per line on
+//! stderr.
+
+use serde_json::json;
+
+/// Something noteworthy that did not stop the decode.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Warning {
+    /// A queue state had buffered messages or side records but no meta
+    /// record (REQ-DEC-2). The messages were dropped.
+    OrphanMessages {
+        /// The encoded (base64url) queue segment.
+        encoded_queue: String,
+        /// Messages dropped.
+        buffered_messages: usize,
+        /// Side records buffered (written only with side records on).
+        buffered_side_records: usize,
+    },
+    /// Messages whose `queue_generation` differs from the active gen were
+    /// dropped (REQ-DEC-4).
+    StaleGenerationDropped {
+        /// The queue name.
+        queue: String,
+        /// The queue's active generation.
+        active_gen: u64,
+        /// How many messages were dropped.
+        dropped: usize,
+    },
+    /// A message-data key disagrees with its value (REQ-DEC-10).
+    KeyValueMismatch {
+        /// The user key, lowercase hex.
+        key_hex: String,
+        /// Which field disagrees: `queue_generation` or `message_id`.
+        field: &'static str,
+        /// What the key says.
+        key_says: String,
+        /// What the value says.
+        value_says: String,
+    },
+    /// A version newer than the snapshot header was ignored (REQ-FSM-8).
+    VersionAfterHeader {
+        /// The user key, lowercase hex.
+        key_hex: String,
+        /// The version's commit timestamp.
+        commit_ts: u64,
+        /// The header's `last_commit_ts`.
+        last_commit_ts: u64,
+    },
+}
+
+const ORPHAN_HINT: &str = "no !sqs|queue|meta| record matched this encoded queue; \
+messages dropped (a DeleteQueue that left records behind is the usual cause)";
+const STALE_HINT: &str = "messages of an older queue generation (purged or deleted, \
+not yet reaped) were dropped";
+
+impl Warning {
+    /// The event name (`sqs_orphan_messages`, …).
+    pub fn event(&self) -> &'static str {
+        match self {
+            Warning::OrphanMessages { .. } => "sqs_orphan_messages",
+            Warning::StaleGenerationDropped { .. } => "sqs_stale_generation_messages_dropped",
+            Warning::KeyValueMismatch { .. } => "sqs_key_value_mismatch",
+            Warning::VersionAfterHeader { .. } => "snapshot_version_after_header",
+        }
+    }
+
+    /// One compact JSON object, fields in a fixed order, no newline.
+    pub fn to_json_line(&self) -> String {
+        let v = match self {
+            Warning::OrphanMessages {
+                encoded_queue,
+                buffered_messages,
+                buffered_side_records,
+            } => json!({
+                "event": self.event(),
+                "encoded_queue": encoded_queue,
+                "buffered_messages": buffered_messages,
+                "buffered_side_records": buffered_side_records,
+                "hint": ORPHAN_HINT,
+            }),
+            Warning::StaleGenerationDropped {
+                queue,
+                active_gen,
+                dropped,
+            } => json!({
+                "event": self.event(),
+                "queue": queue,
+                "active_gen": active_gen,
+                "dropped": dropped,
+                "hint": STALE_HINT,
+            }),
+            Warning::KeyValueMismatch {
+                key_hex,
+                field,
+                key_says,
+                value_says,
+            } => json!({
+                "event": self.event(),
+                "key_hex": key_hex,
+                "field": field,
+                "key_says": key_says,
+                "value_says": value_says,
+            }),
+            Warning::VersionAfterHeader {
+                key_hex,
+                commit_ts,
+                last_commit_ts,
+            } => json!({
+                "event": self.event(),
+                "key_hex": key_hex,
+                "commit_ts": commit_ts,
+                "last_commit_ts": last_commit_ts,
+            }),
+        };
+        v.to_string()
+    }
+}
