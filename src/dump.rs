@@ -21,6 +21,23 @@ pub struct DumpModel {
     pub warnings: Vec<Warning>,
     /// Queue names (decoded, lossy UTF-8) that got a `_queue.json`, sorted.
     pub queues: Vec<String>,
+    /// Counts for the CLI summary.
+    pub stats: DecodeStats,
+}
+
+/// What the decoder did, for the CLI summary.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct DecodeStats {
+    /// SQS records fed to the decoder.
+    pub sqs_records: u64,
+    /// Message lines written to `messages.jsonl` files.
+    pub messages_written: u64,
+    /// Messages dropped by the generation filter.
+    pub stale_dropped: u64,
+    /// Orphan queue states (no meta) that held messages or side records.
+    pub orphans: u64,
+    /// Side-record lines written.
+    pub side_records_written: u64,
 }
 
 impl DumpModel {
