@@ -40,6 +40,14 @@ pub enum Warning {
         /// What the value says.
         value_says: String,
     },
+    /// Keys under `!sqs|` that belong to no known family were skipped
+    /// (REQ-DEC-13). One warning per distinct prefix.
+    UnknownSqsKeys {
+        /// The key up to and including its third `|` (escaped).
+        prefix: String,
+        /// How many keys were skipped.
+        count: u64,
+    },
     /// A version newer than the snapshot header was ignored (REQ-FSM-8).
     VersionAfterHeader {
         /// The user key, lowercase hex.
@@ -63,6 +71,7 @@ impl Warning {
             Warning::OrphanMessages { .. } => "sqs_orphan_messages",
             Warning::StaleGenerationDropped { .. } => "sqs_stale_generation_messages_dropped",
             Warning::KeyValueMismatch { .. } => "sqs_key_value_mismatch",
+            Warning::UnknownSqsKeys { .. } => "sqs_unknown_key_family",
             Warning::VersionAfterHeader { .. } => "snapshot_version_after_header",
         }
     }
@@ -103,6 +112,11 @@ impl Warning {
                 "field": field,
                 "key_says": key_says,
                 "value_says": value_says,
+            }),
+            Warning::UnknownSqsKeys { prefix, count } => json!({
+                "event": self.event(),
+                "prefix": prefix,
+                "count": count,
             }),
             Warning::VersionAfterHeader {
                 key_hex,
