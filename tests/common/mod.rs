@@ -6,6 +6,8 @@ use sqsdump::decode::{Options, SqsDecoder};
 use sqsdump::dump::DumpModel;
 use sqsdump::key::{build, KeyParts};
 use sqsdump::value::{MESSAGE_MAGIC, QUEUE_META_MAGIC};
+
+pub mod sample;
 use sqsdump::Error;
 
 pub fn meta_value(json: &str) -> Vec<u8> {
