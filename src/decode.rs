@@ -288,7 +288,7 @@ fn finish_queue(
         });
         let mut bytes = Vec::new();
         for b in &messages {
-            bytes.extend_from_slice(&jsonout::message_line(&b.msg, b.partition));
+            jsonout::write_message_line(&mut bytes, &b.msg, b.partition);
         }
         model.stats.messages_written += messages.len() as u64;
         model.add_file(format!("{dir}/messages.jsonl"), bytes, owner.as_str())?;

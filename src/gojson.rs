@@ -555,16 +555,19 @@ impl<'a> Parser<'a> {
 
     fn in_object(&self) -> bool {
         let (word, bit) = (self.depth / WORD_BITS, self.depth % WORD_BITS);
-        self.objects
-            .get(word)
-            .is_some_and(|w| w & (1 << bit) != 0)
+        self.objects.get(word).is_some_and(|w| w & (1 << bit) != 0)
     }
 
     /// The whole document: one value surrounded by white space
     /// (REQ-JSON-6). Only an object or `null` fits a struct.
     fn document<T: Target>(&mut self, target: &mut T) -> Result<(), JsonError> {
         self.skip_ws();
-        if self.src.get(self.pos..).unwrap_or(&[]).starts_with(b"\xef\xbb\xbf") {
+        if self
+            .src
+            .get(self.pos..)
+            .unwrap_or(&[])
+            .starts_with(b"\xef\xbb\xbf")
+        {
             return Err(JsonError::ByteOrderMark { offset: self.pos });
         }
         match self.peek() {
@@ -828,7 +831,9 @@ impl<'a> Parser<'a> {
                     }
                     None => {
                         let found = self.found(start);
-                        self.type_mismatch(found, || format!("byte element of []byte field {name}"));
+                        self.type_mismatch(found, || {
+                            format!("byte element of []byte field {name}")
+                        });
                     }
                 },
                 _ => {

@@ -183,7 +183,10 @@ mod tests {
             assert!(!line.contains('\n'), "{line}");
             let v: serde_json::Value = serde_json::from_str(&line).unwrap();
             assert_eq!(v["event"], w.event());
-            assert!(line.starts_with(&format!("{{\"event\":\"{}\"", w.event())), "{line}");
+            assert!(
+                line.starts_with(&format!("{{\"event\":\"{}\"", w.event())),
+                "{line}"
+            );
         }
         assert_eq!(
             all[1].to_json_line(),
