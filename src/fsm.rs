@@ -134,6 +134,8 @@ pub struct Reader<R> {
     inner: BufReader<R>,
     offset: u64,
     last_commit_ts: u64,
+    /// Set once the iterator has returned an error or reached EOF.
+    done: bool,
 }
 
 /// Outcome of reading a fixed-size field.
@@ -157,6 +159,7 @@ impl<R: Read> Reader<R> {
             inner: BufReader::with_capacity(READ_BUFFER, input),
             offset: 0,
             last_commit_ts: 0,
+            done: false,
         };
         let mut magic = [0u8; 8];
         match reader.fill(&mut magic)? {
@@ -342,12 +345,21 @@ impl<R: Read> Reader<R> {
     }
 }
 
+impl<R: Read> std::iter::FusedIterator for Reader<R> {}
+
 impl<R: Read> Iterator for Reader<R> {
     type Item = Result<Entry, Error>;
 
-    /// Entries until a clean EOF; after an error the caller should stop.
+    /// Entries until a clean EOF or the first error, then `None` for good.
     fn next(&mut self) -> Option<Self::Item> {
-        self.next_entry().transpose()
+        if self.done {
+            return None;
+        }
+        let item = self.next_entry().transpose();
+        if !matches!(item, Some(Ok(_))) {
+            self.done = true;
+        }
+        item
     }
 }
 
