@@ -238,11 +238,12 @@ impl<R: Read> Reader<R> {
                 len: key_len,
             });
         };
-        let (user_key, suffix) = key.split_at(split);
-        let inv_ts = u64::from_be_bytes(suffix.try_into().unwrap_or([0xff; 8]));
-        let commit_ts = !inv_ts;
-        let mut user_key = user_key.to_vec();
-        drop(key);
+        let mut suffix = [0u8; TS_SUFFIX_LEN];
+        suffix.copy_from_slice(key.get(split..).unwrap_or(&[0; TS_SUFFIX_LEN]));
+        // REQ-FSM-2: the suffix is the big-endian, bit-inverted commit ts.
+        let commit_ts = !u64::from_be_bytes(suffix);
+        let mut user_key = key;
+        user_key.truncate(split);
 
         let value_len = self.read_value_len(&user_key)?;
         if value_len < VALUE_HEADER_LEN as u64 {
