@@ -25,6 +25,11 @@
 //! field. [`Error::ShortKey`] and [`Error::KeyTooLarge`] carry the offset of
 //! the entry, i.e. of its key length prefix.
 //!
+//! Order of checks in an entry: key length limit, key bytes, operational
+//! key match, short key, value length limit, short value (judged on the
+//! declared length, before its bytes are read), the 9-byte value header,
+//! flags, then the body.
+//!
 //! The encoder half ([`encode_header`], [`encode_entry`],
 //! [`encode_raw_entry`]) writes the same format, for tests, generators and
 //! the bundled sample.
