@@ -205,7 +205,7 @@ fn summary_names_every_count() {
     };
     assert_eq!(
         render_summary(&summary, Path::new("out/dump"), 3),
-        "sqsdump: wrote out/dump (3 warnings)\n\
+        "sqsdump: wrote out/dump (warnings: 3)\n\
          snapshot: 4096 bytes, last_commit_ts 77\n\
          entries: 40 (4 operational skipped, 6 of other keyspaces)\n\
          sqs versions: 30 (5 superseded, 1 after header ignored)\n\
