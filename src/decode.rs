@@ -1,11 +1,25 @@
 //! The per-queue state machine: resolved SQS records → dump model
 //! (REQ-DEC-*).
+//!
+//! Records are buffered per *encoded* queue segment, because message
+//! records (`!sqs|msg|…`) sort before their queue's meta record
+//! (`!sqs|queue|meta|…`). Names are resolved, messages filtered and
+//! sorted, and files rendered only in [`SqsDecoder::finish`].
+
+use std::collections::BTreeMap;
 
 use crate::dump::DumpModel;
+use crate::error::{Escaped, KeyProblem};
+use crate::jsonout;
+use crate::key::{self, Family};
+use crate::segment;
+use crate::value::{self, Message, QueueMeta};
+use crate::warning::Warning;
 use crate::Error;
 
 /// Decode flags.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+#[cfg_attr(feature = "testkit", derive(arbitrary::Arbitrary))]
 pub struct Options {
     /// `--preserve-visibility`: keep live visibility state (REQ-DEC-5).
     pub preserve_visibility: bool,
@@ -13,28 +27,274 @@ pub struct Options {
     pub include_side_records: bool,
 }
 
+/// A buffered message and the partition of its key, if partitioned.
+#[derive(Debug)]
+struct Buffered {
+    msg: Message,
+    partition: Option<u32>,
+}
+
+/// A buffered side record, already rendered as its output line.
+#[derive(Debug)]
+struct Side {
+    line: Vec<u8>,
+}
+
+/// Everything seen for one encoded queue segment.
+#[derive(Debug, Default)]
+struct QueueState {
+    /// Decoded queue name from the key (never empty).
+    name: Vec<u8>,
+    meta: Option<QueueMeta>,
+    active_gen: Option<u64>,
+    messages: Vec<Buffered>,
+    side: Vec<Side>,
+}
+
 /// Buffers SQS records per encoded queue segment and builds the dump at
 /// [`SqsDecoder::finish`].
 #[derive(Debug, Default)]
 pub struct SqsDecoder {
     opts: Options,
+    queues: BTreeMap<String, QueueState>,
+    warnings: Vec<Warning>,
+    sqs_records: u64,
+    /// Skipped keys of unknown `!sqs|` families, by prefix.
+    unknown: BTreeMap<String, u64>,
+}
+
+fn malformed(key: &[u8], problem: KeyProblem) -> Error {
+    Error::MalformedKey {
+        key: Escaped::of(key),
+        problem,
+    }
 }
 
 impl SqsDecoder {
     /// A decoder with the given flags.
     pub fn new(opts: Options) -> Self {
-        SqsDecoder { opts }
+        SqsDecoder {
+            opts,
+            ..SqsDecoder::default()
+        }
     }
 
     /// Feed one resolved record: a user key starting with `!sqs|` and its
     /// value body (flags and expiry already stripped).
     pub fn push(&mut self, user_key: &[u8], value: &[u8]) -> Result<(), Error> {
-        let _ = (user_key, value, self.opts);
-        todo!("core decoder")
+        self.sqs_records += 1;
+        let Some((family, _)) = Family::split(user_key) else {
+            // REQ-DEC-13: a family this decoder does not know is skipped
+            // and reported, never silently.
+            *self.unknown.entry(unknown_prefix(user_key)).or_default() += 1;
+            return Ok(());
+        };
+        // REQ-DEC-8: side records are not even parsed unless asked for,
+        // as upstream does. REQ-DEC-9: seq records are side records.
+        if family.is_side_record() && !self.opts.include_side_records {
+            return Ok(());
+        }
+        let r = key::route(user_key).map_err(|p| malformed(user_key, p))?;
+        let opts = self.opts;
+        let state = self.queues.entry(r.encoded_queue).or_default();
+        state.name = r.queue;
+        match family {
+            Family::QueueMeta => {
+                let meta =
+                    value::decode_queue_meta(value).map_err(|reason| Error::InvalidQueueMeta {
+                        key: Escaped::of(user_key),
+                        reason,
+                    })?;
+                state.meta = Some(meta);
+            }
+            Family::QueueGen => {
+                let gen = value::decode_gen(value).ok_or_else(|| Error::InvalidGenValue {
+                    key: Escaped::of(user_key),
+                    value: Escaped::of(value),
+                })?;
+                state.active_gen = Some(gen);
+            }
+            Family::MsgData => {
+                let mut msg =
+                    value::decode_message(value).map_err(|reason| Error::InvalidMessage {
+                        key: Escaped::of(user_key),
+                        reason,
+                    })?;
+                if let Some(fields) = &r.data {
+                    cross_check(&mut self.warnings, user_key, fields, &msg);
+                }
+                if !opts.preserve_visibility {
+                    // REQ-DEC-5: a restored queue starts with every
+                    // message visible.
+                    msg.visible_at_millis = 0;
+                    msg.receive_count = 0;
+                    msg.first_receive_millis = 0;
+                    msg.current_receipt_token.clear();
+                }
+                state.messages.push(Buffered {
+                    msg,
+                    partition: r.partition,
+                });
+            }
+            _ => state.side.push(Side {
+                line: jsonout::side_record_line(family.prefix(), user_key, value),
+            }),
+        }
+        Ok(())
     }
 
-    /// Resolve names, filter, sort and render every queue.
+    /// Resolve names, filter, sort and render every queue, in sorted order
+    /// of the encoded segment (REQ-DEC-11).
     pub fn finish(self) -> Result<DumpModel, Error> {
-        todo!("core decoder")
+        let mut model = DumpModel::new();
+        model.warnings = self.warnings;
+        model.stats.sqs_records = self.sqs_records;
+        let include_side = self.opts.include_side_records;
+        for (encoded, state) in self.queues {
+            match state.meta {
+                None => finish_orphan(&mut model, &encoded, state, include_side)?,
+                Some(ref meta) => {
+                    let meta = meta.clone();
+                    finish_queue(&mut model, &encoded, meta, state)?;
+                }
+            }
+        }
+        for (prefix, count) in self.unknown {
+            model
+                .warnings
+                .push(Warning::UnknownSqsKeys { prefix, count });
+        }
+        model.queues.sort();
+        Ok(model)
     }
+}
+
+/// The key up to and including its third `|`, escaped for display.
+fn unknown_prefix(user_key: &[u8]) -> String {
+    let end = user_key
+        .iter()
+        .enumerate()
+        .filter(|(_, &c)| c == b'|')
+        .nth(2)
+        .map_or(user_key.len(), |(i, _)| i + 1);
+    user_key[..end].escape_ascii().to_string()
+}
+
+/// REQ-DEC-10: the gen bytes and message id in a data key must agree with
+/// the value; a mismatch is reported, not fatal.
+fn cross_check(
+    warnings: &mut Vec<Warning>,
+    user_key: &[u8],
+    fields: &key::DataKeyFields,
+    msg: &Message,
+) {
+    if fields.gen != msg.queue_generation {
+        warnings.push(Warning::KeyValueMismatch {
+            key_hex: hex::encode(user_key),
+            field: "queue_generation",
+            key_says: fields.gen.to_string(),
+            value_says: msg.queue_generation.to_string(),
+        });
+    }
+    if fields.message_id != msg.message_id.as_bytes() {
+        warnings.push(Warning::KeyValueMismatch {
+            key_hex: hex::encode(user_key),
+            field: "message_id",
+            key_says: jsonout::utf8_per_byte_lossy(&fields.message_id),
+            value_says: msg.message_id.clone(),
+        });
+    }
+}
+
+/// REQ-DEC-2, REQ-DEC-3: a queue state with no meta record.
+fn finish_orphan(
+    model: &mut DumpModel,
+    encoded: &str,
+    state: QueueState,
+    include_side: bool,
+) -> Result<(), Error> {
+    if state.messages.is_empty() && state.side.is_empty() {
+        // A deleted queue leaves its gen record behind; that alone is not
+        // worth a warning.
+        return Ok(());
+    }
+    model.warnings.push(Warning::OrphanMessages {
+        encoded_queue: encoded.to_string(),
+        buffered_messages: state.messages.len(),
+        buffered_side_records: state.side.len(),
+    });
+    model.stats.orphans += 1;
+    if include_side && !state.side.is_empty() {
+        let dir = format!("sqs/{}", segment::orphan_dir(encoded));
+        let owner = format!("orphan queue segment {encoded}");
+        model.claim_dir(&dir, &owner)?;
+        write_side(model, &dir, &state.side, &owner)?;
+    }
+    Ok(())
+}
+
+fn write_side(model: &mut DumpModel, dir: &str, side: &[Side], owner: &str) -> Result<(), Error> {
+    let bytes: Vec<u8> = side.iter().flat_map(|s| s.line.iter().copied()).collect();
+    model.stats.side_records_written += side.len() as u64;
+    model.add_file(format!("{dir}/_internals/side_records.jsonl"), bytes, owner)
+}
+
+/// A queue with its meta record: `_queue.json`, then `messages.jsonl`
+/// when any message survives, then side records when asked for.
+fn finish_queue(
+    model: &mut DumpModel,
+    encoded: &str,
+    meta: QueueMeta,
+    state: QueueState,
+) -> Result<(), Error> {
+    let key_name = jsonout::utf8_per_byte_lossy(&state.name);
+    let dir = format!("sqs/{}", segment::encode_segment(&state.name));
+    let owner = format!("queue segment {encoded}");
+    model.claim_dir(&dir, &owner)?;
+    let display_name = if meta.name.is_empty() {
+        key_name.clone()
+    } else {
+        meta.name.clone()
+    };
+    model.add_file(
+        format!("{dir}/_queue.json"),
+        jsonout::queue_json(&meta, &key_name),
+        owner.as_str(),
+    )?;
+    model.queues.push(display_name.clone());
+
+    let mut messages = state.messages;
+    // REQ-DEC-4: with an active gen (live gens start at 1), older
+    // generations are purged or deleted messages not reaped yet.
+    if let Some(active) = state.active_gen.filter(|&g| g != 0) {
+        let before = messages.len();
+        messages.retain(|b| b.msg.queue_generation == active);
+        let dropped = before - messages.len();
+        if dropped > 0 {
+            model.stats.stale_dropped += dropped as u64;
+            model.warnings.push(Warning::StaleGenerationDropped {
+                queue: display_name,
+                active_gen: active,
+                dropped,
+            });
+        }
+    }
+    if !messages.is_empty() {
+        // REQ-DEC-7: send order; the sort is stable.
+        messages.sort_by(|a, b| {
+            (a.msg.send_timestamp_millis, a.msg.sequence_number)
+                .cmp(&(b.msg.send_timestamp_millis, b.msg.sequence_number))
+                .then_with(|| a.msg.message_id.as_bytes().cmp(b.msg.message_id.as_bytes()))
+        });
+        let mut bytes = Vec::new();
+        for b in &messages {
+            jsonout::write_message_line(&mut bytes, &b.msg, b.partition);
+        }
+        model.stats.messages_written += messages.len() as u64;
+        model.add_file(format!("{dir}/messages.jsonl"), bytes, owner.as_str())?;
+    }
+    if !state.side.is_empty() {
+        write_side(model, &dir, &state.side, &owner)?;
+    }
+    Ok(())
 }

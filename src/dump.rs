@@ -17,6 +17,8 @@ pub struct DumpModel {
     pub files: BTreeMap<String, Vec<u8>>,
     /// Who produced each path, for collision messages.
     owners: BTreeMap<String, String>,
+    /// Who claimed each queue directory.
+    dir_owners: BTreeMap<String, String>,
     /// Warnings in the order they were emitted.
     pub warnings: Vec<Warning>,
     /// Queue names (decoded, lossy UTF-8) that got a `_queue.json`, sorted.
@@ -64,6 +66,22 @@ impl DumpModel {
         }
         self.owners.insert(path.clone(), owner);
         self.files.insert(path, bytes);
+        Ok(())
+    }
+
+    /// Claim a queue directory for one queue state. Two queue states that
+    /// map to one directory would mix their files, so a second claim is a
+    /// [`Error::PathCollision`] even when their file names differ
+    /// (REQ-OUT-8).
+    pub fn claim_dir(&mut self, dir: &str, owner: &str) -> Result<(), Error> {
+        if let Some(first) = self.dir_owners.get(dir) {
+            return Err(Error::PathCollision {
+                path: dir.to_string(),
+                first: first.clone(),
+                second: owner.to_string(),
+            });
+        }
+        self.dir_owners.insert(dir.to_string(), owner.to_string());
         Ok(())
     }
 

@@ -1,1 +1,433 @@
-//! TODO(owner: helper)
+//! Phase 1: the `.fsm` snapshot stream → framed entries (REQ-FSM-1..6,
+//! REQ-FSM-10).
+//!
+//! The stream is the live store's native Pebble snapshot:
+//!
+//! ```text
+//! "EKVPBBL1"  last_commit_ts: u64 LE
+//! ( key_len: u64 LE  key  value_len: u64 LE  value )*   until a clean EOF
+//! ```
+//!
+//! An MVCC key is `user_key ++ be64(!commit_ts)`; an MVCC value is
+//! `flags ++ le64(expire_at) ++ body`. A few raw Pebble bookkeeping keys
+//! travel in the same stream without that framing; they are reported as
+//! [`Entry::Operational`] and never parsed as versions.
+//!
+//! [`Reader`] pulls one entry at a time from any [`Read`] through a
+//! [`BufReader`]; it never holds more than one entry in memory. Every length
+//! prefix is compared with its limit before a byte is allocated, and every
+//! slice and offset computation is checked, so no input can make it panic
+//! or abort on allocation.
+//!
+//! Offsets in errors: [`Error::Truncated`] carries the offset where the
+//! truncated field *starts* (the magic at 0, `last_commit_ts` at 8, a key
+//! length prefix at the entry's offset, and so on), and `what` names the
+//! field. [`Error::ShortKey`] and [`Error::KeyTooLarge`] carry the offset of
+//! the entry, i.e. of its key length prefix.
+//!
+//! Order of checks in an entry: key length limit, key bytes, operational
+//! key match, short key, value length limit, short value (judged on the
+//! declared length, before its bytes are read), the 9-byte value header,
+//! flags, then the body.
+//!
+//! The encoder half ([`encode_header`], [`encode_entry`],
+//! [`encode_raw_entry`]) writes the same format, for tests, generators and
+//! the bundled sample.
+
+use std::io::{self, BufReader, Read};
+
+use crate::error::Escaped;
+use crate::Error;
+
+/// First 8 bytes of a native Pebble snapshot stream.
+pub const MAGIC: &[u8; 8] = b"EKVPBBL1";
+/// First 8 bytes of the SST-ingest transfer format, which sqsdump does not
+/// read (REQ-FSM-1).
+pub const SST_INGEST_MAGIC: &[u8; 8] = b"EKVSSTI1";
+/// Bytes of the header: magic + LE u64 `last_commit_ts`.
+pub const HEADER_LEN: usize = 16;
+/// Bytes of the bit-inverted big-endian commit timestamp that ends every
+/// MVCC key.
+pub const TS_SUFFIX_LEN: usize = 8;
+/// Bytes of the value header: one flags byte + LE u64 `expire_at`.
+pub const VALUE_HEADER_LEN: usize = 9;
+/// Largest encoded key accepted: 1 MiB of user key + the 8-byte suffix
+/// (REQ-FSM-4).
+pub const MAX_KEY_LEN: u64 = (1 << 20) + 8;
+/// Largest encoded value accepted: 256 MiB of body + the 9-byte value
+/// header + the 34-byte encryption envelope overhead (REQ-FSM-4).
+pub const MAX_VALUE_LEN: u64 = (256 << 20) + 9 + 34;
+
+/// Flags bit 0: the version is a tombstone.
+pub const FLAG_TOMBSTONE: u8 = 0b0000_0001;
+/// Flags bits 1-2: the encryption state (0 cleartext, 1 encrypted,
+/// 2 and 3 reserved).
+pub const FLAG_ENC_STATE_MASK: u8 = 0b0000_0110;
+/// Flags bits 3-7: reserved, must be zero.
+pub const FLAG_RESERVED_MASK: u8 = 0b1111_1000;
+
+/// The four raw Pebble bookkeeping keys the live store writes into the
+/// snapshot stream without MVCC framing (REQ-FSM-6).
+pub const OPERATIONAL_KEYS: [&[u8]; 4] = [
+    b"_meta_last_commit_ts",
+    b"_meta_min_retained_ts",
+    b"_meta_pending_min_retained_ts",
+    b"_meta_applied_index",
+];
+/// Prefix of an encryption writer-registry row, a raw (non-MVCC) key
+/// (REQ-FSM-6).
+pub const WRITER_REGISTRY_PREFIX: &[u8] = b"!encryption|writers|";
+/// Bytes after [`WRITER_REGISTRY_PREFIX`] in a registry row:
+/// be32 dek_id, `|`, be16 node id.
+pub const WRITER_REGISTRY_SUFFIX_LEN: usize = 7;
+
+/// Size of the read buffer.
+const READ_BUFFER: usize = 64 * 1024;
+/// Largest buffer allocated up front for a key or value. A longer field
+/// grows as its bytes actually arrive, so a truncated stream that declares
+/// a huge (but legal) length costs only the bytes present.
+const EAGER_ALLOC: u64 = 1 << 20;
+
+/// One MVCC version of a user key.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Version {
+    /// The user key (the encoded key without its 8-byte suffix).
+    pub user_key: Vec<u8>,
+    /// The commit timestamp (the suffix, bit-inverted back).
+    pub commit_ts: u64,
+    /// Flags bit 0.
+    pub tombstone: bool,
+    /// The expiry timestamp; 0 means none.
+    pub expire_at: u64,
+    /// The value after the 9-byte header.
+    pub body: Vec<u8>,
+}
+
+/// One framed entry of the stream.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Entry {
+    /// A raw Pebble bookkeeping key or an encryption writer-registry row,
+    /// skipped by the decoder (REQ-FSM-6). The value is read and dropped.
+    Operational {
+        /// The raw key.
+        key: Vec<u8>,
+    },
+    /// An MVCC version.
+    Version(Version),
+}
+
+/// True when a raw key is one of the live store's operational keys
+/// (REQ-FSM-6): exactly one of [`OPERATIONAL_KEYS`], or exactly
+/// `!encryption|writers|` + be32 dek_id + `|` + be16 node id.
+///
+/// The separator check follows the live store, which recognises registry
+/// rows by that full shape; a key of the same length without the `|` is an
+/// ordinary MVCC key.
+pub fn is_operational_key(raw_key: &[u8]) -> bool {
+    if OPERATIONAL_KEYS.contains(&raw_key) {
+        return true;
+    }
+    match raw_key.strip_prefix(WRITER_REGISTRY_PREFIX) {
+        Some(rest) => rest.len() == WRITER_REGISTRY_SUFFIX_LEN && rest.get(4) == Some(&b'|'),
+        None => false,
+    }
+}
+
+/// Streaming reader of a `.fsm` snapshot.
+#[derive(Debug)]
+pub struct Reader<R> {
+    inner: BufReader<R>,
+    offset: u64,
+    last_commit_ts: u64,
+    /// Set once the iterator has returned an error or reached EOF.
+    done: bool,
+}
+
+/// Outcome of reading a fixed-size field.
+enum Fill {
+    /// All bytes read.
+    Full,
+    /// EOF before the first byte.
+    Eof,
+    /// EOF after some but not all bytes.
+    Partial(usize),
+}
+
+impl<R: Read> Reader<R> {
+    /// Read the 16-byte header (REQ-FSM-1).
+    ///
+    /// Fewer than 8 bytes that are a prefix of a known magic are a
+    /// truncated header; anything else that is not `EKVPBBL1` is a bad magic,
+    /// except `EKVSSTI1`, which is [`Error::SstIngestUnsupported`].
+    pub fn new(input: R) -> Result<Self, Error> {
+        let mut reader = Reader {
+            inner: BufReader::with_capacity(READ_BUFFER, input),
+            offset: 0,
+            last_commit_ts: 0,
+            done: false,
+        };
+        let mut magic = [0u8; 8];
+        match reader.fill(&mut magic)? {
+            Fill::Full => {}
+            Fill::Eof => return Err(truncated(0, "header magic")),
+            Fill::Partial(n) => {
+                let got = magic.get(..n).unwrap_or_default();
+                if MAGIC.starts_with(got) || SST_INGEST_MAGIC.starts_with(got) {
+                    return Err(truncated(0, "header magic"));
+                }
+                return Err(Error::BadMagic {
+                    found: Escaped::of(got),
+                });
+            }
+        }
+        if &magic == SST_INGEST_MAGIC {
+            return Err(Error::SstIngestUnsupported);
+        }
+        if &magic != MAGIC {
+            return Err(Error::BadMagic {
+                found: Escaped::of(&magic),
+            });
+        }
+        let mut ts = [0u8; 8];
+        match reader.fill(&mut ts)? {
+            Fill::Full => {}
+            Fill::Eof | Fill::Partial(_) => return Err(truncated(8, "header last_commit_ts")),
+        }
+        reader.last_commit_ts = u64::from_le_bytes(ts);
+        Ok(reader)
+    }
+
+    /// The header's `last_commit_ts`.
+    pub fn last_commit_ts(&self) -> u64 {
+        self.last_commit_ts
+    }
+
+    /// Bytes consumed from the input so far.
+    pub fn bytes_read(&self) -> u64 {
+        self.offset
+    }
+
+    /// The next entry, or `None` at a clean EOF on an entry boundary
+    /// (REQ-FSM-2).
+    pub fn next_entry(&mut self) -> Result<Option<Entry>, Error> {
+        let entry_offset = self.offset;
+
+        // Key length; EOF before its first byte ends the stream.
+        let mut len = [0u8; 8];
+        match self.fill(&mut len)? {
+            Fill::Full => {}
+            Fill::Eof => return Ok(None),
+            Fill::Partial(_) => return Err(truncated(entry_offset, "key length")),
+        }
+        let key_len = u64::from_le_bytes(len);
+        if key_len > MAX_KEY_LEN {
+            return Err(Error::KeyTooLarge {
+                offset: entry_offset,
+                len: key_len,
+                limit: MAX_KEY_LEN,
+            });
+        }
+        let key_offset = self.offset;
+        let key = self.read_vec(key_len, "key", key_offset)?;
+
+        if is_operational_key(&key) {
+            let value_len = self.read_value_len(&key)?;
+            self.skip(value_len, "value")?;
+            return Ok(Some(Entry::Operational { key }));
+        }
+
+        // REQ-FSM-3: the key must hold its 8-byte commit-ts suffix.
+        let Some(split) = key.len().checked_sub(TS_SUFFIX_LEN) else {
+            return Err(Error::ShortKey {
+                offset: entry_offset,
+                len: key_len,
+            });
+        };
+        let mut suffix = [0u8; TS_SUFFIX_LEN];
+        suffix.copy_from_slice(key.get(split..).unwrap_or(&[0; TS_SUFFIX_LEN]));
+        // REQ-FSM-2: the suffix is the big-endian, bit-inverted commit ts.
+        let commit_ts = !u64::from_be_bytes(suffix);
+        let mut user_key = key;
+        user_key.truncate(split);
+
+        let value_len = self.read_value_len(&user_key)?;
+        if value_len < VALUE_HEADER_LEN as u64 {
+            return Err(Error::ShortValue {
+                key: Escaped::of(&user_key),
+                len: value_len,
+            });
+        }
+        let mut header = [0u8; VALUE_HEADER_LEN];
+        let value_offset = self.offset;
+        match self.fill(&mut header)? {
+            Fill::Full => {}
+            Fill::Eof | Fill::Partial(_) => return Err(truncated(value_offset, "value")),
+        }
+        let [flags, expire @ ..] = header;
+        check_flags(flags, &user_key)?;
+        let body_len = value_len.saturating_sub(VALUE_HEADER_LEN as u64);
+        let body = self.read_vec(body_len, "value", value_offset)?;
+        user_key.shrink_to_fit();
+        Ok(Some(Entry::Version(Version {
+            user_key,
+            commit_ts,
+            tombstone: flags & FLAG_TOMBSTONE != 0,
+            expire_at: u64::from_le_bytes(expire),
+            body,
+        })))
+    }
+
+    /// Read a value length prefix and check it against [`MAX_VALUE_LEN`].
+    fn read_value_len(&mut self, key: &[u8]) -> Result<u64, Error> {
+        let at = self.offset;
+        let mut len = [0u8; 8];
+        match self.fill(&mut len)? {
+            Fill::Full => {}
+            Fill::Eof | Fill::Partial(_) => return Err(truncated(at, "value length")),
+        }
+        let value_len = u64::from_le_bytes(len);
+        if value_len > MAX_VALUE_LEN {
+            return Err(Error::ValueTooLarge {
+                key: Escaped::of(key),
+                len: value_len,
+                limit: MAX_VALUE_LEN,
+            });
+        }
+        Ok(value_len)
+    }
+
+    /// Fill `buf` completely, or report how far EOF let it get.
+    fn fill(&mut self, buf: &mut [u8]) -> Result<Fill, Error> {
+        let mut n = 0;
+        while n < buf.len() {
+            let rest = buf.get_mut(n..).unwrap_or_default();
+            match self.inner.read(rest) {
+                Ok(0) => break,
+                Ok(k) => {
+                    n = n.saturating_add(k);
+                    self.offset = self.offset.saturating_add(k as u64);
+                }
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+                Err(e) => return Err(Error::io("reading snapshot", e)),
+            }
+        }
+        Ok(if n == buf.len() {
+            Fill::Full
+        } else if n == 0 {
+            Fill::Eof
+        } else {
+            Fill::Partial(n)
+        })
+    }
+
+    /// Read exactly `len` bytes (already checked against a limit) into a
+    /// new vector. EOF first is [`Error::Truncated`] at `start`, the offset
+    /// of the field these bytes belong to.
+    fn read_vec(&mut self, len: u64, what: &'static str, start: u64) -> Result<Vec<u8>, Error> {
+        let eager = usize::try_from(len.min(EAGER_ALLOC)).unwrap_or(0);
+        let mut buf = Vec::with_capacity(eager);
+        let got = (&mut self.inner)
+            .take(len)
+            .read_to_end(&mut buf)
+            .map_err(|e| Error::io("reading snapshot", e))?;
+        self.offset = self.offset.saturating_add(got as u64);
+        if (got as u64) < len {
+            return Err(truncated(start, what));
+        }
+        buf.shrink_to_fit();
+        Ok(buf)
+    }
+
+    /// Consume and drop exactly `len` bytes.
+    fn skip(&mut self, len: u64, what: &'static str) -> Result<(), Error> {
+        let at = self.offset;
+        let got = io::copy(&mut (&mut self.inner).take(len), &mut io::sink())
+            .map_err(|e| Error::io("reading snapshot", e))?;
+        self.offset = self.offset.saturating_add(got);
+        if got < len {
+            return Err(truncated(at, what));
+        }
+        Ok(())
+    }
+}
+
+impl<R: Read> std::iter::FusedIterator for Reader<R> {}
+
+impl<R: Read> Iterator for Reader<R> {
+    type Item = Result<Entry, Error>;
+
+    /// Entries until a clean EOF or the first error, then `None` for good.
+    fn next(&mut self) -> Option<Self::Item> {
+        if self.done {
+            return None;
+        }
+        let item = self.next_entry().transpose();
+        if !matches!(item, Some(Ok(_))) {
+            self.done = true;
+        }
+        item
+    }
+}
+
+/// REQ-FSM-5: bits 3-7 must be zero (checked first, as the live store
+/// does), then the encryption state must be 0 (cleartext). State 1 is an
+/// encrypted entry; states 2 and 3 are reserved.
+fn check_flags(flags: u8, user_key: &[u8]) -> Result<(), Error> {
+    if flags & FLAG_RESERVED_MASK != 0 {
+        return Err(Error::ReservedFlags {
+            key: Escaped::of(user_key),
+            flags,
+        });
+    }
+    match (flags & FLAG_ENC_STATE_MASK) >> 1 {
+        0 => Ok(()),
+        1 => Err(Error::Encrypted {
+            key: Escaped::of(user_key),
+        }),
+        _ => Err(Error::ReservedFlags {
+            key: Escaped::of(user_key),
+            flags,
+        }),
+    }
+}
+
+fn truncated(offset: u64, what: &'static str) -> Error {
+    Error::Truncated { offset, what }
+}
+
+/// The 16-byte header for `last_commit_ts`.
+pub fn encode_header(last_commit_ts: u64) -> Vec<u8> {
+    let mut out = Vec::with_capacity(HEADER_LEN);
+    out.extend_from_slice(MAGIC);
+    out.extend_from_slice(&last_commit_ts.to_le_bytes());
+    out
+}
+
+/// Append one MVCC version: key `user_key ++ be64(!commit_ts)`, value
+/// `flags ++ le64(expire_at) ++ body` with flags 0 or 1 (tombstone).
+pub fn encode_entry(
+    out: &mut Vec<u8>,
+    user_key: &[u8],
+    commit_ts: u64,
+    tombstone: bool,
+    expire_at: u64,
+    body: &[u8],
+) {
+    let mut key = Vec::with_capacity(user_key.len().saturating_add(TS_SUFFIX_LEN));
+    key.extend_from_slice(user_key);
+    key.extend_from_slice(&(!commit_ts).to_be_bytes());
+    let mut value = Vec::with_capacity(body.len().saturating_add(VALUE_HEADER_LEN));
+    value.push(if tombstone { FLAG_TOMBSTONE } else { 0 });
+    value.extend_from_slice(&expire_at.to_le_bytes());
+    value.extend_from_slice(body);
+    encode_raw_entry(out, &key, &value);
+}
+
+/// Append one entry with the given raw key and value bytes, for
+/// operational keys and malformed cases.
+pub fn encode_raw_entry(out: &mut Vec<u8>, key: &[u8], value: &[u8]) {
+    out.extend_from_slice(&(key.len() as u64).to_le_bytes());
+    out.extend_from_slice(key);
+    out.extend_from_slice(&(value.len() as u64).to_le_bytes());
+    out.extend_from_slice(value);
+}

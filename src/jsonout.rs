@@ -1,1 +1,460 @@
-//! Go-compatible JSON writing.
+//! Output bytes written the way upstream's Go code writes them
+//! (REQ-JSON-11..REQ-JSON-15, REQ-OUT-4..REQ-OUT-7).
+//!
+//! Two escaping modes exist because upstream uses two Go entry points:
+//! `messages.jsonl` lines come from a `json.Encoder` with HTML escaping
+//! off, while the `body` string (marshalled on its own by `json.Marshal`)
+//! and `_queue.json` (`json.MarshalIndent`) are HTML-escaped.
+
+use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
+use base64::Engine as _;
+
+use crate::value::{Message, QueueMeta};
+
+/// Whether `<`, `>` and `&` are escaped as `\u003c`, `\u003e`, `\u0026`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Html {
+    /// `json.Marshal` / `json.MarshalIndent`.
+    Escape,
+    /// `json.Encoder` with `SetEscapeHTML(false)`.
+    Raw,
+}
+
+const HEX: &[u8; 16] = b"0123456789abcdef";
+
+/// Append `s` as a JSON string the way Go's encoder writes it
+/// (REQ-JSON-11). Same output as [`write_str_plain`], but copies runs of
+/// bytes that need no escape in one go; the profile of a large decode
+/// showed the per-character version as its top cost.
+pub fn write_str(out: &mut Vec<u8>, s: &str, html: Html) {
+    let bytes = s.as_bytes();
+    out.reserve(bytes.len() + 2);
+    out.push(b'"');
+    let mut run_start = 0;
+    let mut i = 0;
+    while i < bytes.len() {
+        let b = bytes[i];
+        let needs_escape = b < 0x20
+            || b == b'"'
+            || b == b'\\'
+            || (html == Html::Escape && matches!(b, b'<' | b'>' | b'&'))
+            // U+2028 and U+2029 are E2 80 A8 and E2 80 A9.
+            || (b == 0xe2 && bytes.get(i + 1) == Some(&0x80) && matches!(bytes.get(i + 2), Some(0xa8 | 0xa9)));
+        if !needs_escape {
+            i += 1;
+            continue;
+        }
+        out.extend_from_slice(&bytes[run_start..i]);
+        let len = if b == 0xe2 { 3 } else { 1 };
+        // The escaped unit is one whole character, so this slice is valid.
+        write_str_plain_inner(out, s.get(i..i + len).unwrap_or_default(), html);
+        i += len;
+        run_start = i;
+    }
+    out.extend_from_slice(&bytes[run_start..]);
+    out.push(b'"');
+}
+
+/// Append `s` as a JSON string the way Go's encoder writes it, one
+/// character at a time. This is the readable statement of the rule and the
+/// oracle [`write_str`] is tested against (REQ-JSON-11): short escapes `\b \f \n \r \t \" \\`, other control
+/// bytes as `\u00xx` (lowercase hex), U+2028/U+2029 as `\u2028`/`\u2029`,
+/// `/` and 0x7f raw, `<>&` escaped only with [`Html::Escape`].
+pub fn write_str_plain(out: &mut Vec<u8>, s: &str, html: Html) {
+    out.push(b'"');
+    write_str_plain_inner(out, s, html);
+    out.push(b'"');
+}
+
+/// The escapes of [`write_str_plain`] without the quotes.
+fn write_str_plain_inner(out: &mut Vec<u8>, s: &str, html: Html) {
+    for ch in s.chars() {
+        match ch {
+            '"' => out.extend_from_slice(b"\\\""),
+            '\\' => out.extend_from_slice(b"\\\\"),
+            '\n' => out.extend_from_slice(b"\\n"),
+            '\r' => out.extend_from_slice(b"\\r"),
+            '\t' => out.extend_from_slice(b"\\t"),
+            '\u{8}' => out.extend_from_slice(b"\\b"),
+            '\u{c}' => out.extend_from_slice(b"\\f"),
+            '<' | '>' | '&' if html == Html::Escape => {
+                out.extend_from_slice(b"\\u00");
+                let b = ch as u8;
+                out.push(HEX[usize::from(b >> 4)]);
+                out.push(HEX[usize::from(b & 0xf)]);
+            }
+            c if (c as u32) < 0x20 => {
+                let b = c as u8;
+                out.extend_from_slice(b"\\u00");
+                out.push(HEX[usize::from(b >> 4)]);
+                out.push(HEX[usize::from(b & 0xf)]);
+            }
+            '\u{2028}' => out.extend_from_slice(b"\\u2028"),
+            '\u{2029}' => out.extend_from_slice(b"\\u2029"),
+            c => {
+                let mut buf = [0u8; 4];
+                out.extend_from_slice(c.encode_utf8(&mut buf).as_bytes());
+            }
+        }
+    }
+}
+
+/// Replace every byte that does not start a valid UTF-8 sequence with
+/// U+FFFD, one replacement per such byte (Go's rule, REQ-JSON-7). Unlike
+/// `String::from_utf8_lossy`, `e2 82 41` gives two replacements then `A`.
+pub fn utf8_per_byte_lossy(bytes: &[u8]) -> String {
+    let mut out = String::with_capacity(bytes.len());
+    let mut rest = bytes;
+    while !rest.is_empty() {
+        match std::str::from_utf8(rest) {
+            Ok(s) => {
+                out.push_str(s);
+                break;
+            }
+            Err(e) => {
+                let (good, bad) = rest.split_at(e.valid_up_to());
+                // `good` is valid by construction.
+                out.push_str(std::str::from_utf8(good).unwrap_or_default());
+                out.push('\u{fffd}');
+                // Skip exactly one byte: the next one may start a valid
+                // sequence.
+                rest = bad.get(1..).unwrap_or_default();
+            }
+        }
+    }
+    out
+}
+
+/// Append a raw JSON value compacted: white space outside strings
+/// removed, every other byte verbatim (REQ-JSON-13). Invalid UTF-8 is
+/// replaced per byte with U+FFFD, so the output is valid UTF-8 (a
+/// deliberate difference: upstream passes the raw bytes through).
+pub fn write_compact_raw(out: &mut Vec<u8>, raw: &[u8]) {
+    let text = utf8_per_byte_lossy(raw);
+    let mut in_string = false;
+    let mut escaped = false;
+    for &b in text.as_bytes() {
+        if in_string {
+            out.push(b);
+            if escaped {
+                escaped = false;
+            } else if b == b'\\' {
+                escaped = true;
+            } else if b == b'"' {
+                in_string = false;
+            }
+        } else if b == b'"' {
+            in_string = true;
+            out.push(b);
+        } else if !matches!(b, b' ' | b'\t' | b'\n' | b'\r') {
+            out.push(b);
+        }
+    }
+}
+
+/// The `body` value (REQ-OUT-6): valid UTF-8 → a JSON string escaped the
+/// way `json.Marshal` escapes it (HTML on, REQ-JSON-12); anything else →
+/// `{"base64":"<unpadded base64url>"}`.
+pub fn write_body(out: &mut Vec<u8>, body: &[u8]) {
+    match std::str::from_utf8(body) {
+        Ok(s) => write_str(out, s, Html::Escape),
+        Err(_) => {
+            out.extend_from_slice(b"{\"base64\":\"");
+            out.extend_from_slice(URL_SAFE_NO_PAD.encode(body).as_bytes());
+            out.extend_from_slice(b"\"}");
+        }
+    }
+}
+
+/// Compact object writer: `{"k":v,...}`.
+struct Obj<'a> {
+    out: &'a mut Vec<u8>,
+    first: bool,
+}
+
+impl<'a> Obj<'a> {
+    fn new(out: &'a mut Vec<u8>) -> Self {
+        out.push(b'{');
+        Obj { out, first: true }
+    }
+    fn key(&mut self, k: &str) -> &mut Vec<u8> {
+        if !self.first {
+            self.out.push(b',');
+        }
+        self.first = false;
+        write_str(self.out, k, Html::Raw);
+        self.out.push(b':');
+        self.out
+    }
+    fn str(&mut self, k: &str, v: &str) {
+        let out = self.key(k);
+        write_str(out, v, Html::Raw);
+    }
+    fn str_nonempty(&mut self, k: &str, v: &str) {
+        if !v.is_empty() {
+            self.str(k, v);
+        }
+    }
+    fn num(&mut self, k: &str, v: impl std::fmt::Display) {
+        let out = self.key(k);
+        out.extend_from_slice(v.to_string().as_bytes());
+    }
+    fn end(self) {
+        self.out.push(b'}');
+    }
+}
+
+/// One `messages.jsonl` line including its `\n` (REQ-OUT-5). Field order
+/// and omissions follow upstream's dump record; `partition` is present
+/// only for messages read from partitioned keys (REQ-DEC-6).
+pub fn message_line(m: &Message, partition: Option<u32>) -> Vec<u8> {
+    let mut out = Vec::with_capacity(128 + m.body.len() * 2);
+    write_message_line(&mut out, m, partition);
+    out
+}
+
+/// Append one `messages.jsonl` line, as [`message_line`] returns it.
+pub fn write_message_line(out: &mut Vec<u8>, m: &Message, partition: Option<u32>) {
+    let mut o = Obj::new(out);
+    o.str("message_id", &m.message_id);
+    write_body(o.key("body"), &m.body);
+    o.str_nonempty("md5_of_body", &m.md5_of_body);
+    o.str_nonempty("md5_of_message_attributes", &m.md5_of_message_attributes);
+    if !m.message_attributes.is_empty() {
+        let out = o.key("message_attributes");
+        let mut attrs = Obj::new(out);
+        // BTreeMap<String, _> iterates in byte order of the keys, which is
+        // the order Go sorts map keys in.
+        for (k, raw) in &m.message_attributes {
+            write_compact_raw(attrs.key(k), raw);
+        }
+        attrs.end();
+    }
+    o.str_nonempty("sender_id", &m.sender_id);
+    o.num("send_timestamp_millis", m.send_timestamp_millis);
+    o.num("available_at_millis", m.available_at_millis);
+    o.num("visible_at_millis", m.visible_at_millis);
+    o.num("receive_count", m.receive_count);
+    if m.first_receive_millis != 0 {
+        o.num("first_receive_millis", m.first_receive_millis);
+    }
+    if !m.current_receipt_token.is_empty() {
+        // REQ-JSON-14: Go writes []byte as standard padded base64.
+        o.str(
+            "current_receipt_token",
+            &STANDARD.encode(&m.current_receipt_token),
+        );
+    }
+    o.num("queue_generation", m.queue_generation);
+    o.str_nonempty("message_group_id", &m.message_group_id);
+    o.str_nonempty("message_deduplication_id", &m.message_deduplication_id);
+    if m.sequence_number != 0 {
+        o.num("sequence_number", m.sequence_number);
+    }
+    o.str_nonempty("dead_letter_source_arn", &m.dead_letter_source_arn);
+    if let Some(p) = partition {
+        o.num("partition", p);
+    }
+    o.end();
+    out.push(b'\n');
+}
+
+/// One `side_records.jsonl` line including its `\n` (REQ-OUT-7).
+pub fn side_record_line(prefix: &str, user_key: &[u8], value: &[u8]) -> Vec<u8> {
+    let mut out = Vec::with_capacity(64 + user_key.len() * 2 + value.len() * 2);
+    let mut o = Obj::new(&mut out);
+    o.str("prefix", prefix);
+    o.str("key_hex", &hex::encode(user_key));
+    o.str("value_b64", &URL_SAFE_NO_PAD.encode(value));
+    o.end();
+    out.push(b'\n');
+    out
+}
+
+/// `_queue.json` bytes (REQ-OUT-4, REQ-JSON-15): `json.MarshalIndent` with
+/// a two-space indent, HTML escaping on, no trailing newline. `name` is
+/// the live record's name, or `fallback_name` when that is empty. `tags`
+/// is an extension of the upstream format (REQ-VAL-4).
+pub fn queue_json(meta: &QueueMeta, fallback_name: &str) -> Vec<u8> {
+    let name = if meta.name.is_empty() {
+        fallback_name
+    } else {
+        &meta.name
+    };
+    let mut fields: Vec<(&str, Vec<u8>)> = Vec::new();
+    let s = |v: &str| {
+        let mut b = Vec::new();
+        write_str(&mut b, v, Html::Escape);
+        b
+    };
+    let n = |v: i64| v.to_string().into_bytes();
+    fields.push(("format_version", b"1".to_vec()));
+    fields.push(("name", s(name)));
+    if meta.is_fifo {
+        fields.push(("fifo", b"true".to_vec()));
+    }
+    if meta.content_based_dedup {
+        fields.push(("content_based_deduplication", b"true".to_vec()));
+    }
+    fields.push((
+        "visibility_timeout_seconds",
+        n(meta.visibility_timeout_seconds),
+    ));
+    fields.push((
+        "message_retention_seconds",
+        n(meta.message_retention_seconds),
+    ));
+    fields.push(("delay_seconds", n(meta.delay_seconds)));
+    if meta.receive_message_wait_seconds != 0 {
+        fields.push((
+            "receive_message_wait_seconds",
+            n(meta.receive_message_wait_seconds),
+        ));
+    }
+    if meta.maximum_message_size != 0 {
+        fields.push(("maximum_message_size", n(meta.maximum_message_size)));
+    }
+    for (k, v) in [
+        ("redrive_policy", &meta.redrive_policy),
+        ("redrive_allow_policy", &meta.redrive_allow_policy),
+    ] {
+        if !v.is_empty() {
+            fields.push((k, s(v)));
+        }
+    }
+    if meta.partition_count != 0 {
+        fields.push((
+            "partition_count",
+            meta.partition_count.to_string().into_bytes(),
+        ));
+    }
+    for (k, v) in [
+        ("fifo_throughput_limit", &meta.fifo_throughput_limit),
+        ("deduplication_scope", &meta.deduplication_scope),
+    ] {
+        if !v.is_empty() {
+            fields.push((k, s(v)));
+        }
+    }
+    if !meta.tags.is_empty() {
+        let mut b = b"{\n".to_vec();
+        for (i, (k, v)) in meta.tags.iter().enumerate() {
+            b.extend_from_slice(b"    ");
+            write_str(&mut b, k, Html::Escape);
+            b.extend_from_slice(b": ");
+            write_str(&mut b, v, Html::Escape);
+            if i + 1 < meta.tags.len() {
+                b.push(b',');
+            }
+            b.push(b'\n');
+        }
+        b.extend_from_slice(b"  }");
+        fields.push(("tags", b));
+    }
+    let mut out = b"{\n".to_vec();
+    for (i, (k, v)) in fields.iter().enumerate() {
+        out.extend_from_slice(b"  ");
+        write_str(&mut out, k, Html::Escape);
+        out.extend_from_slice(b": ");
+        out.extend_from_slice(v);
+        if i + 1 < fields.len() {
+            out.push(b',');
+        }
+        out.push(b'\n');
+    }
+    out.push(b'}');
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn enc(s: &str, html: Html) -> String {
+        let mut out = Vec::new();
+        write_str(&mut out, s, html);
+        String::from_utf8(out).unwrap()
+    }
+
+    // REQ-JSON-11
+    #[test]
+    fn encoder_string_escapes_match_go() {
+        assert_eq!(enc("<a&b>", Html::Raw), r#""<a&b>""#);
+        assert_eq!(enc("\u{2028}\u{2029}", Html::Raw), r#""\u2028\u2029""#);
+        assert_eq!(
+            enc("\u{8}\u{c}\n\r\t\"\\", Html::Raw),
+            r#""\b\f\n\r\t\"\\""#
+        );
+        assert_eq!(
+            enc("\u{0}\u{1f}\u{1b}", Html::Raw),
+            r#""\u0000\u001f\u001b""#
+        );
+        assert_eq!(enc("/\u{7f}é\u{fffd}", Html::Raw), "\"/\u{7f}é\u{fffd}\"");
+    }
+
+    proptest::proptest! {
+        // REQ-JSON-11, REQ-JSON-12
+        #[test]
+        fn fast_string_writer_matches_the_plain_oracle(
+            s in proptest::string::string_regex("([a-z<>&\"\\\\/\u{0}-\u{1f}\u{7f}\u{2027}-\u{202a}é€😀\u{fffd}]){0,40}").unwrap(),
+            html in proptest::bool::ANY,
+        ) {
+            let html = if html { Html::Escape } else { Html::Raw };
+            let mut fast = Vec::new();
+            write_str(&mut fast, &s, html);
+            let mut plain = Vec::new();
+            write_str_plain(&mut plain, &s, html);
+            proptest::prop_assert_eq!(fast, plain);
+        }
+    }
+
+    // REQ-JSON-12
+    #[test]
+    fn html_mode_escapes_angle_brackets_and_ampersand() {
+        assert_eq!(enc("<a&b>", Html::Escape), r#""\u003ca\u0026b\u003e""#);
+        assert_eq!(enc("\u{2028}", Html::Escape), r#""\u2028""#);
+    }
+
+    // REQ-JSON-7
+    #[test]
+    fn per_byte_replacement_differs_from_maximal_subparts() {
+        assert_eq!(utf8_per_byte_lossy(b"\xe2\x82A"), "\u{fffd}\u{fffd}A");
+        assert_eq!(
+            utf8_per_byte_lossy(b"\xed\xa0\x80"),
+            "\u{fffd}\u{fffd}\u{fffd}"
+        );
+        assert_eq!(utf8_per_byte_lossy("ok€".as_bytes()), "ok€");
+        assert_eq!(String::from_utf8_lossy(b"\xe2\x82A"), "\u{fffd}A");
+    }
+
+    // REQ-JSON-13
+    #[test]
+    fn raw_values_are_compacted_verbatim() {
+        let mut out = Vec::new();
+        write_compact_raw(
+            &mut out,
+            b"{ \"DataType\" : \"String\",\n \"v\": [1.50, \"a b\\\" <&>\", \"\\u0041\\/\"] }",
+        );
+        assert_eq!(
+            String::from_utf8(out).unwrap(),
+            r#"{"DataType":"String","v":[1.50,"a b\" <&>","\u0041\/"]}"#
+        );
+        let mut bad = Vec::new();
+        write_compact_raw(&mut bad, b"\"\xff\xe2\x80\xa8\"");
+        assert_eq!(String::from_utf8(bad).unwrap(), "\"\u{fffd}\u{2028}\"");
+    }
+
+    // REQ-OUT-6
+    #[test]
+    fn body_is_text_or_envelope() {
+        let mut t = Vec::new();
+        write_body(&mut t, b"hi <b>");
+        assert_eq!(t, br#""hi \u003cb\u003e""#);
+        let mut b = Vec::new();
+        write_body(&mut b, b"\xff\x00");
+        assert_eq!(b, br#"{"base64":"_wA"}"#);
+        let mut e = Vec::new();
+        write_body(&mut e, b"");
+        assert_eq!(e, br#""""#);
+    }
+}

@@ -24,6 +24,7 @@
 //! Every requirement cited in comments (`REQ-…`) is defined in SPEC.md.
 #![forbid(unsafe_code)]
 
+pub mod cli;
 pub mod decode;
 pub mod dump;
 pub mod error;

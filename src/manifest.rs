@@ -1,1 +1,207 @@
-//! TODO(owner: helper)
+//! MANIFEST.json and CHECKSUMS (REQ-CLI-8, REQ-CLI-9).
+//!
+//! `MANIFEST.json` follows the shape of elastickv's logical-backup
+//! manifest, with sqsdump filling in the SQS fields. Keys appear in this
+//! fixed order:
+//!
+//! ```text
+//! format_version, phase, last_commit_ts, [wall_time_iso], source{fsm_path,
+//! fsm_size_bytes}, adapters{sqs{queues}}, exclusions{include_incomplete_uploads,
+//! include_orphans, preserve_sqs_visibility, include_sqs_side_records},
+//! checksum_algorithm, checksum_format, encoded_filename_charset,
+//! key_segment_max_bytes, s3_meta_suffix, s3_collision_strategy, dynamodb_layout
+//! ```
+//!
+//! - Only the `sqs` adapter is listed: the others were not dumped.
+//! - The non-SQS exclusion flags and the S3/DynamoDB policy fields carry the
+//!   upstream phase-0 defaults, so a reader that requires them finds them.
+//! - `wall_time_iso` is written only when asked for (`--wall-time`):
+//!   without it the dump is a pure function of the input and the flags,
+//!   byte for byte. (Upstream always writes it.)
+//! - `source.fsm_path` is the input's final path component (`-` for
+//!   stdin), so the dump does not depend on where the file was read from;
+//!   `source.fsm_size_bytes` is the number of bytes read.
+//! - Pretty-printed with a 2-space indent and a final newline, like Go's
+//!   `json.Encoder` with `SetIndent("", "  ")`.
+//!
+//! `CHECKSUMS` lists every other file of the dump (`MANIFEST.json`
+//! included) as `<sha256 hex>  <path>\n`, sorted by path, so that
+//! `sha256sum -c CHECKSUMS` passes from the dump root.
+
+use std::time::{SystemTime, UNIX_EPOCH};
+
+use serde_json::{json, Value};
+use sha2::{Digest, Sha256};
+
+use crate::dump::DumpModel;
+use crate::Error;
+
+/// Name of the manifest file at the dump root.
+pub const MANIFEST_FILE: &str = "MANIFEST.json";
+/// Name of the checksum file at the dump root.
+pub const CHECKSUMS_FILE: &str = "CHECKSUMS";
+/// The dump format's major version.
+pub const FORMAT_VERSION: u32 = 1;
+/// The phase of an offline snapshot decode.
+pub const PHASE: &str = "phase0-snapshot-decode";
+/// The filename charset of [`crate::segment`].
+pub const ENCODED_FILENAME_CHARSET: &str = "rfc3986-unreserved-plus-percent";
+/// Longest encoded segment before the hash fallback.
+pub const KEY_SEGMENT_MAX_BYTES: u32 = 240;
+/// Owner name used for the two files in [`DumpModel::add_file`].
+const OWNER: &str = "manifest";
+
+/// What the manifest records beyond the model itself.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct ManifestInfo {
+    /// The snapshot header's `last_commit_ts`.
+    pub last_commit_ts: u64,
+    /// The input's file name (final path component), `-` for stdin.
+    pub source_name: String,
+    /// Bytes read from the input.
+    pub source_size: u64,
+    /// `--preserve-visibility`.
+    pub preserve_visibility: bool,
+    /// `--include-sqs-side-records`.
+    pub include_side_records: bool,
+    /// `wall_time_iso`, only with `--wall-time` (see [`wall_time_now`]).
+    pub wall_time: Option<String>,
+}
+
+/// Add `MANIFEST.json` and `CHECKSUMS` to the model. Either name already
+/// present is a [`Error::PathCollision`]; a path that `sha256sum` could not
+/// read back verbatim (newline, carriage return or backslash) is
+/// [`Error::UnsafeOutput`].
+/// On error the model is left unchanged.
+pub fn add_manifest(model: &mut DumpModel, info: &ManifestInfo) -> Result<(), Error> {
+    for name in [MANIFEST_FILE, CHECKSUMS_FILE] {
+        if model.files.contains_key(name) {
+            // add_file reports the collision, naming the first owner, and
+            // changes nothing.
+            return model.add_file(name.to_string(), Vec::new(), OWNER);
+        }
+    }
+    let manifest = manifest_json(model, info);
+    let sums = checksum_lines(
+        model
+            .files
+            .iter()
+            .map(|(p, b)| (p.as_str(), b.as_slice()))
+            .chain([(MANIFEST_FILE, manifest.as_slice())]),
+    )?;
+    model.add_file(MANIFEST_FILE.to_string(), manifest, OWNER)?;
+    model.add_file(CHECKSUMS_FILE.to_string(), sums, OWNER)
+}
+
+/// The bytes of `MANIFEST.json` for this model.
+pub fn manifest_json(model: &DumpModel, info: &ManifestInfo) -> Vec<u8> {
+    let mut queues = model.queues.clone();
+    queues.sort();
+    queues.dedup();
+
+    let mut m = serde_json::Map::new();
+    m.insert("format_version".into(), json!(FORMAT_VERSION));
+    m.insert("phase".into(), json!(PHASE));
+    m.insert("last_commit_ts".into(), json!(info.last_commit_ts));
+    if let Some(wall) = &info.wall_time {
+        m.insert("wall_time_iso".into(), json!(wall));
+    }
+    m.insert(
+        "source".into(),
+        json!({
+            "fsm_path": info.source_name,
+            "fsm_size_bytes": info.source_size,
+        }),
+    );
+    m.insert("adapters".into(), json!({ "sqs": { "queues": queues } }));
+    m.insert(
+        "exclusions".into(),
+        json!({
+            "include_incomplete_uploads": false,
+            "include_orphans": false,
+            "preserve_sqs_visibility": info.preserve_visibility,
+            "include_sqs_side_records": info.include_side_records,
+        }),
+    );
+    m.insert("checksum_algorithm".into(), json!("sha256"));
+    m.insert("checksum_format".into(), json!("sha256sum"));
+    m.insert(
+        "encoded_filename_charset".into(),
+        json!(ENCODED_FILENAME_CHARSET),
+    );
+    m.insert("key_segment_max_bytes".into(), json!(KEY_SEGMENT_MAX_BYTES));
+    m.insert("s3_meta_suffix".into(), json!(".elastickv-meta.json"));
+    m.insert("s3_collision_strategy".into(), json!("leaf-data-suffix"));
+    m.insert("dynamodb_layout".into(), json!("per-item"));
+
+    // Serialising a Value built from strings and integers cannot fail.
+    let mut out = serde_json::to_vec_pretty(&Value::Object(m)).unwrap_or_default();
+    out.push(b'\n');
+    out
+}
+
+/// The bytes of `CHECKSUMS` for a model that already holds
+/// `MANIFEST.json`: one `<sha256 hex>  <path>` line per file other than
+/// `CHECKSUMS` itself, in path order.
+pub fn checksums(model: &DumpModel) -> Result<Vec<u8>, Error> {
+    checksum_lines(model.files.iter().map(|(p, b)| (p.as_str(), b.as_slice())))
+}
+
+/// `sha256sum` lines for the given files, sorted by path (byte order),
+/// skipping `CHECKSUMS`.
+fn checksum_lines<'a>(files: impl Iterator<Item = (&'a str, &'a [u8])>) -> Result<Vec<u8>, Error> {
+    let mut files: Vec<(&str, &[u8])> = files.filter(|(p, _)| *p != CHECKSUMS_FILE).collect();
+    files.sort_by(|a, b| a.0.cmp(b.0));
+    let mut out = Vec::new();
+    for (path, bytes) in files {
+        if path.contains(['\n', '\r', '\\']) {
+            return Err(Error::UnsafeOutput {
+                path: path.escape_debug().to_string(),
+                reason: "path cannot be listed verbatim in CHECKSUMS".to_string(),
+            });
+        }
+        out.extend_from_slice(hex::encode(Sha256::digest(bytes)).as_bytes());
+        out.extend_from_slice(b"  ");
+        out.extend_from_slice(path.as_bytes());
+        out.push(b'\n');
+    }
+    Ok(out)
+}
+
+/// The current UTC time as RFC 3339 with milliseconds
+/// (`2026-04-29T15:42:11.094Z`), for `--wall-time`.
+pub fn wall_time_now() -> String {
+    let since = SystemTime::now()
+        .duration_since(UNIX_EPOCH)
+        .unwrap_or_default();
+    rfc3339_utc(since.as_secs(), since.subsec_millis())
+}
+
+/// Format seconds since the Unix epoch (plus milliseconds) as RFC 3339 UTC.
+pub fn rfc3339_utc(secs: u64, millis: u32) -> String {
+    let days = secs / 86_400;
+    let rem = secs % 86_400;
+    let (year, month, day) = civil_from_days(days);
+    format!(
+        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}.{:03}Z",
+        rem / 3600,
+        (rem % 3600) / 60,
+        rem % 60,
+        millis.min(999)
+    )
+}
+
+/// Days since 1970-01-01 → (year, month, day) in the proleptic Gregorian
+/// calendar (H. Hinnant's `civil_from_days`, for non-negative days).
+fn civil_from_days(days: u64) -> (u64, u64, u64) {
+    let z = days + 719_468;
+    let era = z / 146_097;
+    let doe = z % 146_097;
+    let yoe = (doe - doe / 1460 + doe / 36_524 - doe / 146_096) / 365;
+    let doy = doe - (365 * yoe + yoe / 4 - yoe / 100);
+    let mp = (5 * doy + 2) / 153;
+    let day = doy - (153 * mp + 2) / 5 + 1;
+    let month = if mp < 10 { mp + 3 } else { mp - 9 };
+    let year = yoe + era * 400 + u64::from(month <= 2);
+    (year, month, day)
+}

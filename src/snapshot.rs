@@ -1,1 +1,129 @@
-//! TODO(owner: helper)
+//! The pipeline for one snapshot: [`crate::fsm`] → [`crate::mvcc`] →
+//! [`crate::decode`] (phases 1–4).
+//!
+//! [`resolve_snapshot`] runs phases 1–2 and returns the visible SQS
+//! records; [`decode_snapshot`] feeds them, in user-key order, to the
+//! [`SqsDecoder`] and returns the dump model together with a [`Summary`]
+//! of everything the CLI reports.
+
+use std::fmt;
+use std::io::Read;
+
+use crate::decode::{Options, SqsDecoder};
+use crate::dump::DumpModel;
+use crate::fsm::Reader;
+use crate::mvcc::{MvccStats, Resolved, Resolver};
+use crate::Error;
+
+/// Every count the CLI prints after a decode.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Summary {
+    /// Bytes read from the input.
+    pub bytes_read: u64,
+    /// The header's `last_commit_ts`.
+    pub last_commit_ts: u64,
+    /// Counts from version resolution.
+    pub mvcc: MvccStats,
+    /// Queues that got a `_queue.json`.
+    pub queues: u64,
+    /// Message lines written.
+    pub messages_written: u64,
+    /// Messages dropped by the generation filter.
+    pub stale_dropped: u64,
+    /// Orphan queue states that held messages or side records.
+    pub orphans: u64,
+    /// Side-record lines written.
+    pub side_records_written: u64,
+}
+
+/// Read a whole snapshot and resolve its versions (phases 1–2).
+///
+/// `progress` is called with the number of bytes read so far after the
+/// header and after every entry.
+pub fn resolve_snapshot<R: Read>(
+    input: R,
+    progress: &mut dyn FnMut(u64),
+) -> Result<(Resolved, u64), Error> {
+    let mut reader = Reader::new(input)?;
+    let mut resolver = Resolver::new(reader.last_commit_ts());
+    progress(reader.bytes_read());
+    while let Some(entry) = reader.next_entry()? {
+        resolver.push_entry(entry);
+        progress(reader.bytes_read());
+    }
+    Ok((resolver.finish(), reader.bytes_read()))
+}
+
+/// Decode a snapshot into a dump model (phases 1–4).
+///
+/// The after-header warnings come first in the model's warnings, then the
+/// decoder's own.
+pub fn decode_snapshot<R: Read>(
+    input: R,
+    opts: Options,
+    progress: &mut dyn FnMut(u64),
+) -> Result<(DumpModel, Summary), Error> {
+    let (
+        Resolved {
+            records,
+            stats,
+            warnings,
+            last_commit_ts,
+        },
+        bytes_read,
+    ) = resolve_snapshot(input, progress)?;
+    let mut decoder = SqsDecoder::new(opts);
+    for record in records {
+        decoder.push(&record.user_key, &record.body)?;
+    }
+    let mut model = decoder.finish()?;
+    if !warnings.is_empty() {
+        let decoder_warnings = std::mem::replace(&mut model.warnings, warnings);
+        model.warnings.extend(decoder_warnings);
+    }
+
+    let summary = Summary {
+        bytes_read,
+        last_commit_ts,
+        mvcc: stats,
+        queues: model.queues.len() as u64,
+        messages_written: model.stats.messages_written,
+        stale_dropped: model.stats.stale_dropped,
+        orphans: model.stats.orphans,
+        side_records_written: model.stats.side_records_written,
+    };
+    Ok((model, summary))
+}
+
+impl fmt::Display for Summary {
+    /// The human summary, several lines, each ending in a newline.
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let m = &self.mvcc;
+        writeln!(
+            f,
+            "snapshot: {} bytes, last_commit_ts {}",
+            self.bytes_read, self.last_commit_ts
+        )?;
+        writeln!(
+            f,
+            "entries: {} ({} operational skipped, {} of other keyspaces)",
+            m.entries, m.operational_keys, m.other_keyspace_entries
+        )?;
+        writeln!(
+            f,
+            "sqs versions: {} ({} superseded, {} after header ignored)",
+            m.sqs_versions, m.superseded_versions, m.versions_after_header
+        )?;
+        writeln!(
+            f,
+            "sqs keys: {} visible records, {} tombstoned, {} expired",
+            m.sqs_records, m.tombstoned_keys, m.expired_keys
+        )?;
+        writeln!(
+            f,
+            "queues: {}, messages written: {}, stale-generation dropped: {}, orphan queues: {}",
+            self.queues, self.messages_written, self.stale_dropped, self.orphans
+        )?;
+        writeln!(f, "side records written: {}", self.side_records_written)
+    }
+}

@@ -1,11 +1,13 @@
 //! SQS values: queue meta, message and generation records (REQ-VAL-*).
 //!
-//! Queue meta and message values are a 4-byte magic followed by JSON that
-//! the live cluster wrote with Go's `encoding/json`. They are read with
-//! [`crate::gojson`], which accepts exactly what Go accepts (REQ-JSON-*).
-//! Gen values are decimal ASCII.
+//! Queue meta and message values are a 4-byte magic followed by the JSON
+//! of the live record. They are read with [`crate::gojson`], which accepts
+//! exactly what upstream's reader, Go's `encoding/json`, accepts
+//! (REQ-JSON-*). Gen values are decimal ASCII.
 
 use std::collections::BTreeMap;
+
+use crate::gojson::{self, GoBytes, Slot};
 
 /// Magic prefix of a queue meta value: `00 'S' 'Q' 01`.
 pub const QUEUE_META_MAGIC: [u8; 4] = [0x00, b'S', b'Q', 0x01];
@@ -84,4 +86,144 @@ pub struct Message {
     pub sequence_number: u64,
     /// `dead_letter_source_arn`.
     pub dead_letter_source_arn: String,
+}
+
+/// Read a queue meta value: [`QUEUE_META_MAGIC`], then the JSON of the live
+/// catalog record, read as Go's `json.Unmarshal` reads it (REQ-VAL-1,
+/// REQ-VAL-3, REQ-VAL-4). The error is the reason, e.g.
+/// `missing magic prefix 00 53 51 01`.
+pub fn decode_queue_meta(value: &[u8]) -> Result<QueueMeta, String> {
+    let json = value
+        .strip_prefix(&QUEUE_META_MAGIC[..])
+        .ok_or_else(|| "missing magic prefix 00 53 51 01".to_string())?;
+    let mut meta = QueueMeta::default();
+    gojson::unmarshal(json, &mut meta).map_err(|e| e.to_string())?;
+    Ok(meta)
+}
+
+/// Read a message value: [`MESSAGE_MAGIC`], then the JSON of the live
+/// message record, read as Go's `json.Unmarshal` reads it (REQ-VAL-2,
+/// REQ-VAL-5). The error is the reason, e.g.
+/// `json: cannot read number 1.5 into int64 field send_timestamp_millis`.
+pub fn decode_message(value: &[u8]) -> Result<Message, String> {
+    let json = value
+        .strip_prefix(&MESSAGE_MAGIC[..])
+        .ok_or_else(|| "missing magic prefix 00 53 4d 01".to_string())?;
+    let mut target = MessageTarget::default();
+    gojson::unmarshal(json, &mut target).map_err(|e| e.to_string())?;
+    let MessageTarget {
+        mut message,
+        body,
+        current_receipt_token,
+    } = target;
+    message.body = body.into_vec();
+    message.current_receipt_token = current_receipt_token.into_vec();
+    Ok(message)
+}
+
+/// Read a gen value the way Go's
+/// `strconv.ParseUint(strings.TrimSpace(v), 10, 64)` does (REQ-VAL-6):
+/// surrounding Unicode white space is trimmed, then only ASCII digits may
+/// remain (no sign, no `_`, leading zeros allowed), and the number must fit
+/// in a u64. Anything else, including invalid UTF-8, gives `None`.
+pub fn decode_gen(value: &[u8]) -> Option<u64> {
+    let digits = std::str::from_utf8(value).ok()?.trim();
+    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return None;
+    }
+    digits.parse().ok()
+}
+
+impl gojson::Target for QueueMeta {
+    const FIELDS: &'static [&'static str] = &[
+        "name",
+        "is_fifo",
+        "content_based_dedup",
+        "visibility_timeout_seconds",
+        "message_retention_seconds",
+        "delay_seconds",
+        "receive_message_wait_seconds",
+        "maximum_message_size",
+        "redrive_policy",
+        "redrive_allow_policy",
+        "partition_count",
+        "fifo_throughput_limit",
+        "deduplication_scope",
+        "tags",
+    ];
+
+    fn slot(&mut self, index: usize) -> Option<Slot<'_>> {
+        Some(match index {
+            0 => Slot::Str(&mut self.name),
+            1 => Slot::Bool(&mut self.is_fifo),
+            2 => Slot::Bool(&mut self.content_based_dedup),
+            3 => Slot::I64(&mut self.visibility_timeout_seconds),
+            4 => Slot::I64(&mut self.message_retention_seconds),
+            5 => Slot::I64(&mut self.delay_seconds),
+            6 => Slot::I64(&mut self.receive_message_wait_seconds),
+            7 => Slot::I64(&mut self.maximum_message_size),
+            8 => Slot::Str(&mut self.redrive_policy),
+            9 => Slot::Str(&mut self.redrive_allow_policy),
+            10 => Slot::U32(&mut self.partition_count),
+            11 => Slot::Str(&mut self.fifo_throughput_limit),
+            12 => Slot::Str(&mut self.deduplication_scope),
+            13 => Slot::StrMap(&mut self.tags),
+            _ => return None,
+        })
+    }
+}
+
+/// A [`Message`] being read: its `[]byte` fields are kept as Go slices
+/// until the end (see [`GoBytes`]).
+#[derive(Default)]
+struct MessageTarget {
+    message: Message,
+    body: GoBytes,
+    current_receipt_token: GoBytes,
+}
+
+impl gojson::Target for MessageTarget {
+    const FIELDS: &'static [&'static str] = &[
+        "message_id",
+        "body",
+        "md5_of_body",
+        "md5_of_message_attributes",
+        "message_attributes",
+        "sender_id",
+        "send_timestamp_millis",
+        "available_at_millis",
+        "visible_at_millis",
+        "receive_count",
+        "first_receive_millis",
+        "current_receipt_token",
+        "queue_generation",
+        "message_group_id",
+        "message_deduplication_id",
+        "sequence_number",
+        "dead_letter_source_arn",
+    ];
+
+    fn slot(&mut self, index: usize) -> Option<Slot<'_>> {
+        let m = &mut self.message;
+        Some(match index {
+            0 => Slot::Str(&mut m.message_id),
+            1 => Slot::Bytes(&mut self.body),
+            2 => Slot::Str(&mut m.md5_of_body),
+            3 => Slot::Str(&mut m.md5_of_message_attributes),
+            4 => Slot::RawMap(&mut m.message_attributes),
+            5 => Slot::Str(&mut m.sender_id),
+            6 => Slot::I64(&mut m.send_timestamp_millis),
+            7 => Slot::I64(&mut m.available_at_millis),
+            8 => Slot::I64(&mut m.visible_at_millis),
+            9 => Slot::I64(&mut m.receive_count),
+            10 => Slot::I64(&mut m.first_receive_millis),
+            11 => Slot::Bytes(&mut self.current_receipt_token),
+            12 => Slot::U64(&mut m.queue_generation),
+            13 => Slot::Str(&mut m.message_group_id),
+            14 => Slot::Str(&mut m.message_deduplication_id),
+            15 => Slot::U64(&mut m.sequence_number),
+            16 => Slot::Str(&mut m.dead_letter_source_arn),
+            _ => return None,
+        })
+    }
 }

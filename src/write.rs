@@ -1,1 +1,218 @@
-//! TODO(owner: helper)
+//! Putting a [`DumpModel`] on disk atomically (REQ-CLI-4..7).
+//!
+//! 1. Every model path is validated before anything is written: relative,
+//!    `/`-separated, no empty, `.` or `..` component, no NUL, no backslash,
+//!    and no path that is both a file and a directory (REQ-CLI-6).
+//! 2. The output path must be absent or an empty directory, and must not be
+//!    a symlink; it is inspected with `symlink_metadata`, so a symlink is
+//!    never followed (REQ-CLI-4).
+//! 3. The tree is built inside a hidden staging directory created beside
+//!    the output (same parent, so the final rename stays on one file
+//!    system). Files are created with `create_new` and mode 0644,
+//!    directories with mode 0755, both subject to the umask (REQ-CLI-7).
+//! 4. The finished tree is renamed onto the output path. POSIX `rename`
+//!    replaces an empty directory atomically and refuses a non-empty one,
+//!    so a directory that filled up meanwhile is not clobbered. On any
+//!    error before this point the staging directory is removed and nothing
+//!    is left at the output path (REQ-CLI-5).
+
+use std::fs::{self, DirBuilder, File, OpenOptions};
+use std::io::{self, Write};
+use std::path::{Path, PathBuf};
+
+use crate::dump::DumpModel;
+use crate::Error;
+
+/// Prefix of the hidden staging directory created beside the output.
+pub const STAGING_PREFIX: &str = ".sqsdump-staging-";
+
+/// What was found at the output path.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum OutputState {
+    /// Nothing exists there.
+    Absent,
+    /// An empty directory exists there; the dump replaces it.
+    EmptyDir,
+}
+
+/// Write `model` to `out` atomically.
+pub fn write_dump(model: &DumpModel, out: &Path) -> Result<(), Error> {
+    validate_model_paths(model.files.keys().map(String::as_str))?;
+    check_output(out)?;
+
+    let parent = parent_dir(out);
+    dir_builder(true)
+        .create(&parent)
+        .map_err(|e| Error::io(format!("creating {}", parent.display()), e))?;
+    let staging = tempfile::Builder::new()
+        .prefix(STAGING_PREFIX)
+        .tempdir_in(&parent)
+        .map_err(|e| {
+            Error::io(
+                format!("creating a staging directory in {}", parent.display()),
+                e,
+            )
+        })?;
+    // The dump root is a fresh subdirectory, so it gets the ordinary 0755
+    // mode (the staging directory itself is private to this user).
+    let root = staging.path().join("dump");
+    dir_builder(false)
+        .create(&root)
+        .map_err(|e| Error::io(format!("creating {}", root.display()), e))?;
+
+    for (path, bytes) in &model.files {
+        write_file(&root, path, bytes)?;
+    }
+
+    fs::rename(&root, out).map_err(|e| {
+        Error::io(
+            format!("moving the finished dump into place at {}", out.display()),
+            e,
+        )
+    })?;
+    // Best effort: the staging directory is empty now, and the dump is in
+    // place; failing to remove an empty hidden directory or to sync the
+    // parent must not turn a complete dump into an error.
+    let _ = staging.close();
+    if let Ok(dir) = File::open(&parent) {
+        let _ = dir.sync_all();
+    }
+    Ok(())
+}
+
+/// Check that `out` may receive a dump (REQ-CLI-4): it must be absent or an
+/// empty directory, and not a symlink (never followed). Also refuses a path
+/// with no final name component (`/`, `..`).
+pub fn check_output(out: &Path) -> Result<OutputState, Error> {
+    let unsafe_output = |reason: &str| Error::UnsafeOutput {
+        path: out.display().to_string(),
+        reason: reason.to_string(),
+    };
+    if out.file_name().is_none() {
+        return Err(unsafe_output("output path has no final name component"));
+    }
+    let meta = match fs::symlink_metadata(out) {
+        Ok(meta) => meta,
+        Err(e) if e.kind() == io::ErrorKind::NotFound => return Ok(OutputState::Absent),
+        Err(e) => return Err(Error::io(format!("inspecting {}", out.display()), e)),
+    };
+    let kind = meta.file_type();
+    if kind.is_symlink() {
+        return Err(unsafe_output("output path is a symlink"));
+    }
+    if !kind.is_dir() {
+        return Err(unsafe_output("output path exists and is not a directory"));
+    }
+    let mut entries =
+        fs::read_dir(out).map_err(|e| Error::io(format!("listing {}", out.display()), e))?;
+    match entries.next() {
+        None => Ok(OutputState::EmptyDir),
+        Some(Ok(_)) => Err(unsafe_output("output directory is not empty")),
+        Some(Err(e)) => Err(Error::io(format!("listing {}", out.display()), e)),
+    }
+}
+
+/// Validate one model path (REQ-CLI-6): relative, `/`-separated, no empty,
+/// `.` or `..` component, no NUL, no backslash.
+pub fn validate_model_path(path: &str) -> Result<(), Error> {
+    let bad = |reason: &str| Error::UnsafeOutput {
+        path: path.escape_debug().to_string(),
+        reason: format!("unsafe path in dump model: {reason}"),
+    };
+    if path.is_empty() {
+        return Err(bad("empty path"));
+    }
+    if path.starts_with('/') {
+        return Err(bad("absolute path"));
+    }
+    if path.contains('\0') {
+        return Err(bad("NUL byte"));
+    }
+    if path.contains('\\') {
+        return Err(bad("backslash"));
+    }
+    for component in path.split('/') {
+        match component {
+            "" => return Err(bad("empty component")),
+            "." => return Err(bad("'.' component")),
+            ".." => return Err(bad("'..' component")),
+            _ => {}
+        }
+    }
+    Ok(())
+}
+
+/// Validate every path, and refuse a path that is also the directory of
+/// another (`a` and `a/b`).
+pub fn validate_model_paths<'a>(paths: impl IntoIterator<Item = &'a str>) -> Result<(), Error> {
+    let paths: Vec<&str> = paths.into_iter().collect();
+    for path in &paths {
+        validate_model_path(path)?;
+    }
+    let files: std::collections::BTreeSet<&str> = paths.iter().copied().collect();
+    for path in &paths {
+        for (i, _) in path.match_indices('/') {
+            let dir = path.get(..i).unwrap_or_default();
+            if files.contains(dir) {
+                return Err(Error::UnsafeOutput {
+                    path: dir.escape_debug().to_string(),
+                    reason: format!(
+                        "unsafe path in dump model: both a file and the directory of {}",
+                        path.escape_debug()
+                    ),
+                });
+            }
+        }
+    }
+    Ok(())
+}
+
+/// The directory that holds `out` (`.` for a bare name).
+fn parent_dir(out: &Path) -> PathBuf {
+    match out.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => PathBuf::from("."),
+    }
+}
+
+/// Create one file below `root` (its directories first).
+fn write_file(root: &Path, rel: &str, bytes: &[u8]) -> Result<(), Error> {
+    let mut full = root.to_path_buf();
+    full.extend(rel.split('/'));
+    if let Some(dir) = full.parent() {
+        dir_builder(true)
+            .create(dir)
+            .map_err(|e| Error::io(format!("creating directory for {rel}"), e))?;
+    }
+    let mut file = file_options()
+        .open(&full)
+        .map_err(|e| Error::io(format!("creating {rel}"), e))?;
+    file.write_all(bytes)
+        .and_then(|()| file.sync_all())
+        .map_err(|e| Error::io(format!("writing {rel}"), e))
+}
+
+/// Directories: mode 0755 before the umask (REQ-CLI-7).
+fn dir_builder(recursive: bool) -> DirBuilder {
+    let mut builder = DirBuilder::new();
+    builder.recursive(recursive);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::DirBuilderExt;
+        builder.mode(0o755);
+    }
+    builder
+}
+
+/// Files: new only (never through an existing file or symlink), mode 0644
+/// before the umask (REQ-CLI-7).
+fn file_options() -> OpenOptions {
+    let mut options = OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::OpenOptionsExt;
+        options.mode(0o644);
+    }
+    options
+}

@@ -4,8 +4,8 @@
 //! One model, three drivers: every type here implements
 //! [`arbitrary::Arbitrary`]. Fuzz targets read it from libFuzzer's bytes,
 //! proptest strategies read it from a random byte vector (so shrinking the
-//! vector shrinks the model), and [`seeded`] reads it from a ChaCha8
-//! stream for reproducible snapshots.
+//! vector shrinks the model), and [`seeded`] reads it from a seeded
+//! SplitMix64 stream for reproducible snapshots.
 //!
 //! - [`keys`]: valid key components for every family, legacy and
 //!   partitioned, and adversarial keys with the result each must give.

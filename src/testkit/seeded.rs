@@ -1,6 +1,8 @@
 //! The deterministic seeded driver behind `sqsdump gen` and the fuzz seed
-//! corpora: a ChaCha8 stream seeded from a `u64` fills buffers that the
-//! generator model reads through [`arbitrary::Unstructured`].
+//! corpora: a SplitMix64 stream seeded from a `u64` fills buffers that the
+//! generator model reads through [`arbitrary::Unstructured`]. SplitMix64
+//! is fixed by its definition, needs no dependency (so the crate keeps its
+//! `rust-version`), and its output never changes between releases.
 //!
 //! [`write_snapshot`] streams entries straight to a writer, so a
 //! snapshot of a million messages needs memory for one message at a time
@@ -10,8 +12,6 @@ use std::collections::BTreeSet;
 use std::io::{self, Write};
 
 use arbitrary::{Arbitrary, Unstructured};
-use rand_chacha::rand_core::{Rng, SeedableRng};
-use rand_chacha::ChaCha8Rng;
 
 use super::frame;
 use super::keys;
@@ -35,11 +35,19 @@ impl SplitMix {
         z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
         z ^ (z >> 31)
     }
+
+    /// Fill `buf` with the next bytes of the stream.
+    pub fn fill_bytes(&mut self, buf: &mut [u8]) {
+        for chunk in buf.chunks_mut(8) {
+            let n = self.next().to_le_bytes();
+            chunk.copy_from_slice(&n[..chunk.len()]);
+        }
+    }
 }
 
-/// `len` bytes of the ChaCha8 stream seeded with `seed`.
+/// `len` bytes of the stream seeded with `seed`.
 pub fn seeded_bytes(seed: u64, len: usize) -> Vec<u8> {
-    let mut rng = ChaCha8Rng::seed_from_u64(seed);
+    let mut rng = SplitMix(seed);
     let mut buf = vec![0u8; len];
     rng.fill_bytes(&mut buf);
     buf
@@ -121,7 +129,7 @@ impl<W: Write> Sink<'_, W> {
 /// and operational entries. Entries are not globally sorted (the decoder
 /// must not depend on order, REQ-DEC-11).
 pub fn write_snapshot<W: Write>(opts: GenOptions, w: &mut W) -> io::Result<GenSummary> {
-    let mut rng = ChaCha8Rng::seed_from_u64(opts.seed);
+    let mut rng = SplitMix(opts.seed);
     let mut qbuf = vec![0u8; QUEUE_BYTES];
     let mut mbuf = vec![0u8; MESSAGE_BYTES];
     let err = |e: arbitrary::Error| io::Error::other(format!("generator: {e}"));

@@ -1,0 +1,69 @@
+//! The command line (REQ-CLI-*).
+//!
+//! [`Cli`] is the clap parser; each subcommand is one variant of
+//! [`Command`] holding its own argument struct, implemented in its own file
+//! under `src/cli/` (`decode.rs`, …). A new subcommand adds a module, a
+//! variant and one arm in [`run`].
+//!
+//! Exit codes: 0 on success, 1 on a data or I/O error (printed as one line
+//! `error[<class>]: <message>`), 2 on a usage error (clap's own handling).
+
+use std::io::Write;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand};
+
+use crate::Error;
+
+pub mod decode;
+
+/// Top-level help epilogue.
+const AFTER_HELP: &str = "\
+Examples:
+  sqsdump decode --input 0000000000000064.fsm --output ./dump
+  cat snap.fsm | sqsdump decode --input - --output ./dump --include-sqs-side-records
+
+Exit status: 0 on success, 1 on a data or I/O error, 2 on a usage error.";
+
+/// sqsdump: decode the SQS part of an elastickv FSM snapshot into a logical
+/// dump that `cat`, `jq` and the AWS CLI can restore from.
+#[derive(Debug, Parser)]
+#[command(name = "sqsdump", version, about, after_help = AFTER_HELP)]
+pub struct Cli {
+    /// What to do.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Decode a `.fsm` snapshot into a dump directory.
+    Decode(decode::DecodeArgs),
+}
+
+/// Run a parsed command line.
+pub fn run(cli: Cli) -> Result<(), Error> {
+    match cli.command {
+        Command::Decode(args) => decode::run(&args),
+    }
+}
+
+/// The one line printed for a failed run (REQ-CLI-2), without a newline.
+pub fn error_line(err: &Error) -> String {
+    format!("error[{}]: {}", err.class(), err)
+}
+
+/// Parse the process arguments, run, and map the outcome to an exit code.
+/// Usage errors exit 2 inside clap.
+pub fn main() -> ExitCode {
+    let cli = Cli::parse();
+    match run(cli) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(err) => {
+            let mut stderr = std::io::stderr().lock();
+            let _ = writeln!(stderr, "{}", error_line(&err));
+            ExitCode::from(1)
+        }
+    }
+}

@@ -1,0 +1,143 @@
+//! Small helpers shared by the decoder and golden tests: values are
+//! written as literal JSON so a reader can check them against SPEC.md.
+#![allow(dead_code)]
+
+use sqsdump::decode::{Options, SqsDecoder};
+use sqsdump::dump::DumpModel;
+use sqsdump::key::{build, KeyParts};
+use sqsdump::value::{MESSAGE_MAGIC, QUEUE_META_MAGIC};
+
+pub mod sample;
+use sqsdump::Error;
+
+pub fn meta_value(json: &str) -> Vec<u8> {
+    let mut v = QUEUE_META_MAGIC.to_vec();
+    v.extend_from_slice(json.as_bytes());
+    v
+}
+
+pub fn msg_value(json: &str) -> Vec<u8> {
+    let mut v = MESSAGE_MAGIC.to_vec();
+    v.extend_from_slice(json.as_bytes());
+    v
+}
+
+pub fn meta_key(queue: &str) -> Vec<u8> {
+    build(&KeyParts::QueueMeta {
+        queue: queue.as_bytes().to_vec(),
+    })
+}
+
+pub fn gen_key(queue: &str) -> Vec<u8> {
+    build(&KeyParts::QueueGen {
+        queue: queue.as_bytes().to_vec(),
+    })
+}
+
+pub fn data_key(queue: &str, partition: Option<u32>, gen: u64, id: &str) -> Vec<u8> {
+    build(&KeyParts::MsgData {
+        queue: queue.as_bytes().to_vec(),
+        partition,
+        gen,
+        message_id: id.as_bytes().to_vec(),
+    })
+}
+
+/// A message value with the common fields; `extra` is spliced in verbatim
+/// (e.g. `,"sequence_number":3`).
+pub fn message(id: &str, body_b64: &str, ts: i64, gen: u64, extra: &str) -> Vec<u8> {
+    msg_value(&format!(
+        r#"{{"message_id":"{id}","body":"{body_b64}","send_timestamp_millis":{ts},"available_at_millis":{ts},"visible_at_millis":{vis},"receive_count":2,"first_receive_millis":{fr},"current_receipt_token":"cmVjZWlwdA==","queue_generation":{gen}{extra}}}"#,
+        vis = ts + 30_000,
+        fr = ts + 5,
+    ))
+}
+
+/// Standard base64 of `s`, as Go writes a `[]byte`.
+pub fn std_b64(s: &[u8]) -> String {
+    use base64::Engine as _;
+    base64::engine::general_purpose::STANDARD.encode(s)
+}
+
+/// Decode records given as (key, value) in the order given.
+pub fn decode(opts: Options, records: &[(Vec<u8>, Vec<u8>)]) -> Result<DumpModel, Error> {
+    let mut d = SqsDecoder::new(opts);
+    for (k, v) in records {
+        d.push(k, v)?;
+    }
+    d.finish()
+}
+
+/// Decode records after sorting them by key, the order a snapshot
+/// delivers them in.
+pub fn decode_sorted(opts: Options, records: &[(Vec<u8>, Vec<u8>)]) -> Result<DumpModel, Error> {
+    let mut sorted = records.to_vec();
+    sorted.sort();
+    decode(opts, &sorted)
+}
+
+pub fn file<'a>(model: &'a DumpModel, path: &str) -> &'a str {
+    let bytes = model
+        .files
+        .get(path)
+        .unwrap_or_else(|| panic!("no {path} in {:?}", model.files.keys().collect::<Vec<_>>()));
+    std::str::from_utf8(bytes).unwrap()
+}
+
+/// Structural invariants every dump model must satisfy (REQ-OUT-1,
+/// REQ-OUT-9, REQ-DEC-7), checked beside every golden file.
+pub fn check_invariants(model: &DumpModel) {
+    for (path, bytes) in &model.files {
+        let text = std::str::from_utf8(bytes).unwrap_or_else(|e| panic!("{path}: not UTF-8: {e}"));
+        let parts: Vec<&str> = path.split('/').collect();
+        assert!(
+            parts
+                .iter()
+                .all(|p| !p.is_empty() && *p != "." && *p != ".."),
+            "unsafe path {path}"
+        );
+        match parts.as_slice() {
+            ["sqs", _, "_queue.json"] => {
+                assert!(!text.ends_with('\n'), "{path} ends with a newline");
+                let v: serde_json::Value = serde_json::from_str(text).unwrap();
+                assert_eq!(v["format_version"], 1, "{path}");
+                assert!(v["name"].is_string(), "{path}");
+            }
+            ["sqs", _, "messages.jsonl"] => {
+                assert!(text.ends_with('\n') && !text.is_empty(), "{path}");
+                let mut last: Option<(i64, u64, Vec<u8>)> = None;
+                for line in text.lines() {
+                    let v: serde_json::Value = serde_json::from_str(line).unwrap();
+                    let k = (
+                        v["send_timestamp_millis"].as_i64().unwrap(),
+                        v["sequence_number"].as_u64().unwrap_or(0),
+                        v["message_id"].as_str().unwrap().as_bytes().to_vec(),
+                    );
+                    if let Some(prev) = &last {
+                        assert!(prev <= &k, "{path}: lines out of order");
+                    }
+                    last = Some(k);
+                    let body = &v["body"];
+                    assert!(
+                        body.is_string()
+                            || (body.as_object().map(|o| o.len()) == Some(1)
+                                && body["base64"].is_string()),
+                        "{path}: bad body {body}"
+                    );
+                }
+                let dir = format!("sqs/{}/_queue.json", parts[1]);
+                assert!(model.files.contains_key(&dir), "{path} without {dir}");
+            }
+            ["sqs", _, "_internals", "side_records.jsonl"] => {
+                for line in text.lines() {
+                    let v: serde_json::Value = serde_json::from_str(line).unwrap();
+                    let o = v.as_object().unwrap();
+                    assert_eq!(o.len(), 3, "{path}");
+                    assert!(v["prefix"].as_str().unwrap().starts_with("!sqs|"));
+                }
+            }
+            ["MANIFEST.json"] | ["CHECKSUMS"] => {}
+            other => panic!("unexpected path {other:?}"),
+        }
+    }
+}
