@@ -19,7 +19,8 @@ pub const OPERATIONAL_KEYS: [&str; 4] = [
     "_meta_pending_min_retained_ts",
     "_meta_applied_index",
 ];
-/// Prefix of the raw encryption writer-registry rows (+ 7 bytes).
+/// Prefix of the raw encryption writer-registry rows (+ be32 dek id,
+/// `|`, be16 node id).
 pub const WRITER_PREFIX: &[u8] = b"!encryption|writers|";
 /// Longest encoded key accepted: 1 MiB + 8.
 pub const MAX_KEY: u64 = (1 << 20) + 8;

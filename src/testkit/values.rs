@@ -1236,3 +1236,136 @@ mod tests {
         assert_eq!(fold_name("name", 0b0101), "NaMe");
     }
 }
+
+// ---------------------------------------------------------------------
+// Cases: one value plus the spellings to try, for properties and fuzzing.
+
+/// A live record of either kind.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Live {
+    /// A queue meta record.
+    Meta(LiveQueueMeta),
+    /// A message record.
+    Message(LiveMessage),
+}
+
+impl<'a> Arbitrary<'a> for Live {
+    fn arbitrary(u: &mut Unstructured<'a>) -> Result<Self> {
+        Ok(if bool::arbitrary(u)? {
+            let name = super::keys::queue_name(u)?;
+            Live::Meta(LiveQueueMeta::arbitrary_named(u, name)?)
+        } else {
+            let id = text(u)?;
+            let gen = u64::arbitrary(u)?;
+            let fifo = bool::arbitrary(u)?;
+            Live::Message(LiveMessage::arbitrary_with(u, id, gen, fifo)?)
+        })
+    }
+}
+
+impl Live {
+    /// The magic of its kind.
+    pub fn magic(&self) -> &'static [u8; 4] {
+        match self {
+            Live::Meta(_) => &QUEUE_META_MAGIC,
+            Live::Message(_) => &MESSAGE_MAGIC,
+        }
+    }
+
+    /// Its struct fields as written.
+    pub fn fields(&self) -> Vec<Field> {
+        match self {
+            Live::Meta(m) => m.fields(),
+            Live::Message(m) => m.fields(),
+        }
+    }
+
+    /// The canonical stored value.
+    pub fn value(&self) -> Vec<u8> {
+        match self {
+            Live::Meta(m) => m.value(),
+            Live::Message(m) => m.value(),
+        }
+    }
+
+    /// The value spelled with `quirks`.
+    pub fn quirky_value(&self, quirks: &[Quirk]) -> Vec<u8> {
+        with_magic(self.magic(), &render_with_quirks(&self.fields(), quirks))
+    }
+
+    /// Read `value` with the crate's reader for this kind and compare with
+    /// what the model says it holds (`Err` describes the difference).
+    pub fn check_reads_as_expected(&self, value: &[u8]) -> std::result::Result<(), String> {
+        let show = || String::from_utf8_lossy(value).into_owned();
+        match self {
+            Live::Meta(m) => match crate::value::decode_queue_meta(value) {
+                Ok(got) if got == m.expected() => Ok(()),
+                Ok(got) => Err(format!(
+                    "meta {} read as {got:?}, expected {:?}",
+                    show(),
+                    m.expected()
+                )),
+                Err(e) => Err(format!("meta {} rejected: {e}", show())),
+            },
+            Live::Message(m) => match crate::value::decode_message(value) {
+                Ok(got) if got == m.expected() => Ok(()),
+                Ok(got) => Err(format!(
+                    "message {} read as {got:?}, expected {:?}",
+                    show(),
+                    m.expected()
+                )),
+                Err(e) => Err(format!("message {} rejected: {e}", show())),
+            },
+        }
+    }
+
+    /// Whether the crate's reader for this kind rejects `value`.
+    pub fn rejects(&self, value: &[u8]) -> bool {
+        match self {
+            Live::Meta(_) => crate::value::decode_queue_meta(value).is_err(),
+            Live::Message(_) => crate::value::decode_message(value).is_err(),
+        }
+    }
+}
+
+/// A live record and quirks that must not change how it reads
+/// (REQ-JSON-1..REQ-JSON-4, REQ-JSON-9).
+#[derive(Debug, Clone, PartialEq, Eq, Arbitrary)]
+pub struct QuirkCase {
+    /// The record.
+    pub live: Live,
+    /// The rewrites.
+    pub quirks: Vec<Quirk>,
+}
+
+/// A live record broken so that it must be rejected (REQ-VAL-1,
+/// REQ-VAL-2, REQ-JSON-5, REQ-JSON-6, REQ-JSON-8).
+#[derive(Debug, Clone, PartialEq, Eq, Arbitrary)]
+pub struct InvalidCase {
+    /// The record.
+    pub live: Live,
+    /// The damage.
+    pub invalid: Invalid,
+}
+
+impl InvalidCase {
+    /// The broken stored value.
+    pub fn value(&self) -> Vec<u8> {
+        render_invalid(self.live.magic(), &self.live.fields(), &self.invalid)
+    }
+}
+
+/// A gen value spelling, valid or not.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GenCase(pub GenText);
+
+impl<'a> Arbitrary<'a> for GenCase {
+    fn arbitrary(u: &mut Unstructured<'a>) -> Result<Self> {
+        Ok(GenCase(if bool::arbitrary(u)? {
+            let n = u64::arbitrary(u)?;
+            GenText::valid(u, n)?
+        } else {
+            GenText::invalid(u)?
+        }))
+    }
+}
