@@ -16,6 +16,9 @@ use clap::{Parser, Subcommand};
 use crate::Error;
 
 pub mod decode;
+#[cfg(feature = "testkit")]
+#[path = "cli_gen.rs"]
+pub mod gen;
 
 /// Top-level help epilogue.
 const AFTER_HELP: &str = "\
@@ -40,12 +43,17 @@ pub struct Cli {
 pub enum Command {
     /// Decode a `.fsm` snapshot into a dump directory.
     Decode(decode::DecodeArgs),
+    /// Write a deterministic snapshot from the generator model.
+    #[cfg(feature = "testkit")]
+    Gen(gen::GenArgs),
 }
 
 /// Run a parsed command line.
 pub fn run(cli: Cli) -> Result<(), Error> {
     match cli.command {
         Command::Decode(args) => decode::run(&args),
+        #[cfg(feature = "testkit")]
+        Command::Gen(args) => gen::run(&args),
     }
 }
 
