@@ -150,13 +150,10 @@ impl SqsDecoder {
         model.warnings = self.warnings;
         model.stats.sqs_records = self.sqs_records;
         let include_side = self.opts.include_side_records;
-        for (encoded, state) in self.queues {
-            match state.meta {
+        for (encoded, mut state) in self.queues {
+            match state.meta.take() {
                 None => finish_orphan(&mut model, &encoded, state, include_side)?,
-                Some(ref meta) => {
-                    let meta = meta.clone();
-                    finish_queue(&mut model, &encoded, meta, state)?;
-                }
+                Some(meta) => finish_queue(&mut model, &encoded, meta, state)?,
             }
         }
         for (prefix, count) in self.unknown {

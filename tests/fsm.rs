@@ -636,7 +636,7 @@ mod properties {
             prop_assert_eq!(entries, want);
         }
 
-        // REQ-FSM-4
+        // REQ-FSM-4, REQ-ERR-2
         #[test]
         fn arbitrary_bytes_after_a_header_never_panic(
             tail in proptest::collection::vec(any::<u8>(), 0..256),
@@ -648,7 +648,7 @@ mod properties {
             let _ = resolve_snapshot(&s[..], &mut |_| {});
         }
 
-        // REQ-FSM-4
+        // REQ-FSM-4, REQ-ERR-2
         #[test]
         fn arbitrary_bytes_never_panic(bytes in proptest::collection::vec(any::<u8>(), 0..64)) {
             let _ = read_all(&bytes[..]);

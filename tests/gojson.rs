@@ -133,14 +133,14 @@ fn with_magic(magic: [u8; 4], json: &[u8]) -> Vec<u8> {
 }
 
 proptest! {
-    // REQ-JSON-6: no input makes the reader panic.
+    // REQ-JSON-6, REQ-ERR-2: no input makes the reader panic.
     #[test]
     fn arbitrary_bytes_never_panic(bytes in proptest::collection::vec(any::<u8>(), 0..200)) {
         let _ = decode_message(&with_magic(MESSAGE_MAGIC, &bytes));
         let _ = decode_queue_meta(&with_magic(QUEUE_META_MAGIC, &bytes));
     }
 
-    // REQ-JSON-6: mutating a valid record never panics, and a rejected
+    // REQ-JSON-6, REQ-ERR-2: mutating a valid record never panics, and a rejected
     // record is rejected the same way every time.
     #[test]
     fn mutated_records_never_panic(
