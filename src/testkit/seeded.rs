@@ -16,8 +16,8 @@ use arbitrary::{Arbitrary, Unstructured};
 use super::frame;
 use super::keys;
 use super::snapshot::{
-    BadEntry, ForeignRecord, MessageModel, OrphanModel, Profile, QueueModel, RawRecord, SideModel,
-    StreamDamage, Version,
+    push_side, BadEntry, ForeignRecord, MessageModel, OrphanModel, Profile, QueueModel, RawRecord,
+    SideModel, StreamDamage, Version,
 };
 use crate::key::build;
 
@@ -198,7 +198,7 @@ pub fn write_snapshot<W: Write>(opts: GenOptions, w: &mut W) -> io::Result<GenSu
         }
         for _ in 0..u.int_in_range(0..=3u8).map_err(err)? {
             let s = SideModel::arbitrary_for(&mut u, q.name.as_bytes()).map_err(err)?;
-            q.side.push(s);
+            push_side(&mut q.side, s);
         }
         for (k, versions) in q.queue_records(last) {
             sink.record(&k, &versions)?;

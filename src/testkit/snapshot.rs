@@ -278,6 +278,15 @@ impl SideModel {
     }
 }
 
+/// Add `s` unless a side record with the same user key is there already
+/// (one seq record per queue, one tombstone per generation, …).
+pub fn push_side(side: &mut Vec<SideModel>, s: SideModel) {
+    let key = build(&s.parts);
+    if side.iter().all(|o| build(&o.parts) != key) {
+        side.push(s);
+    }
+}
+
 /// A `!sqs|queue|gen|` record.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct GenRecord {
@@ -813,7 +822,7 @@ impl SnapshotModel {
             }
             for _ in 0..u.int_in_range(0..=size.side)? {
                 let s = SideModel::arbitrary_for(u, q.name.as_bytes())?;
-                q.side.push(s);
+                push_side(&mut q.side, s);
             }
             queues.push(q);
         }
@@ -836,7 +845,7 @@ impl SnapshotModel {
             }
             for _ in 0..u.int_in_range(0..=2u8)? {
                 let s = SideModel::arbitrary_for(u, &o.name)?;
-                o.side.push(s);
+                push_side(&mut o.side, s);
             }
             orphans.push(o);
         }

@@ -749,7 +749,10 @@ pub fn render_with_quirks(fields: &[Field], quirks: &[Quirk]) -> Vec<u8> {
     // Members before/after each field, and name spellings.
     let n = fields.len();
     let mut names: Vec<Vec<u8>> = fields.iter().map(|f| str_lit(&f.name)).collect();
-    let mut before: Vec<Vec<Member>> = vec![Vec::new(); n + 1];
+    // Members before each field, with a rank: resets (null) first, then
+    // decoys, then the first half of a split map, so that whatever comes
+    // later still restores the canonical value.
+    let mut before: Vec<Vec<(u8, Member)>> = vec![Vec::new(); n + 1];
     let mut after: Vec<Vec<Member>> = vec![Vec::new(); n];
     let mut space: Option<(u64, u8)> = None;
     for q in quirks {
@@ -776,13 +779,15 @@ pub fn render_with_quirks(fields: &[Field], quirks: &[Quirk]) -> Vec<u8> {
                 } else {
                     f.name.clone()
                 };
-                before[i].push(member(&name, decoy_value(f, decoy)));
+                before[i].push((1, member(&name, decoy_value(f, decoy))));
             }
             Quirk::Null { field } => {
                 let i = pick(&fields, field);
                 let f = &fields[i];
                 match f.kind {
-                    Kind::Bytes | Kind::Map => before[i].push(member(&f.name, b"null".to_vec())),
+                    Kind::Bytes | Kind::Map => {
+                        before[i].push((0, member(&f.name, b"null".to_vec())))
+                    }
                     _ => after[i].push(member(&f.name, b"null".to_vec())),
                 }
             }
@@ -790,10 +795,8 @@ pub fn render_with_quirks(fields: &[Field], quirks: &[Quirk]) -> Vec<u8> {
             Quirk::Unknown { at, junk } => {
                 let i = usize::from(at) % (n + 1);
                 let name = ["x_unknown", "messageid", "Name_", "tag"][usize::from(junk) % 4];
-                before[i].push(member(
-                    name,
-                    JUNK[usize::from(junk) % JUNK.len()].as_bytes().to_vec(),
-                ));
+                let junk = JUNK[usize::from(junk) % JUNK.len()].as_bytes().to_vec();
+                before[i].push((1, member(name, junk)));
             }
             Quirk::Base64CrLf { field, at } => {
                 let i = pick(&fields, field);
@@ -832,7 +835,7 @@ pub fn render_with_quirks(fields: &[Field], quirks: &[Quirk]) -> Vec<u8> {
                         first.push((k.clone(), v.clone()));
                     }
                     let second = f.members[half..].to_vec();
-                    before[i].push(member(&f.name, gowrite::object(&first)));
+                    before[i].push((2, member(&f.name, gowrite::object(&first))));
                     fields[i].raw = gowrite::object(&second);
                 }
             }
@@ -856,12 +859,16 @@ pub fn render_with_quirks(fields: &[Field], quirks: &[Quirk]) -> Vec<u8> {
         }
     }
     let mut members: Vec<Member> = Vec::new();
+    let ranked = |b: &mut Vec<(u8, Member)>, members: &mut Vec<Member>| {
+        b.sort_by_key(|(rank, _)| *rank);
+        members.extend(b.drain(..).map(|(_, m)| m));
+    };
     for i in 0..n {
-        members.append(&mut before[i]);
+        ranked(&mut before[i], &mut members);
         members.push((names[i].clone(), fields[i].raw.clone()));
         members.append(&mut after[i]);
     }
-    members.append(&mut before[n]);
+    ranked(&mut before[n], &mut members);
     let ws = |gap: usize| -> &'static [u8] {
         match space {
             Some((p, which)) if p >> (gap % 64) & 1 == 1 => {
