@@ -440,6 +440,22 @@ pub const TARGETS: [&str; 6] = [
     "body_roundtrip",
 ];
 
+/// A fuzz target body: the input, and whether to keep it in the corpus.
+pub type Target = fn(&[u8]) -> bool;
+
+/// The body of the target called `name`.
+pub fn by_name(name: &str) -> Option<Target> {
+    Some(match name {
+        "key_parse" => key_parse,
+        "value_decode" => value_decode,
+        "fsm_reader" => fsm_reader,
+        "snapshot_model" => snapshot_model,
+        "snapshot_raw" => snapshot_raw,
+        "body_roundtrip" => body_roundtrip,
+        _ => return None,
+    })
+}
+
 /// Seed inputs for `target`, made by the generators (used by
 /// `scripts/fuzz-seeds`). Deterministic for a given `count`.
 pub fn seeds(target: &str, count: u64) -> Vec<Vec<u8>> {
@@ -588,15 +604,8 @@ mod tests {
 
     #[test]
     fn seeds_are_accepted_by_their_targets() {
-        let fns: [fn(&[u8]) -> bool; 6] = [
-            key_parse,
-            value_decode,
-            fsm_reader,
-            snapshot_model,
-            snapshot_raw,
-            body_roundtrip,
-        ];
-        for (t, f) in TARGETS.iter().zip(fns) {
+        for t in TARGETS {
+            let f = by_name(t).expect("every target has a body");
             for s in seeds(t, 8) {
                 f(&s);
             }

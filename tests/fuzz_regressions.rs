@@ -9,7 +9,7 @@
 use std::path::Path;
 
 /// Replay every committed reproducer of `target` that is not known-open.
-fn replay_dir(target: &str, run: fn(&[u8]) -> bool) -> usize {
+fn replay_dir(target: &str, run: sqsdump::fuzzing::Target) -> usize {
     let dir = Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("fuzz/regressions")
         .join(target);
@@ -32,17 +32,9 @@ fn replay_dir(target: &str, run: fn(&[u8]) -> bool) -> usize {
 // REQ-ERR-2: every committed reproducer passes its target's checks.
 #[test]
 fn committed_reproducers_pass() {
-    use sqsdump::fuzzing::*;
-    let targets: [(&str, fn(&[u8]) -> bool); 6] = [
-        ("key_parse", key_parse),
-        ("value_decode", value_decode),
-        ("fsm_reader", fsm_reader),
-        ("snapshot_model", snapshot_model),
-        ("snapshot_raw", snapshot_raw),
-        ("body_roundtrip", body_roundtrip),
-    ];
     let mut total = 0;
-    for (t, f) in targets {
+    for t in sqsdump::fuzzing::TARGETS {
+        let f = sqsdump::fuzzing::by_name(t).expect("target body");
         total += replay_dir(t, f);
     }
     assert!(total >= 2, "reproducers missing under fuzz/regressions");
