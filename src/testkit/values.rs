@@ -803,7 +803,12 @@ pub fn render_with_quirks(fields: &[Field], quirks: &[Quirk]) -> Vec<u8> {
                 let f = &mut fields[i];
                 if f.kind == Kind::Bytes && f.raw.len() > 2 && f.raw[0] == b'"' {
                     let inner = f.raw.len() - 2;
-                    let pos = 1 + usize::from(at) % (inner + 1);
+                    let mut pos = 1 + usize::from(at) % (inner + 1);
+                    // Never split an escape an earlier quirk inserted (the
+                    // only backslashes in base64 text are those escapes).
+                    if f.raw[pos - 1] == b'\\' {
+                        pos += 1;
+                    }
                     let esc: &[u8] =
                         [&b"\\r\\n"[..], b"\\n", b"\\r", b"\\n\\n\\r"][usize::from(at) % 4];
                     f.raw.splice(pos..pos, esc.iter().copied());
