@@ -202,15 +202,7 @@ proptest! {
         let c = decode(&shuffled.to_fsm_bytes(), opts).map_err(|e| TestCaseError::fail(e.to_string()))?;
         prop_assert_eq!(&a, &b);
         prop_assert_eq!(check::same_output(&a, &c), Ok(()));
-        // The after-header warnings come out in stream order (see
-        // `after_header_warnings_do_not_depend_on_entry_order`): compare
-        // them as a multiset.
-        let after = |d: &DumpModel| {
-            let mut w: Vec<String> = d.warnings.iter().map(|w| w.to_json_line()).collect();
-            w.sort();
-            w
-        };
-        prop_assert_eq!(after(&a), after(&c));
+        prop_assert_eq!(&a.warnings, &c.warnings);
     }
 
     // REQ-OUT-8, REQ-OUT-3, REQ-ERR-2: no output path escapes sqs/ (names
@@ -242,13 +234,11 @@ proptest! {
     }
 }
 
-// REQ-DEC-11 (known defect, reported): `mvcc::Resolver` emits
-// `snapshot_version_after_header` warnings in stream order, so reordering
-// entries with different user keys reorders the warning stream. Found by
-// `output_is_deterministic_and_order_independent`; un-ignore once the
-// resolver sorts them (by user key, then commit_ts).
+// REQ-DEC-11: `snapshot_version_after_header` warnings do not follow
+// stream order. Found by `output_is_deterministic_and_order_independent`
+// (mvcc emitted them in stream order; fixed in mvcc.rs, which now orders
+// them by user key).
 #[test]
-#[ignore = "known defect in mvcc.rs: after-header warnings follow stream order"]
 fn after_header_warnings_do_not_depend_on_entry_order() {
     use sqsdump::testkit::snapshot::{Fate, History, QueueModel};
     let mut u = Unstructured::new(&[]);
