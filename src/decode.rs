@@ -27,11 +27,16 @@ pub struct Options {
     pub include_side_records: bool,
 }
 
-/// A buffered message and the partition of its key, if partitioned.
+/// A buffered message: its `messages.jsonl` line, rendered as soon as the
+/// record arrives (so the parsed message is not kept), and the fields the
+/// generation filter and the sort need.
 #[derive(Debug)]
 struct Buffered {
-    msg: Message,
-    partition: Option<u32>,
+    send_timestamp_millis: i64,
+    sequence_number: u64,
+    message_id: String,
+    queue_generation: u64,
+    line: Vec<u8>,
 }
 
 /// A buffered side record, already rendered as its output line.
@@ -59,6 +64,9 @@ pub struct SqsDecoder {
     queues: BTreeMap<String, QueueState>,
     warnings: Vec<Warning>,
     sqs_records: u64,
+    message_value_bytes: u64,
+    /// Reused buffer for rendering message lines.
+    scratch: Vec<u8>,
     /// Skipped keys of unknown `!sqs|` families, by prefix.
     unknown: BTreeMap<String, u64>,
 }
@@ -115,6 +123,7 @@ impl SqsDecoder {
                 state.active_gen = Some(gen);
             }
             Family::MsgData => {
+                self.message_value_bytes += value.len() as u64;
                 let mut msg =
                     value::decode_message(value).map_err(|reason| Error::InvalidMessage {
                         key: Escaped::of(user_key),
@@ -131,9 +140,15 @@ impl SqsDecoder {
                     msg.first_receive_millis = 0;
                     msg.current_receipt_token.clear();
                 }
+                self.scratch.clear();
+                jsonout::write_message_line(&mut self.scratch, &msg, r.partition);
                 state.messages.push(Buffered {
-                    msg,
-                    partition: r.partition,
+                    send_timestamp_millis: msg.send_timestamp_millis,
+                    sequence_number: msg.sequence_number,
+                    queue_generation: msg.queue_generation,
+                    message_id: msg.message_id,
+                    // An exact-size copy: many lines are held until finish.
+                    line: self.scratch.clone(),
                 });
             }
             _ => state.side.push(Side {
@@ -149,6 +164,7 @@ impl SqsDecoder {
         let mut model = DumpModel::new();
         model.warnings = self.warnings;
         model.stats.sqs_records = self.sqs_records;
+        model.stats.message_value_bytes = self.message_value_bytes;
         let include_side = self.opts.include_side_records;
         for (encoded, mut state) in self.queues {
             match state.meta.take() {
@@ -265,7 +281,7 @@ fn finish_queue(
     // generations are purged or deleted messages not reaped yet.
     if let Some(active) = state.active_gen.filter(|&g| g != 0) {
         let before = messages.len();
-        messages.retain(|b| b.msg.queue_generation == active);
+        messages.retain(|b| b.queue_generation == active);
         let dropped = before - messages.len();
         if dropped > 0 {
             model.stats.stale_dropped += dropped as u64;
@@ -279,15 +295,15 @@ fn finish_queue(
     if !messages.is_empty() {
         // REQ-DEC-7: send order; the sort is stable.
         messages.sort_by(|a, b| {
-            (a.msg.send_timestamp_millis, a.msg.sequence_number)
-                .cmp(&(b.msg.send_timestamp_millis, b.msg.sequence_number))
-                .then_with(|| a.msg.message_id.as_bytes().cmp(b.msg.message_id.as_bytes()))
+            (a.send_timestamp_millis, a.sequence_number)
+                .cmp(&(b.send_timestamp_millis, b.sequence_number))
+                .then_with(|| a.message_id.as_bytes().cmp(b.message_id.as_bytes()))
         });
-        let mut bytes = Vec::new();
-        for b in &messages {
-            jsonout::write_message_line(&mut bytes, &b.msg, b.partition);
-        }
         model.stats.messages_written += messages.len() as u64;
+        let mut bytes = Vec::with_capacity(messages.iter().map(|b| b.line.len()).sum());
+        for b in messages {
+            bytes.extend_from_slice(&b.line);
+        }
         model.add_file(format!("{dir}/messages.jsonl"), bytes, owner.as_str())?;
     }
     if !state.side.is_empty() {

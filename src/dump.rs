@@ -32,6 +32,9 @@ pub struct DumpModel {
 pub struct DecodeStats {
     /// SQS records fed to the decoder.
     pub sqs_records: u64,
+    /// Total bytes of the message-data values fed to the decoder (the
+    /// denominator of the benchmark's memory ratio).
+    pub message_value_bytes: u64,
     /// Message lines written to `messages.jsonl` files.
     pub messages_written: u64,
     /// Messages dropped by the generation filter.

@@ -34,6 +34,8 @@ pub struct Summary {
     pub orphans: u64,
     /// Side-record lines written.
     pub side_records_written: u64,
+    /// Bytes of the visible message values decoded.
+    pub message_value_bytes: u64,
 }
 
 /// Read a whole snapshot and resolve its versions (phases 1–2).
@@ -91,6 +93,7 @@ pub fn decode_snapshot<R: Read>(
         stale_dropped: model.stats.stale_dropped,
         orphans: model.stats.orphans,
         side_records_written: model.stats.side_records_written,
+        message_value_bytes: model.stats.message_value_bytes,
     };
     Ok((model, summary))
 }
@@ -124,6 +127,11 @@ impl fmt::Display for Summary {
             "queues: {}, messages written: {}, stale-generation dropped: {}, orphan queues: {}",
             self.queues, self.messages_written, self.stale_dropped, self.orphans
         )?;
-        writeln!(f, "side records written: {}", self.side_records_written)
+        writeln!(f, "side records written: {}", self.side_records_written)?;
+        writeln!(
+            f,
+            "message values decoded: {} bytes",
+            self.message_value_bytes
+        )
     }
 }
