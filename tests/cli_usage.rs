@@ -202,6 +202,7 @@ fn summary_names_every_count() {
         stale_dropped: 1,
         orphans: 1,
         side_records_written: 0,
+        message_value_bytes: 1234,
     };
     assert_eq!(
         render_summary(&summary, Path::new("out/dump"), 3),
@@ -211,6 +212,7 @@ fn summary_names_every_count() {
          sqs versions: 30 (5 superseded, 1 after header ignored)\n\
          sqs keys: 19 visible records, 2 tombstoned, 3 expired\n\
          queues: 2, messages written: 11, stale-generation dropped: 1, orphan queues: 1\n\
-         side records written: 0\n"
+         side records written: 0\n\
+         message values decoded: 1234 bytes\n"
     );
 }
