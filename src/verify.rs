@@ -1867,7 +1867,8 @@ mod tests {
         assert_eq!(check("a%2f"), ["REQ-OUT-2"]);
         assert_eq!(check("a b"), ["REQ-OUT-2"]);
         assert_eq!(check(".."), ["REQ-OUT-3"]);
-        assert_eq!(check("%2E%2E%2E"), ["REQ-OUT-3"]);
+        assert_eq!(check("%2E%2E%2E"), ["REQ-OUT-2"]);
+        assert_eq!(check("%2e"), ["REQ-OUT-3"]);
         let fb = segment::encode_segment(&[b'x'; 300]);
         assert!(check(&fb).is_empty());
         let short = segment::hash_fallback(b"short");
