@@ -150,13 +150,10 @@ impl SqsDecoder {
         model.warnings = self.warnings;
         model.stats.sqs_records = self.sqs_records;
         let include_side = self.opts.include_side_records;
-        for (encoded, state) in self.queues {
-            match state.meta {
+        for (encoded, mut state) in self.queues {
+            match state.meta.take() {
                 None => finish_orphan(&mut model, &encoded, state, include_side)?,
-                Some(ref meta) => {
-                    let meta = meta.clone();
-                    finish_queue(&mut model, &encoded, meta, state)?;
-                }
+                Some(meta) => finish_queue(&mut model, &encoded, meta, state)?,
             }
         }
         for (prefix, count) in self.unknown {
@@ -288,7 +285,7 @@ fn finish_queue(
         });
         let mut bytes = Vec::new();
         for b in &messages {
-            bytes.extend_from_slice(&jsonout::message_line(&b.msg, b.partition));
+            jsonout::write_message_line(&mut bytes, &b.msg, b.partition);
         }
         model.stats.messages_written += messages.len() as u64;
         model.add_file(format!("{dir}/messages.jsonl"), bytes, owner.as_str())?;

@@ -25,6 +25,11 @@
 //! field. [`Error::ShortKey`] and [`Error::KeyTooLarge`] carry the offset of
 //! the entry, i.e. of its key length prefix.
 //!
+//! Order of checks in an entry: key length limit, key bytes, operational
+//! key match, short key, value length limit, short value (judged on the
+//! declared length, before its bytes are read), the 9-byte value header,
+//! flags, then the body.
+//!
 //! The encoder half ([`encode_header`], [`encode_entry`],
 //! [`encode_raw_entry`]) writes the same format, for tests, generators and
 //! the bundled sample.
@@ -134,6 +139,8 @@ pub struct Reader<R> {
     inner: BufReader<R>,
     offset: u64,
     last_commit_ts: u64,
+    /// Set once the iterator has returned an error or reached EOF.
+    done: bool,
 }
 
 /// Outcome of reading a fixed-size field.
@@ -157,6 +164,7 @@ impl<R: Read> Reader<R> {
             inner: BufReader::with_capacity(READ_BUFFER, input),
             offset: 0,
             last_commit_ts: 0,
+            done: false,
         };
         let mut magic = [0u8; 8];
         match reader.fill(&mut magic)? {
@@ -235,11 +243,12 @@ impl<R: Read> Reader<R> {
                 len: key_len,
             });
         };
-        let (user_key, suffix) = key.split_at(split);
-        let inv_ts = u64::from_be_bytes(suffix.try_into().unwrap_or([0xff; 8]));
-        let commit_ts = !inv_ts;
-        let mut user_key = user_key.to_vec();
-        drop(key);
+        let mut suffix = [0u8; TS_SUFFIX_LEN];
+        suffix.copy_from_slice(key.get(split..).unwrap_or(&[0; TS_SUFFIX_LEN]));
+        // REQ-FSM-2: the suffix is the big-endian, bit-inverted commit ts.
+        let commit_ts = !u64::from_be_bytes(suffix);
+        let mut user_key = key;
+        user_key.truncate(split);
 
         let value_len = self.read_value_len(&user_key)?;
         if value_len < VALUE_HEADER_LEN as u64 {
@@ -342,12 +351,21 @@ impl<R: Read> Reader<R> {
     }
 }
 
+impl<R: Read> std::iter::FusedIterator for Reader<R> {}
+
 impl<R: Read> Iterator for Reader<R> {
     type Item = Result<Entry, Error>;
 
-    /// Entries until a clean EOF; after an error the caller should stop.
+    /// Entries until a clean EOF or the first error, then `None` for good.
     fn next(&mut self) -> Option<Self::Item> {
-        self.next_entry().transpose()
+        if self.done {
+            return None;
+        }
+        let item = self.next_entry().transpose();
+        if !matches!(item, Some(Ok(_))) {
+            self.done = true;
+        }
+        item
     }
 }
 

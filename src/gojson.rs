@@ -1,9 +1,10 @@
 //! A JSON reader with the semantics of Go's `encoding/json` v1 (REQ-JSON-*).
 //!
-//! The live cluster writes queue meta and message records with Go's
-//! `encoding/json` and reads them back with `json.Unmarshal` into structs
-//! with snake_case `json:"..."` tags. This module reads a JSON document into
-//! such a "struct" exactly the way Go does, so that sqsdump accepts what Go
+//! Queue meta and message records are JSON written by the live cluster.
+//! Upstream's backup decoder (`internal/backup/sqs.go`) reads them with
+//! `json.Unmarshal` from Go's `encoding/json` into structs with snake_case
+//! `json:"..."` tags. This module reads a JSON document into such a
+//! "struct" exactly the way that call does, so that sqsdump accepts what Go
 //! accepts and rejects what Go rejects:
 //!
 //! - The whole document is validated first, as Go's scanner does. Any syntax
@@ -379,15 +380,31 @@ fn push_utf8_go(out: &mut String, bytes: &[u8]) {
 fn decode_base64_go(src: &[u8]) -> Result<GoBytes, usize> {
     let cap = src.len() / 4 * 3;
     let mut out = Vec::with_capacity(cap);
+    // Fast path: whole quanta of four alphabet bytes.
+    let mut i = 0usize;
+    while let Some(&[a, b, c, d]) = src.get(i..i + 4) {
+        let q = [
+            BASE64_VALUES[usize::from(a)],
+            BASE64_VALUES[usize::from(b)],
+            BASE64_VALUES[usize::from(c)],
+            BASE64_VALUES[usize::from(d)],
+        ];
+        if q.contains(&INVALID) {
+            break;
+        }
+        push_quantum(&mut out, q, 4);
+        i += 4;
+    }
+    // General path: newlines, padding and errors.
     let mut quantum = [0u8; 4];
     let mut have = 0usize;
-    let mut i = 0usize;
     while let Some(&c) = src.get(i) {
         i += 1;
         if c == b'\n' || c == b'\r' {
             continue;
         }
-        if let Some(v) = base64_value(c) {
+        let v = BASE64_VALUES[usize::from(c)];
+        if v != INVALID {
             if let Some(slot) = quantum.get_mut(have) {
                 *slot = v;
             }
@@ -430,17 +447,23 @@ fn decode_base64_go(src: &[u8]) -> Result<GoBytes, usize> {
     Ok(GoBytes { backing: out, len })
 }
 
-/// The 6-bit value of a standard base64 alphabet byte.
-fn base64_value(c: u8) -> Option<u8> {
-    match c {
-        b'A'..=b'Z' => Some(c - b'A'),
-        b'a'..=b'z' => Some(c - b'a' + 26),
-        b'0'..=b'9' => Some(c - b'0' + 52),
-        b'+' => Some(62),
-        b'/' => Some(63),
-        _ => None,
+/// Marks a byte outside the standard base64 alphabet in [`BASE64_VALUES`].
+const INVALID: u8 = 0xff;
+
+/// The 6-bit value of each standard base64 alphabet byte, else [`INVALID`].
+const BASE64_VALUES: [u8; 256] = {
+    let mut table = [INVALID; 256];
+    let mut i = 0u8;
+    while i < 64 {
+        table[BASE64_ALPHABET[i as usize] as usize] = i;
+        i += 1;
     }
-}
+    table
+};
+
+/// The standard base64 alphabet.
+const BASE64_ALPHABET: &[u8; 64] =
+    b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
 
 /// Append the bytes of a quantum of `have` (2, 3 or 4) sextets, ignoring
 /// leftover low bits.
@@ -555,16 +578,19 @@ impl<'a> Parser<'a> {
 
     fn in_object(&self) -> bool {
         let (word, bit) = (self.depth / WORD_BITS, self.depth % WORD_BITS);
-        self.objects
-            .get(word)
-            .is_some_and(|w| w & (1 << bit) != 0)
+        self.objects.get(word).is_some_and(|w| w & (1 << bit) != 0)
     }
 
     /// The whole document: one value surrounded by white space
     /// (REQ-JSON-6). Only an object or `null` fits a struct.
     fn document<T: Target>(&mut self, target: &mut T) -> Result<(), JsonError> {
         self.skip_ws();
-        if self.src.get(self.pos..).unwrap_or(&[]).starts_with(b"\xef\xbb\xbf") {
+        if self
+            .src
+            .get(self.pos..)
+            .unwrap_or(&[])
+            .starts_with(b"\xef\xbb\xbf")
+        {
             return Err(JsonError::ByteOrderMark { offset: self.pos });
         }
         match self.peek() {
@@ -694,8 +720,15 @@ impl<'a> Parser<'a> {
             (Some(b'"'), Slot::Str(s)) => *s = self.string()?.text().into_owned(),
             // REQ-JSON-9: a string for `[]byte` is padded standard base64.
             (Some(b'"'), Slot::Bytes(b)) => {
-                let text = self.string()?.text();
-                match decode_base64_go(text.as_bytes()) {
+                // Without escapes the raw bytes serve: a non-ASCII byte is
+                // an error at the same offset as the U+FFFD it would become.
+                let token = self.string()?;
+                let text = if token.escaped {
+                    Cow::Owned(unquote(token.raw).into_bytes())
+                } else {
+                    Cow::Borrowed(token.raw)
+                };
+                match decode_base64_go(&text) {
                     Ok(bytes) => *b = bytes,
                     Err(at) => {
                         if self.type_error.is_none() {
@@ -828,7 +861,9 @@ impl<'a> Parser<'a> {
                     }
                     None => {
                         let found = self.found(start);
-                        self.type_mismatch(found, || format!("byte element of []byte field {name}"));
+                        self.type_mismatch(found, || {
+                            format!("byte element of []byte field {name}")
+                        });
                     }
                 },
                 _ => {
@@ -915,6 +950,15 @@ impl<'a> Parser<'a> {
         let mut i = start;
         let mut escaped = false;
         loop {
+            // Skip eight plain bytes at a time.
+            while let Some(chunk) = src.get(i..i + 8) {
+                let mut word = [0u8; 8];
+                word.copy_from_slice(chunk);
+                if has_string_special(u64::from_le_bytes(word)) {
+                    break;
+                }
+                i += 8;
+            }
             let Some(&c) = src.get(i) else {
                 return Err(self.end());
             };
@@ -1017,6 +1061,20 @@ impl<'a> Parser<'a> {
     }
 }
 
+/// Whether any of the eight bytes in `word` is `"`, `\\` or below 0x20
+/// (the bytes that end a plain run inside a string).
+fn has_string_special(word: u64) -> bool {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGHS: u64 = 0x8080_8080_8080_8080;
+    // A byte of `x` is below `n` (n <= 0x80) exactly when the word test
+    // `(x - n*ONES) & !x & HIGHS` is nonzero; equality is "below 1" after
+    // an XOR.
+    let below = |x: u64, n: u8| x.wrapping_sub(ONES * u64::from(n)) & !x & HIGHS != 0;
+    below(word, 0x20)
+        || below(word ^ (ONES * u64::from(b'"')), 1)
+        || below(word ^ (ONES * u64::from(b'\\')), 1)
+}
+
 /// Go's `strconv.ParseInt`/`ParseUint` (base 10) on a valid JSON number,
 /// plus the range check of the target type (REQ-JSON-5): a fraction or an
 /// exponent fails, as does a sign on an unsigned type (`-0` included).
@@ -1038,5 +1096,50 @@ fn go_type(slot: &Slot<'_>) -> &'static str {
         Slot::Bytes(_) => "[]byte",
         Slot::StrMap(_) => "map[string]string",
         Slot::RawMap(_) => "map[string]json.RawMessage",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn special(b: u8) -> bool {
+        b == b'"' || b == b'\\' || b < 0x20
+    }
+
+    #[test]
+    fn word_scan_finds_every_special_byte_in_every_position() {
+        for filler in 0..=255u8 {
+            for byte in 0..=255u8 {
+                for at in 0..8 {
+                    let mut word = [filler; 8];
+                    word[at] = byte;
+                    assert_eq!(
+                        has_string_special(u64::from_le_bytes(word)),
+                        special(filler) || special(byte),
+                        "filler {filler:#x} byte {byte:#x} at {at}"
+                    );
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn base64_capacity_is_gos_decoded_len() {
+        let got = decode_base64_go(b"aGk=\n").unwrap_or_default();
+        assert_eq!((got.as_slice(), got.backing.len()), (&b"hi"[..], 3));
+        let got = decode_base64_go(b"aGVsbG8=").unwrap_or_default();
+        assert_eq!((got.as_slice(), got.backing.len()), (&b"hello"[..], 6));
+    }
+
+    #[test]
+    fn fold_matches_only_ascii_case_long_s_and_kelvin() {
+        assert!(fold_eq(b"is_fifo", b"IS_FIFO"));
+        assert!(fold_eq(b"is_fifo", "I\u{17f}_fifo".as_bytes()));
+        assert!(fold_eq(b"token", "to\u{212a}en".as_bytes()));
+        assert!(!fold_eq(b"token", "to\u{17f}en".as_bytes()));
+        assert!(!fold_eq(b"is_fifo", "is_fifo\u{17f}".as_bytes()));
+        assert!(!fold_eq(b"a_b", b"a\x7fb"));
+        assert!(!fold_eq(b"name", b"nam"));
     }
 }

@@ -16,7 +16,7 @@
 //!    bytes plus the warnings. [`segment`] names directories, [`jsonout`]
 //!    writes bytes the way Go writes them.
 //! 5. [`manifest`] adds MANIFEST.json and CHECKSUMS to a model, and
-//!    [`write`] puts a model on disk atomically.
+//!    [`mod@write`] puts a model on disk atomically.
 //!
 //! [`snapshot`] chains phases 1–4 for a reader. The same dump model feeds
 //! the on-disk writer, the golden tests and `verify`/`conform`.

@@ -72,14 +72,24 @@ pub struct ManifestInfo {
 /// present is a [`Error::PathCollision`]; a path that `sha256sum` could not
 /// read back verbatim (newline, carriage return or backslash) is
 /// [`Error::UnsafeOutput`].
+/// On error the model is left unchanged.
 pub fn add_manifest(model: &mut DumpModel, info: &ManifestInfo) -> Result<(), Error> {
-    let manifest = manifest_json(model, info);
-    model.add_file(MANIFEST_FILE.to_string(), manifest, OWNER)?;
-    if model.files.contains_key(CHECKSUMS_FILE) {
-        // Let add_file report the collision with its owner.
-        return model.add_file(CHECKSUMS_FILE.to_string(), Vec::new(), OWNER);
+    for name in [MANIFEST_FILE, CHECKSUMS_FILE] {
+        if model.files.contains_key(name) {
+            // add_file reports the collision, naming the first owner, and
+            // changes nothing.
+            return model.add_file(name.to_string(), Vec::new(), OWNER);
+        }
     }
-    let sums = checksums(model)?;
+    let manifest = manifest_json(model, info);
+    let sums = checksum_lines(
+        model
+            .files
+            .iter()
+            .map(|(p, b)| (p.as_str(), b.as_slice()))
+            .chain([(MANIFEST_FILE, manifest.as_slice())]),
+    )?;
+    model.add_file(MANIFEST_FILE.to_string(), manifest, OWNER)?;
     model.add_file(CHECKSUMS_FILE.to_string(), sums, OWNER)
 }
 
@@ -130,14 +140,20 @@ pub fn manifest_json(model: &DumpModel, info: &ManifestInfo) -> Vec<u8> {
     out
 }
 
-/// The bytes of `CHECKSUMS`: one `<sha256 hex>  <path>` line per file other
-/// than `CHECKSUMS` itself, in path order.
+/// The bytes of `CHECKSUMS` for a model that already holds
+/// `MANIFEST.json`: one `<sha256 hex>  <path>` line per file other than
+/// `CHECKSUMS` itself, in path order.
 pub fn checksums(model: &DumpModel) -> Result<Vec<u8>, Error> {
+    checksum_lines(model.files.iter().map(|(p, b)| (p.as_str(), b.as_slice())))
+}
+
+/// `sha256sum` lines for the given files, sorted by path (byte order),
+/// skipping `CHECKSUMS`.
+fn checksum_lines<'a>(files: impl Iterator<Item = (&'a str, &'a [u8])>) -> Result<Vec<u8>, Error> {
+    let mut files: Vec<(&str, &[u8])> = files.filter(|(p, _)| *p != CHECKSUMS_FILE).collect();
+    files.sort_by(|a, b| a.0.cmp(b.0));
     let mut out = Vec::new();
-    for (path, bytes) in &model.files {
-        if path == CHECKSUMS_FILE {
-            continue;
-        }
+    for (path, bytes) in files {
         if path.contains(['\n', '\r', '\\']) {
             return Err(Error::UnsafeOutput {
                 path: path.escape_debug().to_string(),

@@ -20,7 +20,8 @@
 //!   tombstones, expiry, superseded and after-header versions are about
 //!   SQS keys only.
 //! - Memory: per key, only the current best version is stored, and its
-//!   body only while that version is visible.
+//!   body only while that version is visible; keys and bodies are boxed
+//!   slices of exactly their length.
 //!
 //! [`Resolver::finish`] yields the visible records in user-key order, the
 //! order in which the live store iterates them.
@@ -67,7 +68,7 @@ pub struct MvccStats {
 /// The state of a key's best version.
 #[derive(Debug)]
 enum State {
-    Visible(Vec<u8>),
+    Visible(Box<[u8]>),
     Tombstone,
     Expired,
 }
@@ -82,7 +83,7 @@ struct Best {
 #[derive(Debug)]
 pub struct Resolver {
     last_commit_ts: u64,
-    best: BTreeMap<Vec<u8>, Best>,
+    best: BTreeMap<Box<[u8]>, Best>,
     stats: MvccStats,
     warnings: Vec<Warning>,
 }
@@ -132,13 +133,13 @@ impl Resolver {
         } else if v.expire_at != 0 && v.expire_at <= self.last_commit_ts {
             State::Expired
         } else {
-            State::Visible(v.body)
+            State::Visible(v.body.into_boxed_slice())
         };
         let new = Best {
             commit_ts: v.commit_ts,
             state,
         };
-        match self.best.entry(v.user_key) {
+        match self.best.entry(v.user_key.into_boxed_slice()) {
             btree_map::Entry::Vacant(slot) => {
                 count(&mut self.stats, &new.state, true);
                 slot.insert(new);
@@ -212,7 +213,7 @@ pub struct Resolved {
 /// handed on.
 #[derive(Debug)]
 pub struct Records {
-    inner: btree_map::IntoIter<Vec<u8>, Best>,
+    inner: btree_map::IntoIter<Box<[u8]>, Best>,
 }
 
 impl Iterator for Records {
@@ -221,7 +222,10 @@ impl Iterator for Records {
     fn next(&mut self) -> Option<Record> {
         for (user_key, best) in self.inner.by_ref() {
             if let State::Visible(body) = best.state {
-                return Some(Record { user_key, body });
+                return Some(Record {
+                    user_key: user_key.into_vec(),
+                    body: body.into_vec(),
+                });
             }
         }
         None

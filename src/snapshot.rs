@@ -1,5 +1,5 @@
-//! The pipeline for one snapshot: [`fsm`] → [`mvcc`] → [`decode`]
-//! (phases 1–4).
+//! The pipeline for one snapshot: [`crate::fsm`] → [`crate::mvcc`] →
+//! [`crate::decode`] (phases 1–4).
 //!
 //! [`resolve_snapshot`] runs phases 1–2 and returns the visible SQS
 //! records; [`decode_snapshot`] feeds them, in user-key order, to the

@@ -1,9 +1,9 @@
 //! SQS values: queue meta, message and generation records (REQ-VAL-*).
 //!
-//! Queue meta and message values are a 4-byte magic followed by JSON that
-//! the live cluster wrote with Go's `encoding/json`. They are read with
-//! [`crate::gojson`], which accepts exactly what Go accepts (REQ-JSON-*).
-//! Gen values are decimal ASCII.
+//! Queue meta and message values are a 4-byte magic followed by the JSON
+//! of the live record. They are read with [`crate::gojson`], which accepts
+//! exactly what upstream's reader, Go's `encoding/json`, accepts
+//! (REQ-JSON-*). Gen values are decimal ASCII.
 
 use std::collections::BTreeMap;
 

@@ -132,3 +132,65 @@ impl Warning {
         v.to_string()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    // REQ-ERR-3
+    #[test]
+    fn every_warning_renders_as_one_json_object_with_its_event() {
+        let all = [
+            Warning::OrphanMessages {
+                encoded_queue: "cQ".into(),
+                buffered_messages: 1,
+                buffered_side_records: 2,
+            },
+            Warning::StaleGenerationDropped {
+                queue: "q".into(),
+                active_gen: 2,
+                dropped: 3,
+            },
+            Warning::KeyValueMismatch {
+                key_hex: "00".into(),
+                field: "message_id",
+                key_says: "a".into(),
+                value_says: "b\n".into(),
+            },
+            Warning::UnknownSqsKeys {
+                prefix: "!sqs|x|".into(),
+                count: 4,
+            },
+            Warning::VersionAfterHeader {
+                key_hex: "01".into(),
+                commit_ts: 9,
+                last_commit_ts: 8,
+            },
+        ];
+        let events: Vec<&str> = all.iter().map(Warning::event).collect();
+        assert_eq!(
+            events,
+            [
+                "sqs_orphan_messages",
+                "sqs_stale_generation_messages_dropped",
+                "sqs_key_value_mismatch",
+                "sqs_unknown_key_family",
+                "snapshot_version_after_header"
+            ]
+        );
+        for w in &all {
+            let line = w.to_json_line();
+            assert!(!line.contains('\n'), "{line}");
+            let v: serde_json::Value = serde_json::from_str(&line).unwrap();
+            assert_eq!(v["event"], w.event());
+            assert!(
+                line.starts_with(&format!("{{\"event\":\"{}\"", w.event())),
+                "{line}"
+            );
+        }
+        assert_eq!(
+            all[1].to_json_line(),
+            r#"{"event":"sqs_stale_generation_messages_dropped","queue":"q","active_gen":2,"dropped":3,"hint":"messages of an older queue generation (purged or deleted, not yet reaped) were dropped"}"#
+        );
+    }
+}

@@ -164,7 +164,8 @@ fn entries_are_read_until_clean_eof() {
     );
     // The reader also works as an iterator.
     let reader = Reader::new(&s[..]).unwrap();
-    assert_eq!(reader.map(|e| e.unwrap()).count(), 2);
+    let all: Result<Vec<Entry>, _> = reader.collect();
+    assert_eq!(all.unwrap().len(), 2);
 }
 
 // REQ-FSM-2
@@ -571,4 +572,86 @@ fn progress_reports_bytes_read() {
     let mut seen = Vec::new();
     resolve_snapshot(&s[..], &mut |n| seen.push(n)).unwrap();
     assert_eq!(seen, vec![16, boundary as u64, s.len() as u64]);
+}
+
+// REQ-FSM-2
+#[test]
+fn the_iterator_stops_after_the_first_error() {
+    let (s, boundary) = two_entry_stream();
+    let mut reader = Reader::new(&s[..boundary + 3]).unwrap();
+    assert!(matches!(reader.next(), Some(Ok(_))));
+    assert!(matches!(reader.next(), Some(Err(_))));
+    assert!(reader.next().is_none());
+    assert!(reader.next().is_none());
+}
+
+mod properties {
+    use super::*;
+    use proptest::prelude::*;
+
+    fn arb_version() -> impl Strategy<Value = Version> {
+        (
+            proptest::collection::vec(any::<u8>(), 0..40),
+            any::<u64>(),
+            any::<bool>(),
+            any::<u64>(),
+            proptest::collection::vec(any::<u8>(), 0..64),
+        )
+            .prop_map(
+                |(user_key, commit_ts, tombstone, expire_at, body)| Version {
+                    user_key,
+                    commit_ts,
+                    tombstone,
+                    expire_at,
+                    body,
+                },
+            )
+    }
+
+    proptest! {
+        // REQ-FSM-2
+        #[test]
+        fn encode_then_read_gives_back_the_versions(
+            ts in any::<u64>(),
+            versions in proptest::collection::vec(arb_version(), 0..8),
+        ) {
+            let mut s = encode_header(ts);
+            for v in &versions {
+                encode_entry(&mut s, &v.user_key, v.commit_ts, v.tombstone, v.expire_at, &v.body);
+            }
+            let (got_ts, entries) = read_all(&s[..]).unwrap();
+            prop_assert_eq!(got_ts, ts);
+            let want: Vec<Entry> = versions
+                .into_iter()
+                .map(|v| {
+                    let mut raw = v.user_key.clone();
+                    raw.extend_from_slice(&(!v.commit_ts).to_be_bytes());
+                    if is_operational_key(&raw) {
+                        Entry::Operational { key: raw }
+                    } else {
+                        Entry::Version(v)
+                    }
+                })
+                .collect();
+            prop_assert_eq!(entries, want);
+        }
+
+        // REQ-FSM-4, REQ-ERR-2
+        #[test]
+        fn arbitrary_bytes_after_a_header_never_panic(
+            tail in proptest::collection::vec(any::<u8>(), 0..256),
+        ) {
+            let mut s = encode_header(7);
+            s.extend_from_slice(&tail);
+            // Any result is fine; reaching here means no panic or abort.
+            let _ = read_all(&s[..]);
+            let _ = resolve_snapshot(&s[..], &mut |_| {});
+        }
+
+        // REQ-FSM-4, REQ-ERR-2
+        #[test]
+        fn arbitrary_bytes_never_panic(bytes in proptest::collection::vec(any::<u8>(), 0..64)) {
+            let _ = read_all(&bytes[..]);
+        }
+    }
 }

@@ -19,8 +19,12 @@ fn bundled_sample_matches_its_builder() {
     if std::env::var_os("SAMPLE_UPDATE").is_some() {
         std::fs::write(sample_path(), &built).unwrap();
     }
-    let committed = std::fs::read(sample_path()).expect("examples/sample.fsm (SAMPLE_UPDATE=1 writes it)");
-    assert!(committed == built, "examples/sample.fsm differs from its builder; rerun with SAMPLE_UPDATE=1");
+    let committed =
+        std::fs::read(sample_path()).expect("examples/sample.fsm (SAMPLE_UPDATE=1 writes it)");
+    assert!(
+        committed == built,
+        "examples/sample.fsm differs from its builder; rerun with SAMPLE_UPDATE=1"
+    );
 }
 
 fn golden_decode(name: &str, opts: Options) {

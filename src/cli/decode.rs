@@ -120,7 +120,7 @@ pub fn run(args: &DecodeArgs) -> Result<(), Error> {
 /// The summary printed after a successful decode.
 pub fn render_summary(summary: &Summary, output: &Path, warnings: usize) -> String {
     format!(
-        "sqsdump: wrote {} ({warnings} warnings)\n{summary}",
+        "sqsdump: wrote {} (warnings: {warnings})\n{summary}",
         output.display()
     )
 }

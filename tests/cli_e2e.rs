@@ -1,0 +1,278 @@
+//! End to end: the `sqsdump` binary on built `.fsm` files, with the whole
+//! output tree (paths and bytes, MANIFEST and CHECKSUMS included) as
+//! golden files.
+
+mod common;
+
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use common::sample::sample_fsm;
+use common::*;
+use sqsdump::fsm::{encode_entry, encode_header};
+
+fn bin() -> &'static str {
+    env!("CARGO_BIN_EXE_sqsdump")
+}
+
+fn run(args: &[&str]) -> Output {
+    Command::new(bin()).args(args).output().unwrap()
+}
+
+fn text(b: &[u8]) -> String {
+    String::from_utf8_lossy(b).into_owned()
+}
+
+/// Every regular file under `root`, as `=== path` + bytes, sorted. Fails
+/// on anything that is neither a file nor a directory.
+fn render_tree(root: &Path) -> String {
+    fn walk(root: &Path, dir: &Path, out: &mut Vec<(String, Vec<u8>)>) {
+        for e in fs::read_dir(dir).unwrap() {
+            let e = e.unwrap();
+            let t = e.file_type().unwrap();
+            let p = e.path();
+            if t.is_dir() {
+                walk(root, &p, out);
+            } else {
+                assert!(t.is_file(), "{} is not a regular file", p.display());
+                let rel = p.strip_prefix(root).unwrap().to_string_lossy().into_owned();
+                out.push((rel, fs::read(&p).unwrap()));
+            }
+        }
+    }
+    let mut files = Vec::new();
+    walk(root, root, &mut files);
+    files.sort();
+    let mut s = String::new();
+    for (path, bytes) in files {
+        s.push_str(&format!(
+            "=== {path}\n{}",
+            String::from_utf8(bytes).unwrap()
+        ));
+        if !s.ends_with('\n') {
+            s.push_str("\n[no trailing newline]\n");
+        }
+    }
+    s
+}
+
+/// A temp dir holding `input.fsm` with `bytes`, and the output path.
+fn setup(bytes: &[u8]) -> (tempfile::TempDir, PathBuf, PathBuf) {
+    let dir = tempfile::tempdir().unwrap();
+    let input = dir.path().join("input.fsm");
+    fs::write(&input, bytes).unwrap();
+    let out = dir.path().join("out");
+    (dir, input, out)
+}
+
+fn decode(input: &Path, out: &Path, flags: &[&str]) -> Output {
+    let mut args = vec![
+        "decode",
+        "--input",
+        input.to_str().unwrap(),
+        "--output",
+        out.to_str().unwrap(),
+    ];
+    args.extend_from_slice(flags);
+    run(&args)
+}
+
+fn snapshot_of(records: &[(Vec<u8>, Vec<u8>)]) -> Vec<u8> {
+    let mut out = encode_header(100);
+    for (i, (k, v)) in records.iter().enumerate() {
+        encode_entry(&mut out, k, i as u64 + 1, false, 0, v);
+    }
+    out
+}
+
+fn golden_tree(name: &str, root: &Path) {
+    insta::with_settings!({
+        snapshot_path => "../snapshots",
+        prepend_module_to_snapshot => false,
+        omit_expression => true,
+    }, {
+        insta::assert_snapshot!(name, render_tree(root));
+    });
+}
+
+// REQ-CLI-1, REQ-OUT-1, REQ-CLI-8
+#[test]
+fn decode_of_the_sample_writes_the_golden_tree() {
+    let (_dir, input, out) = setup(&sample_fsm());
+    let o = decode(&input, &out, &[]);
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    assert!(
+        o.stdout.is_empty(),
+        "stdout must stay clean: {}",
+        text(&o.stdout)
+    );
+    golden_tree("REQ-CLI-1-sample-tree-default", &out);
+}
+
+// REQ-CLI-1, REQ-DEC-8, REQ-DEC-5
+#[test]
+fn decode_with_both_flags_writes_the_golden_tree() {
+    let (_dir, input, out) = setup(&sample_fsm());
+    let o = decode(
+        &input,
+        &out,
+        &["--preserve-visibility", "--include-sqs-side-records"],
+    );
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    golden_tree("REQ-CLI-1-sample-tree-all-flags", &out);
+}
+
+// REQ-CLI-3, REQ-ERR-3
+#[test]
+fn warnings_are_json_lines_followed_by_the_summary() {
+    let (_dir, input, out) = setup(&sample_fsm());
+    let o = decode(&input, &out, &[]);
+    let stderr = text(&o.stderr);
+    let lines: Vec<&str> = stderr.lines().collect();
+    let events: Vec<String> = lines
+        .iter()
+        .take_while(|l| l.starts_with('{'))
+        .map(|l| {
+            serde_json::from_str::<serde_json::Value>(l).unwrap()["event"]
+                .as_str()
+                .unwrap()
+                .to_string()
+        })
+        .collect();
+    assert_eq!(
+        events,
+        [
+            "snapshot_version_after_header",
+            "sqs_orphan_messages",
+            "sqs_stale_generation_messages_dropped"
+        ]
+    );
+    let summary = lines[events.len()..].join("\n");
+    for needle in [
+        "entries: 37 (3 operational skipped, 1 of other keyspaces)",
+        "4 superseded",
+        "2 tombstoned",
+        "queues: 5, messages written: 12, stale-generation dropped: 1, orphan queues: 1",
+    ] {
+        assert!(summary.contains(needle), "missing {needle:?} in\n{summary}");
+    }
+}
+
+// REQ-CLI-8
+#[test]
+fn sha256sum_check_passes_on_a_decoded_dump() {
+    let (_dir, input, out) = setup(&sample_fsm());
+    assert!(decode(&input, &out, &["--include-sqs-side-records"])
+        .status
+        .success());
+    let check = Command::new("sha256sum")
+        .args(["-c", "--strict", "CHECKSUMS"])
+        .current_dir(&out)
+        .output()
+        .unwrap();
+    assert!(check.status.success(), "{}", text(&check.stdout));
+    assert_eq!(
+        text(&check.stdout).lines().count(),
+        13,
+        "{}",
+        text(&check.stdout)
+    );
+}
+
+// REQ-CLI-9
+#[test]
+fn two_runs_give_identical_trees() {
+    let (_dir, input, out) = setup(&sample_fsm());
+    let out2 = out.with_file_name("out2");
+    assert!(decode(&input, &out, &[]).status.success());
+    assert!(decode(&input, &out2, &[]).status.success());
+    assert_eq!(render_tree(&out), render_tree(&out2));
+}
+
+fn leftovers(dir: &Path) -> Vec<String> {
+    let mut names: Vec<String> = fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    names
+}
+
+// REQ-CLI-5, REQ-FSM-2, REQ-CLI-2
+#[test]
+fn a_mid_stream_error_leaves_no_output_and_no_staging() {
+    let mut bytes = sample_fsm();
+    bytes.truncate(bytes.len() - 5);
+    let (dir, input, out) = setup(&bytes);
+    let o = decode(&input, &out, &[]);
+    assert_eq!(o.status.code(), Some(1));
+    let stderr = text(&o.stderr);
+    assert!(
+        stderr.starts_with("error[truncated]: truncated at offset "),
+        "{stderr}"
+    );
+    assert_eq!(leftovers(dir.path()), ["input.fsm"]);
+}
+
+// REQ-CLI-5, REQ-OUT-8
+#[test]
+fn a_path_collision_fails_and_writes_nothing() {
+    let vis = sqsdump::key::build(&sqsdump::key::KeyParts::MsgVis {
+        queue: b"gone".to_vec(),
+        partition: None,
+        gen: 1,
+        visible_at: 1,
+        message_id: b"m".to_vec(),
+    });
+    let bytes = snapshot_of(&[
+        (vis, b"v".to_vec()),
+        (meta_key("Z29uZQ.orphan"), meta_value("{}")),
+    ]);
+    let (dir, input, out) = setup(&bytes);
+    let o = decode(&input, &out, &["--include-sqs-side-records"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        text(&o.stderr).contains("error[path_collision]: path collision: sqs/Z29uZQ.orphan"),
+        "{}",
+        text(&o.stderr)
+    );
+    assert_eq!(leftovers(dir.path()), ["input.fsm"]);
+}
+
+// REQ-OUT-3, REQ-CLI-6
+#[test]
+fn a_queue_named_dotdot_stays_inside_the_output() {
+    let bytes = snapshot_of(&[
+        (meta_key(".."), meta_value(r#"{"name":".."}"#)),
+        (meta_key("../../escape"), meta_value("{}")),
+        (
+            data_key("..", None, 1, "m"),
+            message("m", &std_b64(b"x"), 1, 1, ""),
+        ),
+    ]);
+    let (dir, input, out) = setup(&bytes);
+    let o = decode(&input, &out, &[]);
+    assert!(o.status.success(), "{}", text(&o.stderr));
+    assert_eq!(leftovers(dir.path()), ["input.fsm", "out"]);
+    assert_eq!(leftovers(&out), ["CHECKSUMS", "MANIFEST.json", "sqs"]);
+    assert_eq!(leftovers(&out.join("sqs")), ["%2E%2E", "..%2F..%2Fescape"]);
+    assert_eq!(
+        leftovers(&out.join("sqs/%2E%2E")),
+        ["_queue.json", "messages.jsonl"]
+    );
+}
+
+// REQ-CLI-2, REQ-KEY-6
+#[test]
+fn a_data_error_names_its_class_and_key_on_one_line() {
+    let bytes = snapshot_of(&[(b"!sqs|queue|meta|cR".to_vec(), meta_value("{}"))]);
+    let (_dir, input, out) = setup(&bytes);
+    let o = decode(&input, &out, &[]);
+    assert_eq!(o.status.code(), Some(1));
+    assert_eq!(
+        text(&o.stderr),
+        "error[malformed_sqs_key]: malformed sqs key \"!sqs|queue|meta|cR\": queue segment \"cR\" is not canonical base64url\n"
+    );
+    assert!(!out.exists());
+}

@@ -1,0 +1,256 @@
+//! MANIFEST.json and CHECKSUMS (REQ-CLI-8, REQ-CLI-9).
+
+use std::fs;
+use std::process::Command;
+
+use sha2::{Digest, Sha256};
+use sqsdump::dump::DumpModel;
+use sqsdump::manifest::{
+    add_manifest, checksums, manifest_json, rfc3339_utc, wall_time_now, ManifestInfo,
+};
+use sqsdump::write::write_dump;
+
+fn model() -> DumpModel {
+    let mut m = DumpModel::new();
+    m.add_file(
+        "sqs/orders-fifo.fifo/_queue.json".into(),
+        b"{}".to_vec(),
+        "q1",
+    )
+    .unwrap();
+    m.add_file(
+        "sqs/orders-fifo.fifo/messages.jsonl".into(),
+        b"hello\n".to_vec(),
+        "q1",
+    )
+    .unwrap();
+    m.add_file("sqs/a/_queue.json".into(), b"{}".to_vec(), "q2")
+        .unwrap();
+    m.queues = vec!["orders-fifo.fifo".into(), "a".into()];
+    m
+}
+
+fn info() -> ManifestInfo {
+    ManifestInfo {
+        last_commit_ts: 4_517_352_099_840_000,
+        source_name: "0000000000000064.fsm".into(),
+        source_size: 1234,
+        preserve_visibility: false,
+        include_side_records: true,
+        wall_time: None,
+    }
+}
+
+const MANIFEST: &str = r#"{
+  "format_version": 1,
+  "phase": "phase0-snapshot-decode",
+  "last_commit_ts": 4517352099840000,
+  "source": {
+    "fsm_path": "0000000000000064.fsm",
+    "fsm_size_bytes": 1234
+  },
+  "adapters": {
+    "sqs": {
+      "queues": [
+        "a",
+        "orders-fifo.fifo"
+      ]
+    }
+  },
+  "exclusions": {
+    "include_incomplete_uploads": false,
+    "include_orphans": false,
+    "preserve_sqs_visibility": false,
+    "include_sqs_side_records": true
+  },
+  "checksum_algorithm": "sha256",
+  "checksum_format": "sha256sum",
+  "encoded_filename_charset": "rfc3986-unreserved-plus-percent",
+  "key_segment_max_bytes": 240,
+  "s3_meta_suffix": ".elastickv-meta.json",
+  "s3_collision_strategy": "leaf-data-suffix",
+  "dynamodb_layout": "per-item"
+}
+"#;
+
+// REQ-CLI-8
+#[test]
+fn manifest_has_every_field_in_a_fixed_order() {
+    let m = model();
+    let bytes = manifest_json(&m, &info());
+    assert_eq!(String::from_utf8(bytes).unwrap(), MANIFEST);
+}
+
+// REQ-CLI-8
+#[test]
+fn manifest_reflects_the_flags_and_an_empty_queue_list() {
+    let mut i = info();
+    i.preserve_visibility = true;
+    i.include_side_records = false;
+    i.source_name = "-".into();
+    let text = String::from_utf8(manifest_json(&DumpModel::new(), &i)).unwrap();
+    let v: serde_json::Value = serde_json::from_str(&text).unwrap();
+    assert_eq!(v["adapters"]["sqs"]["queues"], serde_json::json!([]));
+    assert_eq!(v["exclusions"]["preserve_sqs_visibility"], true);
+    assert_eq!(v["exclusions"]["include_sqs_side_records"], false);
+    assert_eq!(v["source"]["fsm_path"], "-");
+    assert!(text.contains("\"queues\": []"), "{text}");
+}
+
+// REQ-CLI-8
+#[test]
+fn checksums_cover_every_other_file_sorted_by_path() {
+    let mut m = model();
+    add_manifest(&mut m, &info()).unwrap();
+    let manifest_sum = hex::encode(Sha256::digest(MANIFEST.as_bytes()));
+    let want = format!(
+        "{manifest_sum}  MANIFEST.json\n\
+         44136fa355b3678a1146ad16f7e8649e94fb4fc21fe77e8310c060f61caaff8a  sqs/a/_queue.json\n\
+         44136fa355b3678a1146ad16f7e8649e94fb4fc21fe77e8310c060f61caaff8a  sqs/orders-fifo.fifo/_queue.json\n\
+         5891b5b522d5df086d0ff0b110fbd9d21bb4fc7163af34d08286a2e846f6be03  sqs/orders-fifo.fifo/messages.jsonl\n"
+    );
+    assert_eq!(
+        String::from_utf8(m.files["CHECKSUMS"].clone()).unwrap(),
+        want
+    );
+    assert_eq!(m.files["MANIFEST.json"], MANIFEST.as_bytes());
+    // Recomputing gives the same bytes (CHECKSUMS excludes itself).
+    assert_eq!(checksums(&m).unwrap(), m.files["CHECKSUMS"]);
+}
+
+// REQ-CLI-8
+#[test]
+fn sha256sum_check_passes_from_the_dump_root() {
+    let mut m = model();
+    add_manifest(&mut m, &info()).unwrap();
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("dump");
+    write_dump(&m, &out).unwrap();
+    let run = Command::new("sha256sum")
+        .args(["--check", "--strict", "CHECKSUMS"])
+        .current_dir(&out)
+        .output()
+        .expect("sha256sum runs");
+    assert!(
+        run.status.success(),
+        "{}",
+        String::from_utf8_lossy(&run.stdout)
+    );
+    let stdout = String::from_utf8(run.stdout).unwrap();
+    assert_eq!(
+        stdout,
+        "MANIFEST.json: OK\n\
+         sqs/a/_queue.json: OK\n\
+         sqs/orders-fifo.fifo/_queue.json: OK\n\
+         sqs/orders-fifo.fifo/messages.jsonl: OK\n"
+    );
+    // Tampering is caught.
+    fs::write(out.join("sqs/a/_queue.json"), "{\"x\":1}").unwrap();
+    let run = Command::new("sha256sum")
+        .args(["--check", "CHECKSUMS"])
+        .current_dir(&out)
+        .output()
+        .unwrap();
+    assert!(!run.status.success());
+}
+
+// REQ-CLI-8
+#[test]
+fn existing_manifest_or_checksums_is_a_collision() {
+    let mut m = model();
+    m.add_file(
+        "MANIFEST.json".into(),
+        b"{}".to_vec(),
+        "sqs/MANIFEST.json writer",
+    )
+    .unwrap();
+    let err = add_manifest(&mut m, &info()).unwrap_err();
+    assert_eq!(err.class(), "path_collision");
+    assert_eq!(
+        err.to_string(),
+        "path collision: MANIFEST.json is produced by both sqs/MANIFEST.json writer and manifest"
+    );
+    let mut m = model();
+    m.add_file("CHECKSUMS".into(), b"".to_vec(), "other")
+        .unwrap();
+    let err = add_manifest(&mut m, &info()).unwrap_err();
+    assert_eq!(
+        err.to_string(),
+        "path collision: CHECKSUMS is produced by both other and manifest"
+    );
+}
+
+// REQ-CLI-8
+#[test]
+fn paths_sha256sum_cannot_list_verbatim_are_refused() {
+    let mut m = model();
+    m.add_file("sqs/a\nb".into(), b"".to_vec(), "q").unwrap();
+    let err = add_manifest(&mut m, &info()).unwrap_err();
+    assert_eq!(err.class(), "unsafe_output");
+    assert_eq!(
+        err.to_string(),
+        "unsafe output sqs/a\\nb: path cannot be listed verbatim in CHECKSUMS"
+    );
+}
+
+// REQ-CLI-9
+#[test]
+fn no_wall_clock_time_unless_asked() {
+    let text = String::from_utf8(manifest_json(&model(), &info())).unwrap();
+    assert!(!text.contains("wall_time"), "{text}");
+    let mut i = info();
+    i.wall_time = Some("2026-04-29T15:42:11.094Z".into());
+    let text = String::from_utf8(manifest_json(&model(), &i)).unwrap();
+    assert!(
+        text.contains(
+            "  \"last_commit_ts\": 4517352099840000,\n  \"wall_time_iso\": \"2026-04-29T15:42:11.094Z\",\n  \"source\": {"
+        ),
+        "{text}"
+    );
+}
+
+// REQ-CLI-9
+#[test]
+fn same_input_gives_the_same_bytes() {
+    let tmp = tempfile::tempdir().unwrap();
+    let mut trees = Vec::new();
+    for run in 0..2 {
+        let mut m = model();
+        add_manifest(&mut m, &info()).unwrap();
+        let out = tmp.path().join(format!("dump{run}"));
+        write_dump(&m, &out).unwrap();
+        let mut files = Vec::new();
+        for path in m.files.keys() {
+            files.push((path.clone(), fs::read(out.join(path)).unwrap()));
+        }
+        trees.push(files);
+    }
+    assert_eq!(trees[0], trees[1]);
+    assert_eq!(trees[0].len(), 5);
+}
+
+// REQ-CLI-9
+#[test]
+fn wall_time_is_rfc3339_utc_with_milliseconds() {
+    assert_eq!(rfc3339_utc(0, 0), "1970-01-01T00:00:00.000Z");
+    assert_eq!(rfc3339_utc(1_777_477_331, 94), "2026-04-29T15:42:11.094Z");
+    assert_eq!(rfc3339_utc(951_868_799, 999), "2000-02-29T23:59:59.999Z");
+    assert_eq!(rfc3339_utc(4_107_542_400, 0), "2100-03-01T00:00:00.000Z");
+    let now = wall_time_now();
+    let b = now.as_bytes();
+    assert_eq!(b.len(), 24, "{now}");
+    assert_eq!(
+        (b[4], b[7], b[10], b[13], b[16], b[19], b[23]),
+        (b'-', b'-', b'T', b':', b':', b'.', b'Z')
+    );
+}
+
+// REQ-CLI-8
+#[test]
+fn a_failed_add_manifest_leaves_the_model_unchanged() {
+    let mut m = model();
+    m.add_file("sqs/a\nb".into(), b"".to_vec(), "q").unwrap();
+    let before = m.clone();
+    assert!(add_manifest(&mut m, &info()).is_err());
+    assert_eq!(m, before);
+}
