@@ -648,56 +648,73 @@ fn at_path(at: &str) -> String {
     }
 }
 
-/// Lines of a file: split on `\n`, the piece after a final `\n` kept (so
-/// a missing final newline shows as a difference on the last line).
-fn split_lines(b: &[u8]) -> Vec<&[u8]> {
-    b.split(|&c| c == b'\n').collect()
+/// Lines of a file, and whether it ends in `\n` (the empty piece after a
+/// final `\n` is not a line).
+fn split_lines(b: &[u8]) -> (Vec<&[u8]>, bool) {
+    match b.strip_suffix(b"\n") {
+        Some(body) => (body.split(|&c| c == b'\n').collect(), true),
+        None if b.is_empty() => (Vec::new(), false),
+        None => (b.split(|&c| c == b'\n').collect(), false),
+    }
+}
+
+/// Lines equal up to the shorter file: the missing or extra line, or a
+/// final-newline difference.
+fn line_count_difference(
+    path: &str,
+    (e, e_nl): (&[&[u8]], bool),
+    (a, a_nl): (&[&[u8]], bool),
+) -> Difference {
+    let show = |l: Option<&&[u8]>| l.map(|l| String::from_utf8_lossy(l).into_owned());
+    if e.len() != a.len() {
+        let i = e.len().min(a.len());
+        let (ex, ac) = (show(e.get(i)), show(a.get(i)));
+        let (es, as_) = show_pair(ex.as_deref(), ac.as_deref());
+        let what = if e.len() > a.len() {
+            "file ends early"
+        } else {
+            "extra content"
+        };
+        return Difference::in_file(path, Some(i + 1), what).values(es, as_);
+    }
+    let what = if e_nl && !a_nl {
+        "missing final newline"
+    } else if a_nl && !e_nl {
+        "unexpected final newline"
+    } else {
+        "bytes differ"
+    };
+    Difference::in_file(path, Some(e.len().max(1)), what)
 }
 
 fn compare_bytes(path: &str, expected: &[u8], actual: &[u8]) -> Option<Difference> {
     if expected == actual {
         return None;
     }
-    let e = split_lines(expected);
-    let a = split_lines(actual);
-    for i in 0..e.len().max(a.len()) {
-        match (e.get(i), a.get(i)) {
-            (Some(x), Some(y)) if x == y => continue,
-            (x, y) => {
-                let ex = x.map(|l| String::from_utf8_lossy(l).into_owned());
-                let ac = y.map(|l| String::from_utf8_lossy(l).into_owned());
-                let (es, as_) = show_pair(ex.as_deref(), ac.as_deref());
-                let what = match (x, y) {
-                    (Some(_), None) => "file ends early",
-                    (None, Some(_)) => "extra content",
-                    _ => "line differs",
-                };
-                return Some(Difference::in_file(path, Some(i + 1), what).values(es, as_));
-            }
+    let (e, e_nl) = split_lines(expected);
+    let (a, a_nl) = split_lines(actual);
+    for (i, (x, y)) in e.iter().zip(a.iter()).enumerate() {
+        if x != y {
+            let (es, as_) = show_pair(
+                Some(&String::from_utf8_lossy(x)),
+                Some(&String::from_utf8_lossy(y)),
+            );
+            return Some(Difference::in_file(path, Some(i + 1), "line differs").values(es, as_));
         }
     }
-    Some(Difference::in_file(path, None, "bytes differ"))
+    Some(line_count_difference(path, (&e, e_nl), (&a, a_nl)))
 }
 
 fn compare_jsonl(path: &str, expected: &[u8], actual: &[u8]) -> Option<Difference> {
-    let e = split_lines(expected);
-    let a = split_lines(actual);
-    for i in 0..e.len().max(a.len()) {
-        let (x, y) = (e.get(i), a.get(i));
+    if expected == actual {
+        return None;
+    }
+    let (e, e_nl) = split_lines(expected);
+    let (a, a_nl) = split_lines(actual);
+    for (i, (x, y)) in e.iter().zip(a.iter()).enumerate() {
         if x == y {
             continue;
         }
-        let (Some(x), Some(y)) = (x, y) else {
-            let ex = x.map(|l| String::from_utf8_lossy(l).into_owned());
-            let ac = y.map(|l| String::from_utf8_lossy(l).into_owned());
-            let (es, as_) = show_pair(ex.as_deref(), ac.as_deref());
-            let what = if x.is_some() {
-                "file ends early"
-            } else {
-                "extra line"
-            };
-            return Some(Difference::in_file(path, Some(i + 1), what).values(es, as_));
-        };
         match (
             serde_json::from_slice::<Value>(x),
             serde_json::from_slice::<Value>(y),
@@ -730,7 +747,10 @@ fn compare_jsonl(path: &str, expected: &[u8], actual: &[u8]) -> Option<Differenc
             }
         }
     }
-    None
+    if e.len() == a.len() && e_nl == a_nl {
+        return None;
+    }
+    Some(line_count_difference(path, (&e, e_nl), (&a, a_nl)))
 }
 
 /// The first place two JSON values differ: (path, expected, actual).
@@ -1345,9 +1365,16 @@ mod tests {
             r#"sqs/q/messages.jsonl:2: line differs: expected {"b":2} got {"b":3}"#
         );
         let d = compare_bytes("f", b"x\n", b"x").unwrap();
+        assert_eq!(d.to_string(), "f:1: missing final newline");
+        let d = compare_bytes("f", b"x\ny\n", b"x\n").unwrap();
         assert_eq!(
             d.to_string(),
-            "f:2: file ends early: expected  got <end of file>"
+            "f:2: file ends early: expected y got <end of file>"
+        );
+        let d = compare_bytes("f", b"x\n", b"x\nx\n").unwrap();
+        assert_eq!(
+            d.to_string(),
+            "f:2: extra content: expected <end of file> got x"
         );
         let long_e = format!("{}E{}", "a".repeat(300), "z".repeat(300));
         let long_a = format!("{}A{}", "a".repeat(300), "z".repeat(300));

@@ -58,8 +58,9 @@ pub const EXPECTED_ERROR_FILE: &str = "expected-error";
 /// Name of the corpus README.
 pub const README_FILE: &str = "README.md";
 
-/// `--preserve-visibility`.
-pub const PRESERVE: &str = "--preserve-visibility";
+/// `--preserve-visibility`, in upstream's spelling, which sqsdump's
+/// `decode` also accepts: the corpus then runs unchanged on both.
+pub const PRESERVE: &str = "--preserve-sqs-visibility";
 /// `--include-sqs-side-records`.
 pub const SIDE: &str = "--include-sqs-side-records";
 /// The decode flags a case may carry.
@@ -2312,7 +2313,7 @@ pub fn options_from_flags<S: AsRef<str>>(flags: &[S]) -> Result<Options, String>
     let mut opts = Options::default();
     for f in flags {
         match f.as_ref() {
-            PRESERVE => opts.preserve_visibility = true,
+            PRESERVE | "--preserve-visibility" => opts.preserve_visibility = true,
             SIDE => opts.include_side_records = true,
             other => return Err(format!("unknown decode flag {other:?}")),
         }
@@ -2532,7 +2533,7 @@ shows REQ-DEC-4). A case directory holds:
 | file | content |
 |---|---|
 | `input.fsm` | the snapshot to decode |
-| `flags` | decode flags, one per line; empty for none. Only `--preserve-visibility` and `--include-sqs-side-records` occur |
+| `flags` | decode flags, one per line; empty for none. Only `--preserve-sqs-visibility` and `--include-sqs-side-records` occur, spelled as upstream's decoder spells them (sqsdump accepts both spellings) |
 | `description` | one line saying what the case shows; `[Decision]` marks a deliberate difference from upstream |
 | `expected/` | the exact dump tree a conforming decoder writes, `MANIFEST.json` and `CHECKSUMS` included |
 | `expected-error` | instead of `expected/`: the error class (one line, e.g. `malformed_sqs_key`) |
