@@ -1002,29 +1002,33 @@ fn string_value(raw: &[u8]) -> Option<String> {
 /// `json.MarshalIndent(v, "", "  ")` of the scanned members (strings
 /// re-escaped with HTML escaping on, numbers and literals verbatim).
 fn marshal_indent(members: &[scan::Member<'_>]) -> Vec<u8> {
-    fn value(raw: &[u8], indent: &str, out: &mut Vec<u8>) {
+    /// `_queue.json` nests one object (`tags`); anything deeper is a
+    /// schema violation reported elsewhere and is copied raw, so no input
+    /// can make this recurse deeply.
+    const MAX_DEPTH: usize = 2;
+    fn value(raw: &[u8], indent: &str, depth: usize, out: &mut Vec<u8>) {
         if raw.first() == Some(&b'"') {
             match scan::decode_string(raw) {
                 Ok(s) => out.extend_from_slice(&go_string(&s, Html::Escape)),
                 Err(_) => out.extend_from_slice(raw),
             }
-        } else if raw.first() == Some(&b'{') {
+        } else if raw.first() == Some(&b'{') && depth < MAX_DEPTH {
             match scan::object(raw) {
                 Ok(members) if members.is_empty() => out.extend_from_slice(b"{}"),
-                Ok(members) => object(&members, &format!("{indent}  "), out),
+                Ok(members) => object(&members, &format!("{indent}  "), depth + 1, out),
                 Err(_) => out.extend_from_slice(raw),
             }
         } else {
             out.extend_from_slice(raw);
         }
     }
-    fn object(members: &[scan::Member<'_>], indent: &str, out: &mut Vec<u8>) {
+    fn object(members: &[scan::Member<'_>], indent: &str, depth: usize, out: &mut Vec<u8>) {
         out.extend_from_slice(b"{\n");
         for (i, m) in members.iter().enumerate() {
             out.extend_from_slice(indent.as_bytes());
             out.extend_from_slice(&go_string(&m.key, Html::Escape));
             out.extend_from_slice(b": ");
-            value(m.value, indent, out);
+            value(m.value, indent, depth, out);
             if i + 1 < members.len() {
                 out.push(b',');
             }
@@ -1037,7 +1041,7 @@ fn marshal_indent(members: &[scan::Member<'_>]) -> Vec<u8> {
     if members.is_empty() {
         out.extend_from_slice(b"{}");
     } else {
-        object(members, "  ", &mut out);
+        object(members, "  ", 1, &mut out);
     }
     out
 }

@@ -574,3 +574,118 @@ fn verify_command_lists_violations_and_exits_1() {
     let (code, _) = verify_cli(&tmp.path().join("absent"));
     assert_eq!(code, Some(1));
 }
+
+/// A structure no dump has: `n` nested objects.
+fn nested(n: usize) -> String {
+    format!("{}1{}", "{\"a\":".repeat(n), "}".repeat(n))
+}
+
+// REQ-CONF-7
+#[test]
+fn deep_nesting_anywhere_is_a_violation_not_a_crash() {
+    let deep = nested(200_000);
+    let mut m = sample(false, false);
+    edit(
+        &mut m.files,
+        ORDERS_Q,
+        "\"delay_seconds\": 0",
+        &format!("\"delay_seconds\": 0,\n  \"tags\": {deep}"),
+    );
+    edit(
+        &mut m.files,
+        ORDERS,
+        "\"queue_generation\":1}",
+        &format!("\"queue_generation\":1,\"message_attributes\":{deep}}}"),
+    );
+    m.files
+        .insert("MANIFEST.json".into(), deep.clone().into_bytes());
+    let reqs: BTreeSet<&str> = verify_model(&m).into_iter().map(|v| v.req).collect();
+    assert!(
+        reqs.contains("REQ-OUT-4") && reqs.contains("REQ-OUT-5") && reqs.contains("REQ-CLI-8"),
+        "{reqs:?}"
+    );
+}
+
+mod never_panics {
+    use super::*;
+    use proptest::prelude::*;
+    use sqsdump::conform::{compare_trees, Compare};
+    use sqsdump::verify::LoadedTree;
+
+    /// One edit of a file: cut, insert, overwrite or repeat bytes.
+    #[derive(Debug, Clone)]
+    enum Damage {
+        Truncate(usize),
+        Insert(usize, Vec<u8>),
+        Overwrite(usize, u8),
+        Repeat(usize, usize),
+    }
+
+    fn damage() -> impl Strategy<Value = Damage> {
+        let byte = prop_oneof![
+            Just(b'{'),
+            Just(b'}'),
+            Just(b'"'),
+            Just(b'\\'),
+            Just(b'\n'),
+            Just(b':'),
+            Just(b','),
+            Just(b'['),
+            any::<u8>()
+        ];
+        prop_oneof![
+            any::<usize>().prop_map(Damage::Truncate),
+            (any::<usize>(), prop::collection::vec(byte.clone(), 1..8))
+                .prop_map(|(at, b)| Damage::Insert(at, b)),
+            (any::<usize>(), byte).prop_map(|(at, b)| Damage::Overwrite(at, b)),
+            (any::<usize>(), 1..64usize).prop_map(|(at, n)| Damage::Repeat(at, n)),
+        ]
+    }
+
+    fn apply(bytes: &mut Vec<u8>, d: &Damage) {
+        let at = |i: usize, len: usize| if len == 0 { 0 } else { i % (len + 1) };
+        match d {
+            Damage::Truncate(i) => bytes.truncate(at(*i, bytes.len())),
+            Damage::Insert(i, b) => {
+                let p = at(*i, bytes.len());
+                bytes.splice(p..p, b.iter().copied());
+            }
+            Damage::Overwrite(i, b) => {
+                if !bytes.is_empty() {
+                    let p = i % bytes.len();
+                    bytes[p] = *b;
+                }
+            }
+            Damage::Repeat(i, n) => {
+                let p = at(*i, bytes.len());
+                let end = (p + n).min(bytes.len());
+                let piece = bytes[p..end].to_vec();
+                bytes.splice(p..p, piece);
+            }
+        }
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(64))]
+
+        // REQ-CONF-7, REQ-CONF-4
+        #[test]
+        fn verify_and_compare_survive_damaged_dumps(
+            file in 0usize..64,
+            damages in prop::collection::vec(damage(), 1..6),
+        ) {
+            let good = sample(true, true);
+            let mut bad = good.clone();
+            let path = bad.files.keys().nth(file % bad.files.len()).unwrap().clone();
+            let bytes = bad.files.get_mut(&path).unwrap();
+            for d in &damages {
+                apply(bytes, d);
+            }
+            let _ = verify_model(&bad);
+            let tree = LoadedTree { model: bad, problems: Vec::new() };
+            for mode in [Compare::Bytes, Compare::Json] {
+                let _ = compare_trees(&good.files, &tree, mode);
+            }
+        }
+    }
+}
