@@ -352,7 +352,7 @@ fn hex4(s: &[u8]) -> Option<u32> {
 /// valid UTF-8 sequence with one U+FFFD, as Go's `utf8.DecodeRune` loop
 /// does. (`String::from_utf8_lossy` differs: it replaces a maximal invalid
 /// subpart, such as `e2 82`, with a single U+FFFD.)
-fn push_utf8_go(out: &mut String, bytes: &[u8]) {
+pub fn push_utf8_go(out: &mut String, bytes: &[u8]) {
     let mut rest = bytes;
     loop {
         match std::str::from_utf8(rest) {

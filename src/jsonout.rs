@@ -100,28 +100,12 @@ fn write_str_plain_inner(out: &mut Vec<u8>, s: &str, html: Html) {
 }
 
 /// Replace every byte that does not start a valid UTF-8 sequence with
-/// U+FFFD, one replacement per such byte (Go's rule, REQ-JSON-7). Unlike
-/// `String::from_utf8_lossy`, `e2 82 41` gives two replacements then `A`.
+/// U+FFFD, one replacement per such byte (Go's rule, REQ-JSON-7; the same
+/// function the reader uses). Unlike `String::from_utf8_lossy`, `e2 82 41`
+/// gives two replacements then `A`.
 pub fn utf8_per_byte_lossy(bytes: &[u8]) -> String {
     let mut out = String::with_capacity(bytes.len());
-    let mut rest = bytes;
-    while !rest.is_empty() {
-        match std::str::from_utf8(rest) {
-            Ok(s) => {
-                out.push_str(s);
-                break;
-            }
-            Err(e) => {
-                let (good, bad) = rest.split_at(e.valid_up_to());
-                // `good` is valid by construction.
-                out.push_str(std::str::from_utf8(good).unwrap_or_default());
-                out.push('\u{fffd}');
-                // Skip exactly one byte: the next one may start a valid
-                // sequence.
-                rest = bad.get(1..).unwrap_or_default();
-            }
-        }
-    }
+    crate::gojson::push_utf8_go(&mut out, bytes);
     out
 }
 

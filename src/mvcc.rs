@@ -14,7 +14,8 @@
 //!   live store; if a stream holds them anyway, the one that comes *later*
 //!   in the stream wins.
 //! - Versions newer than the header are ignored, each with a
-//!   [`Warning::VersionAfterHeader`] (REQ-FSM-8).
+//!   [`Warning::VersionAfterHeader`] (REQ-FSM-8), reported in order of
+//!   (user key, commit_ts) whatever the stream order (REQ-DEC-11).
 //! - Only SQS keys ([`key::is_sqs_key`]) are kept. Entries of other
 //!   keyspaces are counted and dropped at once, so the statistics about
 //!   tombstones, expiry, superseded and after-header versions are about
@@ -169,7 +170,11 @@ impl Resolver {
 
     /// Stop feeding; get the visible records, the final counts and the
     /// after-header warnings (in stream order).
-    pub fn finish(self) -> Resolved {
+    pub fn finish(mut self) -> Resolved {
+        // REQ-DEC-11: the warnings must not depend on the order of distinct
+        // keys in the stream. Lowercase hex sorts like the key bytes.
+        self.warnings
+            .sort_by(|a, b| warning_order(a).cmp(&warning_order(b)));
         Resolved {
             records: Records {
                 inner: self.best.into_iter(),
@@ -178,6 +183,16 @@ impl Resolver {
             warnings: self.warnings,
             last_commit_ts: self.last_commit_ts,
         }
+    }
+}
+
+/// Sort key of an after-header warning: (user key, commit_ts).
+fn warning_order(w: &Warning) -> (&str, u64) {
+    match w {
+        Warning::VersionAfterHeader {
+            key_hex, commit_ts, ..
+        } => (key_hex, *commit_ts),
+        _ => ("", 0),
     }
 }
 

@@ -251,3 +251,38 @@ fn grouping_by_exact_key_through_the_byte_stream() {
     let records: Vec<Record> = resolved.records.collect();
     assert_eq!(records, vec![rec(short, b"s40")]);
 }
+
+// REQ-FSM-8, REQ-DEC-11
+#[test]
+fn after_header_warnings_do_not_depend_on_stream_order() {
+    // Found by the harness's determinism property: the warnings followed
+    // the order of the entries, so reordering distinct keys changed the
+    // warning stream.
+    let versions = [
+        (&b"!sqs|queue|meta|Yg"[..], 20, false, 0, &b"b"[..]),
+        (&b"!sqs|queue|meta|YQ"[..], 30, false, 0, &b"a"[..]),
+        (&b"!sqs|queue|meta|YQ"[..], 25, false, 0, &b"a"[..]),
+    ];
+    let mut reversed = versions;
+    reversed.reverse();
+    let (_, _, forward) = resolve(10, &versions);
+    let (_, _, backward) = resolve(10, &reversed);
+    assert_eq!(forward, backward);
+    let order: Vec<(String, u64)> = forward
+        .iter()
+        .map(|w| match w {
+            Warning::VersionAfterHeader {
+                key_hex, commit_ts, ..
+            } => (key_hex.clone(), *commit_ts),
+            other => panic!("{other:?}"),
+        })
+        .collect();
+    assert_eq!(
+        order,
+        [
+            (hex::encode(b"!sqs|queue|meta|YQ"), 25),
+            (hex::encode(b"!sqs|queue|meta|YQ"), 30),
+            (hex::encode(b"!sqs|queue|meta|Yg"), 20),
+        ]
+    );
+}
