@@ -29,7 +29,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, ExitStatus, Stdio};
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::mpsc;
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use clap::{Args, ValueEnum};
 use serde_json::{json, Value};
@@ -406,27 +406,28 @@ fn run_command(script: &str, dir: &Path, timeout: Duration) -> Result<RunOutcome
     let mut child = cmd
         .spawn()
         .map_err(|e| Error::io("starting sh -c for the implementation".to_string(), e))?;
-    let deadline = Instant::now() + timeout;
-    let mut pause = Duration::from_millis(1);
-    let (status, timed_out) = loop {
-        match child.try_wait() {
-            Ok(Some(status)) => break (Some(status), false),
-            Ok(None) => {}
-            Err(e) => return Err(Error::io("waiting for the implementation".to_string(), e)),
+    // A waiter thread reports the exit at once; the deadline is a
+    // channel timeout.
+    let pgid = child.id();
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        let _ = tx.send(child.wait());
+    });
+    let (status, timed_out) = match rx.recv_timeout(timeout) {
+        Ok(Ok(status)) => (Some(status), false),
+        Ok(Err(e)) => return Err(Error::io("waiting for the implementation".to_string(), e)),
+        Err(mpsc::RecvTimeoutError::Timeout) => {
+            kill_group(pgid);
+            // The group is gone; collect the status (bounded, in case the
+            // kill could not be delivered).
+            let _ = rx.recv_timeout(Duration::from_secs(10));
+            (None, true)
         }
-        let now = Instant::now();
-        if now >= deadline {
-            kill_group(child.id());
-            let _ = child.kill();
-            let _ = child.wait();
-            break (None, true);
-        }
-        std::thread::sleep(pause.min(deadline - now));
-        pause = (pause * 2).min(Duration::from_millis(20));
+        Err(mpsc::RecvTimeoutError::Disconnected) => (None, false),
     };
     // Descendants may linger (a command that backgrounds work); the group
     // is ours, so end it in every case.
-    kill_group(child.id());
+    kill_group(pgid);
     let mut stderr = String::new();
     if let Ok(f) = File::open(&stderr_path) {
         let mut head = Vec::new();
