@@ -1013,7 +1013,7 @@ does not exist yet, {flags} the case's decode flags.
 
 Examples:
   sqsdump conform --impl './mydecoder --input {input} --output {output} {flags}'
-  sqsdump conform --impl 'go run ./cmd/decode -in {input} -out {output} {flags}' \\
+  sqsdump conform --impl '/tmp/ekv-decode --adapter sqs --input {input} --output {output} {flags}' \\
       --generated 100 --seed 7 --profile mixed --compare json --report report.json
 
 Prints `PASS <case>` or `FAIL <REQ-ID> <slug>: <first difference>` per case
