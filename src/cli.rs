@@ -16,6 +16,9 @@ use clap::{Parser, Subcommand};
 use crate::{conform, corpus, verify, Error};
 
 pub mod decode;
+#[cfg(feature = "testkit")]
+#[path = "cli_gen.rs"]
+pub mod gen;
 
 /// Top-level help epilogue.
 const AFTER_HELP: &str = "\
@@ -40,6 +43,9 @@ pub struct Cli {
 pub enum Command {
     /// Decode a `.fsm` snapshot into a dump directory.
     Decode(decode::DecodeArgs),
+    /// Write a deterministic snapshot from the generator model.
+    #[cfg(feature = "testkit")]
+    Gen(gen::GenArgs),
     /// Regenerate the conformance corpus from its case definitions.
     Corpus(corpus::CorpusArgs),
     /// Run another implementation over the conformance corpus (and
@@ -53,6 +59,8 @@ pub enum Command {
 pub fn run(cli: Cli) -> Result<(), Error> {
     match cli.command {
         Command::Decode(args) => decode::run(&args),
+        #[cfg(feature = "testkit")]
+        Command::Gen(args) => gen::run(&args),
         Command::Corpus(args) => exit_unless(corpus::run_cli(&args)?),
         Command::Conform(args) => exit_unless(conform::run_cli(&args)?),
         Command::Verify(args) => exit_unless(verify::run_cli(&args)?),

@@ -364,13 +364,52 @@ fn load_generated_case(opts: &ConformOptions, index: u64) -> (Vec<u8>, Vec<Strin
     (input, flags, expected)
 }
 
-/// The generated snapshot `index` of `seed` and its decode flags.
+/// The generated snapshot `index` of `seed` and its decode flags, from the
+/// shared generator model behind `sqsdump gen`
+/// ([`crate::testkit::seeded::write_snapshot`]).
 ///
-/// Interim: this is a small stand-in generator (see [`interim`]) until the
-/// shared generator model behind `sqsdump gen` lands; only this function
-/// changes then.
+/// Each index gets its own generator seed, size (1-4 queues, 0-40
+/// messages) and flags, all derived from (`seed`, `index`). `mixed`
+/// alternates the generator's profiles: valid, mixed (mostly valid with a
+/// few adversarial entries) and adversarial (every part exercises an error
+/// path).
+#[cfg(feature = "testkit")]
 pub fn generated_input(seed: u64, index: u64, profile: Profile) -> (Vec<u8>, Vec<String>) {
-    interim::snapshot(seed, index, profile)
+    use crate::testkit::seeded::{write_snapshot, GenOptions, SplitMix};
+    use crate::testkit::snapshot::Profile as GenProfile;
+
+    let mut rng = SplitMix(seed ^ index.wrapping_mul(0xD1B5_4A32_D192_ED03));
+    let gen_profile = match (profile, index % 3) {
+        (Profile::Valid, _) | (Profile::Mixed, 0) => GenProfile::Valid,
+        (Profile::Mixed, 1) => GenProfile::Mixed,
+        (Profile::Mixed, _) => GenProfile::Adversarial,
+    };
+    let opts = GenOptions {
+        seed: rng.next(),
+        profile: gen_profile,
+        queues: 1 + (rng.next() % 4) as usize,
+        messages: rng.next() % 41,
+    };
+    let bits = rng.next();
+    let mut flags = Vec::new();
+    if bits & 1 == 1 {
+        flags.push(corpus::PRESERVE.to_string());
+    }
+    if bits & 2 == 2 {
+        flags.push(corpus::SIDE.to_string());
+    }
+    let mut bytes = Vec::new();
+    // Writing to a Vec cannot fail; a generator error leaves a prefix,
+    // which is still a deterministic input with a deterministic outcome.
+    let _ = write_snapshot(opts, &mut bytes);
+    (bytes, flags)
+}
+
+/// Without the `testkit` feature there is no generator model ([`run`]
+/// refuses `--generated`).
+#[cfg(not(feature = "testkit"))]
+pub fn generated_input(_seed: u64, _index: u64, _profile: Profile) -> (Vec<u8>, Vec<String>) {
+    (Vec::new(), Vec::new())
 }
 
 // ---------------------------------------------------------------------------
@@ -902,6 +941,12 @@ pub fn run(
         Some(dir) => corpus_cases(dir)?,
         None => Vec::new(),
     };
+    if opts.generated > 0 && cfg!(not(feature = "testkit")) {
+        return Err(Error::io(
+            "generating snapshots".to_string(),
+            io::Error::other("sqsdump was built without the testkit feature"),
+        ));
+    }
     specs.extend(generated_cases(opts));
     if let Some(f) = &opts.filter {
         specs.retain(|s| s.name.contains(f.as_str()));
@@ -1118,210 +1163,6 @@ pub fn run_cli(args: &ConformArgs) -> Result<bool, Error> {
         fs::write(path, bytes).map_err(|e| Error::io(format!("writing {}", path.display()), e))?;
     }
     Ok(results.iter().all(CaseResult::passed))
-}
-
-// ---------------------------------------------------------------------------
-// Interim generator
-
-/// A small deterministic snapshot generator standing in for the shared
-/// generator model until it lands: a few queues with messages of several
-/// versions, generations, partitions, side records and odd names, and (in
-/// the mixed profile) damaged streams and values.
-mod interim {
-    use super::Profile;
-    use crate::corpus::{
-        byage_key, data_key, gen_key, meta, meta_key, msg, msg_raw, pdata_key, seq_key, tomb_key,
-        vis_key, Snap, PRESERVE, SIDE,
-    };
-
-    struct Rng(u64);
-
-    impl Rng {
-        fn new(seed: u64, index: u64) -> Self {
-            Rng(seed ^ index.wrapping_mul(0x9E37_79B9_7F4A_7C15) ^ 0xD1B5_4A32_D192_ED03)
-        }
-        /// splitmix64.
-        fn next(&mut self) -> u64 {
-            self.0 = self.0.wrapping_add(0x9E37_79B9_7F4A_7C15);
-            let mut z = self.0;
-            z = (z ^ (z >> 30)).wrapping_mul(0xBF58_476D_1CE4_E5B9);
-            z = (z ^ (z >> 27)).wrapping_mul(0x94D0_49BB_1331_11EB);
-            z ^ (z >> 31)
-        }
-        fn below(&mut self, n: u64) -> u64 {
-            if n == 0 {
-                0
-            } else {
-                self.next() % n
-            }
-        }
-        fn chance(&mut self, one_in: u64) -> bool {
-            self.below(one_in) == 0
-        }
-        fn pick<'a, T>(&mut self, items: &'a [T]) -> &'a T {
-            &items[self.below(items.len() as u64) as usize]
-        }
-    }
-
-    const NAMES: [&str; 10] = [
-        "orders",
-        "payments.fifo",
-        "a b/c",
-        "..",
-        "caf\u{e9}",
-        "q",
-        "q\0",
-        "x<y>&z",
-        "events.fifo",
-        "long-queue-name-that-is-quite-long-but-below-the-limit",
-    ];
-    const BODIES: [&[u8]; 6] = [
-        b"hello",
-        b"{\"k\":\"v\"}",
-        b"<p>Tom & Jerry</p>",
-        b"\x00\xff\xfe binary",
-        b"",
-        "multi \u{1F600} \u{2028}".as_bytes(),
-    ];
-
-    pub fn snapshot(seed: u64, index: u64, profile: Profile) -> (Vec<u8>, Vec<String>) {
-        let mut r = Rng::new(seed, index);
-        let mut flags = Vec::new();
-        if r.chance(3) {
-            flags.push(PRESERVE.to_string());
-        }
-        if r.chance(3) {
-            flags.push(SIDE.to_string());
-        }
-        let last = 1_000 + r.below(1_000);
-        let mut s = Snap::at(last);
-        let mut used = Vec::new();
-        for _ in 0..=r.below(4) {
-            let name = *r.pick(&NAMES);
-            if used.contains(&name) {
-                continue;
-            }
-            used.push(name);
-            let q = name.as_bytes();
-            let orphan = r.chance(6);
-            let parts = if name.ends_with(".fifo") && r.chance(2) {
-                4
-            } else {
-                0
-            };
-            if !orphan {
-                let extra = match (name.ends_with(".fifo"), parts) {
-                    (true, 0) => r#","is_fifo":true,"content_based_dedup":true"#.to_string(),
-                    (true, p) => format!(
-                        r#","is_fifo":true,"partition_count":{p},"fifo_throughput_limit":"perMessageGroupId","deduplication_scope":"messageGroup""#
-                    ),
-                    _ => String::new(),
-                };
-                s.put(&meta_key(q), 1 + r.below(50), &meta(name, &extra));
-            }
-            let active = 1 + r.below(2);
-            if r.chance(2) || active > 1 {
-                s.put(&gen_key(q), 1 + r.below(50), active.to_string().as_bytes());
-            }
-            for i in 0..r.below(7) {
-                let id = format!("m-{index}-{i}");
-                let gen = if r.chance(6) { active + 1 } else { active };
-                let ts = 1_700_000_000_000 + r.below(3) as i64;
-                let seq = r.below(3);
-                let body = *r.pick(&BODIES);
-                let key = if parts > 0 {
-                    pdata_key(q, r.below(parts) as u32, gen, id.as_bytes())
-                } else {
-                    data_key(q, gen, id.as_bytes())
-                };
-                let versions = 1 + r.below(3);
-                let mut commit = 50 + r.below(100);
-                for v in 0..versions {
-                    let extra = format!(
-                        r#","receive_count":{v},"sequence_number":{seq},"message_group_id":"g{}""#,
-                        r.below(2)
-                    );
-                    let value = msg(&id, body, ts, gen, &extra);
-                    match r.below(12) {
-                        0 => s.del(&key, commit),
-                        1 => s.expiring(&key, commit, last - 1, &value),
-                        2 => s.put(&key, last + 1 + r.below(10), &value),
-                        _ => s.put(&key, commit, &value),
-                    };
-                    commit += 1 + r.below(100);
-                }
-                if r.chance(3) {
-                    s.put(
-                        &vis_key(q, None, gen, ts as u64 + 30_000, id.as_bytes()),
-                        commit,
-                        b"",
-                    );
-                }
-                if r.chance(4) {
-                    s.put(
-                        &byage_key(q, None, gen, ts as u64, id.as_bytes()),
-                        commit,
-                        id.as_bytes(),
-                    );
-                }
-            }
-            if name.ends_with(".fifo") && r.chance(2) {
-                s.put(&seq_key(q), 60, b"7");
-            }
-            if r.chance(4) {
-                s.put(&tomb_key(q, active.saturating_sub(1)), 70, b"");
-            }
-        }
-        if r.chance(3) {
-            for k in crate::fsm::OPERATIONAL_KEYS {
-                s.raw(k, &last.to_le_bytes());
-            }
-        }
-        if r.chance(4) {
-            s.put(b"!redis|str|k", 5, b"v");
-        }
-        let mut bytes = s.bytes();
-        if profile == Profile::Mixed && r.chance(3) {
-            match r.below(5) {
-                0 => {
-                    let cut = 16 + r.below(bytes.len().saturating_sub(16) as u64 + 1) as usize;
-                    bytes.truncate(cut.min(bytes.len()));
-                    if bytes.len() == 16 {
-                        bytes.push(1);
-                    }
-                }
-                1 => {
-                    let mut bad = Snap::at(last);
-                    bad.put(
-                        b"!sqs|msg|data|cR\x00\x00\x00\x00\x00\x00\x00\x01bTE",
-                        10,
-                        b"",
-                    );
-                    bytes.extend_from_slice(&bad.bytes()[16..]);
-                }
-                2 => {
-                    let mut bad = Snap::at(last);
-                    bad.put(
-                        &data_key(b"orders", 1, b"bad"),
-                        10,
-                        &msg_raw(br#"{"message_id":1}"#),
-                    );
-                    bytes.extend_from_slice(&bad.bytes()[16..]);
-                }
-                3 => {
-                    let mut bad = Snap::at(last);
-                    bad.flagged(&gen_key(b"orders"), 10, 0b010, 0, b"1");
-                    bytes.extend_from_slice(&bad.bytes()[16..]);
-                }
-                _ => {
-                    let mut bad = Snap::at(last);
-                    bad.put(&gen_key(b"zz-bad"), 10, b"-1");
-                    bytes.extend_from_slice(&bad.bytes()[16..]);
-                }
-            }
-        }
-        (bytes, flags)
-    }
 }
 
 #[cfg(test)]

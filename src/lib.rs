@@ -36,6 +36,8 @@ pub mod decode;
 pub mod dump;
 pub mod error;
 pub mod fsm;
+#[cfg(feature = "testkit")]
+pub mod fuzzing;
 pub mod gojson;
 pub mod jsonout;
 pub mod key;
@@ -43,6 +45,8 @@ pub mod manifest;
 pub mod mvcc;
 pub mod segment;
 pub mod snapshot;
+#[cfg(feature = "testkit")]
+pub mod testkit;
 pub mod value;
 pub mod verify;
 pub mod warning;

@@ -1,0 +1,276 @@
+//! The deterministic seeded driver behind `sqsdump gen` and the fuzz seed
+//! corpora: a SplitMix64 stream seeded from a `u64` fills buffers that the
+//! generator model reads through [`arbitrary::Unstructured`]. SplitMix64
+//! is fixed by its definition, needs no dependency (so the crate keeps its
+//! `rust-version`), and its output never changes between releases.
+//!
+//! [`write_snapshot`] streams entries straight to a writer, so a
+//! snapshot of a million messages needs memory for one message at a time
+//! (plus one small record per queue).
+
+use std::collections::BTreeSet;
+use std::io::{self, Write};
+
+use arbitrary::{Arbitrary, Unstructured};
+
+use super::frame;
+use super::keys;
+use super::snapshot::{
+    push_side, BadEntry, ForeignRecord, MessageModel, OrphanModel, Profile, QueueModel, RawRecord,
+    SideModel, StreamDamage, Version,
+};
+use crate::key::build;
+
+/// SplitMix64: a tiny deterministic generator for shuffles.
+#[derive(Debug, Clone)]
+pub struct SplitMix(pub u64);
+
+impl SplitMix {
+    /// The next 64 random bits.
+    #[allow(clippy::should_implement_trait)]
+    pub fn next(&mut self) -> u64 {
+        self.0 = self.0.wrapping_add(0x9e37_79b9_7f4a_7c15);
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        z ^ (z >> 31)
+    }
+
+    /// Fill `buf` with the next bytes of the stream.
+    pub fn fill_bytes(&mut self, buf: &mut [u8]) {
+        for chunk in buf.chunks_mut(8) {
+            let n = self.next().to_le_bytes();
+            chunk.copy_from_slice(&n[..chunk.len()]);
+        }
+    }
+}
+
+/// `len` bytes of the stream seeded with `seed`.
+pub fn seeded_bytes(seed: u64, len: usize) -> Vec<u8> {
+    let mut rng = SplitMix(seed);
+    let mut buf = vec![0u8; len];
+    rng.fill_bytes(&mut buf);
+    buf
+}
+
+/// Build a `T` from `len` seeded bytes.
+pub fn from_seed<T: for<'a> Arbitrary<'a>>(seed: u64, len: usize) -> arbitrary::Result<T> {
+    let buf = seeded_bytes(seed, len);
+    T::arbitrary_take_rest(Unstructured::new(&buf))
+}
+
+/// What `sqsdump gen` should write.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct GenOptions {
+    /// The seed: same seed and options, same bytes.
+    pub seed: u64,
+    /// Which profile.
+    pub profile: Profile,
+    /// Queues with meta records.
+    pub queues: usize,
+    /// Messages in all, spread evenly over the queues.
+    pub messages: u64,
+}
+
+/// What [`write_snapshot`] wrote.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct GenSummary {
+    /// Entries written (MVCC versions and raw entries).
+    pub entries: u64,
+    /// Bytes written.
+    pub bytes: u64,
+    /// Message records written (each may have several versions).
+    pub messages: u64,
+}
+
+/// Buffer sizes read per unit of the model.
+const QUEUE_BYTES: usize = 2048;
+const MESSAGE_BYTES: usize = 384;
+
+struct Sink<'w, W: Write> {
+    w: &'w mut W,
+    buf: Vec<u8>,
+    summary: GenSummary,
+}
+
+impl<W: Write> Sink<'_, W> {
+    fn raw(&mut self, key: &[u8], value: &[u8]) -> io::Result<()> {
+        self.buf.clear();
+        frame::raw_entry(&mut self.buf, key, value);
+        self.flush_buf()
+    }
+
+    fn record(&mut self, user_key: &[u8], versions: &[Version]) -> io::Result<()> {
+        for v in versions {
+            self.buf.clear();
+            frame::entry(
+                &mut self.buf,
+                user_key,
+                v.commit_ts,
+                v.tombstone,
+                v.expire_at,
+                &v.body,
+            );
+            self.flush_buf()?;
+        }
+        Ok(())
+    }
+
+    fn flush_buf(&mut self) -> io::Result<()> {
+        self.w.write_all(&self.buf)?;
+        self.summary.entries += 1;
+        self.summary.bytes += self.buf.len() as u64;
+        Ok(())
+    }
+}
+
+/// Write a deterministic snapshot to `w`, entry by entry: each queue's
+/// messages, then its meta, gen and side records, then orphans, foreign
+/// and operational entries. Entries are not globally sorted (the decoder
+/// must not depend on order, REQ-DEC-11).
+pub fn write_snapshot<W: Write>(opts: GenOptions, w: &mut W) -> io::Result<GenSummary> {
+    let mut rng = SplitMix(opts.seed);
+    let mut qbuf = vec![0u8; QUEUE_BYTES];
+    let mut mbuf = vec![0u8; MESSAGE_BYTES];
+    let err = |e: arbitrary::Error| io::Error::other(format!("generator: {e}"));
+
+    rng.fill_bytes(&mut qbuf);
+    let mut u = Unstructured::new(&qbuf);
+    let last = u.int_in_range((1u64 << 20)..=(1u64 << 50)).map_err(err)?;
+    let damage = match opts.profile {
+        Profile::Valid => None,
+        Profile::Mixed => None,
+        Profile::Adversarial => {
+            if u.ratio(1, 3).map_err(err)? {
+                Some(StreamDamage::arbitrary(&mut u).map_err(err)?)
+            } else {
+                None
+            }
+        }
+    };
+    let mut head = frame::header(last);
+    if let Some(d @ (StreamDamage::BadMagic | StreamDamage::SstMagic)) = damage {
+        d.apply(&mut head);
+    }
+    w.write_all(&head)?;
+    let mut sink = Sink {
+        w,
+        buf: Vec::with_capacity(4096),
+        summary: GenSummary {
+            bytes: head.len() as u64,
+            ..GenSummary::default()
+        },
+    };
+    // Chance (per million) that a message slot holds a bad entry.
+    let bad_ppm: u32 = match opts.profile {
+        Profile::Valid => 0,
+        Profile::Mixed => 10_000,
+        Profile::Adversarial => 200_000,
+    };
+    let mut names = BTreeSet::new();
+    let queues = opts.queues.max(1);
+    let per = opts.messages / queues as u64;
+    let extra = opts.messages % queues as u64;
+    for qi in 0..queues {
+        rng.fill_bytes(&mut qbuf);
+        let mut u = Unstructured::new(&qbuf);
+        let mut name = keys::queue_name(&mut u).map_err(err)?;
+        if !names.insert(name.clone()) {
+            name = format!("{name}-{qi}");
+            names.insert(name.clone());
+        }
+        let (mut q, active) = QueueModel::skeleton(&mut u, name).map_err(err)?;
+        let count = per + u64::from((qi as u64) < extra);
+        for i in 0..count {
+            rng.fill_bytes(&mut mbuf);
+            let mut mu = Unstructured::new(&mbuf);
+            let roll: u32 = mu.int_in_range(0..=999_999).map_err(err)?;
+            if roll < bad_ppm {
+                let b = BadEntry::arbitrary_near(&mut mu, &q.name).map_err(err)?;
+                let (k, v) = b.raw(last);
+                sink.raw(&k, &v)?;
+                continue;
+            }
+            let gen = QueueModel::message_gen(&mut mu, active).map_err(err)?;
+            let m = MessageModel::arbitrary_for(&mut mu, i, gen, Some(&q.meta)).map_err(err)?;
+            sink.record(&m.key(q.name.as_bytes()), &m.versions(last))?;
+            sink.summary.messages += 1;
+        }
+        for _ in 0..u.int_in_range(0..=3u8).map_err(err)? {
+            let s = SideModel::arbitrary_for(&mut u, q.name.as_bytes()).map_err(err)?;
+            push_side(&mut q.side, s);
+        }
+        for (k, versions) in q.queue_records(last) {
+            sink.record(&k, &versions)?;
+        }
+    }
+    rng.fill_bytes(&mut qbuf);
+    let mut u = Unstructured::new(&qbuf);
+    for _ in 0..u.int_in_range(0..=2u8).map_err(err)? {
+        let name = keys::raw_queue_name(&mut u).map_err(err)?;
+        if std::str::from_utf8(&name).is_ok_and(|n| names.contains(n)) {
+            continue;
+        }
+        let mut o = OrphanModel {
+            name,
+            messages: Vec::new(),
+            side: Vec::new(),
+        };
+        for i in 0..u.int_in_range(0..=3u8).map_err(err)? {
+            o.messages
+                .push(MessageModel::arbitrary_for(&mut u, u64::from(i), 1, None).map_err(err)?);
+        }
+        for _ in 0..u.int_in_range(0..=2u8).map_err(err)? {
+            o.side
+                .push(SideModel::arbitrary_for(&mut u, &o.name).map_err(err)?);
+        }
+        for m in &o.messages {
+            sink.record(&m.key(&o.name), &m.versions(last))?;
+        }
+        for s in &o.side {
+            sink.record(&build(&s.parts), &s.versions(last))?;
+        }
+    }
+    for _ in 0..u.int_in_range(0..=3u8).map_err(err)? {
+        let f = ForeignRecord::arbitrary(&mut u).map_err(err)?;
+        sink.record(&f.key, &f.history.versions(last, &f.body, &|i| vec![i]))?;
+    }
+    for _ in 0..u.int_in_range(0..=4u8).map_err(err)? {
+        let r = RawRecord::arbitrary(&mut u).map_err(err)?;
+        sink.raw(&r.key, &r.value)?;
+    }
+    if let Some(d) = damage {
+        if !matches!(d, StreamDamage::BadMagic | StreamDamage::SstMagic) {
+            let mut tail = Vec::new();
+            d.apply(&mut tail);
+            sink.w.write_all(&tail)?;
+            sink.summary.bytes += tail.len() as u64;
+        }
+    }
+    sink.w.flush()?;
+    Ok(sink.summary)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn same_seed_same_bytes_other_seed_other_bytes() {
+        let opts = GenOptions {
+            seed: 7,
+            profile: Profile::Mixed,
+            queues: 3,
+            messages: 50,
+        };
+        let mut a = Vec::new();
+        let mut b = Vec::new();
+        let mut c = Vec::new();
+        write_snapshot(opts, &mut a).unwrap();
+        write_snapshot(opts, &mut b).unwrap();
+        write_snapshot(GenOptions { seed: 8, ..opts }, &mut c).unwrap();
+        assert_eq!(a, b);
+        assert_ne!(a, c);
+        assert_eq!(&a[..8], frame::MAGIC);
+    }
+}
