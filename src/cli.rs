@@ -13,7 +13,7 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
-use crate::Error;
+use crate::{conform, corpus, verify, Error};
 
 pub mod decode;
 #[cfg(feature = "testkit")]
@@ -46,6 +46,13 @@ pub enum Command {
     /// Write a deterministic snapshot from the generator model.
     #[cfg(feature = "testkit")]
     Gen(gen::GenArgs),
+    /// Regenerate the conformance corpus from its case definitions.
+    Corpus(corpus::CorpusArgs),
+    /// Run another implementation over the conformance corpus (and
+    /// generated snapshots) and compare its dumps with the expected ones.
+    Conform(conform::ConformArgs),
+    /// Check a dump tree against SPEC.md's structural rules.
+    Verify(verify::VerifyArgs),
 }
 
 /// Run a parsed command line.
@@ -54,7 +61,20 @@ pub fn run(cli: Cli) -> Result<(), Error> {
         Command::Decode(args) => decode::run(&args),
         #[cfg(feature = "testkit")]
         Command::Gen(args) => gen::run(&args),
+        Command::Corpus(args) => exit_unless(corpus::run_cli(&args)?),
+        Command::Conform(args) => exit_unless(conform::run_cli(&args)?),
+        Command::Verify(args) => exit_unless(verify::run_cli(&args)?),
     }
+}
+
+/// For the checking subcommands: they print their own findings, so a
+/// failed check exits 1 without an `error[...]` line.
+fn exit_unless(passed: bool) -> Result<(), Error> {
+    if !passed {
+        let _ = std::io::stdout().flush();
+        std::process::exit(1);
+    }
+    Ok(())
 }
 
 /// The one line printed for a failed run (REQ-CLI-2), without a newline.

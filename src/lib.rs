@@ -21,10 +21,17 @@
 //! [`snapshot`] chains phases 1–4 for a reader. The same dump model feeds
 //! the on-disk writer, the golden tests and `verify`/`conform`.
 //!
+//! Conformance tooling sits beside the pipeline: [`corpus`] defines the
+//! conformance cases and writes `conformance/`, [`conform`] runs another
+//! implementation over them and compares trees, and [`verify`] checks any
+//! dump tree against SPEC.md's structural rules.
+//!
 //! Every requirement cited in comments (`REQ-…`) is defined in SPEC.md.
 #![forbid(unsafe_code)]
 
 pub mod cli;
+pub mod conform;
+pub mod corpus;
 pub mod decode;
 pub mod dump;
 pub mod error;
@@ -41,6 +48,7 @@ pub mod snapshot;
 #[cfg(feature = "testkit")]
 pub mod testkit;
 pub mod value;
+pub mod verify;
 pub mod warning;
 pub mod write;
 

@@ -1,0 +1,1275 @@
+//! `sqsdump conform`: run another implementation over the conformance
+//! corpus and generated snapshots, and compare its dumps with the expected
+//! ones (REQ-CONF-3..REQ-CONF-6).
+//!
+//! For each case:
+//!
+//! 1. A scratch directory gets the case's snapshot as `input.fsm`
+//!    (MANIFEST.json records the source name) and an output path that does
+//!    not exist.
+//! 2. The implementation's command template runs under `sh -c` with
+//!    `{input}`, `{output}` and `{flags}` replaced by shell-quoted values,
+//!    in its own process group, stdout and stderr going to files. Past the
+//!    timeout the whole group is killed and the case fails.
+//! 3. An expected tree must come with exit 0 and the same tree (files and
+//!    bytes, or parsed JSON with `--compare json`); an expected error with
+//!    a non-zero exit, nothing at the output path, and, if the
+//!    implementation prints sqsdump's `error[<class>]:` line, that class.
+//!
+//! Each case prints `PASS <case>` or `FAIL <REQ-ID> <slug>: <first
+//! difference>`, in case order, and a last line `N passed, M failed`.
+//! Content files are compared before MANIFEST.json and CHECKSUMS, so the
+//! first difference reported is the one that matters.
+
+use std::collections::BTreeMap;
+use std::fmt;
+use std::fs::{self, File};
+use std::io::{self, Read, Write};
+use std::path::{Path, PathBuf};
+use std::process::{Command, ExitStatus, Stdio};
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::mpsc;
+use std::time::Duration;
+
+use clap::{Args, ValueEnum};
+use serde_json::{json, Value};
+use sha2::{Digest, Sha256};
+
+use crate::corpus::{
+    self, split_case_name, EXPECTED_DIR, EXPECTED_ERROR_FILE, FLAGS_FILE, INPUT_FILE,
+};
+use crate::manifest::{CHECKSUMS_FILE, MANIFEST_FILE};
+use crate::verify::{self, LoadedTree};
+use crate::Error;
+
+/// The requirement generated snapshots are attributed to.
+pub const GENERATED_REQ: &str = "REQ-CONF-6";
+
+// ---------------------------------------------------------------------------
+// Options
+
+/// How trees are compared.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Compare {
+    /// Every file byte for byte.
+    Bytes,
+    /// `.json` files and `.jsonl` lines as parsed JSON values; CHECKSUMS
+    /// for consistency with the tree; other files byte for byte.
+    Json,
+}
+
+/// Which generated snapshots to add.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Profile {
+    /// Snapshots that decode.
+    Valid,
+    /// Valid snapshots and damaged ones that must fail with sqsdump's
+    /// error class.
+    Mixed,
+}
+
+impl Profile {
+    fn name(self) -> &'static str {
+        match self {
+            Profile::Valid => "valid",
+            Profile::Mixed => "mixed",
+        }
+    }
+}
+
+/// A shell command template with `{input}`, `{output}` and `{flags}`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Template(String);
+
+impl Template {
+    /// A template must name `{input}` and `{output}`; `{flags}` is
+    /// optional (cases with flags then fail unless the command adds them).
+    pub fn parse(s: &str) -> Result<Template, String> {
+        for p in ["{input}", "{output}"] {
+            if !s.contains(p) {
+                return Err(format!("the command template must contain {p}"));
+            }
+        }
+        Ok(Template(s.to_string()))
+    }
+
+    /// The shell command for one run: each placeholder replaced by the
+    /// single-quoted value (flags: each flag quoted, space-separated).
+    /// Substituted text is never scanned again.
+    pub fn render(&self, input: &Path, output: &Path, flags: &[String]) -> String {
+        let input = shell_quote(&input.to_string_lossy());
+        let output = shell_quote(&output.to_string_lossy());
+        let flags = flags
+            .iter()
+            .map(|f| shell_quote(f))
+            .collect::<Vec<_>>()
+            .join(" ");
+        let mut out = String::new();
+        let mut rest = self.0.as_str();
+        while let Some(pos) = rest.find('{') {
+            out.push_str(&rest[..pos]);
+            let tail = &rest[pos..];
+            let (value, len) = if tail.starts_with("{input}") {
+                (input.as_str(), 7)
+            } else if tail.starts_with("{output}") {
+                (output.as_str(), 8)
+            } else if tail.starts_with("{flags}") {
+                (flags.as_str(), 7)
+            } else {
+                ("{", 1)
+            };
+            out.push_str(value);
+            rest = &tail[len..];
+        }
+        out.push_str(rest);
+        out
+    }
+}
+
+impl fmt::Display for Template {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// `'…'` with embedded single quotes as `'\''`.
+pub fn shell_quote(s: &str) -> String {
+    format!("'{}'", s.replace('\'', r"'\''"))
+}
+
+/// Everything a conformance run needs.
+#[derive(Debug, Clone)]
+pub struct ConformOptions {
+    /// The implementation's command template.
+    pub template: Template,
+    /// The corpus directory, if any.
+    pub corpus: Option<PathBuf>,
+    /// Number of generated snapshots.
+    pub generated: u64,
+    /// Seed of the generated snapshots.
+    pub seed: u64,
+    /// Profile of the generated snapshots.
+    pub profile: Profile,
+    /// How trees are compared.
+    pub compare: Compare,
+    /// Per-case time limit.
+    pub timeout: Duration,
+    /// Cases run at once.
+    pub jobs: usize,
+    /// Only cases whose name contains this.
+    pub filter: Option<String>,
+}
+
+// ---------------------------------------------------------------------------
+// Cases and results
+
+/// Where a case's input and expectation come from.
+#[derive(Debug, Clone)]
+enum Source {
+    Corpus(PathBuf),
+    Generated { index: u64 },
+}
+
+/// One case to run.
+#[derive(Debug, Clone)]
+struct CaseSpec {
+    name: String,
+    req: String,
+    slug: String,
+    source: Source,
+}
+
+/// What a case expects.
+#[derive(Debug)]
+enum Expected {
+    Tree(BTreeMap<String, Vec<u8>>),
+    Error(String),
+}
+
+/// The first difference found in a failing case.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Difference {
+    /// The file (relative to the dump root), if the difference is in one.
+    pub file: Option<String>,
+    /// 1-based line in that file.
+    pub line: Option<usize>,
+    /// What differs.
+    pub what: String,
+    /// The expected value (shortened).
+    pub expected: Option<String>,
+    /// The implementation's value (shortened).
+    pub actual: Option<String>,
+}
+
+impl Difference {
+    fn new(what: impl Into<String>) -> Self {
+        Difference {
+            what: what.into(),
+            ..Difference::default()
+        }
+    }
+
+    fn in_file(file: &str, line: Option<usize>, what: impl Into<String>) -> Self {
+        Difference {
+            file: Some(file.to_string()),
+            line,
+            what: what.into(),
+            ..Difference::default()
+        }
+    }
+
+    fn values(mut self, expected: String, actual: String) -> Self {
+        self.expected = Some(expected);
+        self.actual = Some(actual);
+        self
+    }
+}
+
+impl fmt::Display for Difference {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if let Some(file) = &self.file {
+            f.write_str(file)?;
+            if let Some(line) = self.line {
+                write!(f, ":{line}")?;
+            }
+            f.write_str(": ")?;
+        }
+        f.write_str(&self.what)?;
+        if let (Some(e), Some(a)) = (&self.expected, &self.actual) {
+            write!(f, ": expected {e} got {a}")?;
+        }
+        Ok(())
+    }
+}
+
+/// The result of one case.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CaseResult {
+    /// `<REQ-ID>-<slug>`.
+    pub name: String,
+    /// The requirement.
+    pub req: String,
+    /// The slug.
+    pub slug: String,
+    /// `None` when the case passed.
+    pub failure: Option<Difference>,
+}
+
+impl CaseResult {
+    /// True when the case passed.
+    pub fn passed(&self) -> bool {
+        self.failure.is_none()
+    }
+
+    /// The line printed for this case.
+    pub fn line(&self) -> String {
+        match &self.failure {
+            None => format!("PASS {}", self.name),
+            Some(d) => format!("FAIL {} {}: {d}", self.req, self.slug),
+        }
+    }
+}
+
+/// The corpus cases found in `dir`, in name order (`README.md` and other
+/// files skipped).
+fn corpus_cases(dir: &Path) -> Result<Vec<CaseSpec>, Error> {
+    let entries =
+        fs::read_dir(dir).map_err(|e| Error::io(format!("listing corpus {}", dir.display()), e))?;
+    let mut cases = Vec::new();
+    for entry in entries {
+        let entry = entry.map_err(|e| Error::io(format!("listing corpus {}", dir.display()), e))?;
+        let kind = entry
+            .file_type()
+            .map_err(|e| Error::io(format!("inspecting {}", entry.path().display()), e))?;
+        if !kind.is_dir() {
+            continue;
+        }
+        let name = entry.file_name().to_string_lossy().into_owned();
+        let (req, slug) = split_case_name(&name)
+            .map(|(r, s)| (r.to_string(), s.to_string()))
+            .unwrap_or_else(|| ("REQ-CONF-1".to_string(), name.clone()));
+        cases.push(CaseSpec {
+            name,
+            req,
+            slug,
+            source: Source::Corpus(entry.path()),
+        });
+    }
+    cases.sort_by(|a, b| a.name.cmp(&b.name));
+    Ok(cases)
+}
+
+fn generated_cases(opts: &ConformOptions) -> Vec<CaseSpec> {
+    (0..opts.generated)
+        .map(|index| {
+            let slug = format!(
+                "generated-{}-seed{}-{index}",
+                opts.profile.name(),
+                opts.seed
+            );
+            CaseSpec {
+                name: format!("{GENERATED_REQ}-{slug}"),
+                req: GENERATED_REQ.to_string(),
+                slug,
+                source: Source::Generated { index },
+            }
+        })
+        .collect()
+}
+
+/// Read a corpus case: input bytes, flags, expectation.
+fn load_corpus_case(dir: &Path) -> Result<(Vec<u8>, Vec<String>, Expected), Difference> {
+    let read = |name: &str| {
+        let path = dir.join(name);
+        fs::read(&path).map_err(|e| {
+            Difference::new(format!("corpus case unreadable: {}: {e}", path.display()))
+        })
+    };
+    let input = read(INPUT_FILE)?;
+    let flags: Vec<String> = String::from_utf8_lossy(&read(FLAGS_FILE)?)
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .map(str::to_string)
+        .collect();
+    let expected_dir = dir.join(EXPECTED_DIR);
+    let expected = if fs::symlink_metadata(&expected_dir).is_ok() {
+        let tree = verify::load_tree(&expected_dir)
+            .map_err(|e| Difference::new(format!("corpus case unreadable: {e}")))?;
+        if let Some(p) = tree.problems.first() {
+            return Err(Difference::new(format!(
+                "corpus case unreadable: expected/ has {p}"
+            )));
+        }
+        Expected::Tree(tree.model.files)
+    } else {
+        let class = String::from_utf8_lossy(&read(EXPECTED_ERROR_FILE)?)
+            .trim()
+            .to_string();
+        Expected::Error(class)
+    };
+    Ok((input, flags, expected))
+}
+
+/// A generated case: the snapshot, its flags, and sqsdump's own decode.
+fn load_generated_case(opts: &ConformOptions, index: u64) -> (Vec<u8>, Vec<String>, Expected) {
+    let (input, flags) = generated_input(opts.seed, index, opts.profile);
+    let expected = match corpus::options_from_flags(&flags) {
+        Ok(o) => match corpus::expected_outcome(&input, o) {
+            Ok(model) => Expected::Tree(model.files),
+            Err(e) => Expected::Error(e.class().to_string()),
+        },
+        Err(e) => Expected::Error(e),
+    };
+    (input, flags, expected)
+}
+
+/// The generated snapshot `index` of `seed` and its decode flags, from the
+/// shared generator model behind `sqsdump gen`
+/// ([`crate::testkit::seeded::write_snapshot`]).
+///
+/// Each index gets its own generator seed, size (1-4 queues, 0-40
+/// messages) and flags, all derived from (`seed`, `index`). `mixed`
+/// alternates the generator's profiles: valid, mixed (mostly valid with a
+/// few adversarial entries) and adversarial (every part exercises an error
+/// path).
+#[cfg(feature = "testkit")]
+pub fn generated_input(seed: u64, index: u64, profile: Profile) -> (Vec<u8>, Vec<String>) {
+    use crate::testkit::seeded::{write_snapshot, GenOptions, SplitMix};
+    use crate::testkit::snapshot::Profile as GenProfile;
+
+    let mut rng = SplitMix(seed ^ index.wrapping_mul(0xD1B5_4A32_D192_ED03));
+    let gen_profile = match (profile, index % 3) {
+        (Profile::Valid, _) | (Profile::Mixed, 0) => GenProfile::Valid,
+        (Profile::Mixed, 1) => GenProfile::Mixed,
+        (Profile::Mixed, _) => GenProfile::Adversarial,
+    };
+    let opts = GenOptions {
+        seed: rng.next(),
+        profile: gen_profile,
+        queues: 1 + (rng.next() % 4) as usize,
+        messages: rng.next() % 41,
+    };
+    let bits = rng.next();
+    let mut flags = Vec::new();
+    if bits & 1 == 1 {
+        flags.push(corpus::PRESERVE.to_string());
+    }
+    if bits & 2 == 2 {
+        flags.push(corpus::SIDE.to_string());
+    }
+    let mut bytes = Vec::new();
+    // Writing to a Vec cannot fail; a generator error leaves a prefix,
+    // which is still a deterministic input with a deterministic outcome.
+    let _ = write_snapshot(opts, &mut bytes);
+    (bytes, flags)
+}
+
+/// Without the `testkit` feature there is no generator model ([`run`]
+/// refuses `--generated`).
+#[cfg(not(feature = "testkit"))]
+pub fn generated_input(_seed: u64, _index: u64, _profile: Profile) -> (Vec<u8>, Vec<String>) {
+    (Vec::new(), Vec::new())
+}
+
+// ---------------------------------------------------------------------------
+// Running one case
+
+/// How the implementation's process ended.
+#[derive(Debug)]
+struct RunOutcome {
+    status: Option<ExitStatus>,
+    timed_out: bool,
+    stderr: String,
+}
+
+/// Run the command in its own process group, with a deadline.
+fn run_command(script: &str, dir: &Path, timeout: Duration) -> Result<RunOutcome, Error> {
+    let stdout_path = dir.join("stdout");
+    let stderr_path = dir.join("stderr");
+    let stdout = File::create(&stdout_path)
+        .map_err(|e| Error::io(format!("creating {}", stdout_path.display()), e))?;
+    let stderr = File::create(&stderr_path)
+        .map_err(|e| Error::io(format!("creating {}", stderr_path.display()), e))?;
+    let mut cmd = Command::new("sh");
+    cmd.arg("-c")
+        .arg(script)
+        .stdin(Stdio::null())
+        .stdout(stdout)
+        .stderr(stderr);
+    #[cfg(unix)]
+    {
+        use std::os::unix::process::CommandExt;
+        cmd.process_group(0);
+    }
+    let mut child = cmd
+        .spawn()
+        .map_err(|e| Error::io("starting sh -c for the implementation".to_string(), e))?;
+    // A waiter thread reports the exit at once; the deadline is a
+    // channel timeout.
+    let pgid = child.id();
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        let _ = tx.send(child.wait());
+    });
+    let (status, timed_out) = match rx.recv_timeout(timeout) {
+        Ok(Ok(status)) => (Some(status), false),
+        Ok(Err(e)) => return Err(Error::io("waiting for the implementation".to_string(), e)),
+        Err(mpsc::RecvTimeoutError::Timeout) => {
+            kill_group(pgid);
+            // The group is gone; collect the status (bounded, in case the
+            // kill could not be delivered).
+            let _ = rx.recv_timeout(Duration::from_secs(10));
+            (None, true)
+        }
+        Err(mpsc::RecvTimeoutError::Disconnected) => (None, false),
+    };
+    // Descendants may linger (a command that backgrounds work); the group
+    // is ours, so end it in every case.
+    kill_group(pgid);
+    let mut stderr = String::new();
+    if let Ok(f) = File::open(&stderr_path) {
+        let mut head = Vec::new();
+        let _ = f.take(64 * 1024).read_to_end(&mut head);
+        stderr = String::from_utf8_lossy(&head).into_owned();
+    }
+    Ok(RunOutcome {
+        status,
+        timed_out,
+        stderr,
+    })
+}
+
+/// Kill the process group `pgid` (the child was made its leader).
+fn kill_group(pgid: u32) {
+    #[cfg(unix)]
+    {
+        let _ = Command::new("kill")
+            .args(["-s", "KILL", "--", &format!("-{pgid}")])
+            .stdin(Stdio::null())
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .status();
+    }
+    #[cfg(not(unix))]
+    let _ = pgid;
+}
+
+/// The class in sqsdump's `error[<class>]: …` line, if printed.
+fn error_class(stderr: &str) -> Option<&str> {
+    stderr.lines().find_map(|l| {
+        l.trim_start()
+            .strip_prefix("error[")
+            .and_then(|r| r.split_once("]:"))
+            .map(|(class, _)| class)
+    })
+}
+
+/// The most useful line of stderr, shortened.
+fn stderr_hint(stderr: &str) -> String {
+    let line = stderr
+        .lines()
+        .find(|l| l.trim_start().starts_with("error"))
+        .or_else(|| stderr.lines().rev().find(|l| !l.trim().is_empty()))
+        .unwrap_or("");
+    shorten(line, 0)
+}
+
+fn describe_status(status: Option<ExitStatus>) -> String {
+    match status {
+        Some(s) => match s.code() {
+            Some(c) => format!("exit status {c}"),
+            None => {
+                #[cfg(unix)]
+                {
+                    use std::os::unix::process::ExitStatusExt;
+                    if let Some(sig) = s.signal() {
+                        return format!("killed by signal {sig}");
+                    }
+                }
+                "no exit status".to_string()
+            }
+        },
+        None => "no exit status".to_string(),
+    }
+}
+
+/// Run one case in `scratch` and judge it.
+fn run_case(opts: &ConformOptions, spec: &CaseSpec, scratch: &Path) -> CaseResult {
+    let failure = judge_case(opts, spec, scratch).err();
+    CaseResult {
+        name: spec.name.clone(),
+        req: spec.req.clone(),
+        slug: spec.slug.clone(),
+        failure,
+    }
+}
+
+fn judge_case(opts: &ConformOptions, spec: &CaseSpec, scratch: &Path) -> Result<(), Difference> {
+    let (input, flags, expected) = match &spec.source {
+        Source::Corpus(dir) => load_corpus_case(dir)?,
+        Source::Generated { index } => load_generated_case(opts, *index),
+    };
+    let setup = |e: io::Error| Difference::new(format!("could not prepare the case: {e}"));
+    fs::create_dir_all(scratch).map_err(setup)?;
+    let input_path = scratch.join(INPUT_FILE);
+    fs::write(&input_path, &input).map_err(setup)?;
+    let output = scratch.join("output");
+    let script = opts.template.render(&input_path, &output, &flags);
+    let run = run_command(&script, scratch, opts.timeout)
+        .map_err(|e| Difference::new(format!("could not run the implementation: {e}")))?;
+    if run.timed_out {
+        return Err(Difference::new(format!(
+            "timed out after {} s (process group killed)",
+            opts.timeout.as_secs_f64()
+        )));
+    }
+    let success = run.status.is_some_and(|s| s.success());
+    match expected {
+        Expected::Error(class) => {
+            if success {
+                return Err(Difference::new(format!(
+                    "exit status 0, expected an error ({class})"
+                )));
+            }
+            if let Ok(meta) = fs::symlink_metadata(&output) {
+                let kind = if meta.is_dir() {
+                    "a directory"
+                } else {
+                    "a file"
+                };
+                return Err(Difference::new(format!(
+                    "failed as expected ({class}) but left {kind} at the output path"
+                )));
+            }
+            if let Some(got) = error_class(&run.stderr) {
+                if got != class {
+                    return Err(
+                        Difference::new("wrong error class").values(class.clone(), got.to_string())
+                    );
+                }
+            }
+            Ok(())
+        }
+        Expected::Tree(files) => {
+            if !success {
+                return Err(Difference::new(format!(
+                    "{}, expected success: {}",
+                    describe_status(run.status),
+                    stderr_hint(&run.stderr)
+                )));
+            }
+            let tree = match verify::load_tree(&output) {
+                Ok(t) => t,
+                Err(e) => return Err(Difference::new(format!("no dump at the output path: {e}"))),
+            };
+            match compare_trees(&files, &tree, opts.compare) {
+                Some(d) => Err(d),
+                None => Ok(()),
+            }
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Comparing trees
+
+/// The first difference between an expected tree and the one an
+/// implementation wrote: content files in path order first, then
+/// MANIFEST.json, then CHECKSUMS, then anything that is not a regular file.
+pub fn compare_trees(
+    expected: &BTreeMap<String, Vec<u8>>,
+    actual: &LoadedTree,
+    mode: Compare,
+) -> Option<Difference> {
+    let got = &actual.model.files;
+    let rank = |p: &str| match p {
+        MANIFEST_FILE => 1,
+        CHECKSUMS_FILE => 2,
+        _ => 0,
+    };
+    let mut paths: Vec<&String> = expected.keys().chain(got.keys()).collect();
+    paths.sort_by(|a, b| (rank(a), a).cmp(&(rank(b), b)));
+    paths.dedup();
+    for path in paths {
+        let d = match (expected.get(path), got.get(path)) {
+            (Some(_), None) => Some(Difference::in_file(path, None, "missing file")),
+            (None, Some(_)) => Some(Difference::in_file(path, None, "unexpected file")),
+            (Some(e), Some(a)) => compare_file(path, e, a, got, mode),
+            (None, None) => None,
+        };
+        if d.is_some() {
+            return d;
+        }
+    }
+    actual
+        .problems
+        .first()
+        .map(|p| Difference::in_file(&p.path, None, format!("unexpected {}", p.what)))
+}
+
+fn compare_file(
+    path: &str,
+    expected: &[u8],
+    actual: &[u8],
+    tree: &BTreeMap<String, Vec<u8>>,
+    mode: Compare,
+) -> Option<Difference> {
+    if mode == Compare::Json {
+        if path == CHECKSUMS_FILE {
+            return checksums_consistent(actual, tree);
+        }
+        if path.ends_with(".json") {
+            if let Ok(e) = serde_json::from_slice::<Value>(expected) {
+                return match serde_json::from_slice::<Value>(actual) {
+                    Ok(a) => json_difference(&e, &a, "").map(|(at, ev, av)| {
+                        Difference::in_file(path, None, format!("at {}", at_path(&at)))
+                            .values(ev, av)
+                    }),
+                    Err(err) => Some(Difference::in_file(
+                        path,
+                        None,
+                        format!("not valid JSON: {err}"),
+                    )),
+                };
+            }
+        } else if path.ends_with(".jsonl") {
+            return compare_jsonl(path, expected, actual);
+        }
+    }
+    compare_bytes(path, expected, actual)
+}
+
+fn at_path(at: &str) -> String {
+    if at.is_empty() {
+        "the top level".to_string()
+    } else {
+        at.to_string()
+    }
+}
+
+/// Lines of a file, and whether it ends in `\n` (the empty piece after a
+/// final `\n` is not a line).
+fn split_lines(b: &[u8]) -> (Vec<&[u8]>, bool) {
+    match b.strip_suffix(b"\n") {
+        Some(body) => (body.split(|&c| c == b'\n').collect(), true),
+        None if b.is_empty() => (Vec::new(), false),
+        None => (b.split(|&c| c == b'\n').collect(), false),
+    }
+}
+
+/// Lines equal up to the shorter file: the missing or extra line, or a
+/// final-newline difference.
+fn line_count_difference(
+    path: &str,
+    (e, e_nl): (&[&[u8]], bool),
+    (a, a_nl): (&[&[u8]], bool),
+) -> Difference {
+    let show = |l: Option<&&[u8]>| l.map(|l| String::from_utf8_lossy(l).into_owned());
+    if e.len() != a.len() {
+        let i = e.len().min(a.len());
+        let (ex, ac) = (show(e.get(i)), show(a.get(i)));
+        let (es, as_) = show_pair(ex.as_deref(), ac.as_deref());
+        let what = if e.len() > a.len() {
+            "file ends early"
+        } else {
+            "extra content"
+        };
+        return Difference::in_file(path, Some(i + 1), what).values(es, as_);
+    }
+    let what = if e_nl && !a_nl {
+        "missing final newline"
+    } else if a_nl && !e_nl {
+        "unexpected final newline"
+    } else {
+        "bytes differ"
+    };
+    Difference::in_file(path, Some(e.len().max(1)), what)
+}
+
+fn compare_bytes(path: &str, expected: &[u8], actual: &[u8]) -> Option<Difference> {
+    if expected == actual {
+        return None;
+    }
+    let (e, e_nl) = split_lines(expected);
+    let (a, a_nl) = split_lines(actual);
+    for (i, (x, y)) in e.iter().zip(a.iter()).enumerate() {
+        if x != y {
+            let (es, as_) = show_pair(
+                Some(&String::from_utf8_lossy(x)),
+                Some(&String::from_utf8_lossy(y)),
+            );
+            return Some(Difference::in_file(path, Some(i + 1), "line differs").values(es, as_));
+        }
+    }
+    Some(line_count_difference(path, (&e, e_nl), (&a, a_nl)))
+}
+
+fn compare_jsonl(path: &str, expected: &[u8], actual: &[u8]) -> Option<Difference> {
+    if expected == actual {
+        return None;
+    }
+    let (e, e_nl) = split_lines(expected);
+    let (a, a_nl) = split_lines(actual);
+    for (i, (x, y)) in e.iter().zip(a.iter()).enumerate() {
+        if x == y {
+            continue;
+        }
+        match (
+            serde_json::from_slice::<Value>(x),
+            serde_json::from_slice::<Value>(y),
+        ) {
+            (Ok(ev), Ok(av)) => {
+                if let Some((at, es, as_)) = json_difference(&ev, &av, "") {
+                    return Some(
+                        Difference::in_file(path, Some(i + 1), format!("at {}", at_path(&at)))
+                            .values(es, as_),
+                    );
+                }
+            }
+            (Ok(_), Err(err)) => {
+                return Some(Difference::in_file(
+                    path,
+                    Some(i + 1),
+                    format!("not valid JSON: {err}"),
+                ))
+            }
+            // A line sqsdump itself cannot parse as a value (a lone
+            // surrogate escape kept verbatim in an attribute): bytes.
+            (Err(_), _) => {
+                let (es, as_) = show_pair(
+                    Some(&String::from_utf8_lossy(x)),
+                    Some(&String::from_utf8_lossy(y)),
+                );
+                return Some(
+                    Difference::in_file(path, Some(i + 1), "line differs").values(es, as_),
+                );
+            }
+        }
+    }
+    if e.len() == a.len() && e_nl == a_nl {
+        return None;
+    }
+    Some(line_count_difference(path, (&e, e_nl), (&a, a_nl)))
+}
+
+/// The first place two JSON values differ: (path, expected, actual).
+fn json_difference(e: &Value, a: &Value, at: &str) -> Option<(String, String, String)> {
+    match (e, a) {
+        (Value::Object(eo), Value::Object(ao)) => {
+            for (k, ev) in eo {
+                let here = format!("{at}.{k}");
+                match ao.get(k) {
+                    Some(av) => {
+                        if let Some(d) = json_difference(ev, av, &here) {
+                            return Some(d);
+                        }
+                    }
+                    None => {
+                        return Some((here, shorten(&ev.to_string(), 0), "<missing>".to_string()))
+                    }
+                }
+            }
+            ao.iter()
+                .find(|(k, _)| !eo.contains_key(*k))
+                .map(|(k, av)| {
+                    (
+                        format!("{at}.{k}"),
+                        "<missing>".to_string(),
+                        shorten(&av.to_string(), 0),
+                    )
+                })
+        }
+        (Value::Array(ea), Value::Array(aa)) => {
+            for (i, ev) in ea.iter().enumerate() {
+                let here = format!("{at}[{i}]");
+                match aa.get(i) {
+                    Some(av) => {
+                        if let Some(d) = json_difference(ev, av, &here) {
+                            return Some(d);
+                        }
+                    }
+                    None => {
+                        return Some((here, shorten(&ev.to_string(), 0), "<missing>".to_string()))
+                    }
+                }
+            }
+            aa.get(ea.len()).map(|av| {
+                (
+                    format!("{at}[{}]", ea.len()),
+                    "<missing>".to_string(),
+                    shorten(&av.to_string(), 0),
+                )
+            })
+        }
+        _ if e == a => None,
+        _ => Some((
+            at.to_string(),
+            shorten(&e.to_string(), 0),
+            shorten(&a.to_string(), 0),
+        )),
+    }
+}
+
+/// `--compare json`: CHECKSUMS must describe the implementation's own
+/// tree (every other file once, correct SHA-256), whatever its bytes.
+fn checksums_consistent(actual: &[u8], tree: &BTreeMap<String, Vec<u8>>) -> Option<Difference> {
+    let mut listed = std::collections::BTreeSet::new();
+    for (i, line) in String::from_utf8_lossy(actual).lines().enumerate() {
+        let bad = || {
+            Some(Difference::in_file(
+                CHECKSUMS_FILE,
+                Some(i + 1),
+                format!("bad line {}", shorten(line, 0)),
+            ))
+        };
+        let Some((hash, path)) = line.split_once("  ") else {
+            return bad();
+        };
+        let Some(content) = tree.get(path).filter(|_| path != CHECKSUMS_FILE) else {
+            return Some(Difference::in_file(
+                CHECKSUMS_FILE,
+                Some(i + 1),
+                format!("lists {path}, which the dump does not hold"),
+            ));
+        };
+        let want = hex::encode(Sha256::digest(content));
+        if hash != want {
+            return Some(
+                Difference::in_file(CHECKSUMS_FILE, Some(i + 1), format!("sha256 of {path}"))
+                    .values(want, shorten(hash, 0)),
+            );
+        }
+        listed.insert(path.to_string());
+    }
+    tree.keys()
+        .find(|p| *p != CHECKSUMS_FILE && !listed.contains(*p))
+        .map(|p| Difference::in_file(CHECKSUMS_FILE, None, format!("does not list {p}")))
+}
+
+/// Longest value shown in a difference, in characters.
+const SHOW: usize = 100;
+
+/// Shorten `s` for display, keeping the window that starts shortly before
+/// character `from`; control characters are escaped.
+fn shorten(s: &str, from: usize) -> String {
+    let chars: Vec<char> = s.chars().collect();
+    let start = if chars.len() > SHOW {
+        from.saturating_sub(30)
+            .min(chars.len().saturating_sub(SHOW))
+    } else {
+        0
+    };
+    let end = (start + SHOW).min(chars.len());
+    let mut out = String::new();
+    if start > 0 {
+        out.push('…');
+    }
+    for &c in chars.get(start..end).unwrap_or_default() {
+        if c.is_control() {
+            out.extend(c.escape_default());
+        } else {
+            out.push(c);
+        }
+    }
+    if end < chars.len() {
+        out.push('…');
+    }
+    out
+}
+
+/// Both sides shortened around their first differing character.
+fn show_pair(e: Option<&str>, a: Option<&str>) -> (String, String) {
+    let from = match (e, a) {
+        (Some(x), Some(y)) => x.chars().zip(y.chars()).take_while(|(p, q)| p == q).count(),
+        _ => 0,
+    };
+    let render = |s: Option<&str>| s.map_or("<end of file>".to_string(), |s| shorten(s, from));
+    (render(e), render(a))
+}
+
+// ---------------------------------------------------------------------------
+// Running everything
+
+/// Run every case, calling `each` with each result in case order as soon
+/// as it and all earlier ones are done. Returns all results.
+pub fn run(
+    opts: &ConformOptions,
+    each: &mut dyn FnMut(&CaseResult),
+) -> Result<Vec<CaseResult>, Error> {
+    let mut specs = match &opts.corpus {
+        Some(dir) => corpus_cases(dir)?,
+        None => Vec::new(),
+    };
+    if opts.generated > 0 && cfg!(not(feature = "testkit")) {
+        return Err(Error::io(
+            "generating snapshots".to_string(),
+            io::Error::other("sqsdump was built without the testkit feature"),
+        ));
+    }
+    specs.extend(generated_cases(opts));
+    if let Some(f) = &opts.filter {
+        specs.retain(|s| s.name.contains(f.as_str()));
+    }
+    let scratch = tempfile::Builder::new()
+        .prefix("sqsdump-conform-")
+        .tempdir()
+        .map_err(|e| Error::io("creating a scratch directory".to_string(), e))?;
+    let next = AtomicUsize::new(0);
+    let jobs = opts.jobs.clamp(1, specs.len().max(1));
+    let (tx, rx) = mpsc::channel::<(usize, CaseResult)>();
+    let mut results: Vec<Option<CaseResult>> = vec![None; specs.len()];
+    std::thread::scope(|scope| {
+        for _ in 0..jobs {
+            let tx = tx.clone();
+            let (specs, next, root) = (&specs, &next, scratch.path());
+            scope.spawn(move || loop {
+                let i = next.fetch_add(1, Ordering::Relaxed);
+                let Some(spec) = specs.get(i) else { break };
+                let dir = root.join(format!("{i:05}"));
+                let result = run_case(opts, spec, &dir);
+                let _ = fs::remove_dir_all(&dir);
+                if tx.send((i, result)).is_err() {
+                    break;
+                }
+            });
+        }
+        drop(tx);
+        let mut printed = 0;
+        for (i, result) in rx {
+            if let Some(slot) = results.get_mut(i) {
+                *slot = Some(result);
+            }
+            while let Some(Some(r)) = results.get(printed) {
+                each(r);
+                printed += 1;
+            }
+        }
+    });
+    Ok(results.into_iter().flatten().collect())
+}
+
+/// `(area, number)` of a requirement ID, for ordering REQ-DEC-2 before
+/// REQ-DEC-10.
+fn req_order(id: &str) -> (String, u64, String) {
+    match id.rsplit_once('-') {
+        Some((head, n)) => (head.to_string(), n.parse().unwrap_or(0), id.to_string()),
+        None => (id.to_string(), 0, id.to_string()),
+    }
+}
+
+/// The `--report` document: the run's settings, totals, and every case
+/// grouped by requirement (in requirement order).
+pub fn report_json(opts: &ConformOptions, results: &[CaseResult]) -> Value {
+    let mut groups: BTreeMap<(String, u64, String), Vec<&CaseResult>> = BTreeMap::new();
+    for r in results {
+        groups.entry(req_order(&r.req)).or_default().push(r);
+    }
+    let mut requirements = serde_json::Map::new();
+    for ((_, _, id), cases) in groups {
+        let passed = cases.iter().filter(|c| c.passed()).count();
+        let list: Vec<Value> = cases
+            .iter()
+            .map(|c| match &c.failure {
+                None => json!({ "case": c.name, "slug": c.slug, "result": "pass" }),
+                Some(d) => json!({
+                    "case": c.name,
+                    "slug": c.slug,
+                    "result": "fail",
+                    "file": d.file,
+                    "line": d.line,
+                    "what": d.what,
+                    "expected": d.expected,
+                    "actual": d.actual,
+                    "message": d.to_string(),
+                }),
+            })
+            .collect();
+        requirements.insert(
+            id,
+            json!({ "passed": passed, "failed": cases.len() - passed, "cases": list }),
+        );
+    }
+    let passed = results.iter().filter(|r| r.passed()).count();
+    json!({
+        "implementation": opts.template.to_string(),
+        "compare": match opts.compare { Compare::Bytes => "bytes", Compare::Json => "json" },
+        "corpus": opts.corpus.as_ref().map(|p| p.display().to_string()),
+        "generated": { "count": opts.generated, "seed": opts.seed, "profile": opts.profile.name() },
+        "passed": passed,
+        "failed": results.len() - passed,
+        "requirements": requirements,
+    })
+}
+
+/// The last line of a run.
+pub fn totals_line(results: &[CaseResult]) -> String {
+    let passed = results.iter().filter(|r| r.passed()).count();
+    format!("{passed} passed, {} failed", results.len() - passed)
+}
+
+// ---------------------------------------------------------------------------
+// `sqsdump conform`
+
+const AFTER_HELP: &str = "\
+The command runs under `sh -c` once per case. Placeholders are replaced by
+shell-quoted values: {input} is a file named input.fsm, {output} a path that
+does not exist yet, {flags} the case's decode flags.
+
+Examples:
+  sqsdump conform --impl './mydecoder --input {input} --output {output} {flags}'
+  sqsdump conform --impl '/tmp/ekv-decode --adapter sqs --input {input} --output {output} {flags}' \\
+      --generated 100 --seed 7 --profile mixed --compare json --report report.json
+
+Prints `PASS <case>` or `FAIL <REQ-ID> <slug>: <first difference>` per case
+and `N passed, M failed` last; exits 1 if any case failed.";
+
+fn parse_template(s: &str) -> Result<Template, String> {
+    Template::parse(s)
+}
+
+fn parse_timeout(s: &str) -> Result<f64, String> {
+    match s.parse::<f64>() {
+        Ok(v) if v.is_finite() && v > 0.0 && v < 1e9 => Ok(v),
+        _ => Err("a positive number of seconds".to_string()),
+    }
+}
+
+/// Arguments of `sqsdump conform`.
+#[derive(Debug, Clone, Args)]
+#[command(after_help = AFTER_HELP)]
+pub struct ConformArgs {
+    /// The implementation's command template, with `{input}`, `{output}`
+    /// and `{flags}`. Example:
+    /// `--impl 'mydecoder --input {input} --output {output} {flags}'`.
+    #[arg(long = "impl", value_name = "CMD", value_parser = parse_template)]
+    pub implementation: Template,
+
+    /// The conformance corpus. Example: `--corpus conformance`.
+    #[arg(long, value_name = "DIR", default_value = "conformance")]
+    pub corpus: PathBuf,
+
+    /// Also run N generated snapshots, expecting sqsdump's own decode.
+    /// Example: `--generated 100`.
+    #[arg(long, value_name = "N", default_value_t = 0)]
+    pub generated: u64,
+
+    /// Seed of the generated snapshots. Example: `--seed 7`.
+    #[arg(long, value_name = "S", default_value_t = 0)]
+    pub seed: u64,
+
+    /// Generated snapshots that all decode (`valid`) or also damaged ones
+    /// that must fail (`mixed`).
+    #[arg(long, value_enum, default_value_t = Profile::Valid)]
+    pub profile: Profile,
+
+    /// Compare files byte for byte, or JSON as parsed values.
+    #[arg(long, value_enum, default_value_t = Compare::Bytes)]
+    pub compare: Compare,
+
+    /// Seconds per case before the implementation is killed and the case
+    /// fails. Example: `--timeout 10`.
+    #[arg(long, value_name = "SECS", default_value = "60", value_parser = parse_timeout)]
+    pub timeout: f64,
+
+    /// Write the results as JSON, grouped by requirement. Example:
+    /// `--report conform.json`.
+    #[arg(long, value_name = "FILE.json")]
+    pub report: Option<PathBuf>,
+
+    /// Cases run at once (default: the number of CPUs).
+    #[arg(long, value_name = "N")]
+    pub jobs: Option<usize>,
+
+    /// Only run cases whose name contains this text. Example:
+    /// `--filter REQ-DEC-`.
+    #[arg(long, value_name = "TEXT")]
+    pub filter: Option<String>,
+}
+
+impl ConformArgs {
+    /// The run's options.
+    pub fn options(&self) -> ConformOptions {
+        ConformOptions {
+            template: self.implementation.clone(),
+            corpus: Some(self.corpus.clone()),
+            generated: self.generated,
+            seed: self.seed,
+            profile: self.profile,
+            compare: self.compare,
+            timeout: Duration::from_secs_f64(self.timeout),
+            jobs: self
+                .jobs
+                .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get())),
+            filter: self.filter.clone(),
+        }
+    }
+}
+
+/// Run `sqsdump conform`. `Ok(false)` when a case failed.
+pub fn run_cli(args: &ConformArgs) -> Result<bool, Error> {
+    let opts = args.options();
+    let stdout = io::stdout();
+    let results = run(&opts, &mut |r| {
+        let mut out = stdout.lock();
+        let _ = writeln!(out, "{}", r.line());
+        let _ = out.flush();
+    })?;
+    println!("{}", totals_line(&results));
+    if let Some(path) = &args.report {
+        let mut bytes =
+            serde_json::to_vec_pretty(&report_json(&opts, &results)).unwrap_or_default();
+        bytes.push(b'\n');
+        fs::write(path, bytes).map_err(|e| Error::io(format!("writing {}", path.display()), e))?;
+    }
+    Ok(results.iter().all(CaseResult::passed))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    // REQ-CONF-3
+    #[test]
+    fn templates_quote_every_substitution_once() {
+        let t = Template::parse("impl -i {input} -o {output} {flags} {other} ${HOME}").unwrap();
+        let s = t.render(
+            Path::new("/tmp/a b/input.fsm"),
+            Path::new("/tmp/it's/out"),
+            &["--x".to_string(), "{input}".to_string()],
+        );
+        assert_eq!(
+            s,
+            r#"impl -i '/tmp/a b/input.fsm' -o '/tmp/it'\''s/out' '--x' '{input}' {other} ${HOME}"#
+        );
+        assert!(Template::parse("impl {input}").is_err());
+        assert_eq!(
+            Template::parse("x {input} {output}").unwrap().render(
+                Path::new("i"),
+                Path::new("o"),
+                &[]
+            ),
+            "x 'i' 'o'"
+        );
+    }
+
+    // REQ-CONF-5
+    #[test]
+    fn differences_name_file_line_and_both_values() {
+        let d = compare_bytes(
+            "sqs/q/messages.jsonl",
+            b"{\"a\":1}\n{\"b\":2}\n",
+            b"{\"a\":1}\n{\"b\":3}\n",
+        )
+        .unwrap();
+        assert_eq!(
+            d.to_string(),
+            r#"sqs/q/messages.jsonl:2: line differs: expected {"b":2} got {"b":3}"#
+        );
+        let d = compare_bytes("f", b"x\n", b"x").unwrap();
+        assert_eq!(d.to_string(), "f:1: missing final newline");
+        let d = compare_bytes("f", b"x\ny\n", b"x\n").unwrap();
+        assert_eq!(
+            d.to_string(),
+            "f:2: file ends early: expected y got <end of file>"
+        );
+        let d = compare_bytes("f", b"x\n", b"x\nx\n").unwrap();
+        assert_eq!(
+            d.to_string(),
+            "f:2: extra content: expected <end of file> got x"
+        );
+        let long_e = format!("{}E{}", "a".repeat(300), "z".repeat(300));
+        let long_a = format!("{}A{}", "a".repeat(300), "z".repeat(300));
+        let d = compare_bytes("f", long_e.as_bytes(), long_a.as_bytes()).unwrap();
+        let (e, a) = (d.expected.unwrap(), d.actual.unwrap());
+        assert!(
+            e.starts_with('…')
+                && e.ends_with('…')
+                && e.contains("aE")
+                && e.chars().count() <= SHOW + 2,
+            "{e}"
+        );
+        assert!(a.contains("aA"), "{a}");
+    }
+
+    // REQ-CONF-4
+    #[test]
+    fn json_mode_ignores_key_order_and_spelling_but_not_values() {
+        let d = compare_jsonl(
+            "m",
+            b"{\"a\":1,\"b\":[1,{\"c\":\"x\"}]}\n",
+            b"{\"b\":[1,{\"c\":\"x\"}],\"a\":1.0e0}\n",
+        );
+        assert_eq!(
+            d.map(|d| d.to_string()),
+            Some("m:1: at .a: expected 1 got 1.0".to_string())
+        );
+        assert!(compare_jsonl("m", b"{\"a\":1,\"b\":2}\n", b"{\"b\":2,\"a\":1}\n").is_none());
+        let d = compare_jsonl("m", b"{\"a\":{\"b\":[1,2]}}\n", b"{\"a\":{\"b\":[1]}}\n").unwrap();
+        assert_eq!(d.to_string(), "m:1: at .a.b[1]: expected 2 got <missing>");
+    }
+
+    // REQ-CONF-4
+    #[test]
+    fn sqsdump_error_lines_give_the_class() {
+        assert_eq!(
+            error_class("warn\nerror[short_key]: short key at offset 16\n"),
+            Some("short_key")
+        );
+        assert_eq!(error_class("panic: boom"), None);
+    }
+
+    // REQ-CONF-6
+    #[test]
+    fn generated_snapshots_are_deterministic_and_valid_ones_decode() {
+        for i in 0..20 {
+            let (a, fa) = generated_input(5, i, Profile::Valid);
+            let (b, fb) = generated_input(5, i, Profile::Valid);
+            assert_eq!((&a, &fa), (&b, &fb));
+            let opts = corpus::options_from_flags(&fa).unwrap();
+            if let Err(e) = corpus::expected_outcome(&a, opts) {
+                panic!("generated valid snapshot {i} does not decode: {e}");
+            }
+        }
+    }
+}

@@ -1,0 +1,291 @@
+//! The committed conformance corpus (`conformance/`): it equals what the
+//! case definitions generate, its case names are SPEC.md requirements, and
+//! it covers every requirement, Decision and error class it can.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use sqsdump::corpus::{self, split_case_name};
+use sqsdump::verify::load_tree;
+
+fn root() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+fn corpus_dir() -> PathBuf {
+    root().join("conformance")
+}
+
+const REGENERATE: &str =
+    "regenerate with `cargo run -- corpus --output conformance` and review the diff";
+
+/// Requirement sections of SPEC.md: ID → (heading and body text).
+fn spec_sections() -> BTreeMap<String, String> {
+    let spec = fs::read_to_string(root().join("SPEC.md")).unwrap();
+    let mut out = BTreeMap::new();
+    let mut current: Option<(String, String)> = None;
+    for line in spec.lines() {
+        if line.starts_with("## ") || line.starts_with("### ") {
+            if let Some((id, text)) = current.take() {
+                out.insert(id, text);
+            }
+        }
+        if let Some(h) = line.strip_prefix("### ") {
+            if let Some((id, _)) = split_case_name(
+                &format!("{} x", h.split(':').next().unwrap_or("")).replace(' ', "-"),
+            ) {
+                current = Some((id.to_string(), String::new()));
+            }
+        }
+        if let Some((_, text)) = &mut current {
+            text.push_str(line);
+            text.push('\n');
+        }
+    }
+    if let Some((id, text)) = current {
+        out.insert(id, text);
+    }
+    out
+}
+
+/// The case directories of the committed corpus.
+fn committed_cases() -> Vec<String> {
+    let mut names: Vec<String> = fs::read_dir(corpus_dir())
+        .unwrap()
+        .map(|e| e.unwrap())
+        .filter(|e| e.file_type().unwrap().is_dir())
+        .map(|e| e.file_name().into_string().unwrap())
+        .collect();
+    names.sort();
+    names
+}
+
+fn case_ids() -> BTreeSet<String> {
+    committed_cases()
+        .iter()
+        .filter_map(|c| split_case_name(c).map(|(id, _)| id.to_string()))
+        .collect()
+}
+
+// REQ-CONF-2
+#[test]
+fn committed_corpus_equals_the_generated_one() {
+    let generated = corpus::generate().unwrap_or_else(|problems| {
+        panic!("the case definitions do not hold:\n{}", problems.join("\n"))
+    });
+    let tree = load_tree(&corpus_dir()).unwrap();
+    assert!(tree.problems.is_empty(), "{:?}", tree.problems);
+    let committed = &tree.model.files;
+    let missing: Vec<&String> = generated
+        .keys()
+        .filter(|p| !committed.contains_key(*p))
+        .collect();
+    let extra: Vec<&String> = committed
+        .keys()
+        .filter(|p| !generated.contains_key(*p))
+        .collect();
+    let differ: Vec<&String> = generated
+        .iter()
+        .filter(|(p, b)| committed.get(*p).is_some_and(|c| c != *b))
+        .map(|(p, _)| p)
+        .collect();
+    assert!(
+        missing.is_empty() && extra.is_empty() && differ.is_empty(),
+        "conformance/ is stale ({REGENERATE}):\nmissing {missing:?}\nextra {extra:?}\ndiffer {differ:?}"
+    );
+}
+
+// REQ-CONF-2
+#[test]
+fn generation_is_deterministic() {
+    assert_eq!(corpus::generate().unwrap(), corpus::generate().unwrap());
+}
+
+// REQ-CONF-1
+#[test]
+fn every_case_is_named_after_a_spec_requirement_and_has_the_case_files() {
+    let sections = spec_sections();
+    assert!(sections.len() > 50, "SPEC.md sections not found");
+    for name in committed_cases() {
+        let (id, slug) =
+            split_case_name(&name).unwrap_or_else(|| panic!("{name}: not <REQ-ID>-<slug>"));
+        assert!(
+            sections.contains_key(id),
+            "{name}: {id} is not defined in SPEC.md"
+        );
+        assert!(
+            slug.bytes().all(|c| c.is_ascii_alphanumeric() || c == b'-'),
+            "{name}: the slug may hold only letters, digits and '-'"
+        );
+        let dir = corpus_dir().join(&name);
+        let mut entries: Vec<String> = fs::read_dir(&dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().into_string().unwrap())
+            .collect();
+        entries.sort();
+        let tree = ["description", "expected", "flags", "input.fsm"];
+        let error = ["description", "expected-error", "flags", "input.fsm"];
+        assert!(
+            entries == tree || entries == error,
+            "{name}: holds {entries:?}"
+        );
+        let flags = fs::read_to_string(dir.join("flags")).unwrap();
+        for f in flags.lines() {
+            assert!(
+                corpus::KNOWN_FLAGS.contains(&f),
+                "{name}: unknown flag {f:?}"
+            );
+        }
+        let description = fs::read_to_string(dir.join("description")).unwrap();
+        assert!(
+            description.ends_with('\n') && description.lines().count() == 1,
+            "{name}: description must be one line"
+        );
+    }
+    assert!(corpus_dir().join("README.md").is_file());
+}
+
+/// Requirements that no tree or exit status of one decode can show, and
+/// why.
+const NOT_OBSERVABLE: [(&str, &str); 11] = [
+    ("REQ-KEY-7", "builders are a library interface"),
+    ("REQ-ERR-1", "shown by every expected-error case; the class is named after the requirement that raises it"),
+    ("REQ-ERR-3", "warnings go to stderr, which is not compared"),
+    ("REQ-CLI-2", "every expected-error case demands a non-zero exit; the exact code is sqsdump's CLI"),
+    ("REQ-CLI-3", "stderr is not compared"),
+    ("REQ-CLI-4", "conform always hands out an absent output path"),
+    ("REQ-CLI-7", "file modes are not part of a tree"),
+    ("REQ-CLI-9", "every case is a reproducibility check"),
+    ("REQ-CLI-10", "a command of sqsdump, not of a decoder"),
+    ("REQ-CONF-1", "the corpus itself"),
+    ("REQ-CONF-2", "the corpus itself"),
+];
+
+// REQ-CONF-1
+#[test]
+fn every_observable_requirement_has_a_case() {
+    let ids = case_ids();
+    let exempt: BTreeSet<&str> = NOT_OBSERVABLE.iter().map(|(id, _)| *id).collect();
+    let sections = spec_sections();
+    let missing: Vec<&String> = sections
+        .keys()
+        .filter(|id| {
+            !ids.contains(*id) && !exempt.contains(id.as_str()) && !id.starts_with("REQ-CONF-")
+        })
+        .collect();
+    assert!(
+        missing.is_empty(),
+        "requirements without a conformance case: {missing:?}"
+    );
+}
+
+/// Decisions that no tree or exit status can show.
+const DECISIONS_NOT_OBSERVABLE: [&str; 2] = ["REQ-CLI-4", "REQ-CLI-7"];
+
+// REQ-CONF-1
+#[test]
+fn every_observable_decision_has_a_case_that_shows_it() {
+    let mut missing = Vec::new();
+    for (id, text) in spec_sections() {
+        if !text.contains("[Decision]") || DECISIONS_NOT_OBSERVABLE.contains(&id.as_str()) {
+            continue;
+        }
+        let shown = committed_cases().iter().any(|c| {
+            split_case_name(c).is_some_and(|(cid, _)| cid == id)
+                && fs::read_to_string(corpus_dir().join(c).join("description"))
+                    .unwrap()
+                    .starts_with("[Decision]")
+        });
+        if !shown {
+            missing.push(id);
+        }
+    }
+    assert!(
+        missing.is_empty(),
+        "Decisions without a [Decision] case: {missing:?}"
+    );
+}
+
+// REQ-CONF-1
+#[test]
+fn every_error_class_a_file_can_cause_has_a_case() {
+    let mut classes = BTreeSet::new();
+    for name in committed_cases() {
+        if let Ok(class) = fs::read_to_string(corpus_dir().join(&name).join("expected-error")) {
+            assert!(class.ends_with('\n') && !class.trim().is_empty(), "{name}");
+            classes.insert(class.trim().to_string());
+        }
+    }
+    let want: BTreeSet<String> = [
+        "bad_magic",
+        "unsupported_format",
+        "truncated",
+        "short_key",
+        "short_value",
+        "key_too_large",
+        "value_too_large",
+        "encrypted_entry",
+        "reserved_flags",
+        "malformed_sqs_key",
+        "invalid_queue_meta",
+        "invalid_message",
+        "invalid_gen_value",
+        "path_collision",
+    ]
+    .iter()
+    .map(|s| s.to_string())
+    .collect();
+    let missing: Vec<&String> = want.difference(&classes).collect();
+    assert!(
+        missing.is_empty(),
+        "error classes without a case: {missing:?}"
+    );
+}
+
+fn sqsdump(args: &[&str]) -> std::process::Output {
+    Command::new(env!("CARGO_BIN_EXE_sqsdump"))
+        .args(args)
+        .output()
+        .unwrap()
+}
+
+fn tree_files(dir: &Path) -> BTreeMap<String, Vec<u8>> {
+    load_tree(dir).unwrap().model.files
+}
+
+// REQ-CONF-2
+#[test]
+fn corpus_command_writes_replaces_and_refuses_foreign_directories() {
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("c");
+    let o = sqsdump(&["corpus", "--output", out.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let first = tree_files(&out);
+    assert_eq!(first, corpus::generate().unwrap());
+    // An earlier corpus is replaced, stale cases included.
+    fs::create_dir(out.join("REQ-DEC-1-stale-case")).unwrap();
+    fs::write(out.join("REQ-DEC-1-stale-case/flags"), "").unwrap();
+    let o = sqsdump(&["corpus", "--output", out.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    assert_eq!(tree_files(&out), first);
+    // A directory holding anything else is refused and left alone.
+    let foreign = tmp.path().join("home");
+    fs::create_dir(&foreign).unwrap();
+    fs::write(foreign.join("notes.txt"), "keep me").unwrap();
+    let o = sqsdump(&["corpus", "--output", foreign.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&o.stderr).starts_with("error[unsafe_output]: "));
+    assert_eq!(
+        fs::read_to_string(foreign.join("notes.txt")).unwrap(),
+        "keep me"
+    );
+    // Nothing is left beside the output.
+    let leftovers: Vec<_> = fs::read_dir(tmp.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
+        .filter(|n| n.starts_with('.'))
+        .collect();
+    assert!(leftovers.is_empty(), "{leftovers:?}");
+}

@@ -1,0 +1,691 @@
+//! `sqsdump verify`: it passes every dump sqsdump writes, and each
+//! structural rule it checks is caught, by the right requirement, when a
+//! dump breaks it.
+
+use std::collections::{BTreeMap, BTreeSet};
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use sqsdump::conform::{generated_input, Profile};
+use sqsdump::corpus::{self, expected_outcome};
+use sqsdump::decode::Options;
+use sqsdump::dump::DumpModel;
+use sqsdump::manifest;
+use sqsdump::verify::{load_tree, verify_dir, verify_model};
+
+const SAMPLE: &[u8] = include_bytes!("../examples/sample.fsm");
+
+fn corpus_dir() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("conformance")
+}
+
+fn sample(preserve_visibility: bool, include_side_records: bool) -> DumpModel {
+    expected_outcome(
+        SAMPLE,
+        Options {
+            preserve_visibility,
+            include_side_records,
+        },
+    )
+    .unwrap()
+}
+
+#[track_caller]
+fn assert_clean(what: &str, model: &DumpModel) {
+    let v = verify_model(model);
+    assert!(
+        v.is_empty(),
+        "{what}:\n{}",
+        v.iter()
+            .map(|v| v.to_string())
+            .collect::<Vec<_>>()
+            .join("\n")
+    );
+}
+
+// REQ-CONF-7, REQ-OUT-1, REQ-OUT-2, REQ-OUT-3, REQ-OUT-4, REQ-OUT-5, REQ-OUT-6, REQ-OUT-7, REQ-OUT-9, REQ-JSON-11, REQ-JSON-12, REQ-JSON-13, REQ-JSON-14, REQ-JSON-15, REQ-DEC-7, REQ-DEC-12, REQ-CLI-8
+#[test]
+fn every_expected_tree_of_the_corpus_verifies() {
+    let mut checked = 0;
+    for entry in fs::read_dir(corpus_dir()).unwrap() {
+        let expected = entry.unwrap().path().join("expected");
+        if !expected.is_dir() {
+            continue;
+        }
+        let (tree, violations) = verify_dir(&expected).unwrap();
+        assert!(
+            violations.is_empty(),
+            "{}:\n{}",
+            expected.display(),
+            violations
+                .iter()
+                .map(|v| v.to_string())
+                .collect::<Vec<_>>()
+                .join("\n")
+        );
+        assert!(tree.model.files.contains_key("MANIFEST.json"));
+        checked += 1;
+    }
+    assert!(checked > 60, "only {checked} expected trees");
+}
+
+// REQ-CONF-7, REQ-DEC-5, REQ-DEC-8
+#[test]
+fn the_sample_decode_verifies_with_every_flag_combination() {
+    for preserve in [false, true] {
+        for side in [false, true] {
+            assert_clean(
+                &format!("sample preserve={preserve} side={side}"),
+                &sample(preserve, side),
+            );
+        }
+    }
+}
+
+// REQ-CONF-7, REQ-CONF-6
+#[test]
+fn generated_decodes_verify() {
+    for i in 0..40 {
+        let (input, flags) = generated_input(11, i, Profile::Valid);
+        let model = expected_outcome(&input, corpus::options_from_flags(&flags).unwrap()).unwrap();
+        assert_clean(&format!("generated {i}"), &model);
+    }
+}
+
+/// The base model (sample, both flags) with `f` applied and CHECKSUMS
+/// recomputed, so only the intended rule breaks.
+fn broken(f: impl FnOnce(&mut BTreeMap<String, Vec<u8>>)) -> BTreeSet<&'static str> {
+    let mut m = DumpModel::new();
+    m.files = sample(true, true).files;
+    f(&mut m.files);
+    m.files.remove(manifest::CHECKSUMS_FILE);
+    let sums = manifest::checksums(&m).unwrap();
+    m.files.insert(manifest::CHECKSUMS_FILE.to_string(), sums);
+    verify_model(&m).into_iter().map(|v| v.req).collect()
+}
+
+fn edit(files: &mut BTreeMap<String, Vec<u8>>, path: &str, from: &str, to: &str) {
+    let text = String::from_utf8(files[path].clone()).unwrap();
+    assert!(text.contains(from), "{path} lacks {from:?}");
+    files.insert(path.to_string(), text.replacen(from, to, 1).into_bytes());
+}
+
+fn rename_dir(files: &mut BTreeMap<String, Vec<u8>>, from: &str, to: &str) {
+    let moved: Vec<String> = files
+        .keys()
+        .filter(|p| p.starts_with(from))
+        .cloned()
+        .collect();
+    for p in moved {
+        let bytes = files.remove(&p).unwrap();
+        files.insert(p.replacen(from, to, 1), bytes);
+    }
+}
+
+const ORDERS: &str = "sqs/orders/messages.jsonl";
+const ORDERS_Q: &str = "sqs/orders/_queue.json";
+
+#[track_caller]
+fn assert_reqs(got: BTreeSet<&'static str>, want: &[&str]) {
+    let want: BTreeSet<&str> = want.iter().copied().collect();
+    assert_eq!(got, want);
+}
+
+// REQ-CONF-7
+#[test]
+fn reversed_messages_break_the_sort_order() {
+    assert_reqs(
+        broken(|f| {
+            let text = String::from_utf8(f[ORDERS].clone()).unwrap();
+            let mut lines: Vec<&str> = text.lines().collect();
+            lines.reverse();
+            f.insert(
+                ORDERS.into(),
+                format!("{}\n", lines.join("\n")).into_bytes(),
+            );
+        }),
+        &["REQ-DEC-7"],
+    );
+}
+
+// REQ-CONF-7
+#[test]
+fn strings_not_written_as_go_writes_them_are_caught() {
+    let blobs = "sqs/blobs/messages.jsonl";
+    assert_reqs(
+        broken(|f| edit(f, blobs, r"\u003cp\u003e", "<p>")),
+        &["REQ-JSON-12"],
+    );
+    assert_reqs(
+        broken(|f| edit(f, ORDERS, r#""o-3""#, r#""o\u002d3""#)),
+        &["REQ-JSON-11"],
+    );
+    assert_reqs(
+        broken(|f| {
+            edit(
+                f,
+                blobs,
+                r#""StringValue":"html"}"#,
+                r#""StringValue":"html"},"a":1"#,
+            )
+        }),
+        &["REQ-JSON-13"],
+    );
+    assert_reqs(
+        broken(|f| {
+            edit(
+                f,
+                blobs,
+                r#""StringValue":"html"}"#,
+                r#""StringValue": "html"}"#,
+            )
+        }),
+        &["REQ-JSON-13"],
+    );
+    assert_reqs(
+        broken(|f| edit(f, ORDERS, r#""AAEC""#, r#""AAE""#)),
+        &["REQ-JSON-14"],
+    );
+}
+
+// REQ-CONF-7
+#[test]
+fn bodies_must_be_text_or_a_canonical_envelope_of_binary() {
+    // A text body in the envelope (base64url of {"sku":"B-7","qty":1}).
+    assert_reqs(
+        broken(|f| {
+            edit(
+                f,
+                ORDERS,
+                r#""body":"{\"sku\":\"B-7\",\"qty\":1}""#,
+                r#""body":{"base64":"eyJza3UiOiJCLTciLCJxdHkiOjF9"}"#,
+            )
+        }),
+        &["REQ-OUT-6"],
+    );
+    let blobs = "sqs/blobs/messages.jsonl";
+    assert_reqs(
+        broken(|f| edit(f, blobs, "iVBORw0KGgoAAA", "iVBORw0KGgoAAA==")),
+        &["REQ-OUT-6"],
+    );
+    assert_reqs(
+        broken(|f| edit(f, blobs, r#"{"base64":"#, r#"{"b64":"#)),
+        &["REQ-OUT-6"],
+    );
+    assert_reqs(
+        broken(|f| {
+            edit(
+                f,
+                blobs,
+                r#""body":{"base64":"iVBORw0KGgoAAA"}"#,
+                r#""body":5"#,
+            )
+        }),
+        &["REQ-OUT-6"],
+    );
+}
+
+// REQ-CONF-7
+#[test]
+fn queue_files_must_have_the_schema_and_the_layout() {
+    assert_reqs(
+        broken(|f| {
+            edit(
+                f,
+                ORDERS_Q,
+                "  \"message_retention_seconds\": 345600,\n  \"delay_seconds\": 0,",
+                "  \"delay_seconds\": 0,\n  \"message_retention_seconds\": 345600,",
+            )
+        }),
+        &["REQ-OUT-4"],
+    );
+    assert_reqs(
+        broken(|f| {
+            edit(
+                f,
+                ORDERS_Q,
+                "\"name\": \"orders\",",
+                "\"name\": \"orders\",\n  \"fifo\": false,",
+            )
+        }),
+        &["REQ-OUT-4"],
+    );
+    assert_reqs(
+        broken(|f| {
+            edit(
+                f,
+                ORDERS_Q,
+                "\"delay_seconds\": 0,",
+                "\"delay_seconds\": 0,\n  \"generation\": 3,",
+            )
+        }),
+        &["REQ-OUT-4"],
+    );
+    assert_reqs(
+        broken(|f| edit(f, ORDERS_Q, "  \"delay_seconds\": 0,\n", "")),
+        &["REQ-OUT-4"],
+    );
+    assert_reqs(
+        broken(|f| {
+            let mut b = f[ORDERS_Q].clone();
+            b.push(b'\n');
+            f.insert(ORDERS_Q.into(), b);
+        }),
+        &["REQ-JSON-15"],
+    );
+    assert_reqs(
+        broken(|f| edit(f, ORDERS_Q, "\"delay_seconds\": 0", "\"delay_seconds\":0")),
+        &["REQ-JSON-15"],
+    );
+    assert_reqs(
+        broken(|f| {
+            edit(
+                f,
+                "sqs/events.fifo/_queue.json",
+                "\"env\": \"prod\",\n    \"team\"",
+                "\"team\": \"prod\",\n    \"env\"",
+            )
+        }),
+        &["REQ-OUT-4"],
+    );
+}
+
+// REQ-CONF-7
+#[test]
+fn message_lines_must_have_the_schema_and_be_compact() {
+    assert_reqs(
+        broken(|f| edit(f, ORDERS, r#""receive_count":0"#, r#""receive_count": 0"#)),
+        &["REQ-OUT-5"],
+    );
+    assert_reqs(
+        broken(|f| edit(f, ORDERS, r#","queue_generation":1}"#, "}")),
+        &["REQ-OUT-5"],
+    );
+    assert_reqs(
+        broken(|f| {
+            edit(
+                f,
+                ORDERS,
+                r#""receive_count":0,"#,
+                r#""receive_count":0,"first_receive_millis":0,"#,
+            )
+        }),
+        &["REQ-OUT-5"],
+    );
+    assert_reqs(
+        broken(|f| {
+            edit(
+                f,
+                ORDERS,
+                r#"{"message_id":"o-3","#,
+                r#"{"extra":1,"message_id":"o-3","#,
+            )
+        }),
+        &["REQ-OUT-5"],
+    );
+    assert_reqs(
+        broken(|f| {
+            edit(
+                f,
+                ORDERS,
+                "\"queue_generation\":1}\n{",
+                "\"queue_generation\":1}\n\n{",
+            )
+        }),
+        &["REQ-OUT-5"],
+    );
+    assert_reqs(
+        broken(|f| edit(f, ORDERS, r#""receive_count":0"#, r#""receive_count":0.0"#)),
+        &["REQ-OUT-5"],
+    );
+    assert_reqs(
+        broken(|f| {
+            f.insert("sqs/purged/messages.jsonl".into(), Vec::new());
+        }),
+        &["REQ-DEC-12"],
+    );
+}
+
+// REQ-CONF-7
+#[test]
+fn layout_and_directory_names_are_checked() {
+    assert_reqs(
+        broken(|f| {
+            f.insert("sqs/orders/notes.txt".into(), b"x".to_vec());
+        }),
+        &["REQ-OUT-1"],
+    );
+    assert_reqs(
+        broken(|f| {
+            f.insert("README".into(), b"x".to_vec());
+        }),
+        &["REQ-OUT-1"],
+    );
+    // messages without _queue.json: also not an orphan name, and the
+    // manifest lists a queue that has no _queue.json any more.
+    assert_reqs(
+        broken(|f| {
+            f.remove("sqs/purged/_queue.json");
+        }),
+        &["REQ-OUT-1", "REQ-DEC-3", "REQ-CLI-8"],
+    );
+    assert_reqs(
+        broken(|f| rename_dir(f, "sqs/orders/", "sqs/ord%65rs/")),
+        &["REQ-OUT-2"],
+    );
+    assert_reqs(
+        broken(|f| rename_dir(f, "sqs/orders/", "sqs/../")),
+        &["REQ-OUT-3"],
+    );
+    assert_reqs(
+        broken(|f| rename_dir(f, "sqs/ZGVsZXRlZA.orphan/", "sqs/ZGVsZXRlZA.orphaned/")),
+        &["REQ-DEC-3"],
+    );
+    assert_reqs(
+        broken(|f| rename_dir(f, "sqs/ZGVsZXRlZA.orphan/", "sqs/b3JkZXJz.orphan/")),
+        &["REQ-DEC-3"],
+    );
+}
+
+// REQ-CONF-7
+#[test]
+fn side_records_are_checked_line_by_line_and_against_their_directory() {
+    let side = "sqs/payments.fifo/_internals/side_records.jsonl";
+    assert_reqs(
+        broken(|f| edit(f, side, "217371737c", "217371737C")),
+        &["REQ-OUT-7"],
+    );
+    assert_reqs(
+        broken(|f| edit(f, side, r#""value_b64":"NA""#, r#""value_b64":"NA==""#)),
+        &["REQ-OUT-7"],
+    );
+    assert_reqs(
+        broken(|f| edit(f, side, "!sqs|queue|seq|", "!sqs|msg|data|")),
+        &["REQ-OUT-7"],
+    );
+    assert_reqs(
+        broken(|f| edit(f, side, r#"{"prefix""#, r#"{ "prefix""#)),
+        &["REQ-OUT-7"],
+    );
+    assert_reqs(
+        broken(|f| rename_dir(f, side, "sqs/orders/_internals/side_records.jsonl")),
+        &["REQ-DEC-1"],
+    );
+    assert_reqs(
+        broken(|f| {
+            edit(
+                f,
+                "MANIFEST.json",
+                "\"include_sqs_side_records\": true",
+                "\"include_sqs_side_records\": false",
+            )
+        }),
+        &["REQ-DEC-8"],
+    );
+}
+
+// REQ-CONF-7
+#[test]
+fn visibility_state_must_be_reset_unless_the_manifest_says_preserved() {
+    assert_reqs(
+        broken(|f| {
+            edit(
+                f,
+                "MANIFEST.json",
+                "\"preserve_sqs_visibility\": true",
+                "\"preserve_sqs_visibility\": false",
+            )
+        }),
+        &["REQ-DEC-5"],
+    );
+}
+
+// REQ-CONF-7
+#[test]
+fn utf8_manifest_and_checksums_are_checked() {
+    assert_reqs(
+        broken(|f| {
+            let mut b = f[ORDERS].clone();
+            b.insert(20, 0xff);
+            f.insert(ORDERS.into(), b);
+        }),
+        &["REQ-OUT-9"],
+    );
+    assert_reqs(
+        broken(|f| edit(f, "MANIFEST.json", "        \"orders\",\n", "")),
+        &["REQ-CLI-8"],
+    );
+    assert_reqs(
+        broken(|f| {
+            edit(
+                f,
+                "MANIFEST.json",
+                "\"key_segment_max_bytes\": 240",
+                "\"key_segment_max_bytes\": 255",
+            )
+        }),
+        &["REQ-CLI-8"],
+    );
+    // CHECKSUMS not recomputed after a change.
+    let mut m = sample(true, true);
+    let text = String::from_utf8(m.files[ORDERS].clone()).unwrap();
+    m.files.insert(
+        ORDERS.into(),
+        text.replacen("\"o-3\"", "\"o-4\"", 1).into_bytes(),
+    );
+    let v = verify_model(&m);
+    assert_eq!(v.len(), 1, "{v:?}");
+    assert_eq!(
+        v[0].to_string().split(':').next(),
+        Some("REQ-CLI-8 CHECKSUMS")
+    );
+    let mut m = sample(true, true);
+    m.files.remove(manifest::CHECKSUMS_FILE);
+    assert_reqs(
+        verify_model(&m).into_iter().map(|v| v.req).collect(),
+        &["REQ-CLI-8"],
+    );
+}
+
+// REQ-CONF-7
+#[test]
+fn the_loader_never_follows_symlinks_and_reports_what_is_not_a_file() {
+    let tmp = tempfile::tempdir().unwrap();
+    let secret = tmp.path().join("secret");
+    fs::write(&secret, "outside the dump").unwrap();
+    let dump = tmp.path().join("dump");
+    sqsdump::write::write_dump(&sample(false, false), &dump).unwrap();
+    std::os::unix::fs::symlink(&secret, dump.join("sqs/orders/link")).unwrap();
+    std::os::unix::fs::symlink(tmp.path(), dump.join("sqs/up")).unwrap();
+    fs::create_dir(dump.join("sqs/empty")).unwrap();
+    {
+        use std::os::unix::ffi::OsStrExt;
+        fs::write(dump.join(std::ffi::OsStr::from_bytes(b"bad\xffname")), "x").unwrap();
+    }
+    let tree = load_tree(&dump).unwrap();
+    let problems: Vec<String> = tree.problems.iter().map(|p| p.to_string()).collect();
+    assert_eq!(
+        problems,
+        [
+            "REQ-OUT-2 bad\u{fffd}name: file name is not UTF-8",
+            "REQ-OUT-1 sqs/empty: empty directory",
+            "REQ-CLI-6 sqs/orders/link: symlink (not followed)",
+            "REQ-CLI-6 sqs/up: symlink (not followed)",
+        ]
+    );
+    assert!(tree.model.files.values().all(|b| b != b"outside the dump"));
+    // The root itself is never followed either.
+    let link = tmp.path().join("link");
+    std::os::unix::fs::symlink(&dump, &link).unwrap();
+    let tree = load_tree(&link).unwrap();
+    assert!(tree.model.files.is_empty());
+    assert_eq!(
+        tree.problems[0].to_string(),
+        "REQ-CLI-6 .: the dump root is a symlink (not followed)"
+    );
+}
+
+fn verify_cli(dir: &Path) -> (Option<i32>, String) {
+    let o = Command::new(env!("CARGO_BIN_EXE_sqsdump"))
+        .arg("verify")
+        .arg(dir)
+        .output()
+        .unwrap();
+    (o.status.code(), String::from_utf8(o.stdout).unwrap())
+}
+
+// REQ-CONF-7
+#[test]
+fn verify_command_lists_violations_and_exits_1() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dump = tmp.path().join("dump");
+    sqsdump::write::write_dump(&sample(false, false), &dump).unwrap();
+    let (code, out) = verify_cli(&dump);
+    assert_eq!(code, Some(0), "{out}");
+    assert_eq!(
+        out,
+        format!("{}: 12 files, no violations\n", dump.display())
+    );
+
+    let path = dump.join("sqs/orders/messages.jsonl");
+    let text = fs::read_to_string(&path).unwrap();
+    let mut lines: Vec<&str> = text.lines().collect();
+    lines.reverse();
+    fs::write(&path, format!("{}\n", lines.join("\n"))).unwrap();
+    fs::write(dump.join("sqs/stray"), "x").unwrap();
+    let (code, out) = verify_cli(&dump);
+    assert_eq!(code, Some(1), "{out}");
+    let lines: Vec<&str> = out.lines().collect();
+    assert!(lines.contains(&"REQ-DEC-7 sqs/orders/messages.jsonl:2: line sorts before the previous one (send_timestamp_millis, sequence_number, message_id)"), "{out}");
+    assert!(
+        lines.iter().any(|l| l.starts_with("REQ-OUT-1 sqs/stray: ")),
+        "{out}"
+    );
+    assert!(
+        lines.iter().any(|l| l.starts_with("REQ-CLI-8 CHECKSUMS")),
+        "{out}"
+    );
+    assert_eq!(
+        lines.last(),
+        Some(&format!("{} violation(s)", lines.len() - 1).as_str())
+    );
+
+    let (code, _) = verify_cli(&tmp.path().join("absent"));
+    assert_eq!(code, Some(1));
+}
+
+/// A structure no dump has: `n` nested objects.
+fn nested(n: usize) -> String {
+    format!("{}1{}", "{\"a\":".repeat(n), "}".repeat(n))
+}
+
+// REQ-CONF-7
+#[test]
+fn deep_nesting_anywhere_is_a_violation_not_a_crash() {
+    let deep = nested(200_000);
+    let mut m = sample(false, false);
+    edit(
+        &mut m.files,
+        ORDERS_Q,
+        "\"delay_seconds\": 0",
+        &format!("\"delay_seconds\": 0,\n  \"tags\": {deep}"),
+    );
+    edit(
+        &mut m.files,
+        ORDERS,
+        "\"queue_generation\":1}",
+        &format!("\"queue_generation\":1,\"message_attributes\":{deep}}}"),
+    );
+    m.files
+        .insert("MANIFEST.json".into(), deep.clone().into_bytes());
+    let reqs: BTreeSet<&str> = verify_model(&m).into_iter().map(|v| v.req).collect();
+    assert!(
+        reqs.contains("REQ-OUT-4") && reqs.contains("REQ-OUT-5") && reqs.contains("REQ-CLI-8"),
+        "{reqs:?}"
+    );
+}
+
+mod never_panics {
+    use super::*;
+    use proptest::prelude::*;
+    use sqsdump::conform::{compare_trees, Compare};
+    use sqsdump::verify::LoadedTree;
+
+    /// One edit of a file: cut, insert, overwrite or repeat bytes.
+    #[derive(Debug, Clone)]
+    enum Damage {
+        Truncate(usize),
+        Insert(usize, Vec<u8>),
+        Overwrite(usize, u8),
+        Repeat(usize, usize),
+    }
+
+    fn damage() -> impl Strategy<Value = Damage> {
+        let byte = prop_oneof![
+            Just(b'{'),
+            Just(b'}'),
+            Just(b'"'),
+            Just(b'\\'),
+            Just(b'\n'),
+            Just(b':'),
+            Just(b','),
+            Just(b'['),
+            any::<u8>()
+        ];
+        prop_oneof![
+            any::<usize>().prop_map(Damage::Truncate),
+            (any::<usize>(), prop::collection::vec(byte.clone(), 1..8))
+                .prop_map(|(at, b)| Damage::Insert(at, b)),
+            (any::<usize>(), byte).prop_map(|(at, b)| Damage::Overwrite(at, b)),
+            (any::<usize>(), 1..64usize).prop_map(|(at, n)| Damage::Repeat(at, n)),
+        ]
+    }
+
+    fn apply(bytes: &mut Vec<u8>, d: &Damage) {
+        let at = |i: usize, len: usize| if len == 0 { 0 } else { i % (len + 1) };
+        match d {
+            Damage::Truncate(i) => bytes.truncate(at(*i, bytes.len())),
+            Damage::Insert(i, b) => {
+                let p = at(*i, bytes.len());
+                bytes.splice(p..p, b.iter().copied());
+            }
+            Damage::Overwrite(i, b) => {
+                if !bytes.is_empty() {
+                    let p = i % bytes.len();
+                    bytes[p] = *b;
+                }
+            }
+            Damage::Repeat(i, n) => {
+                let p = at(*i, bytes.len());
+                let end = (p + n).min(bytes.len());
+                let piece = bytes[p..end].to_vec();
+                bytes.splice(p..p, piece);
+            }
+        }
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(64))]
+
+        // REQ-CONF-7, REQ-CONF-4
+        #[test]
+        fn verify_and_compare_survive_damaged_dumps(
+            file in 0usize..64,
+            damages in prop::collection::vec(damage(), 1..6),
+        ) {
+            let good = sample(true, true);
+            let mut bad = good.clone();
+            let path = bad.files.keys().nth(file % bad.files.len()).unwrap().clone();
+            let bytes = bad.files.get_mut(&path).unwrap();
+            for d in &damages {
+                apply(bytes, d);
+            }
+            let _ = verify_model(&bad);
+            let tree = LoadedTree { model: bad, problems: Vec::new() };
+            for mode in [Compare::Bytes, Compare::Json] {
+                let _ = compare_trees(&good.files, &tree, mode);
+            }
+        }
+    }
+}
