@@ -17,7 +17,6 @@ use crate::{conform, corpus, verify, Error};
 
 pub mod decode;
 #[cfg(feature = "testkit")]
-#[path = "cli_gen.rs"]
 pub mod gen;
 
 /// Top-level help epilogue.
