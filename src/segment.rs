@@ -16,11 +16,13 @@ const FALLBACK_KEPT_BYTES: usize = 64;
 /// Longest file name most file systems accept.
 pub const NAME_MAX: usize = 255;
 
-fn is_unreserved(c: u8) -> bool {
+/// True for the bytes that pass through unescaped: `[A-Za-z0-9._-]`.
+pub fn is_unreserved(c: u8) -> bool {
     c.is_ascii_alphanumeric() || c == b'-' || c == b'.' || c == b'_'
 }
 
-fn percent_encode(raw: &[u8]) -> String {
+/// Every byte outside [`is_unreserved`] as `%HH` (uppercase hex).
+pub fn percent_encode(raw: &[u8]) -> String {
     let mut out = String::with_capacity(raw.len());
     for &c in raw {
         if is_unreserved(c) {

@@ -575,22 +575,6 @@ fn show(raw: &[u8]) -> String {
     out
 }
 
-fn is_unreserved(c: u8) -> bool {
-    c.is_ascii_alphanumeric() || c == b'-' || c == b'.' || c == b'_'
-}
-
-fn percent_encode(raw: &[u8]) -> String {
-    let mut out = String::new();
-    for &c in raw {
-        if is_unreserved(c) {
-            out.push(char::from(c));
-        } else {
-            out.push_str(&format!("%{c:02X}"));
-        }
-    }
-    out
-}
-
 fn percent_decode(s: &str) -> Result<Vec<u8>, String> {
     let b = s.as_bytes();
     let mut out = Vec::with_capacity(b.len());
@@ -605,7 +589,7 @@ fn percent_decode(s: &str) -> Result<Vec<u8>, String> {
                 .ok_or_else(|| format!("bad percent escape at byte {i}"))?;
             out.push(v);
             i += 3;
-        } else if is_unreserved(c) {
+        } else if segment::is_unreserved(c) {
             out.push(c);
             i += 1;
         } else {
@@ -673,7 +657,7 @@ fn check_fallback(dir: &str, path: &str, req: &'static str, out: &mut Vec<Violat
             return;
         }
     };
-    if percent_encode(&kept) != kept_enc {
+    if segment::percent_encode(&kept) != kept_enc {
         out.push(violation(
             req,
             path,
