@@ -204,10 +204,9 @@ fn missing_meta_magic_is_rejected() {
     )
     .unwrap_err();
     assert_eq!(err.class(), "invalid_queue_meta");
-    assert!(
-        err.to_string()
-            .starts_with("invalid queue meta for key \"!sqs|queue|meta|cQ\": "),
-        "{err}"
+    assert_eq!(
+        err.to_string(),
+        "invalid queue meta for key \"!sqs|queue|meta|cQ\": missing magic prefix 00 53 51 01"
     );
 }
 
@@ -218,6 +217,10 @@ fn message_with_trailing_garbage_is_rejected() {
     v.extend_from_slice(b" x");
     let err = decode_sorted(Options::default(), &[(data_key("q", None, 1, "m"), v)]).unwrap_err();
     assert_eq!(err.class(), "invalid_message");
+    assert_eq!(
+        err.to_string(),
+        "invalid message for key \"!sqs|msg|data|cQ\\x00\\x00\\x00\\x00\\x00\\x00\\x00\\x01bQ\": json: trailing data at offset 208"
+    );
     let err = decode_sorted(
         Options::default(),
         &[(data_key("q", None, 1, "m"), b"{}".to_vec())],
