@@ -1922,7 +1922,7 @@ fn dec_cases(c: &mut Cases) {
     shuffled.keep_order();
     c.add(
         "REQ-DEC-11-unsorted-stream",
-        "entries with distinct user keys may come in any order: a reversed stream gives the sorted stream's dump",
+        "[Decision] entries with distinct user keys may come in any order: a reversed stream gives the sorted stream's dump (upstream finalises queues in Go map order)",
         &[],
         shuffled.bytes(),
         vec![
