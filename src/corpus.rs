@@ -37,7 +37,10 @@ use clap::Args;
 
 use crate::decode::Options;
 use crate::dump::DumpModel;
-use crate::fsm::{encode_header, encode_raw_entry, FLAG_TOMBSTONE, MAX_KEY_LEN, MAX_VALUE_LEN};
+use crate::fsm::{
+    encode_header, encode_key, encode_raw_entry, encode_value, FLAG_TOMBSTONE, MAX_KEY_LEN,
+    MAX_VALUE_LEN,
+};
 use crate::key::{self, build, KeyParts};
 use crate::manifest::{self, ManifestInfo};
 use crate::value::{MESSAGE_MAGIC, QUEUE_META_MAGIC};
@@ -142,21 +145,6 @@ pub(crate) struct Snap {
     tail: Vec<u8>,
 }
 
-/// `user_key ++ be64(!commit_ts)`.
-fn mvcc_key(user_key: &[u8], ts: u64) -> Vec<u8> {
-    let mut k = user_key.to_vec();
-    k.extend_from_slice(&(!ts).to_be_bytes());
-    k
-}
-
-/// `flags ++ le64(expire_at) ++ body`.
-fn mvcc_value(flags: u8, expire_at: u64, body: &[u8]) -> Vec<u8> {
-    let mut v = vec![flags];
-    v.extend_from_slice(&expire_at.to_le_bytes());
-    v.extend_from_slice(body);
-    v
-}
-
 impl Snap {
     pub(crate) fn new() -> Self {
         Snap::at(LAST)
@@ -201,8 +189,10 @@ impl Snap {
         expire_at: u64,
         body: &[u8],
     ) -> &mut Self {
-        self.entries
-            .push((mvcc_key(user_key, ts), mvcc_value(flags, expire_at, body)));
+        self.entries.push((
+            encode_key(user_key, ts),
+            encode_value(flags, expire_at, body),
+        ));
         self
     }
 
@@ -466,11 +456,11 @@ fn fsm_cases(c: &mut Cases) {
         vec![error("truncated")],
     );
     let mut cut = orders().bytes();
-    encode_raw_entry(&mut cut, &mvcc_key(b"!sqs|queue|gen|eg", 10), b"");
+    encode_raw_entry(&mut cut, &encode_key(b"!sqs|queue|gen|eg", 10), b"");
     // Declare a 40-byte value and deliver 10 of them.
     let n = cut.len();
     cut[n - 8..].copy_from_slice(&40u64.to_le_bytes());
-    cut.extend_from_slice(&mvcc_value(0, 0, b"1"));
+    cut.extend_from_slice(&encode_value(0, 0, b"1"));
     c.add(
         "REQ-FSM-2-truncated-value",
         "end of input inside a value is truncated",
@@ -482,7 +472,7 @@ fn fsm_cases(c: &mut Cases) {
         "REQ-FSM-3-short-key",
         "an entry key shorter than its 8-byte commit-ts suffix is short_key",
         &[],
-        orders().raw(b"!sqs|ab", &mvcc_value(0, 0, b"")).bytes(),
+        orders().raw(b"!sqs|ab", &encode_value(0, 0, b"")).bytes(),
         vec![error("short_key")],
     );
     c.add(
@@ -491,7 +481,7 @@ fn fsm_cases(c: &mut Cases) {
         &[],
         orders()
             .raw(
-                &mvcc_key(&gen_key(b"orders"), 20),
+                &encode_key(&gen_key(b"orders"), 20),
                 &[0, 0, 0, 0, 0, 0, 0, 0],
             )
             .bytes(),
@@ -507,7 +497,7 @@ fn fsm_cases(c: &mut Cases) {
         vec![error("key_too_large")],
     );
     let mut huge_value = orders().bytes();
-    let k = mvcc_key(&gen_key(b"zz"), 20);
+    let k = encode_key(&gen_key(b"zz"), 20);
     huge_value.extend_from_slice(&(k.len() as u64).to_le_bytes());
     huge_value.extend_from_slice(&k);
     huge_value.extend_from_slice(&(MAX_VALUE_LEN + 1).to_le_bytes());

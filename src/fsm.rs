@@ -403,8 +403,26 @@ pub fn encode_header(last_commit_ts: u64) -> Vec<u8> {
     out
 }
 
-/// Append one MVCC version: key `user_key ++ be64(!commit_ts)`, value
-/// `flags ++ le64(expire_at) ++ body` with flags 0 or 1 (tombstone).
+/// An MVCC entry key: `user_key ++ be64(!commit_ts)`.
+pub fn encode_key(user_key: &[u8], commit_ts: u64) -> Vec<u8> {
+    let mut key = Vec::with_capacity(user_key.len().saturating_add(TS_SUFFIX_LEN));
+    key.extend_from_slice(user_key);
+    key.extend_from_slice(&(!commit_ts).to_be_bytes());
+    key
+}
+
+/// An MVCC entry value: `flags ++ le64(expire_at) ++ body`. Any flags
+/// byte, so tests can build encrypted or reserved values too.
+pub fn encode_value(flags: u8, expire_at: u64, body: &[u8]) -> Vec<u8> {
+    let mut value = Vec::with_capacity(body.len().saturating_add(VALUE_HEADER_LEN));
+    value.push(flags);
+    value.extend_from_slice(&expire_at.to_le_bytes());
+    value.extend_from_slice(body);
+    value
+}
+
+/// Append one MVCC version: [`encode_key`] and [`encode_value`] with flags
+/// 0 or 1 (tombstone).
 pub fn encode_entry(
     out: &mut Vec<u8>,
     user_key: &[u8],
@@ -413,14 +431,12 @@ pub fn encode_entry(
     expire_at: u64,
     body: &[u8],
 ) {
-    let mut key = Vec::with_capacity(user_key.len().saturating_add(TS_SUFFIX_LEN));
-    key.extend_from_slice(user_key);
-    key.extend_from_slice(&(!commit_ts).to_be_bytes());
-    let mut value = Vec::with_capacity(body.len().saturating_add(VALUE_HEADER_LEN));
-    value.push(if tombstone { FLAG_TOMBSTONE } else { 0 });
-    value.extend_from_slice(&expire_at.to_le_bytes());
-    value.extend_from_slice(body);
-    encode_raw_entry(out, &key, &value);
+    let flags = if tombstone { FLAG_TOMBSTONE } else { 0 };
+    encode_raw_entry(
+        out,
+        &encode_key(user_key, commit_ts),
+        &encode_value(flags, expire_at, body),
+    );
 }
 
 /// Append one entry with the given raw key and value bytes, for

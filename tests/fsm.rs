@@ -3,8 +3,8 @@
 use std::io::{self, Read};
 
 use sqsdump::fsm::{
-    encode_entry, encode_header, encode_raw_entry, is_operational_key, Entry, Reader, Version,
-    MAX_KEY_LEN, MAX_VALUE_LEN,
+    encode_entry, encode_header, encode_key, encode_raw_entry, encode_value, is_operational_key,
+    Entry, Reader, Version, MAX_KEY_LEN, MAX_VALUE_LEN,
 };
 use sqsdump::snapshot::resolve_snapshot;
 use sqsdump::Error;
@@ -39,21 +39,6 @@ fn version(user_key: &[u8], commit_ts: u64, tombstone: bool, expire_at: u64, bod
         expire_at,
         body: body.to_vec(),
     })
-}
-
-/// Raw MVCC key: user key + be64(!ts).
-fn mvcc_key(user_key: &[u8], ts: u64) -> Vec<u8> {
-    let mut k = user_key.to_vec();
-    k.extend_from_slice(&(!ts).to_be_bytes());
-    k
-}
-
-/// Raw MVCC value with the given flags byte.
-fn mvcc_value(flags: u8, expire_at: u64, body: &[u8]) -> Vec<u8> {
-    let mut v = vec![flags];
-    v.extend_from_slice(&expire_at.to_le_bytes());
-    v.extend_from_slice(body);
-    v
 }
 
 // REQ-FSM-1
@@ -223,14 +208,14 @@ fn truncation_at_every_position_inside_an_entry_is_truncated() {
 #[test]
 fn key_shorter_than_ts_suffix_is_short_key() {
     let mut s = encode_header(1);
-    encode_raw_entry(&mut s, b"1234567", &mvcc_value(0, 0, b"v"));
+    encode_raw_entry(&mut s, b"1234567", &encode_value(0, 0, b"v"));
     assert_err(
         &s,
         "short_key",
         "short key at offset 16: 7 bytes, need at least 8",
     );
     let mut s = encode_header(1);
-    encode_raw_entry(&mut s, b"", &mvcc_value(0, 0, b"v"));
+    encode_raw_entry(&mut s, b"", &encode_value(0, 0, b"v"));
     assert_err(
         &s,
         "short_key",
@@ -238,7 +223,7 @@ fn key_shorter_than_ts_suffix_is_short_key() {
     );
     // Exactly 8 bytes is an empty user key, which is fine.
     let mut s = encode_header(1);
-    encode_raw_entry(&mut s, &mvcc_key(b"", 1), &mvcc_value(0, 0, b"v"));
+    encode_raw_entry(&mut s, &encode_key(b"", 1), &encode_value(0, 0, b"v"));
     assert_eq!(
         read_all(&s[..]).unwrap().1,
         vec![version(b"", 1, false, 0, b"v")]
@@ -249,14 +234,14 @@ fn key_shorter_than_ts_suffix_is_short_key() {
 #[test]
 fn value_shorter_than_header_is_short_value() {
     let mut s = encode_header(1);
-    encode_raw_entry(&mut s, &mvcc_key(b"k", 1), &[0u8; 8]);
+    encode_raw_entry(&mut s, &encode_key(b"k", 1), &[0u8; 8]);
     assert_err(
         &s,
         "short_value",
         "short value for key \"k\": 8 bytes, need at least 9",
     );
     let mut s = encode_header(1);
-    encode_raw_entry(&mut s, &mvcc_key(b"k\n", 1), b"");
+    encode_raw_entry(&mut s, &encode_key(b"k\n", 1), b"");
     assert_err(
         &s,
         "short_value",
@@ -264,7 +249,7 @@ fn value_shorter_than_header_is_short_value() {
     );
     // Exactly 9 bytes is an empty body.
     let mut s = encode_header(1);
-    encode_raw_entry(&mut s, &mvcc_key(b"k", 1), &[0u8; 9]);
+    encode_raw_entry(&mut s, &encode_key(b"k", 1), &[0u8; 9]);
     assert_eq!(
         read_all(&s[..]).unwrap().1,
         vec![version(b"k", 1, false, 0, b"")]
@@ -302,7 +287,7 @@ fn key_length_over_limit_is_rejected_before_allocation() {
 #[test]
 fn value_length_over_limit_is_rejected_before_allocation() {
     assert_eq!(MAX_VALUE_LEN, 268_435_499);
-    let key = mvcc_key(b"k", 1);
+    let key = encode_key(b"k", 1);
     let mut s = encode_header(1);
     s.extend_from_slice(&(key.len() as u64).to_le_bytes());
     s.extend_from_slice(&key);
@@ -339,7 +324,11 @@ fn value_length_over_limit_is_rejected_before_allocation() {
 
 fn with_flags(flags: u8) -> Result<(u64, Vec<Entry>), Error> {
     let mut s = encode_header(1);
-    encode_raw_entry(&mut s, &mvcc_key(b"k", 1), &mvcc_value(flags, 0, b"body"));
+    encode_raw_entry(
+        &mut s,
+        &encode_key(b"k", 1),
+        &encode_value(flags, 0, b"body"),
+    );
     read_all(&s[..])
 }
 
@@ -469,7 +458,7 @@ fn operational_near_misses_are_mvcc_keys() {
         assert!(!is_operational_key(key), "{key:?}");
         // In a stream they are MVCC entries: key minus the 8-byte suffix.
         let mut s = encode_header(1 << 40);
-        encode_raw_entry(&mut s, key, &mvcc_value(0, 0, b"v"));
+        encode_raw_entry(&mut s, key, &encode_value(0, 0, b"v"));
         let (_, entries) = read_all(&s[..]).unwrap();
         let split = key.len() - 8;
         let ts = !u64::from_be_bytes(key[split..].try_into().unwrap());

@@ -11,7 +11,7 @@
 //!   tombstone side record remain;
 //! - a version after the header, operational keys and a non-SQS key.
 
-use sqsdump::fsm::{encode_entry, encode_header, encode_raw_entry};
+use sqsdump::fsm::{encode_header, encode_key, encode_raw_entry, encode_value, FLAG_TOMBSTONE};
 use sqsdump::key::{build, KeyParts};
 
 use super::{data_key, gen_key, meta_key, meta_value, msg_value, std_b64};
@@ -31,17 +31,13 @@ fn version(
     expire: u64,
     body: &[u8],
 ) {
-    let mut buf = Vec::new();
-    encode_entry(&mut buf, user_key, ts, tombstone, expire, body);
-    // Split the framed entry back into key and value so entries can be
-    // sorted the way Pebble iterates them.
-    let klen = u64::from_le_bytes(buf[..8].try_into().unwrap()) as usize;
-    let key = buf[8..8 + klen].to_vec();
-    let value = buf[16 + klen..].to_vec();
-    out.push(Entry { key, value });
+    let flags = if tombstone { FLAG_TOMBSTONE } else { 0 };
+    out.push(Entry {
+        key: encode_key(user_key, ts),
+        value: encode_value(flags, expire, body),
+    });
 }
 
-#[allow(clippy::too_many_arguments)]
 fn msg(id: &str, body: &[u8], ts: i64, gen: u64, extra: &str) -> Vec<u8> {
     msg_value(&format!(
         r#"{{"message_id":"{id}","body":"{}","md5_of_body":"","send_timestamp_millis":{ts},"available_at_millis":{ts},"visible_at_millis":{ts},"receive_count":0,"queue_generation":{gen}{extra}}}"#,
