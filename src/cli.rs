@@ -13,7 +13,8 @@ use std::process::ExitCode;
 
 use clap::{Parser, Subcommand};
 
-use crate::{conform, corpus, verify, Error};
+use crate::gate::{conform, corpus, verify};
+use crate::Error;
 
 pub mod decode;
 #[cfg(feature = "testkit")]

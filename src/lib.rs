@@ -21,23 +21,24 @@
 //! [`snapshot`] chains phases 1–4 for a reader. The same dump model feeds
 //! the on-disk writer, the golden tests and `verify`/`conform`.
 //!
-//! Conformance tooling sits beside the pipeline: [`corpus`] defines the
-//! conformance cases and writes `conformance/`, [`conform`] runs another
-//! implementation over them and compares trees, and [`verify`] checks any
-//! dump tree against SPEC.md's structural rules.
+//! The conformance gate sits beside the pipeline, in [`gate`]:
+//! [`gate::corpus`] defines the conformance cases and writes
+//! `conformance/`, [`gate::conform`] runs another implementation over them
+//! and blames every difference on the requirement that governs it, and
+//! [`gate::verify`] checks any dump tree against SPEC.md's structural
+//! rules.
 //!
 //! Every requirement cited in comments (`REQ-…`) is defined in SPEC.md.
 #![forbid(unsafe_code)]
 
 pub mod cli;
-pub mod conform;
-pub mod corpus;
 pub mod decode;
 pub mod dump;
 pub mod error;
 pub mod fsm;
 #[cfg(feature = "testkit")]
 pub mod fuzzing;
+pub mod gate;
 pub mod gojson;
 pub mod jsonout;
 pub mod key;
@@ -48,7 +49,6 @@ pub mod snapshot;
 #[cfg(feature = "testkit")]
 pub mod testkit;
 pub mod value;
-pub mod verify;
 pub mod warning;
 pub mod write;
 

@@ -7,8 +7,8 @@ use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use sqsdump::corpus::{self, split_case_name};
-use sqsdump::verify::load_tree;
+use sqsdump::gate::corpus::{self, split_case_name};
+use sqsdump::gate::verify::load_tree;
 
 fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))

@@ -7,12 +7,12 @@ use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use sqsdump::conform::{generated_input, Profile};
-use sqsdump::corpus::{self, expected_outcome};
 use sqsdump::decode::Options;
 use sqsdump::dump::DumpModel;
+use sqsdump::gate::conform::{generated_input, Profile};
+use sqsdump::gate::corpus::{self, expected_outcome};
+use sqsdump::gate::verify::{load_tree, verify_dir, verify_model};
 use sqsdump::manifest;
-use sqsdump::verify::{load_tree, verify_dir, verify_model};
 
 const SAMPLE: &[u8] = include_bytes!("../examples/sample.fsm");
 
@@ -609,8 +609,8 @@ fn deep_nesting_anywhere_is_a_violation_not_a_crash() {
 mod never_panics {
     use super::*;
     use proptest::prelude::*;
-    use sqsdump::conform::{compare_trees, Compare};
-    use sqsdump::verify::LoadedTree;
+    use sqsdump::gate::conform::{compare_trees, Compare};
+    use sqsdump::gate::verify::LoadedTree;
 
     /// One edit of a file: cut, insert, overwrite or repeat bytes.
     #[derive(Debug, Clone)]

@@ -35,11 +35,11 @@ use clap::{Args, ValueEnum};
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
 
-use crate::corpus::{
+use crate::gate::corpus::{
     self, split_case_name, EXPECTED_DIR, EXPECTED_ERROR_FILE, FLAGS_FILE, INPUT_FILE,
 };
+use crate::gate::verify::{self, LoadedTree};
 use crate::manifest::{CHECKSUMS_FILE, MANIFEST_FILE};
-use crate::verify::{self, LoadedTree};
 use crate::Error;
 
 /// The requirement generated snapshots are attributed to.

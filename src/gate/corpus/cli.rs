@@ -1,0 +1,93 @@
+//! Corpus cases for errors, warnings and the command line (REQ-ERR, REQ-CLI).
+
+#[allow(unused_imports)]
+use super::*;
+
+pub(super) fn err_cli_cases(c: &mut Cases) {
+    let mut s = Snap::new();
+    for name in ["a1", "a2", "a3"] {
+        std_queue(&mut s, name, &[("m", b"x")]);
+    }
+    s.put(&meta_key(b"zz"), 10, &meta("zz", ""));
+    s.put(
+        &data_key(b"zz", 1, b"bad"),
+        100,
+        &msg_raw(br#"{"message_id":"bad","receive_count":1.5}"#),
+    );
+    c.add(
+        "REQ-CLI-5-late-error-leaves-nothing",
+        "[Decision] an error after several good queues fails the whole decode: exit non-zero, nothing at the output path",
+        &[],
+        s.bytes(),
+        vec![error("invalid_message")],
+    );
+    let mut x: u64 = 0x9E37_79B9_7F4A_7C15;
+    let mut garbage = Vec::new();
+    for _ in 0..256 {
+        x ^= x << 13;
+        x ^= x >> 7;
+        x ^= x << 17;
+        garbage.push((x >> 24) as u8);
+    }
+    c.add(
+        "REQ-ERR-2-garbage-after-header",
+        "random bytes after a valid header fail with a typed error, never a crash",
+        &[],
+        Snap::new().tail(&garbage).bytes(),
+        vec![Expect::AnyError],
+    );
+    let mut s = Snap::new();
+    std_queue(&mut s, "both", &[("m-1", b"x"), ("m-2", b"y")]);
+    s.put(&vis_key(b"both", None, 1, 9, b"m-1"), 100, b"");
+    c.add(
+        "REQ-CLI-1-both-flags",
+        "--preserve-visibility and --include-sqs-side-records together",
+        &[PRESERVE, SIDE],
+        s.bytes(),
+        vec![
+            has(&q_path("both", "messages.jsonl"), r#""receive_count":1"#),
+            lines(&q_path("both", "_internals/side_records.jsonl"), 1),
+        ],
+    );
+    let mut s = Snap::new();
+    for name in [&b"../../etc"[..], b"a/../../b", b"/abs", b"back\\slash"] {
+        s.put(&meta_key(name), 10, &meta("", ""));
+    }
+    c.add(
+        "REQ-CLI-6-path-traversal-names",
+        "[Decision] queue names with /, .. and \\ stay single directory names below sqs/",
+        &[],
+        s.bytes(),
+        vec![files(&[
+            "sqs/%2Fabs/_queue.json",
+            "sqs/..%2F..%2Fetc/_queue.json",
+            "sqs/a%2F..%2F..%2Fb/_queue.json",
+            "sqs/back%5Cslash/_queue.json",
+        ])],
+    );
+    let mut s = Snap::at(123_456);
+    s.put(&meta_key(b"zeta"), 10, &meta("Zeta Display", ""));
+    s.put(&meta_key(b"alpha"), 10, &meta("alpha", ""));
+    s.put(&meta_key(b"mid"), 10, &meta("", ""));
+    c.add(
+        "REQ-CLI-8-manifest",
+        "MANIFEST.json records last_commit_ts, the source name and size, the flags and the sorted queue names; CHECKSUMS covers every file",
+        &[PRESERVE, SIDE],
+        s.bytes(),
+        vec![
+            has("MANIFEST.json", r#""last_commit_ts": 123456"#),
+            has("MANIFEST.json", "\"queues\": [\n        \"Zeta Display\",\n        \"alpha\",\n        \"mid\"\n      ]"),
+            has("MANIFEST.json", r#""preserve_sqs_visibility": true"#),
+            has("MANIFEST.json", r#""include_sqs_side_records": true"#),
+            has("MANIFEST.json", r#""fsm_path": "input.fsm""#),
+            lines("CHECKSUMS", 4),
+        ],
+    );
+    c.add(
+        "REQ-CLI-11-bundled-sample",
+        "the bundled examples/sample.fsm with side records",
+        &[SIDE],
+        include_bytes!("../../../examples/sample.fsm").to_vec(),
+        vec![lines("sqs/orders/messages.jsonl", 2)],
+    );
+}

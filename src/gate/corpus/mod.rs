@@ -1,0 +1,890 @@
+//! The conformance corpus: case definitions and the generator of
+//! `conformance/` (REQ-CONF-1, REQ-CONF-2).
+//!
+//! Every case is a snapshot built here from components (keys with
+//! [`crate::key::build`], values as literal JSON), a list of decode flags, and the
+//! *intent* of the case ([`Expect`]): what the decode must show, e.g. "this
+//! input is `short_value`" or "`messages.jsonl` has the ids c, b, f in this
+//! order". [`generate`] decodes every case with sqsdump itself
+//! ([`expected_outcome`]), checks the intent against the result and renders
+//! the case directory:
+//!
+//! ```text
+//! <REQ-ID>-<slug>/input.fsm        the snapshot
+//! <REQ-ID>-<slug>/flags            decode flags, one per line (may be empty)
+//! <REQ-ID>-<slug>/description      one line: what the case shows
+//! <REQ-ID>-<slug>/expected/…       the exact dump tree, or
+//! <REQ-ID>-<slug>/expected-error   the error class and a newline
+//! ```
+//!
+//! So an expected tree is sqsdump's own output, but never an unexamined
+//! one: a change in the decoder that breaks a case's intent stops the
+//! generator, and a change that keeps the intent shows up as a diff of the
+//! committed corpus (`tests/corpus.rs`).
+//!
+//! The README of the corpus is generated here too, with an index of the
+//! cases, so it cannot drift from them.
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+use std::fs;
+use std::io;
+use std::path::{Path, PathBuf};
+
+use base64::engine::general_purpose::STANDARD;
+use base64::Engine as _;
+use clap::Args;
+
+use crate::decode::Options;
+use crate::dump::DumpModel;
+use crate::fsm::{
+    encode_header, encode_key, encode_raw_entry, encode_value, FLAG_TOMBSTONE, MAX_KEY_LEN,
+    MAX_VALUE_LEN,
+};
+use crate::key::{build, KeyParts};
+use crate::manifest::{self, ManifestInfo};
+use crate::value::{MESSAGE_MAGIC, QUEUE_META_MAGIC};
+use crate::{snapshot, write, Error};
+
+mod cli;
+mod dec;
+mod fsm;
+mod json;
+mod key;
+mod out;
+mod val;
+
+/// Name of the snapshot file in a case directory. MANIFEST.json records
+/// the source file name, so implementations must be run on a file of this
+/// name.
+pub const INPUT_FILE: &str = "input.fsm";
+/// Name of the flags file in a case directory.
+pub const FLAGS_FILE: &str = "flags";
+/// Name of the one-line description in a case directory.
+pub const DESCRIPTION_FILE: &str = "description";
+/// Name of the expected tree in a case directory.
+pub const EXPECTED_DIR: &str = "expected";
+/// Name of the expected error class file in a case directory.
+pub const EXPECTED_ERROR_FILE: &str = "expected-error";
+/// Name of the corpus README.
+pub const README_FILE: &str = "README.md";
+
+/// `--preserve-visibility`, in upstream's spelling, which sqsdump's
+/// `decode` also accepts: the corpus then runs unchanged on both.
+pub const PRESERVE: &str = "--preserve-sqs-visibility";
+/// `--include-sqs-side-records`.
+pub const SIDE: &str = "--include-sqs-side-records";
+/// The decode flags a case may carry.
+pub const KNOWN_FLAGS: [&str; 2] = [PRESERVE, SIDE];
+
+/// The header's `last_commit_ts` in every case unless stated otherwise.
+const LAST: u64 = 1000;
+
+// ---------------------------------------------------------------------------
+// Case model
+
+/// What a case must show; checked when the corpus is generated.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Expect {
+    /// The decode fails with this error class.
+    Error(&'static str),
+    /// The decode fails with some error (the class is whatever sqsdump
+    /// reports).
+    AnyError,
+    /// Exactly these files besides MANIFEST.json and CHECKSUMS.
+    Files(Vec<String>),
+    /// The file has this many lines.
+    Lines(String, usize),
+    /// The file contains this text.
+    Has(String, String),
+    /// The file does not contain this text.
+    Lacks(String, String),
+    /// The `message_id`s of the JSON lines, in order.
+    Ids(String, Vec<String>),
+}
+
+/// One conformance case.
+#[derive(Debug, Clone)]
+pub struct Case {
+    /// `<REQ-ID>-<slug>`.
+    pub name: String,
+    /// One line: what the case shows.
+    pub description: String,
+    /// Decode flags.
+    pub flags: Vec<&'static str>,
+    /// The snapshot bytes.
+    pub input: Vec<u8>,
+    /// The intent, checked at generation time.
+    pub expect: Vec<Expect>,
+}
+
+fn error(class: &'static str) -> Expect {
+    Expect::Error(class)
+}
+fn files(paths: &[&str]) -> Expect {
+    Expect::Files(paths.iter().map(|p| p.to_string()).collect())
+}
+fn lines(path: &str, n: usize) -> Expect {
+    Expect::Lines(path.to_string(), n)
+}
+fn has(path: &str, text: &str) -> Expect {
+    Expect::Has(path.to_string(), text.to_string())
+}
+fn lacks(path: &str, text: &str) -> Expect {
+    Expect::Lacks(path.to_string(), text.to_string())
+}
+fn ids(path: &str, ids: &[&str]) -> Expect {
+    Expect::Ids(
+        path.to_string(),
+        ids.iter().map(|s| s.to_string()).collect(),
+    )
+}
+
+// ---------------------------------------------------------------------------
+// Snapshot builder
+
+/// Builds a `.fsm` stream. Entries are written in Pebble order (sorted by
+/// encoded key, stable for equal keys) unless [`Snap::keep_order`] is set.
+#[derive(Debug, Clone)]
+pub(crate) struct Snap {
+    last: u64,
+    entries: Vec<(Vec<u8>, Vec<u8>)>,
+    keep_order: bool,
+    tail: Vec<u8>,
+}
+
+impl Snap {
+    pub(crate) fn new() -> Self {
+        Snap::at(LAST)
+    }
+
+    pub(crate) fn at(last: u64) -> Self {
+        Snap {
+            last,
+            entries: Vec::new(),
+            keep_order: false,
+            tail: Vec::new(),
+        }
+    }
+
+    /// A live version.
+    pub(crate) fn put(&mut self, user_key: &[u8], ts: u64, body: &[u8]) -> &mut Self {
+        self.flagged(user_key, ts, 0, 0, body)
+    }
+
+    /// A live version with an expiry.
+    pub(crate) fn expiring(
+        &mut self,
+        user_key: &[u8],
+        ts: u64,
+        expire_at: u64,
+        body: &[u8],
+    ) -> &mut Self {
+        self.flagged(user_key, ts, 0, expire_at, body)
+    }
+
+    /// A tombstone.
+    pub(crate) fn del(&mut self, user_key: &[u8], ts: u64) -> &mut Self {
+        self.flagged(user_key, ts, FLAG_TOMBSTONE, 0, b"")
+    }
+
+    /// A version with an arbitrary flags byte.
+    pub(crate) fn flagged(
+        &mut self,
+        user_key: &[u8],
+        ts: u64,
+        flags: u8,
+        expire_at: u64,
+        body: &[u8],
+    ) -> &mut Self {
+        self.entries.push((
+            encode_key(user_key, ts),
+            encode_value(flags, expire_at, body),
+        ));
+        self
+    }
+
+    /// An entry with raw key and value bytes (no MVCC framing).
+    pub(crate) fn raw(&mut self, key: &[u8], value: &[u8]) -> &mut Self {
+        self.entries.push((key.to_vec(), value.to_vec()));
+        self
+    }
+
+    /// Write the entries in the order they were added.
+    pub(crate) fn keep_order(&mut self) -> &mut Self {
+        self.keep_order = true;
+        self
+    }
+
+    /// Bytes appended after the last entry (for truncated and garbage
+    /// streams).
+    pub(crate) fn tail(&mut self, bytes: &[u8]) -> &mut Self {
+        self.tail.extend_from_slice(bytes);
+        self
+    }
+
+    pub(crate) fn bytes(&self) -> Vec<u8> {
+        let mut entries = self.entries.clone();
+        if !self.keep_order {
+            entries.sort_by(|a, b| a.0.cmp(&b.0));
+        }
+        let mut out = encode_header(self.last);
+        for (k, v) in &entries {
+            encode_raw_entry(&mut out, k, v);
+        }
+        out.extend_from_slice(&self.tail);
+        out
+    }
+}
+
+// ---------------------------------------------------------------------------
+// Keys and values
+
+pub(crate) fn meta_key(q: &[u8]) -> Vec<u8> {
+    build(&KeyParts::QueueMeta { queue: q.to_vec() })
+}
+pub(crate) fn gen_key(q: &[u8]) -> Vec<u8> {
+    build(&KeyParts::QueueGen { queue: q.to_vec() })
+}
+pub(crate) fn seq_key(q: &[u8]) -> Vec<u8> {
+    build(&KeyParts::QueueSeq { queue: q.to_vec() })
+}
+pub(crate) fn tomb_key(q: &[u8], gen: u64) -> Vec<u8> {
+    build(&KeyParts::QueueTombstone {
+        queue: q.to_vec(),
+        gen,
+    })
+}
+pub(crate) fn data_key(q: &[u8], gen: u64, id: &[u8]) -> Vec<u8> {
+    build(&KeyParts::MsgData {
+        queue: q.to_vec(),
+        partition: None,
+        gen,
+        message_id: id.to_vec(),
+    })
+}
+pub(crate) fn pdata_key(q: &[u8], part: u32, gen: u64, id: &[u8]) -> Vec<u8> {
+    build(&KeyParts::MsgData {
+        queue: q.to_vec(),
+        partition: Some(part),
+        gen,
+        message_id: id.to_vec(),
+    })
+}
+pub(crate) fn vis_key(q: &[u8], part: Option<u32>, gen: u64, at: u64, id: &[u8]) -> Vec<u8> {
+    build(&KeyParts::MsgVis {
+        queue: q.to_vec(),
+        partition: part,
+        gen,
+        visible_at: at,
+        message_id: id.to_vec(),
+    })
+}
+pub(crate) fn byage_key(q: &[u8], part: Option<u32>, gen: u64, ts: u64, id: &[u8]) -> Vec<u8> {
+    build(&KeyParts::MsgByAge {
+        queue: q.to_vec(),
+        partition: part,
+        gen,
+        send_ts: ts,
+        message_id: id.to_vec(),
+    })
+}
+pub(crate) fn dedup_key(q: &[u8], part: Option<(u32, &[u8])>, gen: u64, dedup: &[u8]) -> Vec<u8> {
+    build(&KeyParts::MsgDedup {
+        queue: q.to_vec(),
+        partition: part.map(|(p, g)| (p, g.to_vec())),
+        gen,
+        dedup_id: dedup.to_vec(),
+    })
+}
+pub(crate) fn group_key(q: &[u8], part: Option<u32>, gen: u64, group: &[u8]) -> Vec<u8> {
+    build(&KeyParts::MsgGroup {
+        queue: q.to_vec(),
+        partition: part,
+        gen,
+        group: group.to_vec(),
+    })
+}
+
+fn json_str(s: &str) -> String {
+    serde_json::Value::String(s.to_string()).to_string()
+}
+
+pub(crate) fn std_b64(bytes: &[u8]) -> String {
+    STANDARD.encode(bytes)
+}
+
+/// A queue meta value from literal JSON bytes.
+pub(crate) fn meta_raw(json: &[u8]) -> Vec<u8> {
+    let mut v = QUEUE_META_MAGIC.to_vec();
+    v.extend_from_slice(json);
+    v
+}
+
+/// A standard queue named `name`; `extra` is spliced in before the closing
+/// brace (e.g. `,"is_fifo":true`).
+pub(crate) fn meta(name: &str, extra: &str) -> Vec<u8> {
+    meta_raw(
+        format!(
+            r#"{{"name":{},"visibility_timeout_seconds":30,"message_retention_seconds":345600,"delay_seconds":0{extra}}}"#,
+            json_str(name)
+        )
+        .as_bytes(),
+    )
+}
+
+/// A message value from literal JSON bytes.
+pub(crate) fn msg_raw(json: &[u8]) -> Vec<u8> {
+    let mut v = MESSAGE_MAGIC.to_vec();
+    v.extend_from_slice(json);
+    v
+}
+
+/// A message whose live visibility state is not zero (so the default
+/// zeroing shows); `extra` is spliced in before the closing brace and, as
+/// the last duplicate key wins, can override any field.
+pub(crate) fn msg(id: &str, body: &[u8], ts: i64, gen: u64, extra: &str) -> Vec<u8> {
+    msg_raw(
+        format!(
+            r#"{{"message_id":{},"body":"{}","md5_of_body":"","send_timestamp_millis":{ts},"available_at_millis":{ts},"visible_at_millis":{},"receive_count":1,"first_receive_millis":{},"current_receipt_token":"cmVjZWlwdA==","queue_generation":{gen}{extra}}}"#,
+            json_str(id),
+            std_b64(body),
+            ts + 30_000,
+            ts + 5,
+        )
+        .as_bytes(),
+    )
+}
+
+/// Base time of message timestamps.
+const T0: i64 = 1_700_000_000_000;
+
+/// A queue `name` with meta, gen 1 and the given (id, body) messages, sent
+/// one millisecond apart.
+fn std_queue(s: &mut Snap, name: &str, messages: &[(&str, &[u8])]) {
+    let q = name.as_bytes();
+    s.put(&meta_key(q), 10, &meta(name, ""));
+    s.put(&gen_key(q), 10, b"1");
+    for (i, (id, body)) in messages.iter().enumerate() {
+        let ts = T0 + i as i64;
+        s.put(
+            &data_key(q, 1, id.as_bytes()),
+            100 + i as u64,
+            &msg(id, body, ts, 1, ""),
+        );
+    }
+}
+
+fn q_path(dir: &str, file: &str) -> String {
+    format!("sqs/{dir}/{file}")
+}
+
+// ---------------------------------------------------------------------------
+// The cases
+
+struct Cases(Vec<Case>);
+
+impl Cases {
+    fn add(
+        &mut self,
+        name: &str,
+        description: &str,
+        flags: &[&'static str],
+        input: Vec<u8>,
+        expect: Vec<Expect>,
+    ) {
+        self.0.push(Case {
+            name: name.to_string(),
+            description: description.to_string(),
+            flags: flags.to_vec(),
+            input,
+            expect,
+        });
+    }
+}
+
+/// Every case of the corpus, in a fixed order.
+pub fn cases() -> Vec<Case> {
+    let mut c = Cases(Vec::new());
+    fsm::fsm_cases(&mut c);
+    key::key_cases(&mut c);
+    val::val_cases(&mut c);
+    json::json_cases(&mut c);
+    dec::dec_cases(&mut c);
+    out::out_cases(&mut c);
+    cli::err_cli_cases(&mut c);
+    c.0
+}
+
+/// A queue `j` holding the given raw message JSON documents, one per
+/// message id `j-1`, `j-2`, … (the key's id must match the JSON's).
+fn json_queue(messages: &[&[u8]]) -> Snap {
+    let mut s = Snap::new();
+    s.put(&meta_key(b"j"), 10, &meta("j", ""));
+    for (i, m) in messages.iter().enumerate() {
+        let id = format!("j-{}", i + 1);
+        s.put(&data_key(b"j", 1, id.as_bytes()), 100, &msg_raw(m));
+    }
+    s
+}
+
+/// Message JSON with id `j-N`, send time T0 + N, and `fields` spliced in.
+fn jmsg(n: usize, fields: &str) -> Vec<u8> {
+    format!(
+        r#"{{"message_id":"j-{n}","send_timestamp_millis":{},"queue_generation":1{fields}}}"#,
+        T0 + n as i64
+    )
+    .into_bytes()
+}
+
+/// A snapshot holding one ordinary queue `orders` with two messages.
+fn orders() -> Snap {
+    let mut s = Snap::new();
+    std_queue(&mut s, "orders", &[("o-1", b"first"), ("o-2", b"second")]);
+    s
+}
+
+// ---------------------------------------------------------------------------
+// Expected outcomes
+
+/// Map decode flags to options. Unknown flags are an error message.
+pub fn options_from_flags<S: AsRef<str>>(flags: &[S]) -> Result<Options, String> {
+    let mut opts = Options::default();
+    for f in flags {
+        match f.as_ref() {
+            PRESERVE | "--preserve-visibility" => opts.preserve_visibility = true,
+            SIDE => opts.include_side_records = true,
+            other => return Err(format!("unknown decode flag {other:?}")),
+        }
+    }
+    Ok(opts)
+}
+
+/// What `sqsdump decode --input input.fsm --output DIR FLAGS` produces,
+/// computed in memory: the full tree (MANIFEST.json and CHECKSUMS
+/// included), or the error. The source file name is [`INPUT_FILE`].
+pub fn expected_outcome(input: &[u8], opts: Options) -> Result<DumpModel, Error> {
+    let (mut model, summary) = snapshot::decode_snapshot(input, opts, &mut |_| {})?;
+    let info = ManifestInfo {
+        last_commit_ts: summary.last_commit_ts,
+        source_name: INPUT_FILE.to_string(),
+        source_size: summary.bytes_read,
+        preserve_visibility: opts.preserve_visibility,
+        include_side_records: opts.include_side_records,
+        wall_time: None,
+    };
+    manifest::add_manifest(&mut model, &info)?;
+    write::validate_model_paths(model.files.keys().map(String::as_str))?;
+    Ok(model)
+}
+
+/// Check a case's intent against its outcome; each failure is one message.
+fn check_intent(case: &Case, outcome: &Result<DumpModel, Error>) -> Vec<String> {
+    let mut problems = Vec::new();
+    let mut fail = |what: String| problems.push(format!("{}: {what}", case.name));
+    let text = |model: &DumpModel, path: &str| -> Option<String> {
+        model
+            .files
+            .get(path)
+            .map(|b| String::from_utf8_lossy(b).into_owned())
+    };
+    for e in &case.expect {
+        match (e, outcome) {
+            (Expect::Error(class), Err(err)) if err.class() == *class => {}
+            (Expect::AnyError, Err(_)) => {}
+            (Expect::Error(class), Err(err)) => fail(format!(
+                "expected error {class}, got {}: {err}",
+                err.class()
+            )),
+            (Expect::Error(_) | Expect::AnyError, Ok(_)) => {
+                fail("expected an error, the decode succeeded".to_string())
+            }
+            (_, Err(err)) => fail(format!("unexpected error {}: {err}", err.class())),
+            (Expect::Files(want), Ok(m)) => {
+                let mut want = want.clone();
+                want.sort();
+                let got: Vec<String> = m
+                    .files
+                    .keys()
+                    .filter(|p| *p != manifest::MANIFEST_FILE && *p != manifest::CHECKSUMS_FILE)
+                    .cloned()
+                    .collect();
+                if got != want {
+                    fail(format!("files {got:?}, expected {want:?}"));
+                }
+            }
+            (Expect::Lines(path, n), Ok(m)) => match text(m, path) {
+                Some(t) if t.lines().count() == *n => {}
+                Some(t) => fail(format!(
+                    "{path} has {} lines, expected {n}",
+                    t.lines().count()
+                )),
+                None => fail(format!("no {path}")),
+            },
+            (Expect::Has(path, needle), Ok(m)) => match text(m, path) {
+                Some(t) if t.contains(needle.as_str()) => {}
+                Some(t) => fail(format!("{path} lacks {needle:?}; it is:\n{t}")),
+                None => fail(format!("no {path}")),
+            },
+            (Expect::Lacks(path, needle), Ok(m)) => {
+                if let Some(t) = text(m, path) {
+                    if t.contains(needle.as_str()) {
+                        fail(format!("{path} contains {needle:?}"));
+                    }
+                }
+            }
+            (Expect::Ids(path, want), Ok(m)) => match text(m, path) {
+                Some(t) => {
+                    let got: Vec<String> = t
+                        .lines()
+                        .map(|l| {
+                            serde_json::from_str::<serde_json::Value>(l)
+                                .ok()
+                                .and_then(|v| v["message_id"].as_str().map(str::to_string))
+                                .unwrap_or_default()
+                        })
+                        .collect();
+                    if &got != want {
+                        fail(format!("{path} ids {got:?}, expected {want:?}"));
+                    }
+                }
+                None => fail(format!("no {path}")),
+            },
+        }
+    }
+    problems
+}
+
+/// The files of one case directory, relative to the corpus root.
+fn render_case(
+    case: &Case,
+    outcome: &Result<DumpModel, Error>,
+    out: &mut BTreeMap<String, Vec<u8>>,
+) {
+    let dir = &case.name;
+    out.insert(format!("{dir}/{INPUT_FILE}"), case.input.clone());
+    let mut flags = String::new();
+    for f in &case.flags {
+        flags.push_str(f);
+        flags.push('\n');
+    }
+    out.insert(format!("{dir}/{FLAGS_FILE}"), flags.into_bytes());
+    out.insert(
+        format!("{dir}/{DESCRIPTION_FILE}"),
+        format!("{}\n", case.description).into_bytes(),
+    );
+    match outcome {
+        Ok(model) => {
+            for (path, bytes) in &model.files {
+                out.insert(format!("{dir}/{EXPECTED_DIR}/{path}"), bytes.clone());
+            }
+        }
+        Err(err) => {
+            out.insert(
+                format!("{dir}/{EXPECTED_ERROR_FILE}"),
+                format!("{}\n", err.class()).into_bytes(),
+            );
+        }
+    }
+}
+
+/// The whole corpus as relative path → bytes, README included. An error
+/// lists every case whose intent the decoder does not meet, or a case
+/// whose name is not `<REQ-ID>-<slug>`.
+pub fn generate() -> Result<BTreeMap<String, Vec<u8>>, Vec<String>> {
+    let cases = cases();
+    let mut out = BTreeMap::new();
+    let mut problems = Vec::new();
+    let mut index = Vec::new();
+    let mut seen = std::collections::BTreeSet::new();
+    for case in &cases {
+        if split_case_name(&case.name).is_none() {
+            problems.push(format!("{}: not <REQ-ID>-<slug>", case.name));
+        }
+        if !seen.insert(case.name.clone()) {
+            problems.push(format!("{}: defined twice", case.name));
+        }
+        let opts = match options_from_flags(&case.flags) {
+            Ok(o) => o,
+            Err(e) => {
+                problems.push(format!("{}: {e}", case.name));
+                continue;
+            }
+        };
+        let outcome = expected_outcome(&case.input, opts);
+        problems.extend(check_intent(case, &outcome));
+        let result = match &outcome {
+            Ok(m) => format!("{} files", m.files.len()),
+            Err(e) => format!("error `{}`", e.class()),
+        };
+        index.push((
+            case.name.clone(),
+            case.flags.join(" "),
+            result,
+            case.description.clone(),
+        ));
+        render_case(case, &outcome, &mut out);
+    }
+    out.insert(README_FILE.to_string(), readme(&index).into_bytes());
+    if problems.is_empty() {
+        Ok(out)
+    } else {
+        Err(problems)
+    }
+}
+
+/// Split `<REQ-ID>-<slug>` into the ID and the slug. The ID is
+/// `REQ-<AREA>-<N>` with an uppercase area and a decimal number; the slug
+/// is non-empty.
+pub fn split_case_name(name: &str) -> Option<(&str, &str)> {
+    let rest = name.strip_prefix("REQ-")?;
+    let area_len = rest.bytes().take_while(u8::is_ascii_uppercase).count();
+    if area_len == 0 {
+        return None;
+    }
+    let after_area = rest.get(area_len..)?.strip_prefix('-')?;
+    let num_len = after_area.bytes().take_while(u8::is_ascii_digit).count();
+    if num_len == 0 {
+        return None;
+    }
+    let id_len = 4 + area_len + 1 + num_len;
+    let slug = name.get(id_len..)?.strip_prefix('-')?;
+    if slug.is_empty() {
+        return None;
+    }
+    Some((name.get(..id_len)?, slug))
+}
+
+const README_HEAD: &str = r#"# sqsdump conformance corpus
+
+This directory is a language-neutral test suite for any decoder of the SQS
+part of elastickv's offline logical backup (`.fsm` snapshot → dump tree).
+It is generated by `sqsdump corpus --output conformance` from the case
+definitions in `src/gate/corpus/`; do not edit it by hand (a test checks that
+it matches the generator byte for byte).
+
+## Layout
+
+Each case is one directory named `<REQ-ID>-<slug>`, where `<REQ-ID>` is the
+SPEC.md requirement the case demonstrates (`REQ-DEC-4-stale-generation`
+shows REQ-DEC-4). A case directory holds:
+
+| file | content |
+|---|---|
+| `input.fsm` | the snapshot to decode |
+| `flags` | decode flags, one per line; empty for none. Only `--preserve-sqs-visibility` and `--include-sqs-side-records` occur, spelled as upstream's decoder spells them (sqsdump accepts both spellings) |
+| `description` | one line saying what the case shows; `[Decision]` marks a deliberate difference from upstream |
+| `expected/` | the exact dump tree a conforming decoder writes, `MANIFEST.json` and `CHECKSUMS` included |
+| `expected-error` | instead of `expected/`: the error class (one line, e.g. `malformed_sqs_key`) |
+
+## Running an implementation on a case
+
+1. Copy `input.fsm` into an empty scratch directory, keeping the name
+   `input.fsm`: `MANIFEST.json` records the source file name (and size),
+   so a differently named input gives a different manifest.
+2. Run the decoder with the case's flags and an output path that does not
+   exist yet, e.g.
+   `mydecoder --input input.fsm --output out $(cat flags)`.
+3. If the case has `expected/`: the decoder must exit 0, and `out` must hold
+   exactly the files of `expected/` (same relative paths, no other files,
+   directories or symlinks), each byte for byte equal. `diff -r expected out`
+   is the whole check.
+4. If the case has `expected-error`: the decoder must exit non-zero and
+   leave nothing at the output path (no directory, not even an empty one).
+   The class names the failure (SPEC.md REQ-ERR-1); a decoder that prints
+   sqsdump's `error[<class>]: <message>` line on stderr must print that
+   class, others are not held to it.
+
+Warnings (orphans, stale generations, key/value mismatches, versions after
+the header) go to stderr and are not compared; the cases show their effect
+on the tree instead.
+
+`sqsdump conform --impl 'mydecoder --input {input} --output {output} {flags}'`
+does all of the above for every case (and for generated snapshots), with a
+timeout per case, and reports the first difference of each failing case,
+attributed to the case's requirement. `--compare json` compares JSON files
+and JSON lines as parsed values instead of bytes (key order and number
+spelling then do not matter, and `CHECKSUMS` is checked for consistency
+with the tree instead of byte equality).
+
+`sqsdump verify DIR` checks any dump tree against SPEC.md's structural
+rules without an expected tree.
+
+## Cases
+"#;
+
+fn readme(index: &[(String, String, String, String)]) -> String {
+    let mut out = README_HEAD.to_string();
+    let _ = writeln!(out);
+    let _ = writeln!(out, "{} cases.", index.len());
+    let _ = writeln!(out);
+    let _ = writeln!(out, "| case | flags | expected | shows |");
+    let _ = writeln!(out, "|---|---|---|---|");
+    for (name, flags, result, description) in index {
+        let flags = if flags.is_empty() {
+            String::new()
+        } else {
+            format!("`{flags}`")
+        };
+        let _ = writeln!(
+            out,
+            "| `{name}` | {flags} | {result} | {} |",
+            description.replace('|', "\\|")
+        );
+    }
+    out
+}
+
+// ---------------------------------------------------------------------------
+// `sqsdump corpus`
+
+/// Arguments of `sqsdump corpus`.
+#[derive(Debug, Clone, Args)]
+#[command(after_help = "Example:\n  sqsdump corpus --output conformance")]
+pub struct CorpusArgs {
+    /// The corpus directory to write. It must be absent, empty, or an
+    /// earlier corpus (only README.md and REQ-* directories), which is
+    /// replaced. Example: `--output conformance`.
+    #[arg(short, long, value_name = "DIR")]
+    pub output: PathBuf,
+}
+
+/// Run `sqsdump corpus`. `Ok(false)` when a case's intent is not met (the
+/// problems are printed on stderr, nothing is written).
+pub fn run_cli(args: &CorpusArgs) -> Result<bool, Error> {
+    let files = match generate() {
+        Ok(files) => files,
+        Err(problems) => {
+            for p in &problems {
+                eprintln!("corpus: {p}");
+            }
+            eprintln!("corpus: {} problem(s); nothing written", problems.len());
+            return Ok(false);
+        }
+    };
+    write_corpus(&files, &args.output)?;
+    let cases = files
+        .keys()
+        .filter_map(|p| p.split_once('/').map(|(d, _)| d))
+        .collect::<std::collections::BTreeSet<_>>()
+        .len();
+    println!("wrote {cases} cases to {}", args.output.display());
+    Ok(true)
+}
+
+/// Write a generated corpus to `out`, replacing an earlier corpus there.
+///
+/// The new tree is written atomically beside `out` ([`write::write_dump`]);
+/// an existing corpus is then moved aside and the new one renamed into
+/// place. Anything at `out` that does not look like a corpus is refused
+/// (never deleted).
+pub fn write_corpus(files: &BTreeMap<String, Vec<u8>>, out: &Path) -> Result<(), Error> {
+    let unsafe_output = |reason: &str| Error::UnsafeOutput {
+        path: out.display().to_string(),
+        reason: reason.to_string(),
+    };
+    let existing = match fs::symlink_metadata(out) {
+        Ok(meta) if meta.file_type().is_symlink() => {
+            return Err(unsafe_output("output path is a symlink"))
+        }
+        Ok(meta) if !meta.is_dir() => {
+            return Err(unsafe_output("output path exists and is not a directory"))
+        }
+        Ok(_) => true,
+        Err(e) if e.kind() == io::ErrorKind::NotFound => false,
+        Err(e) => return Err(Error::io(format!("inspecting {}", out.display()), e)),
+    };
+    if existing {
+        let entries =
+            fs::read_dir(out).map_err(|e| Error::io(format!("listing {}", out.display()), e))?;
+        for entry in entries {
+            let entry = entry.map_err(|e| Error::io(format!("listing {}", out.display()), e))?;
+            let name = entry.file_name().to_string_lossy().into_owned();
+            let kind = entry
+                .file_type()
+                .map_err(|e| Error::io(format!("inspecting {name}"), e))?;
+            let corpus_like = (name == README_FILE && kind.is_file())
+                || (name.starts_with("REQ-") && kind.is_dir());
+            if !corpus_like {
+                return Err(unsafe_output(&format!(
+                    "{name} does not belong to a corpus; refusing to replace the directory"
+                )));
+            }
+        }
+    }
+    let mut model = DumpModel::new();
+    for (path, bytes) in files {
+        model.add_file(path.clone(), bytes.clone(), "corpus")?;
+    }
+    let parent = match out.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => PathBuf::from("."),
+    };
+    fs::create_dir_all(&parent)
+        .map_err(|e| Error::io(format!("creating {}", parent.display()), e))?;
+    let staging = tempfile::Builder::new()
+        .prefix(".sqsdump-corpus-")
+        .tempdir_in(&parent)
+        .map_err(|e| {
+            Error::io(
+                format!("creating a staging directory in {}", parent.display()),
+                e,
+            )
+        })?;
+    let fresh = staging.path().join("new");
+    write::write_dump(&model, &fresh)?;
+    if existing {
+        let old = staging.path().join("old");
+        fs::rename(out, &old).map_err(|e| {
+            Error::io(
+                format!("moving the old corpus aside from {}", out.display()),
+                e,
+            )
+        })?;
+    }
+    fs::rename(&fresh, out).map_err(|e| {
+        Error::io(
+            format!("moving the corpus into place at {}", out.display()),
+            e,
+        )
+    })?;
+    staging
+        .close()
+        .map_err(|e| Error::io("removing the staging directory".to_string(), e))?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    // REQ-CONF-1
+    #[test]
+    fn case_names_split_into_id_and_slug() {
+        assert_eq!(
+            split_case_name("REQ-DEC-4-stale-generation"),
+            Some(("REQ-DEC-4", "stale-generation"))
+        );
+        assert_eq!(split_case_name("REQ-DEC-4"), None);
+        assert_eq!(split_case_name("REQ-DEC-4-"), None);
+        assert_eq!(split_case_name("REQ-dec-4-x"), None);
+        assert_eq!(split_case_name("REQ-DEC-x"), None);
+        assert_eq!(split_case_name("README.md"), None);
+    }
+
+    // REQ-CONF-1
+    #[test]
+    fn snap_builder_sorts_like_pebble_unless_told_not_to() {
+        let mut s = Snap::new();
+        s.put(b"!sqs|b", 1, b"").put(b"!sqs|a", 1, b"");
+        let sorted = s.bytes();
+        let a_at = sorted.windows(6).position(|w| w == b"!sqs|a");
+        let b_at = sorted.windows(6).position(|w| w == b"!sqs|b");
+        assert!(a_at < b_at);
+        s.keep_order();
+        let kept = s.bytes();
+        let a_at = kept.windows(6).position(|w| w == b"!sqs|a");
+        let b_at = kept.windows(6).position(|w| w == b"!sqs|b");
+        assert!(a_at > b_at);
+    }
+}

@@ -1,0 +1,14 @@
+//! The conformance gate: everything that judges a dump, ours or another
+//! implementation's, against SPEC.md. It sits beside the decoder pipeline
+//! and only reads its results.
+//!
+//! - [`corpus`]: the case definitions (one file per SPEC area) and the
+//!   generator of `conformance/`.
+//! - [`conform`]: runs another implementation over the corpus and
+//!   generated snapshots and reports every difference.
+//! - [`verify`]: checks any dump tree against SPEC.md's structural rules,
+//!   without an expected tree.
+
+pub mod conform;
+pub mod corpus;
+pub mod verify;
