@@ -271,7 +271,7 @@ fn finish_queue(
     };
     model.add_file(
         format!("{dir}/_queue.json"),
-        jsonout::queue_json(&meta, &key_name),
+        jsonout::queue_json(&meta, &state.name),
         owner.as_str(),
     )?;
     model.queues.push(display_name.clone());

@@ -27,9 +27,37 @@ const HEX: &[u8; 16] = b"0123456789abcdef";
 /// bytes that need no escape in one go; the profile of a large decode
 /// showed the per-character version as its top cost.
 pub fn write_str(out: &mut Vec<u8>, s: &str, html: Html) {
-    let bytes = s.as_bytes();
+    out.reserve(s.len() + 2);
+    out.push(b'"');
+    write_str_body(out, s, html);
+    out.push(b'"');
+}
+
+/// Append raw bytes as a JSON string the way Go's encoder writes a Go
+/// string holding them (REQ-JSON-11): valid UTF-8 as [`write_str`] writes
+/// it, and each byte that does not start a valid UTF-8 sequence as the
+/// six characters `\ufffd` (`json.Marshal("a\xffb")` is `"a\ufffdb"`),
+/// while a real U+FFFD stays raw. Queue names taken from keys are the only
+/// output strings that can hold such bytes; strings read from JSON were
+/// already made valid by the reader (REQ-JSON-7).
+pub fn write_go_bytes(out: &mut Vec<u8>, bytes: &[u8], html: Html) {
     out.reserve(bytes.len() + 2);
     out.push(b'"');
+    // Every byte of an invalid chunk is one Go replacement: the chunk is
+    // a lead byte and continuation bytes, and no continuation byte starts
+    // a sequence (the per-byte rule of REQ-JSON-7).
+    for chunk in bytes.utf8_chunks() {
+        write_str_body(out, chunk.valid(), html);
+        for _ in chunk.invalid() {
+            out.extend_from_slice(b"\\ufffd");
+        }
+    }
+    out.push(b'"');
+}
+
+/// The escapes of [`write_str`] without the quotes.
+fn write_str_body(out: &mut Vec<u8>, s: &str, html: Html) {
+    let bytes = s.as_bytes();
     let mut run_start = 0;
     let mut i = 0;
     while i < bytes.len() {
@@ -52,7 +80,6 @@ pub fn write_str(out: &mut Vec<u8>, s: &str, html: Html) {
         run_start = i;
     }
     out.extend_from_slice(&bytes[run_start..]);
-    out.push(b'"');
 }
 
 /// Append `s` as a JSON string the way Go's encoder writes it, one
@@ -257,14 +284,10 @@ pub fn side_record_line(prefix: &str, user_key: &[u8], value: &[u8]) -> Vec<u8> 
 
 /// `_queue.json` bytes (REQ-OUT-4, REQ-JSON-15): `json.MarshalIndent` with
 /// a two-space indent, HTML escaping on, no trailing newline. `name` is
-/// the live record's name, or `fallback_name` when that is empty. `tags`
-/// is an extension of the upstream format (REQ-VAL-4).
-pub fn queue_json(meta: &QueueMeta, fallback_name: &str) -> Vec<u8> {
-    let name = if meta.name.is_empty() {
-        fallback_name
-    } else {
-        &meta.name
-    };
+/// the live record's name, or the raw `key_name` when that is empty
+/// (written as [`write_go_bytes`] writes it). `tags` is an extension of the
+/// upstream format (REQ-VAL-4).
+pub fn queue_json(meta: &QueueMeta, key_name: &[u8]) -> Vec<u8> {
     let mut fields: Vec<(&str, Vec<u8>)> = Vec::new();
     let s = |v: &str| {
         let mut b = Vec::new();
@@ -273,7 +296,13 @@ pub fn queue_json(meta: &QueueMeta, fallback_name: &str) -> Vec<u8> {
     };
     let n = |v: i64| v.to_string().into_bytes();
     fields.push(("format_version", b"1".to_vec()));
-    fields.push(("name", s(name)));
+    let mut name = Vec::new();
+    if meta.name.is_empty() {
+        write_go_bytes(&mut name, key_name, Html::Escape);
+    } else {
+        write_str(&mut name, &meta.name, Html::Escape);
+    }
+    fields.push(("name", name));
     if meta.is_fifo {
         fields.push(("fifo", b"true".to_vec()));
     }
@@ -358,6 +387,36 @@ mod tests {
         let mut out = Vec::new();
         write_str(&mut out, s, html);
         String::from_utf8(out).unwrap()
+    }
+
+    // REQ-JSON-11, REQ-OUT-9
+    #[test]
+    fn invalid_bytes_are_written_as_escaped_replacements_like_go() {
+        let go = |b: &[u8], html| {
+            let mut out = Vec::new();
+            write_go_bytes(&mut out, b, html);
+            String::from_utf8(out).unwrap()
+        };
+        // json.Marshal("a\xffb") == `"a\ufffdb"`; one escape per byte of
+        // an incomplete sequence; a real U+FFFD stays raw.
+        assert_eq!(go(b"a\xffb", Html::Escape), r#""a\ufffdb""#);
+        assert_eq!(go(b"\xe2\x82A", Html::Raw), r#""\ufffd\ufffdA""#);
+        assert_eq!(go(b"\xed\xa0\x80", Html::Raw), r#""\ufffd\ufffd\ufffd""#);
+        assert_eq!(
+            go("\u{fffd}<\n".as_bytes(), Html::Escape),
+            "\"\u{fffd}\\u003c\\n\""
+        );
+        assert_eq!(go("\u{fffd}<".as_bytes(), Html::Raw), "\"\u{fffd}<\"");
+    }
+
+    proptest::proptest! {
+        // REQ-JSON-11
+        #[test]
+        fn valid_utf8_bytes_are_written_as_strings_are(s in "\\PC{0,20}") {
+            let mut a = Vec::new();
+            write_go_bytes(&mut a, s.as_bytes(), Html::Escape);
+            proptest::prop_assert_eq!(a, enc(&s, Html::Escape).into_bytes());
+        }
     }
 
     // REQ-JSON-11

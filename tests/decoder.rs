@@ -723,3 +723,31 @@ fn message_attributes_are_sorted_and_compacted() {
         "{\"message_id\":\"m\",\"body\":\"\",\"message_attributes\":{\"a<\":{\"DataType\":\"String\",\"StringValue\":\"x\\u0041 <&>\"},\"b\":{\"DataType\":\"Number\",\"StringValue\":\"1.50\"}},\"send_timestamp_millis\":0,\"available_at_millis\":0,\"visible_at_millis\":0,\"receive_count\":0,\"queue_generation\":1}\n"
     );
 }
+
+// REQ-DEC-1, REQ-JSON-11, REQ-OUT-9
+#[test]
+fn key_names_with_invalid_utf8_are_written_as_go_writes_them() {
+    // Go's encoder writes each byte that does not start a valid UTF-8
+    // sequence as the six characters `\ufffd`; a real U+FFFD, control
+    // characters and non-ASCII text are written as usual.
+    let queue = b"a\xffb\xe2\x82A\x01\xef\xbf\xbd\xc3\xa9<".to_vec();
+    let m = decode_sorted(
+        Options::default(),
+        &[(
+            build(&KeyParts::QueueMeta { queue }),
+            meta_value(r#"{"name":""}"#),
+        )],
+    )
+    .unwrap();
+    let (path, bytes) = m
+        .files
+        .iter()
+        .find(|(p, _)| p.ends_with("/_queue.json"))
+        .unwrap();
+    assert_eq!(path, "sqs/a%FFb%E2%82A%01%EF%BF%BD%C3%A9%3C/_queue.json");
+    let text = String::from_utf8(bytes.clone()).unwrap();
+    assert!(
+        text.contains(r#""name": "a\ufffdb\ufffd\ufffdA\u0001�é\u003c","#),
+        "{text}"
+    );
+}
