@@ -5,7 +5,7 @@
 //! fixed order:
 //!
 //! ```text
-//! format_version, phase, last_commit_ts, [wall_time_iso], source{fsm_path,
+//! format_version, phase, last_commit_ts, wall_time_iso, source{fsm_path,
 //! fsm_size_bytes}, adapters{sqs{queues}}, exclusions{include_incomplete_uploads,
 //! include_orphans, preserve_sqs_visibility, include_sqs_side_records},
 //! checksum_algorithm, checksum_format, encoded_filename_charset,
@@ -15,9 +15,11 @@
 //! - Only the `sqs` adapter is listed: the others were not dumped.
 //! - The non-SQS exclusion flags and the S3/DynamoDB policy fields carry the
 //!   upstream phase-0 defaults, so a reader that requires them finds them.
-//! - `wall_time_iso` is written only when asked for (`--wall-time`):
-//!   without it the dump is a pure function of the input and the flags,
-//!   byte for byte. (Upstream always writes it.)
+//! - `wall_time_iso` is always written, because upstream's restore tool
+//!   refuses a manifest without it. It follows the reproducible-builds
+//!   convention: the time given by `SOURCE_DATE_EPOCH` when that is set
+//!   (so the dump is a pure function of the input, the flags and that
+//!   variable, byte for byte), the clock otherwise.
 //! - `source.fsm_path` is the input's final path component (`-` for
 //!   stdin), so the dump does not depend on where the file was read from;
 //!   `source.fsm_size_bytes` is the number of bytes read.
@@ -64,8 +66,8 @@ pub struct ManifestInfo {
     pub preserve_visibility: bool,
     /// `--include-sqs-side-records`.
     pub include_side_records: bool,
-    /// `wall_time_iso`, only with `--wall-time` (see [`wall_time_now`]).
-    pub wall_time: Option<String>,
+    /// `wall_time_iso` (see [`wall_time`]).
+    pub wall_time: String,
 }
 
 /// Add `MANIFEST.json` and `CHECKSUMS` to the model. Either name already
@@ -103,9 +105,7 @@ pub fn manifest_json(model: &DumpModel, info: &ManifestInfo) -> Vec<u8> {
     m.insert("format_version".into(), json!(FORMAT_VERSION));
     m.insert("phase".into(), json!(PHASE));
     m.insert("last_commit_ts".into(), json!(info.last_commit_ts));
-    if let Some(wall) = &info.wall_time {
-        m.insert("wall_time_iso".into(), json!(wall));
-    }
+    m.insert("wall_time_iso".into(), json!(info.wall_time));
     m.insert(
         "source".into(),
         json!({
@@ -168,13 +168,89 @@ fn checksum_lines<'a>(files: impl Iterator<Item = (&'a str, &'a [u8])>) -> Resul
     Ok(out)
 }
 
+/// The environment variable of the reproducible-builds convention.
+pub const SOURCE_DATE_EPOCH: &str = "SOURCE_DATE_EPOCH";
+
+/// The last second RFC 3339 can spell (9999-12-31T23:59:59Z).
+pub const MAX_EPOCH_SECONDS: u64 = 253_402_300_799;
+
+/// `wall_time_iso`: `epoch` (seconds since the Unix epoch, from
+/// `SOURCE_DATE_EPOCH`) when given, the current time otherwise.
+pub fn wall_time(epoch: Option<u64>) -> String {
+    match epoch {
+        Some(secs) => rfc3339_utc(secs.min(MAX_EPOCH_SECONDS), 0),
+        None => wall_time_now(),
+    }
+}
+
+/// Parse a `SOURCE_DATE_EPOCH` value: decimal seconds since the Unix
+/// epoch, at most [`MAX_EPOCH_SECONDS`].
+pub fn parse_epoch(s: &str) -> Result<u64, String> {
+    match s.parse::<u64>() {
+        Ok(v) if v <= MAX_EPOCH_SECONDS && s.bytes().all(|b| b.is_ascii_digit()) => Ok(v),
+        _ => Err(format!(
+            "seconds since the Unix epoch, from 0 to {MAX_EPOCH_SECONDS}"
+        )),
+    }
+}
+
 /// The current UTC time as RFC 3339 with milliseconds
-/// (`2026-04-29T15:42:11.094Z`), for `--wall-time`.
+/// (`2026-04-29T15:42:11.094Z`).
 pub fn wall_time_now() -> String {
     let since = SystemTime::now()
         .duration_since(UNIX_EPOCH)
         .unwrap_or_default();
     rfc3339_utc(since.as_secs(), since.subsec_millis())
+}
+
+/// True when `s` is an RFC 3339 date-time (`2026-04-29T15:42:11.094Z`,
+/// any number of fraction digits, `Z` or a `±hh:mm` offset), the form of
+/// `wall_time_iso` (REQ-CLI-9). Ranges are checked field by field.
+pub fn is_rfc3339(s: &str) -> bool {
+    let b = s.as_bytes();
+    let num = |r: std::ops::Range<usize>, max: u32| {
+        b.get(r).is_some_and(|d| {
+            d.iter().all(u8::is_ascii_digit)
+                && d.iter().fold(0u32, |n, c| n * 10 + u32::from(c - b'0')) <= max
+        })
+    };
+    let at = |i: usize, c: u8| b.get(i) == Some(&c);
+    let date_time = num(0..4, 9999)
+        && at(4, b'-')
+        && num(5..7, 12)
+        && at(7, b'-')
+        && num(8..10, 31)
+        && matches!(b.get(10), Some(b'T' | b't'))
+        && num(11..13, 23)
+        && at(13, b':')
+        && num(14..16, 59)
+        && at(16, b':')
+        && num(17..19, 60)
+        && !b.get(5..7).is_some_and(|m| m == b"00")
+        && !b.get(8..10).is_some_and(|d| d == b"00");
+    if !date_time {
+        return false;
+    }
+    let mut i = 19;
+    if at(i, b'.') {
+        let digits = b
+            .get(i + 1..)
+            .map_or(0, |r| r.iter().take_while(|c| c.is_ascii_digit()).count());
+        if digits == 0 {
+            return false;
+        }
+        i += 1 + digits;
+    }
+    match b.get(i..) {
+        Some(b"Z" | b"z") => true,
+        Some(rest) if rest.len() == 6 => {
+            matches!(rest[0], b'+' | b'-')
+                && num(i + 1..i + 3, 23)
+                && at(i + 3, b':')
+                && num(i + 4..i + 6, 59)
+        }
+        _ => false,
+    }
 }
 
 /// Format seconds since the Unix epoch (plus milliseconds) as RFC 3339 UTC.

@@ -17,7 +17,11 @@ fn bin() -> &'static str {
 }
 
 fn run(args: &[&str]) -> Output {
-    Command::new(bin()).args(args).output().unwrap()
+    Command::new(bin())
+        .env("SOURCE_DATE_EPOCH", "1700000000")
+        .args(args)
+        .output()
+        .unwrap()
 }
 
 fn text(b: &[u8]) -> String {
@@ -275,4 +279,43 @@ fn a_data_error_names_its_class_and_key_on_one_line() {
         "error[malformed_sqs_key]: malformed sqs key \"!sqs|queue|meta|cR\": queue segment \"cR\" is not canonical base64url\n"
     );
     assert!(!out.exists());
+}
+
+// REQ-CLI-9
+#[test]
+fn wall_time_comes_from_source_date_epoch_or_the_clock() {
+    let (_dir, input, out) = setup(&snapshot_of(&[]));
+    let manifest = |out: &Path| -> serde_json::Value {
+        serde_json::from_slice(&fs::read(out.join("MANIFEST.json")).unwrap()).unwrap()
+    };
+    // With SOURCE_DATE_EPOCH (set by `run`): that time.
+    assert_eq!(decode(&input, &out, &[]).status.code(), Some(0));
+    assert_eq!(manifest(&out)["wall_time_iso"], "2023-11-14T22:13:20.000Z");
+    // Without it: the clock, still RFC 3339 with milliseconds.
+    let out2 = out.with_file_name("out2");
+    let status = Command::new(bin())
+        .env_remove("SOURCE_DATE_EPOCH")
+        .args(["decode", "--input", input.to_str().unwrap()])
+        .args(["--output", out2.to_str().unwrap(), "--wall-time"])
+        .status()
+        .unwrap();
+    assert_eq!(status.code(), Some(0));
+    let wall = manifest(&out2)["wall_time_iso"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    assert_eq!(wall.len(), 24, "{wall}");
+    assert!(wall.starts_with("20") && wall.ends_with('Z'), "{wall}");
+    assert_ne!(wall, "2023-11-14T22:13:20.000Z");
+    // A malformed value is a usage error, and nothing is written.
+    let out3 = out.with_file_name("out3");
+    let bad = Command::new(bin())
+        .env("SOURCE_DATE_EPOCH", "yesterday")
+        .args(["decode", "--input", input.to_str().unwrap()])
+        .args(["--output", out3.to_str().unwrap()])
+        .output()
+        .unwrap();
+    assert_eq!(bad.status.code(), Some(2));
+    assert!(text(&bad.stderr).contains("seconds since the Unix epoch"));
+    assert!(!out3.exists());
 }

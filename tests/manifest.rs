@@ -6,7 +6,8 @@ use std::process::Command;
 use sha2::{Digest, Sha256};
 use sqsdump::dump::DumpModel;
 use sqsdump::manifest::{
-    add_manifest, checksums, manifest_json, rfc3339_utc, wall_time_now, ManifestInfo,
+    add_manifest, checksums, is_rfc3339, manifest_json, parse_epoch, rfc3339_utc, wall_time,
+    wall_time_now, ManifestInfo, MAX_EPOCH_SECONDS,
 };
 use sqsdump::write::write_dump;
 
@@ -37,7 +38,7 @@ fn info() -> ManifestInfo {
         source_size: 1234,
         preserve_visibility: false,
         include_side_records: true,
-        wall_time: None,
+        wall_time: "2023-11-14T22:13:20.000Z".into(),
     }
 }
 
@@ -45,6 +46,7 @@ const MANIFEST: &str = r#"{
   "format_version": 1,
   "phase": "phase0-snapshot-decode",
   "last_commit_ts": 4517352099840000,
+  "wall_time_iso": "2023-11-14T22:13:20.000Z",
   "source": {
     "fsm_path": "0000000000000064.fsm",
     "fsm_size_bytes": 1234
@@ -195,11 +197,9 @@ fn paths_sha256sum_cannot_list_verbatim_are_refused() {
 
 // REQ-CLI-9
 #[test]
-fn no_wall_clock_time_unless_asked() {
-    let text = String::from_utf8(manifest_json(&model(), &info())).unwrap();
-    assert!(!text.contains("wall_time"), "{text}");
+fn wall_time_is_always_written_after_last_commit_ts() {
     let mut i = info();
-    i.wall_time = Some("2026-04-29T15:42:11.094Z".into());
+    i.wall_time = "2026-04-29T15:42:11.094Z".into();
     let text = String::from_utf8(manifest_json(&model(), &i)).unwrap();
     assert!(
         text.contains(
@@ -207,6 +207,23 @@ fn no_wall_clock_time_unless_asked() {
         ),
         "{text}"
     );
+}
+
+// REQ-CLI-9
+#[test]
+fn source_date_epoch_fixes_the_wall_time() {
+    assert_eq!(wall_time(Some(0)), "1970-01-01T00:00:00.000Z");
+    assert_eq!(wall_time(Some(1_700_000_000)), "2023-11-14T22:13:20.000Z");
+    assert_eq!(
+        wall_time(Some(MAX_EPOCH_SECONDS)),
+        "9999-12-31T23:59:59.000Z"
+    );
+    assert_eq!(parse_epoch("1700000000"), Ok(1_700_000_000));
+    for bad in ["", "-1", "+5", "1.5", " 1", "253402300800", "x"] {
+        assert!(parse_epoch(bad).is_err(), "{bad:?}");
+    }
+    // Without it, the clock.
+    assert_eq!(wall_time(None).len(), 24);
 }
 
 // REQ-CLI-9
@@ -253,4 +270,33 @@ fn a_failed_add_manifest_leaves_the_model_unchanged() {
     let before = m.clone();
     assert!(add_manifest(&mut m, &info()).is_err());
     assert_eq!(m, before);
+}
+
+// REQ-CLI-9
+#[test]
+fn wall_time_form_is_rfc3339() {
+    for good in [
+        "2023-11-14T22:13:20.000Z",
+        "2026-11-30T01:38:24.585128547Z",
+        "2026-11-30T01:38:24Z",
+        "2026-11-30T01:38:24.5+09:00",
+        &wall_time(None),
+    ] {
+        assert!(is_rfc3339(good), "{good}");
+    }
+    for bad in [
+        "",
+        "2023-11-14",
+        "2023-11-14 22:13:20Z",
+        "2023-13-14T22:13:20Z",
+        "2023-00-14T22:13:20Z",
+        "2023-11-14T24:13:20Z",
+        "2023-11-14T22:13:20.Z",
+        "2023-11-14T22:13:20",
+        "2023-11-14T22:13:20+0900",
+        "2023-11-14T22:13:20Zjunk",
+        "１２３４-11-14T22:13:20Z",
+    ] {
+        assert!(!is_rfc3339(bad), "{bad}");
+    }
 }

@@ -24,7 +24,7 @@ Examples:
   sqsdump decode --input /data/fsm-snap/0000000000000064.fsm --output ./dump
   sqsdump decode -i snap.fsm -o ./dump --preserve-visibility
   sqsdump decode -i snap.fsm -o ./dump --include-sqs-side-records
-  cat snap.fsm | sqsdump decode --input - --output ./dump --wall-time
+  cat snap.fsm | SOURCE_DATE_EPOCH=1700000000 sqsdump decode --input - --output ./dump
 
 The output directory must not exist or must be empty; the dump is built
 beside it and renamed into place only when complete. Warnings are printed
@@ -57,9 +57,15 @@ pub struct DecodeArgs {
     #[arg(long = "include-sqs-side-records")]
     pub include_side_records: bool,
 
-    /// Record the current UTC time as `wall_time_iso` in MANIFEST.json.
-    /// Without it the dump is byte-for-byte reproducible.
-    #[arg(long)]
+    /// The time recorded as `wall_time_iso` in MANIFEST.json, in seconds
+    /// since the Unix epoch (the reproducible-builds convention): with it
+    /// the dump is byte-for-byte reproducible; without it the current time
+    /// is recorded. Example: `SOURCE_DATE_EPOCH=1700000000`.
+    #[arg(long, env = "SOURCE_DATE_EPOCH", value_name = "SECS", value_parser = manifest::parse_epoch)]
+    pub source_date_epoch: Option<u64>,
+
+    /// Accepted and ignored: `wall_time_iso` is always written now.
+    #[arg(long, hide = true)]
     pub wall_time: bool,
 }
 
@@ -103,7 +109,7 @@ pub fn run(args: &DecodeArgs) -> Result<(), Error> {
         source_size: summary.bytes_read,
         preserve_visibility: args.preserve_visibility,
         include_side_records: args.include_side_records,
-        wall_time: args.wall_time.then(manifest::wall_time_now),
+        wall_time: manifest::wall_time(args.source_date_epoch),
     };
     manifest::add_manifest(&mut model, &info)?;
     write::write_dump(&model, &args.output)?;

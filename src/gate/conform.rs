@@ -434,6 +434,10 @@ fn run_command(script: &str, dir: &Path, timeout: Duration) -> Result<RunOutcome
     let mut cmd = Command::new("sh");
     cmd.arg("-c")
         .arg(script)
+        .env(
+            crate::manifest::SOURCE_DATE_EPOCH,
+            corpus::CORPUS_EPOCH.to_string(),
+        )
         .stdin(Stdio::null())
         .stdout(stdout)
         .stderr(stderr);

@@ -1529,6 +1529,9 @@ fn check_manifest(bytes: &[u8], names: &BTreeSet<String>, out: &mut Vec<Violatio
     if get("/last_commit_ts").and_then(|x| x.as_u64()).is_none() {
         bad("last_commit_ts must be a uint64".to_string());
     }
+    let wall_time_ok = get("/wall_time_iso")
+        .and_then(|x| x.as_str())
+        .is_some_and(crate::manifest::is_rfc3339);
     if get("/source/fsm_path").and_then(|x| x.as_str()).is_none() {
         bad("source.fsm_path must be a string".to_string());
     }
@@ -1587,6 +1590,14 @@ fn check_manifest(bytes: &[u8], names: &BTreeSet<String>, out: &mut Vec<Violatio
             }
         }
         None => bad("adapters.sqs.queues must be an array".to_string()),
+    }
+    if !wall_time_ok {
+        out.push(violation(
+            "REQ-CLI-9",
+            path,
+            None,
+            "wall_time_iso must be an RFC 3339 time".to_string(),
+        ));
     }
     flags
 }
