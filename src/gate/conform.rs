@@ -32,14 +32,13 @@ use std::sync::mpsc;
 use std::time::Duration;
 
 use clap::{Args, ValueEnum};
-use serde_json::{json, Value};
-use sha2::{Digest, Sha256};
 
+use super::blame::{blame_trees, governing, shorten, Finding, Subject};
+use super::{expect, report};
 use crate::gate::corpus::{
     self, split_case_name, EXPECTED_DIR, EXPECTED_ERROR_FILE, FLAGS_FILE, INPUT_FILE,
 };
-use crate::gate::verify::{self, LoadedTree};
-use crate::manifest::{CHECKSUMS_FILE, MANIFEST_FILE};
+use crate::gate::verify;
 use crate::Error;
 
 /// The requirement generated snapshots are attributed to.
@@ -69,7 +68,8 @@ pub enum Profile {
 }
 
 impl Profile {
-    fn name(self) -> &'static str {
+    /// The profile's name, as `--profile` spells it.
+    pub fn name(self) -> &'static str {
         match self {
             Profile::Valid => "valid",
             Profile::Mixed => "mixed",
@@ -186,7 +186,7 @@ enum Expected {
     Error(String),
 }
 
-/// The first difference found in a failing case.
+/// One difference found in a failing case.
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Difference {
     /// The file (relative to the dump root), if the difference is in one.
@@ -202,14 +202,14 @@ pub struct Difference {
 }
 
 impl Difference {
-    fn new(what: impl Into<String>) -> Self {
+    pub(crate) fn new(what: impl Into<String>) -> Self {
         Difference {
             what: what.into(),
             ..Difference::default()
         }
     }
 
-    fn in_file(file: &str, line: Option<usize>, what: impl Into<String>) -> Self {
+    pub(crate) fn in_file(file: &str, line: Option<usize>, what: impl Into<String>) -> Self {
         Difference {
             file: Some(file.to_string()),
             line,
@@ -218,7 +218,7 @@ impl Difference {
         }
     }
 
-    fn values(mut self, expected: String, actual: String) -> Self {
+    pub(crate) fn values(mut self, expected: String, actual: String) -> Self {
         self.expected = Some(expected);
         self.actual = Some(actual);
         self
@@ -247,26 +247,47 @@ impl fmt::Display for Difference {
 pub struct CaseResult {
     /// `<REQ-ID>-<slug>`.
     pub name: String,
-    /// The requirement.
+    /// The requirement the case is named after.
     pub req: String,
     /// The slug.
     pub slug: String,
-    /// `None` when the case passed.
-    pub failure: Option<Difference>,
+    /// Every difference, blamed; empty when the case passed.
+    pub findings: Vec<Finding>,
 }
 
 impl CaseResult {
     /// True when the case passed.
     pub fn passed(&self) -> bool {
-        self.failure.is_none()
+        self.findings.is_empty()
     }
 
-    /// The line printed for this case.
-    pub fn line(&self) -> String {
-        match &self.failure {
-            None => format!("PASS {}", self.name),
-            Some(d) => format!("FAIL {} {}: {d}", self.req, self.slug),
+    /// The requirements blamed, each once, in requirement order.
+    pub fn blamed(&self) -> Vec<&str> {
+        let mut reqs: Vec<&str> = self.findings.iter().map(|f| f.req.as_str()).collect();
+        reqs.sort_by_key(|r| req_order(r));
+        reqs.dedup();
+        reqs
+    }
+
+    /// The lines printed for this case: `PASS <case>`, or one
+    /// `FAIL <REQ-ID> <case>: <difference>` per blamed requirement, with
+    /// its first difference and how many more it has.
+    pub fn lines(&self) -> Vec<String> {
+        if self.passed() {
+            return vec![format!("PASS {}", self.name)];
         }
+        self.blamed()
+            .into_iter()
+            .map(|req| {
+                let mine: Vec<&Finding> = self.findings.iter().filter(|f| f.req == req).collect();
+                let more = match mine.len() {
+                    0 | 1 => String::new(),
+                    n => format!(" (+{} more)", n - 1),
+                };
+                let first = mine.first().map(|f| f.diff.to_string()).unwrap_or_default();
+                format!("FAIL {req} {}: {first}{more}", self.name)
+            })
+            .collect()
     }
 }
 
@@ -540,16 +561,29 @@ fn describe_status(status: Option<ExitStatus>) -> String {
 
 /// Run one case in `scratch` and judge it.
 fn run_case(opts: &ConformOptions, spec: &CaseSpec, scratch: &Path) -> CaseResult {
-    let failure = judge_case(opts, spec, scratch).err();
+    let own = |d: Difference| {
+        vec![Finding {
+            req: spec.req.clone(),
+            diff: d,
+        }]
+    };
+    let findings = judge_case(opts, spec, scratch).unwrap_or_else(own);
     CaseResult {
         name: spec.name.clone(),
         req: spec.req.clone(),
         slug: spec.slug.clone(),
-        failure,
+        findings,
     }
 }
 
-fn judge_case(opts: &ConformOptions, spec: &CaseSpec, scratch: &Path) -> Result<(), Difference> {
+/// Every blamed difference of one case. `Err` is a difference that ends
+/// the case early (it could not run, or failed where a tree was
+/// expected); it is blamed on the case's own requirement.
+fn judge_case(
+    opts: &ConformOptions,
+    spec: &CaseSpec,
+    scratch: &Path,
+) -> Result<Vec<Finding>, Difference> {
     let (input, flags, expected) = match &spec.source {
         Source::Corpus(dir) => load_corpus_case(dir)?,
         Source::Generated { index } => load_generated_case(opts, *index),
@@ -576,24 +610,30 @@ fn judge_case(opts: &ConformOptions, spec: &CaseSpec, scratch: &Path) -> Result<
                     "exit status 0, expected an error ({class})"
                 )));
             }
+            let mut found = Vec::new();
             if let Ok(meta) = fs::symlink_metadata(&output) {
                 let kind = if meta.is_dir() {
                     "a directory"
                 } else {
                     "a file"
                 };
-                return Err(Difference::new(format!(
-                    "failed as expected ({class}) but left {kind} at the output path"
-                )));
+                found.push(Finding {
+                    req: governing(Subject::Leftovers).to_string(),
+                    diff: Difference::new(format!(
+                        "failed as expected ({class}) but left {kind} at the output path"
+                    )),
+                });
             }
             if let Some(got) = error_class(&run.stderr) {
                 if got != class {
-                    return Err(
-                        Difference::new("wrong error class").values(class.clone(), got.to_string())
-                    );
+                    found.push(Finding {
+                        req: governing(Subject::ErrorClass).to_string(),
+                        diff: Difference::new("wrong error class")
+                            .values(class.clone(), got.to_string()),
+                    });
                 }
             }
-            Ok(())
+            Ok(found)
         }
         Expected::Tree(files) => {
             if !success {
@@ -603,333 +643,11 @@ fn judge_case(opts: &ConformOptions, spec: &CaseSpec, scratch: &Path) -> Result<
                     stderr_hint(&run.stderr)
                 )));
             }
-            let tree = match verify::load_tree(&output) {
-                Ok(t) => t,
-                Err(e) => return Err(Difference::new(format!("no dump at the output path: {e}"))),
-            };
-            match compare_trees(&files, &tree, opts.compare) {
-                Some(d) => Err(d),
-                None => Ok(()),
-            }
+            let tree = verify::load_tree(&output)
+                .map_err(|e| Difference::new(format!("no dump at the output path: {e}")))?;
+            Ok(blame_trees(&files, &tree, &spec.req, opts.compare))
         }
     }
-}
-
-// ---------------------------------------------------------------------------
-// Comparing trees
-
-/// The first difference between an expected tree and the one an
-/// implementation wrote: content files in path order first, then
-/// MANIFEST.json, then CHECKSUMS, then anything that is not a regular file.
-pub fn compare_trees(
-    expected: &BTreeMap<String, Vec<u8>>,
-    actual: &LoadedTree,
-    mode: Compare,
-) -> Option<Difference> {
-    let got = &actual.model.files;
-    let rank = |p: &str| match p {
-        MANIFEST_FILE => 1,
-        CHECKSUMS_FILE => 2,
-        _ => 0,
-    };
-    let mut paths: Vec<&String> = expected.keys().chain(got.keys()).collect();
-    paths.sort_by(|a, b| (rank(a), a).cmp(&(rank(b), b)));
-    paths.dedup();
-    for path in paths {
-        let d = match (expected.get(path), got.get(path)) {
-            (Some(_), None) => Some(Difference::in_file(path, None, "missing file")),
-            (None, Some(_)) => Some(Difference::in_file(path, None, "unexpected file")),
-            (Some(e), Some(a)) => compare_file(path, e, a, got, mode),
-            (None, None) => None,
-        };
-        if d.is_some() {
-            return d;
-        }
-    }
-    actual
-        .problems
-        .first()
-        .map(|p| Difference::in_file(&p.path, None, format!("unexpected {}", p.what)))
-}
-
-fn compare_file(
-    path: &str,
-    expected: &[u8],
-    actual: &[u8],
-    tree: &BTreeMap<String, Vec<u8>>,
-    mode: Compare,
-) -> Option<Difference> {
-    if mode == Compare::Json {
-        if path == CHECKSUMS_FILE {
-            return checksums_consistent(actual, tree);
-        }
-        if path.ends_with(".json") {
-            if let Ok(e) = serde_json::from_slice::<Value>(expected) {
-                return match serde_json::from_slice::<Value>(actual) {
-                    Ok(a) => json_difference(&e, &a, "").map(|(at, ev, av)| {
-                        Difference::in_file(path, None, format!("at {}", at_path(&at)))
-                            .values(ev, av)
-                    }),
-                    Err(err) => Some(Difference::in_file(
-                        path,
-                        None,
-                        format!("not valid JSON: {err}"),
-                    )),
-                };
-            }
-        } else if path.ends_with(".jsonl") {
-            return compare_jsonl(path, expected, actual);
-        }
-    }
-    compare_bytes(path, expected, actual)
-}
-
-fn at_path(at: &str) -> String {
-    if at.is_empty() {
-        "the top level".to_string()
-    } else {
-        at.to_string()
-    }
-}
-
-/// Lines of a file, and whether it ends in `\n` (the empty piece after a
-/// final `\n` is not a line).
-fn split_lines(b: &[u8]) -> (Vec<&[u8]>, bool) {
-    match b.strip_suffix(b"\n") {
-        Some(body) => (body.split(|&c| c == b'\n').collect(), true),
-        None if b.is_empty() => (Vec::new(), false),
-        None => (b.split(|&c| c == b'\n').collect(), false),
-    }
-}
-
-/// Lines equal up to the shorter file: the missing or extra line, or a
-/// final-newline difference.
-fn line_count_difference(
-    path: &str,
-    (e, e_nl): (&[&[u8]], bool),
-    (a, a_nl): (&[&[u8]], bool),
-) -> Difference {
-    let show = |l: Option<&&[u8]>| l.map(|l| String::from_utf8_lossy(l).into_owned());
-    if e.len() != a.len() {
-        let i = e.len().min(a.len());
-        let (ex, ac) = (show(e.get(i)), show(a.get(i)));
-        let (es, as_) = show_pair(ex.as_deref(), ac.as_deref());
-        let what = if e.len() > a.len() {
-            "file ends early"
-        } else {
-            "extra content"
-        };
-        return Difference::in_file(path, Some(i + 1), what).values(es, as_);
-    }
-    let what = if e_nl && !a_nl {
-        "missing final newline"
-    } else if a_nl && !e_nl {
-        "unexpected final newline"
-    } else {
-        "bytes differ"
-    };
-    Difference::in_file(path, Some(e.len().max(1)), what)
-}
-
-fn compare_bytes(path: &str, expected: &[u8], actual: &[u8]) -> Option<Difference> {
-    if expected == actual {
-        return None;
-    }
-    let (e, e_nl) = split_lines(expected);
-    let (a, a_nl) = split_lines(actual);
-    for (i, (x, y)) in e.iter().zip(a.iter()).enumerate() {
-        if x != y {
-            let (es, as_) = show_pair(
-                Some(&String::from_utf8_lossy(x)),
-                Some(&String::from_utf8_lossy(y)),
-            );
-            return Some(Difference::in_file(path, Some(i + 1), "line differs").values(es, as_));
-        }
-    }
-    Some(line_count_difference(path, (&e, e_nl), (&a, a_nl)))
-}
-
-fn compare_jsonl(path: &str, expected: &[u8], actual: &[u8]) -> Option<Difference> {
-    if expected == actual {
-        return None;
-    }
-    let (e, e_nl) = split_lines(expected);
-    let (a, a_nl) = split_lines(actual);
-    for (i, (x, y)) in e.iter().zip(a.iter()).enumerate() {
-        if x == y {
-            continue;
-        }
-        match (
-            serde_json::from_slice::<Value>(x),
-            serde_json::from_slice::<Value>(y),
-        ) {
-            (Ok(ev), Ok(av)) => {
-                if let Some((at, es, as_)) = json_difference(&ev, &av, "") {
-                    return Some(
-                        Difference::in_file(path, Some(i + 1), format!("at {}", at_path(&at)))
-                            .values(es, as_),
-                    );
-                }
-            }
-            (Ok(_), Err(err)) => {
-                return Some(Difference::in_file(
-                    path,
-                    Some(i + 1),
-                    format!("not valid JSON: {err}"),
-                ))
-            }
-            // A line sqsdump itself cannot parse as a value (a lone
-            // surrogate escape kept verbatim in an attribute): bytes.
-            (Err(_), _) => {
-                let (es, as_) = show_pair(
-                    Some(&String::from_utf8_lossy(x)),
-                    Some(&String::from_utf8_lossy(y)),
-                );
-                return Some(
-                    Difference::in_file(path, Some(i + 1), "line differs").values(es, as_),
-                );
-            }
-        }
-    }
-    if e.len() == a.len() && e_nl == a_nl {
-        return None;
-    }
-    Some(line_count_difference(path, (&e, e_nl), (&a, a_nl)))
-}
-
-/// The first place two JSON values differ: (path, expected, actual).
-fn json_difference(e: &Value, a: &Value, at: &str) -> Option<(String, String, String)> {
-    match (e, a) {
-        (Value::Object(eo), Value::Object(ao)) => {
-            for (k, ev) in eo {
-                let here = format!("{at}.{k}");
-                match ao.get(k) {
-                    Some(av) => {
-                        if let Some(d) = json_difference(ev, av, &here) {
-                            return Some(d);
-                        }
-                    }
-                    None => {
-                        return Some((here, shorten(&ev.to_string(), 0), "<missing>".to_string()))
-                    }
-                }
-            }
-            ao.iter()
-                .find(|(k, _)| !eo.contains_key(*k))
-                .map(|(k, av)| {
-                    (
-                        format!("{at}.{k}"),
-                        "<missing>".to_string(),
-                        shorten(&av.to_string(), 0),
-                    )
-                })
-        }
-        (Value::Array(ea), Value::Array(aa)) => {
-            for (i, ev) in ea.iter().enumerate() {
-                let here = format!("{at}[{i}]");
-                match aa.get(i) {
-                    Some(av) => {
-                        if let Some(d) = json_difference(ev, av, &here) {
-                            return Some(d);
-                        }
-                    }
-                    None => {
-                        return Some((here, shorten(&ev.to_string(), 0), "<missing>".to_string()))
-                    }
-                }
-            }
-            aa.get(ea.len()).map(|av| {
-                (
-                    format!("{at}[{}]", ea.len()),
-                    "<missing>".to_string(),
-                    shorten(&av.to_string(), 0),
-                )
-            })
-        }
-        _ if e == a => None,
-        _ => Some((
-            at.to_string(),
-            shorten(&e.to_string(), 0),
-            shorten(&a.to_string(), 0),
-        )),
-    }
-}
-
-/// `--compare json`: CHECKSUMS must describe the implementation's own
-/// tree (every other file once, correct SHA-256), whatever its bytes.
-fn checksums_consistent(actual: &[u8], tree: &BTreeMap<String, Vec<u8>>) -> Option<Difference> {
-    let mut listed = std::collections::BTreeSet::new();
-    for (i, line) in String::from_utf8_lossy(actual).lines().enumerate() {
-        let bad = || {
-            Some(Difference::in_file(
-                CHECKSUMS_FILE,
-                Some(i + 1),
-                format!("bad line {}", shorten(line, 0)),
-            ))
-        };
-        let Some((hash, path)) = line.split_once("  ") else {
-            return bad();
-        };
-        let Some(content) = tree.get(path).filter(|_| path != CHECKSUMS_FILE) else {
-            return Some(Difference::in_file(
-                CHECKSUMS_FILE,
-                Some(i + 1),
-                format!("lists {path}, which the dump does not hold"),
-            ));
-        };
-        let want = hex::encode(Sha256::digest(content));
-        if hash != want {
-            return Some(
-                Difference::in_file(CHECKSUMS_FILE, Some(i + 1), format!("sha256 of {path}"))
-                    .values(want, shorten(hash, 0)),
-            );
-        }
-        listed.insert(path.to_string());
-    }
-    tree.keys()
-        .find(|p| *p != CHECKSUMS_FILE && !listed.contains(*p))
-        .map(|p| Difference::in_file(CHECKSUMS_FILE, None, format!("does not list {p}")))
-}
-
-/// Longest value shown in a difference, in characters.
-const SHOW: usize = 100;
-
-/// Shorten `s` for display, keeping the window that starts shortly before
-/// character `from`; control characters are escaped.
-fn shorten(s: &str, from: usize) -> String {
-    let chars: Vec<char> = s.chars().collect();
-    let start = if chars.len() > SHOW {
-        from.saturating_sub(30)
-            .min(chars.len().saturating_sub(SHOW))
-    } else {
-        0
-    };
-    let end = (start + SHOW).min(chars.len());
-    let mut out = String::new();
-    if start > 0 {
-        out.push('…');
-    }
-    for &c in chars.get(start..end).unwrap_or_default() {
-        if c.is_control() {
-            out.extend(c.escape_default());
-        } else {
-            out.push(c);
-        }
-    }
-    if end < chars.len() {
-        out.push('…');
-    }
-    out
-}
-
-/// Both sides shortened around their first differing character.
-fn show_pair(e: Option<&str>, a: Option<&str>) -> (String, String) {
-    let from = match (e, a) {
-        (Some(x), Some(y)) => x.chars().zip(y.chars()).take_while(|(p, q)| p == q).count(),
-        _ => 0,
-    };
-    let render = |s: Option<&str>| s.map_or("<end of file>".to_string(), |s| shorten(s, from));
-    (render(e), render(a))
 }
 
 // ---------------------------------------------------------------------------
@@ -995,55 +713,11 @@ pub fn run(
 
 /// `(area, number)` of a requirement ID, for ordering REQ-DEC-2 before
 /// REQ-DEC-10.
-fn req_order(id: &str) -> (String, u64, String) {
+pub fn req_order(id: &str) -> (String, u64, String) {
     match id.rsplit_once('-') {
         Some((head, n)) => (head.to_string(), n.parse().unwrap_or(0), id.to_string()),
         None => (id.to_string(), 0, id.to_string()),
     }
-}
-
-/// The `--report` document: the run's settings, totals, and every case
-/// grouped by requirement (in requirement order).
-pub fn report_json(opts: &ConformOptions, results: &[CaseResult]) -> Value {
-    let mut groups: BTreeMap<(String, u64, String), Vec<&CaseResult>> = BTreeMap::new();
-    for r in results {
-        groups.entry(req_order(&r.req)).or_default().push(r);
-    }
-    let mut requirements = serde_json::Map::new();
-    for ((_, _, id), cases) in groups {
-        let passed = cases.iter().filter(|c| c.passed()).count();
-        let list: Vec<Value> = cases
-            .iter()
-            .map(|c| match &c.failure {
-                None => json!({ "case": c.name, "slug": c.slug, "result": "pass" }),
-                Some(d) => json!({
-                    "case": c.name,
-                    "slug": c.slug,
-                    "result": "fail",
-                    "file": d.file,
-                    "line": d.line,
-                    "what": d.what,
-                    "expected": d.expected,
-                    "actual": d.actual,
-                    "message": d.to_string(),
-                }),
-            })
-            .collect();
-        requirements.insert(
-            id,
-            json!({ "passed": passed, "failed": cases.len() - passed, "cases": list }),
-        );
-    }
-    let passed = results.iter().filter(|r| r.passed()).count();
-    json!({
-        "implementation": opts.template.to_string(),
-        "compare": match opts.compare { Compare::Bytes => "bytes", Compare::Json => "json" },
-        "corpus": opts.corpus.as_ref().map(|p| p.display().to_string()),
-        "generated": { "count": opts.generated, "seed": opts.seed, "profile": opts.profile.name() },
-        "passed": passed,
-        "failed": results.len() - passed,
-        "requirements": requirements,
-    })
 }
 
 /// The last line of a run.
@@ -1121,6 +795,31 @@ pub struct ConformArgs {
     #[arg(long, value_name = "FILE.json")]
     pub report: Option<PathBuf>,
 
+    /// Write JUnit XML: one test case per case and blamed requirement.
+    /// Example: `--junit conform.xml`.
+    #[arg(long, value_name = "FILE.xml")]
+    pub junit: Option<PathBuf>,
+
+    /// Write a short Markdown table of the failing requirements, for a
+    /// pull-request comment. Example: `--summary-md conform.md`.
+    #[arg(long, value_name = "FILE.md")]
+    pub summary_md: Option<PathBuf>,
+
+    /// Known failures, one `<REQ-ID> <case>` per line (`#` comments): the
+    /// exit status is 0 when every failure is listed. Example:
+    /// `--expect conformance/expectations/upstream-head.txt`.
+    #[arg(long, value_name = "FILE")]
+    pub expect: Option<PathBuf>,
+
+    /// With `--expect`, also fail when a listed failure now passes.
+    #[arg(long, requires = "expect")]
+    pub strict_expect: bool,
+
+    /// Write this run's failures as an expectations file. Example:
+    /// `--write-expect expectations.txt`.
+    #[arg(long, value_name = "FILE")]
+    pub write_expect: Option<PathBuf>,
+
     /// Cases run at once (default: the number of CPUs).
     #[arg(long, value_name = "N")]
     pub jobs: Option<usize>,
@@ -1150,23 +849,89 @@ impl ConformArgs {
     }
 }
 
-/// Run `sqsdump conform`. `Ok(false)` when a case failed.
+fn write_file(path: &Path, bytes: &[u8]) -> Result<(), Error> {
+    fs::write(path, bytes).map_err(|e| Error::io(format!("writing {}", path.display()), e))
+}
+
+/// Run `sqsdump conform`. `Ok(false)` when the gate fails: a case failed,
+/// or with `--expect`, a failure is not listed (or, with
+/// `--strict-expect`, a listed one passes).
 pub fn run_cli(args: &ConformArgs) -> Result<bool, Error> {
     let opts = args.options();
+    let expected = match &args.expect {
+        Some(path) => {
+            let text = fs::read_to_string(path)
+                .map_err(|e| Error::io(format!("reading {}", path.display()), e))?;
+            let parsed = expect::parse(&text).map_err(|e| {
+                Error::io(
+                    format!("reading {}", path.display()),
+                    io::Error::new(io::ErrorKind::InvalidData, e),
+                )
+            })?;
+            Some(parsed)
+        }
+        None => None,
+    };
     let stdout = io::stdout();
     let results = run(&opts, &mut |r| {
         let mut out = stdout.lock();
-        let _ = writeln!(out, "{}", r.line());
+        for line in r.lines() {
+            let _ = writeln!(out, "{line}");
+        }
         let _ = out.flush();
     })?;
-    println!("{}", totals_line(&results));
+    let summary = report::summary_lines(&results);
+    if !summary.is_empty() {
+        println!();
+        println!("Failing requirements:");
+        for line in &summary {
+            println!("{line}");
+        }
+    }
+    let mut ok = results.iter().all(CaseResult::passed);
+    if let Some(expected) = &expected {
+        let judgement = expect::judge(&results, expected);
+        for (req, case) in &judgement.new {
+            let first = results
+                .iter()
+                .find(|r| &r.name == case)
+                .and_then(|r| r.findings.iter().find(|f| &f.req == req))
+                .map(|f| f.diff.to_string())
+                .unwrap_or_default();
+            println!("NEW FAIL {req} {case}: {first}");
+        }
+        for (req, case) in &judgement.fixed {
+            println!("FIXED {req} {case} (remove it from the expectations)");
+        }
+        let listed = expect::failures(&results).len() - judgement.new.len();
+        println!(
+            "expectations: {listed} expected failures, {} new, {} fixed",
+            judgement.new.len(),
+            judgement.fixed.len()
+        );
+        ok = judgement.ok(args.strict_expect);
+    }
     if let Some(path) = &args.report {
         let mut bytes =
-            serde_json::to_vec_pretty(&report_json(&opts, &results)).unwrap_or_default();
+            serde_json::to_vec_pretty(&report::report_json(&opts, &results)).unwrap_or_default();
         bytes.push(b'\n');
-        fs::write(path, bytes).map_err(|e| Error::io(format!("writing {}", path.display()), e))?;
+        write_file(path, &bytes)?;
     }
-    Ok(results.iter().all(CaseResult::passed))
+    if let Some(path) = &args.junit {
+        write_file(path, report::junit_xml(&results).as_bytes())?;
+    }
+    if let Some(path) = &args.summary_md {
+        write_file(path, report::summary_md(&results).as_bytes())?;
+    }
+    if let Some(path) = &args.write_expect {
+        let header = format!(
+            "Known failures of: {}\nWritten by `sqsdump conform --write-expect`; one `<REQ-ID> <case>` per line.",
+            opts.template
+        );
+        write_file(path, expect::render(&results, &header).as_bytes())?;
+    }
+    println!("{}", totals_line(&results));
+    Ok(ok)
 }
 
 #[cfg(test)]
@@ -1195,62 +960,6 @@ mod tests {
             ),
             "x 'i' 'o'"
         );
-    }
-
-    // REQ-CONF-5
-    #[test]
-    fn differences_name_file_line_and_both_values() {
-        let d = compare_bytes(
-            "sqs/q/messages.jsonl",
-            b"{\"a\":1}\n{\"b\":2}\n",
-            b"{\"a\":1}\n{\"b\":3}\n",
-        )
-        .unwrap();
-        assert_eq!(
-            d.to_string(),
-            r#"sqs/q/messages.jsonl:2: line differs: expected {"b":2} got {"b":3}"#
-        );
-        let d = compare_bytes("f", b"x\n", b"x").unwrap();
-        assert_eq!(d.to_string(), "f:1: missing final newline");
-        let d = compare_bytes("f", b"x\ny\n", b"x\n").unwrap();
-        assert_eq!(
-            d.to_string(),
-            "f:2: file ends early: expected y got <end of file>"
-        );
-        let d = compare_bytes("f", b"x\n", b"x\nx\n").unwrap();
-        assert_eq!(
-            d.to_string(),
-            "f:2: extra content: expected <end of file> got x"
-        );
-        let long_e = format!("{}E{}", "a".repeat(300), "z".repeat(300));
-        let long_a = format!("{}A{}", "a".repeat(300), "z".repeat(300));
-        let d = compare_bytes("f", long_e.as_bytes(), long_a.as_bytes()).unwrap();
-        let (e, a) = (d.expected.unwrap(), d.actual.unwrap());
-        assert!(
-            e.starts_with('…')
-                && e.ends_with('…')
-                && e.contains("aE")
-                && e.chars().count() <= SHOW + 2,
-            "{e}"
-        );
-        assert!(a.contains("aA"), "{a}");
-    }
-
-    // REQ-CONF-4
-    #[test]
-    fn json_mode_ignores_key_order_and_spelling_but_not_values() {
-        let d = compare_jsonl(
-            "m",
-            b"{\"a\":1,\"b\":[1,{\"c\":\"x\"}]}\n",
-            b"{\"b\":[1,{\"c\":\"x\"}],\"a\":1.0e0}\n",
-        );
-        assert_eq!(
-            d.map(|d| d.to_string()),
-            Some("m:1: at .a: expected 1 got 1.0".to_string())
-        );
-        assert!(compare_jsonl("m", b"{\"a\":1,\"b\":2}\n", b"{\"b\":2,\"a\":1}\n").is_none());
-        let d = compare_jsonl("m", b"{\"a\":{\"b\":[1,2]}}\n", b"{\"a\":{\"b\":[1]}}\n").unwrap();
-        assert_eq!(d.to_string(), "m:1: at .a.b[1]: expected 2 got <missing>");
     }
 
     // REQ-CONF-4

@@ -9,6 +9,9 @@
 //! - [`verify`]: checks any dump tree against SPEC.md's structural rules,
 //!   without an expected tree.
 
+pub mod blame;
 pub mod conform;
 pub mod corpus;
+pub mod expect;
+pub mod report;
 pub mod verify;

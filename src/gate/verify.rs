@@ -223,7 +223,7 @@ fn read_regular(path: &Path, inspected: &fs::Metadata) -> Result<Vec<u8>, Error>
 /// Raw JSON text, scanned without building values, so that the exact
 /// bytes of every member stay available (attribute values are verbatim
 /// copies of live input, which a value parser would normalise).
-mod scan {
+pub(crate) mod scan {
     /// One member of an object: its unescaped key and raw spans.
     #[derive(Debug)]
     pub struct Member<'a> {

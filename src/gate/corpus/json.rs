@@ -265,17 +265,24 @@ pub(super) fn json_cases(c: &mut Cases) {
     );
     c.add(
         "REQ-JSON-11-encoder-escaping",
-        "strings in messages.jsonl: <>& raw, U+2028/2029 escaped, short escapes, other controls as \\u00xx, / and 0x7f raw",
+        "strings in messages.jsonl: <>& raw, U+2028/2029 escaped, short escapes, other controls as \\u00xx, / and 0x7f raw, non-ASCII text raw",
         &[],
         json_queue(&[&jmsg(
             1,
-            r#","sender_id":"<a href=\"x\">&amp;</a> \u2028\u2029 \b\f\n\r\t \\ \u0001\u001f / \u007f","message_group_id":"g<1>&""#,
+            &format!(
+                r#","body":"{}","sender_id":"<a href=\"x\">&amp;</a> \u2028\u2029 \b\f\n\r\t \\ \u0001\u001f / \u007f","message_group_id":"g<1>& é€😀""#,
+                std_b64("naïve € 😀 a/b \u{2028}".as_bytes())
+            ),
         )])
         .bytes(),
-        vec![has(
-            &j,
-            "\"sender_id\":\"<a href=\\\"x\\\">&amp;</a> \\u2028\\u2029 \\b\\f\\n\\r\\t \\\\ \\u0001\\u001f / \x7f\"",
-        )],
+        vec![
+            has(
+                &j,
+                "\"sender_id\":\"<a href=\\\"x\\\">&amp;</a> \\u2028\\u2029 \\b\\f\\n\\r\\t \\\\ \\u0001\\u001f / \x7f\"",
+            ),
+            has(&j, "\"body\":\"naïve € 😀 a/b \\u2028\""),
+            has(&j, "\"message_group_id\":\"g<1>& é€😀\""),
+        ],
     );
     c.add(
         "REQ-JSON-12-body-html-escaping",
