@@ -704,7 +704,7 @@ mod tests {
         assert_eq!(route(&no_id), Err(KeyProblem::EmptyMessageId));
     }
 
-    // REQ-KEY-5
+    // REQ-KEY-5, REQ-KEY-10
     #[test]
     fn queue_scalar_keys_take_nothing_after_the_segment() {
         assert_eq!(route(b"!sqs|queue|meta|cQ").unwrap().queue, b"q");

@@ -26,7 +26,10 @@ fn corpus_dir() -> PathBuf {
 fn case_count() -> usize {
     fs::read_dir(corpus_dir())
         .unwrap()
-        .filter(|e| e.as_ref().unwrap().file_type().unwrap().is_dir())
+        .filter(|e| {
+            let e = e.as_ref().unwrap();
+            e.file_type().unwrap().is_dir() && e.file_name().to_string_lossy().starts_with("REQ-")
+        })
         .count()
 }
 

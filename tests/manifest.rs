@@ -75,7 +75,7 @@ const MANIFEST: &str = r#"{
 }
 "#;
 
-// REQ-CLI-8
+// REQ-CLI-8, REQ-CLI-12
 #[test]
 fn manifest_has_every_field_in_a_fixed_order() {
     let m = model();

@@ -1532,14 +1532,16 @@ fn check_manifest(bytes: &[u8], names: &BTreeSet<String>, out: &mut Vec<Violatio
     let wall_time_ok = get("/wall_time_iso")
         .and_then(|x| x.as_str())
         .is_some_and(crate::manifest::is_rfc3339);
+    // REQ-CLI-12: sqsdump's reproducible shape.
+    let mut shape = Vec::new();
     if get("/source/fsm_path").and_then(|x| x.as_str()).is_none() {
-        bad("source.fsm_path must be a string".to_string());
+        shape.push("source.fsm_path must be a string".to_string());
     }
     if get("/source/fsm_size_bytes")
         .and_then(|x| x.as_u64())
         .is_none()
     {
-        bad("source.fsm_size_bytes must be a uint64".to_string());
+        shape.push("source.fsm_size_bytes must be a uint64".to_string());
     }
     for (field, want) in [
         ("/checksum_algorithm", "sha256"),
@@ -1577,19 +1579,22 @@ fn check_manifest(bytes: &[u8], names: &BTreeSet<String>, out: &mut Vec<Violatio
                         .windows(2)
                         .any(|w| w[0].as_bytes() >= w[1].as_bytes())
                     {
-                        bad("adapters.sqs.queues is not sorted and distinct".to_string());
+                        shape.push("adapters.sqs.queues is not sorted and distinct".to_string());
                     }
                     let listed: BTreeSet<String> = queues.iter().map(|q| q.to_string()).collect();
                     if &listed != names {
-                        bad(format!(
+                        shape.push(format!(
                             "adapters.sqs.queues {listed:?} differs from the names in the _queue.json files {names:?}"
                         ));
                     }
                 }
-                None => bad("adapters.sqs.queues must hold strings".to_string()),
+                None => shape.push("adapters.sqs.queues must hold strings".to_string()),
             }
         }
-        None => bad("adapters.sqs.queues must be an array".to_string()),
+        None => shape.push("adapters.sqs.queues must be an array".to_string()),
+    }
+    for what in shape {
+        out.push(violation("REQ-CLI-12", path, None, what));
     }
     if !wall_time_ok {
         out.push(violation(

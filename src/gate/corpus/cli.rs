@@ -84,9 +84,9 @@ pub(super) fn err_cli_cases(c: &mut Cases) {
         ],
     );
     c.add(
-        "REQ-CLI-11-bundled-sample",
-        "the bundled examples/sample.fsm with side records",
-        &[SIDE],
+        "REQ-FSM-6-bundled-sample",
+        "[Decision] the bundled examples/sample.fsm (REQ-CLI-11): operational keys, MVCC history, versions after the header, an orphan",
+        &[],
         include_bytes!("../../../examples/sample.fsm").to_vec(),
         vec![lines("sqs/orders/messages.jsonl", 2)],
     );

@@ -99,7 +99,6 @@ pub(super) fn dec_cases(c: &mut Cases) {
     );
     let mut s = Snap::new();
     s.put(&meta_key(b"purged"), 10, &meta("purged", ""));
-    s.put(&gen_key(b"purged"), 10, b"1");
     s.put(&gen_key(b"purged"), 400, b"2");
     s.put(
         &data_key(b"purged", 1, b"p-1"),

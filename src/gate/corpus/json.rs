@@ -316,7 +316,7 @@ pub(super) fn json_cases(c: &mut Cases) {
     inv.truncate(inv.len() - 1);
     inv.extend_from_slice(b"\"a\xffb\xe2\x82\"}}");
     c.add(
-        "REQ-JSON-13-attribute-invalid-utf8",
+        "REQ-JSON-16-attribute-invalid-utf8",
         "[Decision] invalid UTF-8 inside a raw attribute value is replaced per byte with U+FFFD (upstream writes the raw bytes)",
         &[],
         json_queue(&[&inv]).bytes(),

@@ -9,7 +9,6 @@ pub(super) fn key_cases(c: &mut Cases) {
     let mut s = Snap::new();
     s.put(&meta_key(q), 10, &meta("fam.fifo", r#","is_fifo":true"#));
     s.put(&gen_key(q), 40, b"2");
-    s.put(&seq_key(q), 41, b"1");
     s.put(&tomb_key(q, 1), 40, b"");
     s.put(
         &data_key(q, 2, b"m-1"),
@@ -29,13 +28,12 @@ pub(super) fn key_cases(c: &mut Cases) {
     let side = q_path("fam.fifo", "_internals/side_records.jsonl");
     c.add(
         "REQ-KEY-1-all-families",
-        "one key of each of the nine families: meta, gen and data are decoded, the six others become side records",
+        "one key of each family but queue|seq (a Decision, REQ-DEC-9): meta, gen and data are decoded, the five others become side records",
         &[SIDE],
         s.bytes(),
         vec![
             lines(&q_path("fam.fifo", "messages.jsonl"), 1),
-            lines(&side, 6),
-            has(&side, "!sqs|queue|seq|"),
+            lines(&side, 5),
             has(&side, "!sqs|queue|tombstone|"),
             has(&side, "!sqs|msg|vis|"),
             has(&side, "!sqs|msg|byage|"),
@@ -179,8 +177,8 @@ pub(super) fn key_cases(c: &mut Cases) {
         vec![error("malformed_sqs_key")],
     );
     c.add(
-        "REQ-KEY-5-gen-key-trailing-bytes",
-        "a gen key with bytes after its queue segment is malformed_sqs_key",
+        "REQ-KEY-10-gen-key-trailing-bytes",
+        "[Decision] a gen key with bytes after its queue segment is malformed_sqs_key",
         &[],
         orders().put(b"!sqs|queue|gen|b3JkZXJz|x", 10, b"1").bytes(),
         vec![error("malformed_sqs_key")],

@@ -777,6 +777,12 @@ pub fn run_cli(args: &CorpusArgs) -> Result<bool, Error> {
     Ok(true)
 }
 
+/// Entries of `conformance/` that are not generated from the case
+/// definitions and are kept when the corpus is rewritten: the
+/// expectation baselines of other implementations and their account
+/// (REQ-CONF-9).
+pub const KEPT: [&str; 2] = ["expectations", "UPSTREAM.md"];
+
 /// Write a generated corpus to `out`, replacing an earlier corpus there.
 ///
 /// The new tree is written atomically beside `out` ([`write::write_dump`]);
@@ -809,7 +815,8 @@ pub fn write_corpus(files: &BTreeMap<String, Vec<u8>>, out: &Path) -> Result<(),
                 .file_type()
                 .map_err(|e| Error::io(format!("inspecting {name}"), e))?;
             let corpus_like = (name == README_FILE && kind.is_file())
-                || (name.starts_with("REQ-") && kind.is_dir());
+                || (name.starts_with("REQ-") && kind.is_dir())
+                || KEPT.contains(&name.as_str());
             if !corpus_like {
                 return Err(unsafe_output(&format!(
                     "{name} does not belong to a corpus; refusing to replace the directory"
@@ -846,6 +853,15 @@ pub fn write_corpus(files: &BTreeMap<String, Vec<u8>>, out: &Path) -> Result<(),
                 e,
             )
         })?;
+    }
+    // The files about the corpus that are not generated move along.
+    let old_dir = staging.path().join("old");
+    for name in KEPT {
+        let kept = old_dir.join(name);
+        if fs::symlink_metadata(&kept).is_ok() {
+            fs::rename(&kept, fresh.join(name))
+                .map_err(|e| Error::io(format!("keeping {name}"), e))?;
+        }
     }
     fs::rename(&fresh, out).map_err(|e| {
         Error::io(
