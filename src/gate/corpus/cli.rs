@@ -71,16 +71,27 @@ pub(super) fn err_cli_cases(c: &mut Cases) {
     s.put(&meta_key(b"mid"), 10, &meta("", ""));
     c.add(
         "REQ-CLI-8-manifest",
-        "MANIFEST.json records last_commit_ts, the source name and size, the flags and the sorted queue names; CHECKSUMS covers every file",
+        "MANIFEST.json records last_commit_ts, wall_time_iso and the flags; CHECKSUMS covers every file",
         &[PRESERVE, SIDE],
         s.bytes(),
         vec![
             has("MANIFEST.json", r#""last_commit_ts": 123456"#),
-            has("MANIFEST.json", "\"queues\": [\n        \"Zeta Display\",\n        \"alpha\",\n        \"mid\"\n      ]"),
+            has("MANIFEST.json", r#""wall_time_iso": "2023-11-14T22:13:20.000Z""#),
             has("MANIFEST.json", r#""preserve_sqs_visibility": true"#),
             has("MANIFEST.json", r#""include_sqs_side_records": true"#),
-            has("MANIFEST.json", r#""fsm_path": "input.fsm""#),
             lines("CHECKSUMS", 4),
+        ],
+    );
+    c.add(
+        "REQ-CLI-12-manifest-shape",
+        "[Decision] MANIFEST.json records the input's file name (not its path), its size and the sorted queue names, and no elastickv_version",
+        &[],
+        s.bytes(),
+        vec![
+            has("MANIFEST.json", "\"queues\": [\n        \"Zeta Display\",\n        \"alpha\",\n        \"mid\"\n      ]"),
+            has("MANIFEST.json", r#""fsm_path": "input.fsm""#),
+            has("MANIFEST.json", r#""fsm_size_bytes": "#),
+            lacks("MANIFEST.json", "elastickv_version"),
         ],
     );
     c.add(
