@@ -368,7 +368,7 @@ fn layout_and_directory_names_are_checked() {
         broken(|f| {
             f.remove("sqs/purged/_queue.json");
         }),
-        &["REQ-OUT-1", "REQ-DEC-3", "REQ-CLI-8"],
+        &["REQ-OUT-1", "REQ-DEC-3", "REQ-CLI-12"],
     );
     assert_reqs(
         broken(|f| rename_dir(f, "sqs/orders/", "sqs/ord%65rs/")),
@@ -454,7 +454,7 @@ fn utf8_manifest_and_checksums_are_checked() {
     );
     assert_reqs(
         broken(|f| edit(f, "MANIFEST.json", "        \"orders\",\n", "")),
-        &["REQ-CLI-8"],
+        &["REQ-CLI-12"],
     );
     assert_reqs(
         broken(|f| {
