@@ -690,11 +690,16 @@ shows REQ-DEC-4). A case directory holds:
 2. Run the decoder with the case's flags and an output path that does not
    exist yet, e.g.
    `mydecoder --input input.fsm --output out $(cat flags)`.
-3. If the case has `expected/`: the decoder must exit 0, and `out` must hold
+3. Set `SOURCE_DATE_EPOCH=1700000000` in its environment: the expected
+   manifests record that time as `wall_time_iso`. (Only its presence and
+   RFC 3339 form are judged, so a decoder that ignores the variable is
+   not wrong.)
+4. If the case has `expected/`: the decoder must exit 0, and `out` must hold
    exactly the files of `expected/` (same relative paths, no other files,
-   directories or symlinks), each byte for byte equal. `diff -r expected out`
-   is the whole check.
-4. If the case has `expected-error`: the decoder must exit non-zero and
+   directories or symlinks), each byte for byte equal, except that
+   `MANIFEST.json` is compared field by field (`wall_time_iso` by form) and
+   `CHECKSUMS` must describe the tree it sits in (`sha256sum -c` passes).
+5. If the case has `expected-error`: the decoder must exit non-zero and
    leave nothing at the output path (no directory, not even an empty one).
    The class names the failure (SPEC.md REQ-ERR-1); a decoder that prints
    sqsdump's `error[<class>]: <message>` line on stderr must print that
@@ -706,11 +711,17 @@ on the tree instead.
 
 `sqsdump conform --impl 'mydecoder --input {input} --output {output} {flags}'`
 does all of the above for every case (and for generated snapshots), with a
-timeout per case, and reports the first difference of each failing case,
-attributed to the case's requirement. `--compare json` compares JSON files
-and JSON lines as parsed values instead of bytes (key order and number
-spelling then do not matter, and `CHECKSUMS` is checked for consistency
-with the tree instead of byte equality).
+timeout per case. It reports every difference, each blamed on the
+requirement that governs what differs (the `Governs:` lines of SPEC.md): a
+decoder that only adds a newline to `_queue.json` is blamed on REQ-JSON-15
+alone, in every case where it shows. `--compare json` compares JSON files
+and JSON lines as parsed values instead of bytes. `--junit`,
+`--summary-md` and `--report` write the results for CI systems, and
+`--expect FILE` gates on failures that FILE does not already list.
+
+`expectations/upstream-head.txt` lists the failures of upstream's own
+decoder, each a SPEC.md Decision; `UPSTREAM.md` explains them. Neither is
+generated from the case definitions, and `sqsdump corpus` keeps both.
 
 `sqsdump verify DIR` checks any dump tree against SPEC.md's structural
 rules without an expected tree.
