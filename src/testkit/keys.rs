@@ -830,3 +830,51 @@ pub fn check_adversarial(a: &AdversarialKey) -> std::result::Result<(), String> 
         ))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    // REQ-CLI-10: the `shared` profile's names stay clear of the dot-name
+    // and hash-fallback Decisions, and key-only names are short, non-empty
+    // and mostly not UTF-8-clean ASCII.
+    #[test]
+    fn shared_names_avoid_dot_and_fallback_names() {
+        for bad in [
+            &b""[..],
+            b".",
+            b"..",
+            &[b'a'; 241],
+            "\u{e9}".repeat(150).as_bytes(),
+            &[b'%'; 81],
+            b"0123456789abcdef0123456789ABCDEF__x",
+            b"b64.abc",
+        ] {
+            assert!(!is_shared_name(bad), "{}", bad.escape_ascii());
+        }
+        for good in [
+            &b"q"[..],
+            b"...",
+            b"%2E",
+            b"\xff\x00",
+            b"x.orphan",
+            &[b'a'; 240],
+        ] {
+            assert!(is_shared_name(good), "{}", good.escape_ascii());
+        }
+        let mut odd = 0;
+        for seed in 0..200u64 {
+            let buf = crate::testkit::seeded::seeded_bytes(seed, 256);
+            let mut u = Unstructured::new(&buf);
+            let name = key_only_queue_name(&mut u).expect("name");
+            assert!(!name.is_empty() && name.len() <= 60);
+            assert!(is_shared_name(&name), "{}", name.escape_ascii());
+            let (shared, _) = shared_queue_name(&mut u).expect("name");
+            assert!(is_shared_name(&shared), "{}", shared.escape_ascii());
+            if std::str::from_utf8(&name).is_err() || name.iter().any(u8::is_ascii_control) {
+                odd += 1;
+            }
+        }
+        assert!(odd > 100, "{odd}");
+    }
+}
