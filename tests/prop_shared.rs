@@ -386,3 +386,67 @@ fn gen_command_writes_the_shared_profile() {
     });
     assert_eq!(std::fs::read(&path).expect("read"), want);
 }
+
+/// Run `scripts/upstream-diff` with `upstream` as the other decoder.
+fn upstream_diff(upstream: &std::path::Path, seeds: &str) -> (bool, String) {
+    let out = Command::new("bash")
+        .arg(concat!(
+            env!("CARGO_MANIFEST_DIR"),
+            "/scripts/upstream-diff"
+        ))
+        .args([seeds, "1"])
+        .env("SQSDUMP", env!("CARGO_BIN_EXE_sqsdump"))
+        .env("UPSTREAM", upstream)
+        .env("QUEUES", "3")
+        .env("MESSAGES", "12")
+        .output()
+        .expect("run scripts/upstream-diff");
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+    )
+}
+
+/// A stand-in for upstream's decoder: sqsdump, taking upstream's flags,
+/// then `damage` run in the output directory.
+fn stand_in(dir: &std::path::Path, name: &str, damage: &str) -> std::path::PathBuf {
+    use std::os::unix::fs::PermissionsExt;
+    let path = dir.join(name);
+    let script = format!(
+        "#!/bin/sh\nset -e\nout=\nargs=\nwhile [ $# -gt 0 ]; do\n  case \"$1\" in\n    --adapter) shift 2; continue ;;\n    --output) out=\"$2\" ;;\n  esac\n  args=\"$args $1\"; shift\ndone\n# shellcheck disable=SC2086\n{} decode $args\ncd \"$out\"\n{damage}\n",
+        env!("CARGO_BIN_EXE_sqsdump")
+    );
+    std::fs::write(&path, script).expect("write stand-in");
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+    path
+}
+
+// REQ-CLI-10: the differential script finds no difference between two
+// equal decoders, reports one that damages its output, and skips when
+// there is no upstream binary.
+#[test]
+fn upstream_diff_script_compares_trees_and_skips_without_a_binary() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (ok, out) = upstream_diff(&dir.path().join("absent"), "3");
+    assert!(ok, "{out}");
+    assert!(out.starts_with("skipped: no upstream binary"), "{out}");
+
+    let same = stand_in(dir.path(), "same", "true");
+    let (ok, out) = upstream_diff(&same, "3");
+    assert!(ok, "{out}");
+    assert!(out.contains(" 0 differing trees"), "{out}");
+    assert!(out.ends_with("6 passed, 0 failed\n"), "{out}");
+
+    let newline = stand_in(
+        dir.path(),
+        "newline",
+        "for f in sqs/*/_queue.json; do echo >> \"$f\"; done",
+    );
+    let (ok, out) = upstream_diff(&newline, "2");
+    assert!(!ok, "{out}");
+    assert!(
+        out.contains("seed 1 flags none") && out.contains(": other,"),
+        "{out}"
+    );
+    assert!(out.ends_with("0 passed, 4 failed\n"), "{out}");
+}
