@@ -227,6 +227,14 @@ fn features(m: &SnapshotModel, into: &mut BTreeMap<String, usize>) {
     if !m.foreign.is_empty() {
         add("foreign records");
     }
+    for a in &m.queues {
+        for b in &m.queues {
+            let (ka, kb) = (key::b64(&a.name), key::b64(&b.name));
+            if ka != kb && kb.starts_with(&ka) {
+                add("name: base64 segment extends another queue's");
+            }
+        }
+    }
 }
 
 fn variant(q: &impl std::fmt::Debug) -> String {
@@ -238,7 +246,8 @@ fn variant(q: &impl std::fmt::Debug) -> String {
 // covers everything no Decision governs: partitioned keys, every
 // side-record family but seq, HT-FIFO metas, binary and text bodies, odd
 // names (percent-encoded, non-ASCII, control characters, invalid UTF-8
-// only in the key with an empty meta name), stale generations, empty
+// only in the key with an empty meta name, base64 segments that extend
+// another queue's), stale generations, empty
 // queues, gen spellings, and every Go-quirk spelling.
 #[test]
 fn shared_snapshots_cover_the_features_no_decision_governs() {
@@ -258,6 +267,7 @@ fn shared_snapshots_cover_the_features_no_decision_governs() {
         "name: non-ASCII",
         "name: control character",
         "name: percent-encoded",
+        "name: base64 segment extends another queue's",
         "meta: empty name",
         "meta: empty name, invalid UTF-8 key name",
         "meta: HT-FIFO",

@@ -140,6 +140,28 @@ pub fn is_shared_name(name: &[u8]) -> bool {
         && crate::segment::encode_segment(name) == crate::segment::percent_encode(name)
 }
 
+/// A queue name for the `shared` profile, one time in eight the name of
+/// an earlier queue (from `earlier`) plus three live-alphabet bytes, so
+/// that its base64url segment extends the earlier one's (the legacy
+/// boundary rule must still route each key to its own queue); otherwise
+/// [`shared_queue_name`].
+pub fn shared_queue_name_after(
+    u: &mut Unstructured<'_>,
+    earlier: &[Vec<u8>],
+) -> Result<(Vec<u8>, bool)> {
+    if !earlier.is_empty() && u.ratio(1, 8)? {
+        let mut name = u.choose(earlier)?.clone();
+        for _ in 0..3 {
+            name.push(*u.choose(LIVE_ALPHABET)?);
+        }
+        if is_shared_name(&name) {
+            let key_only = std::str::from_utf8(&name).is_err();
+            return Ok((name, key_only));
+        }
+    }
+    shared_queue_name(u)
+}
+
 /// A queue name for the `shared` profile: [`meta_queue_name`] until it
 /// passes [`is_shared_name`] (a live name once the input runs dry).
 pub fn shared_queue_name(u: &mut Unstructured<'_>) -> Result<(Vec<u8>, bool)> {

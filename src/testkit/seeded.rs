@@ -152,7 +152,8 @@ pub fn shared_model(opts: GenOptions) -> arbitrary::Result<SnapshotModel> {
     for qi in 0..queues {
         rng.fill_bytes(&mut qbuf);
         let mut u = Unstructured::new(&qbuf);
-        let (mut name, key_only) = keys::shared_queue_name(&mut u)?;
+        let earlier: Vec<Vec<u8>> = model.queues.iter().map(|q| q.name.clone()).collect();
+        let (mut name, key_only) = keys::shared_queue_name_after(&mut u, &earlier)?;
         if !names.insert(name.clone()) {
             name.extend_from_slice(format!("-{qi}").as_bytes());
             if !keys::is_shared_name(&name) {

@@ -943,10 +943,11 @@ impl SnapshotModel {
         let nq = u.int_in_range(0..=size.queues)?;
         let shared = profile == Profile::Shared;
         let mut names: BTreeSet<Vec<u8>> = BTreeSet::new();
-        let mut queues = Vec::new();
+        let mut queues: Vec<QueueModel> = Vec::new();
         for _ in 0..nq {
             let (name, key_only) = if shared {
-                keys::shared_queue_name(u)?
+                let earlier: Vec<Vec<u8>> = queues.iter().map(|q| q.name.clone()).collect();
+                keys::shared_queue_name_after(u, &earlier)?
             } else {
                 keys::meta_queue_name(u)?
             };
