@@ -808,3 +808,24 @@ fn a_template_without_placeholders_is_a_usage_error() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("must contain {output}"));
 }
+
+// REQ-CONF-6
+#[test]
+fn sqsdump_passes_shared_generated_snapshots_with_both_flag_sets() {
+    let (out, stdout) = conform(
+        &ours(),
+        &[
+            "--generated",
+            "12",
+            "--seed",
+            "5",
+            "--profile",
+            "shared",
+            "--filter",
+            "generated",
+        ],
+    );
+    assert!(out.status.success(), "{stdout}");
+    assert_eq!(stdout.lines().last().unwrap(), "12 passed, 0 failed");
+    assert!(stdout.contains("PASS REQ-CONF-6-generated-shared-seed5-11"));
+}

@@ -20,12 +20,17 @@ Examples:
   sqsdump gen --seed 1 --output snap.fsm
   sqsdump gen --seed 7 --profile adversarial --queues 5 --messages 200 --output bad.fsm
   sqsdump gen --seed 42 --queues 8 --messages 1000000 --output bench.fsm
+  sqsdump gen --seed 3 --profile shared --queues 4 --messages 40 --output diff.fsm
 
 Profiles: `valid` decodes without error (MVCC histories, stale
 generations, orphans, side records, operational and foreign keys);
 `mixed` is mostly valid with about 1% adversarial entries;
 `adversarial` exercises error paths (malformed keys and values, bad
-flags, damaged streams).";
+flags, damaged streams); `shared` decodes without error and touches no
+SPEC Decision (one version per key, no operational keys, no orphans, no
+tags, no seq records, no `.`/`..` or over-long names, sorted entries),
+so upstream's decoder must write the same `sqs/` tree (it is built in
+memory before it is written).";
 
 /// Which kind of snapshot to generate.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -36,6 +41,8 @@ pub enum ProfileArg {
     Mixed,
     /// Exercises error paths.
     Adversarial,
+    /// Touches no SPEC Decision: a differential oracle against upstream.
+    Shared,
 }
 
 impl From<ProfileArg> for Profile {
@@ -44,6 +51,7 @@ impl From<ProfileArg> for Profile {
             ProfileArg::Valid => Profile::Valid,
             ProfileArg::Mixed => Profile::Mixed,
             ProfileArg::Adversarial => Profile::Adversarial,
+            ProfileArg::Shared => Profile::Shared,
         }
     }
 }

@@ -74,6 +74,106 @@ pub fn queue_name(u: &mut Unstructured<'_>) -> Result<String> {
     }
 }
 
+/// Pieces of names that only the key can hold: invalid UTF-8 (bad lead
+/// bytes, cut sequences, overlong forms, surrogates), control characters
+/// and non-ASCII text.
+const KEY_ONLY_PIECES: &[&[u8]] = &[
+    b"\xff",
+    b"\x80",
+    b"\xe2\x82",
+    b"\xc0\xaf",
+    b"\xed\xa0\x80",
+    b"\xf4\x90\x80\x80",
+    b"\x00",
+    b"\x01\x1f",
+    b"\t\n\r",
+    b"\x7f",
+    "\u{e9}t\u{e9}".as_bytes(),
+    "\u{30ad}\u{30e5}\u{30fc}".as_bytes(),
+    "\u{2028}\u{2029}".as_bytes(),
+    "\u{1f600}".as_bytes(),
+    "\u{fffd}".as_bytes(),
+    b"<&>",
+    b" ",
+];
+
+/// A queue name that only the key holds (its meta record's `name` is
+/// empty): invalid UTF-8, control characters, non-ASCII text,
+/// mixed with live-alphabet bytes; at most 60 bytes, so it never takes
+/// the hash fallback.
+pub fn key_only_queue_name(u: &mut Unstructured<'_>) -> Result<Vec<u8>> {
+    let mut v = Vec::new();
+    for _ in 0..u.int_in_range(1..=4u8)? {
+        if u.ratio(1, 2)? {
+            for _ in 0..u.int_in_range(1..=4u8)? {
+                v.push(*u.choose(LIVE_ALPHABET)?);
+            }
+        }
+        if u.ratio(1, 6)? {
+            v.push(u8::arbitrary(u)?);
+        } else {
+            v.extend_from_slice(u.choose(KEY_ONLY_PIECES)?);
+        }
+    }
+    v.truncate(60);
+    Ok(v)
+}
+
+/// A queue name for a queue with a meta record, and whether only the key
+/// holds it (then the meta's `name` is empty): mostly [`queue_name`],
+/// one time in eight [`key_only_queue_name`].
+pub fn meta_queue_name(u: &mut Unstructured<'_>) -> Result<(Vec<u8>, bool)> {
+    if u.ratio(1, 8)? {
+        Ok((key_only_queue_name(u)?, true))
+    } else {
+        Ok((queue_name(u)?.into_bytes(), false))
+    }
+}
+
+/// True when a queue name touches no Decision: not empty, not `.` or
+/// `..`, and its directory is its plain percent-encoding, not the hash
+/// fallback (over-long and look-alike names).
+pub fn is_shared_name(name: &[u8]) -> bool {
+    !name.is_empty()
+        && name != b"."
+        && name != b".."
+        && crate::segment::encode_segment(name) == crate::segment::percent_encode(name)
+}
+
+/// A queue name for the `shared` profile, one time in eight the name of
+/// an earlier queue (from `earlier`) plus three live-alphabet bytes, so
+/// that its base64url segment extends the earlier one's (the legacy
+/// boundary rule must still route each key to its own queue); otherwise
+/// [`shared_queue_name`].
+pub fn shared_queue_name_after(
+    u: &mut Unstructured<'_>,
+    earlier: &[Vec<u8>],
+) -> Result<(Vec<u8>, bool)> {
+    if !earlier.is_empty() && u.ratio(1, 8)? {
+        let mut name = u.choose(earlier)?.clone();
+        for _ in 0..3 {
+            name.push(*u.choose(LIVE_ALPHABET)?);
+        }
+        if is_shared_name(&name) {
+            let key_only = std::str::from_utf8(&name).is_err();
+            return Ok((name, key_only));
+        }
+    }
+    shared_queue_name(u)
+}
+
+/// A queue name for the `shared` profile: [`meta_queue_name`] until it
+/// passes [`is_shared_name`] (a live name once the input runs dry).
+pub fn shared_queue_name(u: &mut Unstructured<'_>) -> Result<(Vec<u8>, bool)> {
+    for _ in 0..8 {
+        let (name, key_only) = meta_queue_name(u)?;
+        if is_shared_name(&name) {
+            return Ok((name, key_only));
+        }
+    }
+    Ok((b"shared".to_vec(), false))
+}
+
 /// Raw queue-name bytes: any non-empty byte string, sometimes one whose
 /// base64url starts with `p` (a legacy segment next to the `p|` marker).
 pub fn raw_queue_name(u: &mut Unstructured<'_>) -> Result<Vec<u8>> {
@@ -750,5 +850,53 @@ pub fn check_adversarial(a: &AdversarialKey) -> std::result::Result<(), String> 
             k.escape_ascii(),
             a.expect()
         ))
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    // REQ-CLI-10: the `shared` profile's names stay clear of the dot-name
+    // and hash-fallback Decisions, and key-only names are short, non-empty
+    // and mostly not UTF-8-clean ASCII.
+    #[test]
+    fn shared_names_avoid_dot_and_fallback_names() {
+        for bad in [
+            &b""[..],
+            b".",
+            b"..",
+            &[b'a'; 241],
+            "\u{e9}".repeat(150).as_bytes(),
+            &[b'%'; 81],
+            b"0123456789abcdef0123456789ABCDEF__x",
+            b"b64.abc",
+        ] {
+            assert!(!is_shared_name(bad), "{}", bad.escape_ascii());
+        }
+        for good in [
+            &b"q"[..],
+            b"...",
+            b"%2E",
+            b"\xff\x00",
+            b"x.orphan",
+            &[b'a'; 240],
+        ] {
+            assert!(is_shared_name(good), "{}", good.escape_ascii());
+        }
+        let mut odd = 0;
+        for seed in 0..200u64 {
+            let buf = crate::testkit::seeded::seeded_bytes(seed, 256);
+            let mut u = Unstructured::new(&buf);
+            let name = key_only_queue_name(&mut u).expect("name");
+            assert!(!name.is_empty() && name.len() <= 60);
+            assert!(is_shared_name(&name), "{}", name.escape_ascii());
+            let (shared, _) = shared_queue_name(&mut u).expect("name");
+            assert!(is_shared_name(&shared), "{}", shared.escape_ascii());
+            if std::str::from_utf8(&name).is_err() || name.iter().any(u8::is_ascii_control) {
+                odd += 1;
+            }
+        }
+        assert!(odd > 100, "{odd}");
     }
 }

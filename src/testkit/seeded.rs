@@ -16,8 +16,8 @@ use arbitrary::{Arbitrary, Unstructured};
 use super::frame;
 use super::keys;
 use super::snapshot::{
-    push_side, BadEntry, ForeignRecord, MessageModel, OrphanModel, Profile, QueueModel, RawRecord,
-    SideModel, StreamDamage, Version,
+    push_shared_foreign, push_side, BadEntry, ForeignRecord, MessageModel, Order, OrphanModel,
+    Profile, QueueModel, RawRecord, SideModel, SnapshotModel, StreamDamage, Version,
 };
 use crate::key::build;
 
@@ -124,11 +124,86 @@ impl<W: Write> Sink<'_, W> {
     }
 }
 
-/// Write a deterministic snapshot to `w`, entry by entry: each queue's
-/// messages, then its meta, gen and side records, then orphans, foreign
-/// and operational entries. Entries are not globally sorted (the decoder
-/// must not depend on order, REQ-DEC-11).
+/// The model of a `shared` snapshot: `opts.queues` queues (at least 1)
+/// holding `opts.messages` messages in all, with side records and a few
+/// foreign records, drawn from the seeded stream like [`write_snapshot`]
+/// draws the other profiles. It passes [`SnapshotModel::is_shared`].
+pub fn shared_model(opts: GenOptions) -> arbitrary::Result<SnapshotModel> {
+    let mut rng = SplitMix(opts.seed);
+    let mut qbuf = vec![0u8; QUEUE_BYTES];
+    let mut mbuf = vec![0u8; MESSAGE_BYTES];
+    rng.fill_bytes(&mut qbuf);
+    let mut u = Unstructured::new(&qbuf);
+    let last_commit_ts = u.int_in_range((1u64 << 20)..=(1u64 << 50))?;
+    let mut names = BTreeSet::new();
+    let queues = opts.queues.max(1);
+    let per = opts.messages / queues as u64;
+    let extra = opts.messages % queues as u64;
+    let mut model = SnapshotModel {
+        last_commit_ts,
+        queues: Vec::with_capacity(queues),
+        orphans: Vec::new(),
+        foreign: Vec::new(),
+        raw: Vec::new(),
+        bad: Vec::new(),
+        damage: None,
+        order: Order::Sorted,
+    };
+    for qi in 0..queues {
+        rng.fill_bytes(&mut qbuf);
+        let mut u = Unstructured::new(&qbuf);
+        let earlier: Vec<Vec<u8>> = model.queues.iter().map(|q| q.name.clone()).collect();
+        let (mut name, key_only) = keys::shared_queue_name_after(&mut u, &earlier)?;
+        if !names.insert(name.clone()) {
+            name.extend_from_slice(format!("-{qi}").as_bytes());
+            if !keys::is_shared_name(&name) {
+                name = format!("q-{qi}").into_bytes();
+            }
+            names.insert(name.clone());
+        }
+        let (mut q, active) = QueueModel::shared_skeleton(&mut u, name, key_only)?;
+        let count = per + u64::from((qi as u64) < extra);
+        for i in 0..count {
+            rng.fill_bytes(&mut mbuf);
+            let mut mu = Unstructured::new(&mbuf);
+            let gen = QueueModel::message_gen(&mut mu, active)?;
+            q.messages
+                .push(MessageModel::shared_for(&mut mu, i, gen, &q.meta)?);
+        }
+        for _ in 0..u.int_in_range(0..=4u8)? {
+            let s = SideModel::shared_for(&mut u, &q.name)?;
+            push_side(&mut q.side, s);
+        }
+        model.queues.push(q);
+    }
+    rng.fill_bytes(&mut qbuf);
+    let mut u = Unstructured::new(&qbuf);
+    for _ in 0..u.int_in_range(0..=3u8)? {
+        push_shared_foreign(&mut model.foreign, ForeignRecord::arbitrary(&mut u)?);
+    }
+    Ok(model)
+}
+
+/// Write a deterministic snapshot to `w`.
+///
+/// `valid`, `mixed` and `adversarial` are written entry by entry: each
+/// queue's messages, then its meta, gen and side records, then orphans,
+/// foreign and operational entries. Entries are not globally sorted (the
+/// decoder must not depend on order, REQ-DEC-11). `shared` is
+/// [`shared_model`] written in sorted (Pebble) order; it is built in
+/// memory first, so it needs memory for the whole snapshot.
 pub fn write_snapshot<W: Write>(opts: GenOptions, w: &mut W) -> io::Result<GenSummary> {
+    if opts.profile == Profile::Shared {
+        let model = shared_model(opts).map_err(|e| io::Error::other(format!("generator: {e}")))?;
+        let bytes = model.to_fsm_bytes();
+        w.write_all(&bytes)?;
+        w.flush()?;
+        return Ok(GenSummary {
+            entries: model.records().iter().map(|(_, v)| v.len() as u64).sum(),
+            bytes: bytes.len() as u64,
+            messages: model.queues.iter().map(|q| q.messages.len() as u64).sum(),
+        });
+    }
     let mut rng = SplitMix(opts.seed);
     let mut qbuf = vec![0u8; QUEUE_BYTES];
     let mut mbuf = vec![0u8; MESSAGE_BYTES];
@@ -138,8 +213,7 @@ pub fn write_snapshot<W: Write>(opts: GenOptions, w: &mut W) -> io::Result<GenSu
     let mut u = Unstructured::new(&qbuf);
     let last = u.int_in_range((1u64 << 20)..=(1u64 << 50)).map_err(err)?;
     let damage = match opts.profile {
-        Profile::Valid => None,
-        Profile::Mixed => None,
+        Profile::Valid | Profile::Mixed | Profile::Shared => None,
         Profile::Adversarial => {
             if u.ratio(1, 3).map_err(err)? {
                 Some(StreamDamage::arbitrary(&mut u).map_err(err)?)
@@ -163,7 +237,7 @@ pub fn write_snapshot<W: Write>(opts: GenOptions, w: &mut W) -> io::Result<GenSu
     };
     // Chance (per million) that a message slot holds a bad entry.
     let bad_ppm: u32 = match opts.profile {
-        Profile::Valid => 0,
+        Profile::Valid | Profile::Shared => 0,
         Profile::Mixed => 10_000,
         Profile::Adversarial => 200_000,
     };
@@ -174,30 +248,31 @@ pub fn write_snapshot<W: Write>(opts: GenOptions, w: &mut W) -> io::Result<GenSu
     for qi in 0..queues {
         rng.fill_bytes(&mut qbuf);
         let mut u = Unstructured::new(&qbuf);
-        let mut name = keys::queue_name(&mut u).map_err(err)?;
+        let (mut name, key_only) = keys::meta_queue_name(&mut u).map_err(err)?;
         if !names.insert(name.clone()) {
-            name = format!("{name}-{qi}");
+            name.extend_from_slice(format!("-{qi}").as_bytes());
             names.insert(name.clone());
         }
-        let (mut q, active) = QueueModel::skeleton(&mut u, name).map_err(err)?;
+        let (mut q, active) = QueueModel::skeleton_bytes(&mut u, name, key_only).map_err(err)?;
         let count = per + u64::from((qi as u64) < extra);
         for i in 0..count {
             rng.fill_bytes(&mut mbuf);
             let mut mu = Unstructured::new(&mbuf);
             let roll: u32 = mu.int_in_range(0..=999_999).map_err(err)?;
             if roll < bad_ppm {
-                let b = BadEntry::arbitrary_near(&mut mu, &q.name).map_err(err)?;
+                let near = crate::jsonout::utf8_per_byte_lossy(&q.name);
+                let b = BadEntry::arbitrary_near(&mut mu, &near).map_err(err)?;
                 let (k, v) = b.raw(last);
                 sink.raw(&k, &v)?;
                 continue;
             }
             let gen = QueueModel::message_gen(&mut mu, active).map_err(err)?;
             let m = MessageModel::arbitrary_for(&mut mu, i, gen, Some(&q.meta)).map_err(err)?;
-            sink.record(&m.key(q.name.as_bytes()), &m.versions(last))?;
+            sink.record(&m.key(&q.name), &m.versions(last))?;
             sink.summary.messages += 1;
         }
         for _ in 0..u.int_in_range(0..=3u8).map_err(err)? {
-            let s = SideModel::arbitrary_for(&mut u, q.name.as_bytes()).map_err(err)?;
+            let s = SideModel::arbitrary_for(&mut u, &q.name).map_err(err)?;
             push_side(&mut q.side, s);
         }
         for (k, versions) in q.queue_records(last) {
@@ -208,7 +283,7 @@ pub fn write_snapshot<W: Write>(opts: GenOptions, w: &mut W) -> io::Result<GenSu
     let mut u = Unstructured::new(&qbuf);
     for _ in 0..u.int_in_range(0..=2u8).map_err(err)? {
         let name = keys::raw_queue_name(&mut u).map_err(err)?;
-        if std::str::from_utf8(&name).is_ok_and(|n| names.contains(n)) {
+        if names.contains(&name) {
             continue;
         }
         let mut o = OrphanModel {

@@ -13,7 +13,9 @@ use arbitrary::{Arbitrary, Result, Unstructured};
 
 use super::frame;
 use super::keys::{self, AdversarialKey};
-use super::values::{GenText, Invalid, LiveMessage, LiveQueueMeta};
+use super::values::{
+    render_with_quirks, with_magic, GenText, Invalid, LiveMessage, LiveQueueMeta, Quirk,
+};
 use crate::key::{b64, build, Family, KeyParts};
 use crate::segment;
 use crate::value::{Message, QueueMeta, MESSAGE_MAGIC, QUEUE_META_MAGIC};
@@ -189,6 +191,19 @@ pub struct MessageModel {
     pub record: LiveMessage,
     /// Its versions.
     pub history: History,
+    /// Go-quirk spellings of its live value (REQ-JSON-1..REQ-JSON-9):
+    /// Go reads them to the same record. Empty: `json.Marshal`'s bytes.
+    pub quirks: Vec<Quirk>,
+}
+
+/// Up to three quirks, half the time none.
+pub fn arbitrary_quirks(u: &mut Unstructured<'_>) -> Result<Vec<Quirk>> {
+    if !u.ratio(1, 2)? {
+        return Ok(Vec::new());
+    }
+    (0..u.int_in_range(1..=3u8)?)
+        .map(|_| Quirk::arbitrary(u))
+        .collect()
 }
 
 impl MessageModel {
@@ -217,7 +232,35 @@ impl MessageModel {
             partition,
             record: LiveMessage::arbitrary_with(u, id, gen, fifo)?,
             history: History::arbitrary(u)?,
+            quirks: Vec::new(),
         })
+    }
+
+    /// A message of the `shared` profile: one plain version, and its live
+    /// value sometimes spelled with Go quirks.
+    pub fn shared_for(
+        u: &mut Unstructured<'_>,
+        index: u64,
+        gen: u64,
+        meta: &LiveQueueMeta,
+    ) -> Result<Self> {
+        let mut m = MessageModel::arbitrary_for(u, index, gen, Some(meta))?;
+        m.history = History::PLAIN;
+        m.quirks = arbitrary_quirks(u)?;
+        Ok(m)
+    }
+
+    /// The live value as stored: `json.Marshal`'s bytes, or their quirky
+    /// spelling.
+    pub fn value(&self) -> Vec<u8> {
+        if self.quirks.is_empty() {
+            self.record.value()
+        } else {
+            with_magic(
+                &MESSAGE_MAGIC,
+                &render_with_quirks(&self.record.fields(), &self.quirks),
+            )
+        }
     }
 
     /// Its user key under queue `name`.
@@ -239,7 +282,7 @@ impl MessageModel {
             r.body = Some(format!("old version {i}").into_bytes());
             r.value()
         };
-        self.history.versions(last, &rec.value(), &variant)
+        self.history.versions(last, &self.value(), &variant)
     }
 }
 
@@ -272,6 +315,23 @@ impl SideModel {
         })
     }
 
+    /// A side record of the `shared` profile: vis, byage, dedup, group or
+    /// tombstone (never seq), one plain version.
+    pub fn shared_for(u: &mut Unstructured<'_>, name: &[u8]) -> Result<Self> {
+        let family = *u.choose(&[
+            Family::MsgVis,
+            Family::MsgByAge,
+            Family::MsgDedup,
+            Family::MsgGroup,
+            Family::QueueTombstone,
+        ])?;
+        Ok(SideModel {
+            parts: keys::valid_parts(u, family, name.to_vec())?,
+            value: Vec::arbitrary(u)?,
+            history: History::PLAIN,
+        })
+    }
+
     /// Its versions.
     pub fn versions(&self, last: u64) -> Vec<Version> {
         self.history.versions(last, &self.value, &|i| vec![b'v', i])
@@ -299,10 +359,13 @@ pub struct GenRecord {
 /// A queue with a meta record (which may still be deleted by its history).
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct QueueModel {
-    /// The queue name (the key's bytes).
-    pub name: String,
-    /// The live meta; its `name` equals [`Self::name`] or is empty.
+    /// The queue name (the key's bytes; any bytes, UTF-8 or not).
+    pub name: Vec<u8>,
+    /// The live meta; its `name` equals [`Self::name`] or is empty (always
+    /// empty when the name is not UTF-8).
     pub meta: LiveQueueMeta,
+    /// Go-quirk spellings of the meta's live value.
+    pub meta_quirks: Vec<Quirk>,
     /// The meta record's versions.
     pub meta_history: History,
     /// The gen record, if any.
@@ -317,8 +380,26 @@ impl QueueModel {
     /// A queue named `name` with no messages yet; returns it and the
     /// generation new messages should carry.
     pub fn skeleton(u: &mut Unstructured<'_>, name: String) -> Result<(Self, u64)> {
-        let mut meta = LiveQueueMeta::arbitrary_named(u, name.clone())?;
-        if u.ratio(1, 16)? {
+        QueueModel::skeleton_bytes(u, name.into_bytes(), false)
+    }
+
+    /// A queue whose key holds `name`; when `key_only` (or when `name` is
+    /// not UTF-8) its meta's `name` is empty, so the decoder takes the
+    /// name from the key.
+    pub fn skeleton_bytes(
+        u: &mut Unstructured<'_>,
+        name: Vec<u8>,
+        key_only: bool,
+    ) -> Result<(Self, u64)> {
+        let utf8 = std::str::from_utf8(&name).ok();
+        let mut meta = LiveQueueMeta::arbitrary_named(
+            u,
+            utf8.map_or_else(
+                || String::from_utf8_lossy(&name).into_owned(),
+                str::to_string,
+            ),
+        )?;
+        if u.ratio(1, 16)? || key_only || utf8.is_none() {
             meta.name = String::new();
         }
         let active = u.int_in_range(1..=50u64)?;
@@ -336,6 +417,7 @@ impl QueueModel {
             QueueModel {
                 name,
                 meta,
+                meta_quirks: Vec::new(),
                 meta_history: History::arbitrary(u)?,
                 gen,
                 messages: Vec::new(),
@@ -343,6 +425,36 @@ impl QueueModel {
             },
             active,
         ))
+    }
+
+    /// A queue of the `shared` profile: no tags, one plain
+    /// version of the meta and gen records, the meta sometimes spelled
+    /// with Go quirks.
+    pub fn shared_skeleton(
+        u: &mut Unstructured<'_>,
+        name: Vec<u8>,
+        key_only: bool,
+    ) -> Result<(Self, u64)> {
+        let (mut q, active) = QueueModel::skeleton_bytes(u, name, key_only)?;
+        q.meta.tags.clear();
+        q.meta_history = History::PLAIN;
+        if let Some(g) = &mut q.gen {
+            g.history = History::PLAIN;
+        }
+        q.meta_quirks = arbitrary_quirks(u)?;
+        Ok((q, active))
+    }
+
+    /// The meta's live value as stored.
+    pub fn meta_value(&self) -> Vec<u8> {
+        if self.meta_quirks.is_empty() {
+            self.meta.value()
+        } else {
+            with_magic(
+                &QUEUE_META_MAGIC,
+                &render_with_quirks(&self.meta.fields(), &self.meta_quirks),
+            )
+        }
     }
 
     /// The generation of message `i`: mostly `active`, sometimes stale.
@@ -360,11 +472,11 @@ impl QueueModel {
 
     /// The records other than messages: meta, gen, side records.
     pub fn queue_records(&self, last: u64) -> Vec<(Vec<u8>, Vec<Version>)> {
-        let q = self.name.as_bytes().to_vec();
+        let q = self.name.clone();
         let meta = &self.meta;
         let mut out = vec![(
             build(&KeyParts::QueueMeta { queue: q.clone() }),
-            self.meta_history.versions(last, &meta.value(), &|i| {
+            self.meta_history.versions(last, &self.meta_value(), &|i| {
                 let mut m = meta.clone();
                 m.delay_seconds = 7000 + i64::from(i);
                 m.value()
@@ -394,6 +506,15 @@ pub struct OrphanModel {
     pub messages: Vec<MessageModel>,
     /// Side records (kept under `<encoded>.orphan` with the flag).
     pub side: Vec<SideModel>,
+}
+
+/// Add `f` to the foreign records of a `shared` model with one plain
+/// version, unless its key is there already (one version per key).
+pub fn push_shared_foreign(foreign: &mut Vec<ForeignRecord>, mut f: ForeignRecord) {
+    f.history = History::PLAIN;
+    if foreign.iter().all(|o| o.key != f.key) {
+        foreign.push(f);
+    }
 }
 
 /// A non-SQS MVCC record the decoder must skip.
@@ -745,6 +866,19 @@ pub enum Profile {
     Mixed,
     /// Every part exercises an error path.
     Adversarial,
+    /// Decodes without error and touches no SPEC Decision, so upstream's
+    /// decoder must write the same `sqs/` tree. It has one live version
+    /// per key, none after the header (REQ-FSM-7, REQ-FSM-8, REQ-FSM-9);
+    /// no operational keys (REQ-FSM-6); no malformed, non-canonical,
+    /// empty-queue or gen-trailing keys, no misparsing gens, no key/value
+    /// mismatches and no stream damage (REQ-KEY-5, REQ-KEY-6, REQ-KEY-8,
+    /// REQ-KEY-9, REQ-DEC-10); no orphans (REQ-DEC-2, REQ-DEC-3); no tags
+    /// (REQ-VAL-4); no seq records (REQ-DEC-9); no `.`/`..` or
+    /// hash-fallback names (REQ-OUT-2, REQ-OUT-3); no invalid UTF-8 in
+    /// attribute values (REQ-JSON-13); no shared directories (REQ-OUT-8);
+    /// no unknown SQS families (REQ-DEC-13); entries in sorted (Pebble)
+    /// order (REQ-DEC-11). [`SnapshotModel::is_shared`] checks a model.
+    Shared,
 }
 
 /// Entry order in the stream.
@@ -807,28 +941,61 @@ impl SnapshotModel {
     pub fn arbitrary_with(u: &mut Unstructured<'_>, profile: Profile, size: Size) -> Result<Self> {
         let last_commit_ts = u.int_in_range((1u64 << 20)..=(1u64 << 50))?;
         let nq = u.int_in_range(0..=size.queues)?;
-        let mut names = BTreeSet::new();
-        let mut queues = Vec::new();
+        let shared = profile == Profile::Shared;
+        let mut names: BTreeSet<Vec<u8>> = BTreeSet::new();
+        let mut queues: Vec<QueueModel> = Vec::new();
         for _ in 0..nq {
-            let name = keys::queue_name(u)?;
+            let (name, key_only) = if shared {
+                let earlier: Vec<Vec<u8>> = queues.iter().map(|q| q.name.clone()).collect();
+                keys::shared_queue_name_after(u, &earlier)?
+            } else {
+                keys::meta_queue_name(u)?
+            };
             if !names.insert(name.clone()) {
                 continue;
             }
-            let (mut q, active) = QueueModel::skeleton(u, name)?;
+            let (mut q, active) = if shared {
+                QueueModel::shared_skeleton(u, name, key_only)?
+            } else {
+                QueueModel::skeleton_bytes(u, name, key_only)?
+            };
             for i in 0..u.int_in_range(0..=size.messages)? {
                 let gen = QueueModel::message_gen(u, active)?;
-                let m = MessageModel::arbitrary_for(u, i as u64, gen, Some(&q.meta))?;
+                let m = if shared {
+                    MessageModel::shared_for(u, i as u64, gen, &q.meta)?
+                } else {
+                    MessageModel::arbitrary_for(u, i as u64, gen, Some(&q.meta))?
+                };
                 q.messages.push(m);
             }
             for _ in 0..u.int_in_range(0..=size.side)? {
-                let s = SideModel::arbitrary_for(u, q.name.as_bytes())?;
+                let s = if shared {
+                    SideModel::shared_for(u, &q.name)?
+                } else {
+                    SideModel::arbitrary_for(u, &q.name)?
+                };
                 push_side(&mut q.side, s);
             }
             queues.push(q);
         }
+        if shared {
+            let mut foreign = Vec::new();
+            for _ in 0..u.int_in_range(0..=3u8)? {
+                push_shared_foreign(&mut foreign, ForeignRecord::arbitrary(u)?);
+            }
+            return Ok(SnapshotModel {
+                last_commit_ts,
+                queues,
+                orphans: Vec::new(),
+                foreign,
+                raw: Vec::new(),
+                bad: Vec::new(),
+                damage: None,
+                order: Order::Sorted,
+            });
+        }
         let mut orphans = Vec::new();
-        let mut raw_names: BTreeSet<Vec<u8>> =
-            names.iter().map(|n| n.as_bytes().to_vec()).collect();
+        let mut raw_names: BTreeSet<Vec<u8>> = names.clone();
         for _ in 0..u.int_in_range(0..=2u8)? {
             let name = keys::raw_queue_name(u)?;
             if !raw_names.insert(name.clone()) {
@@ -854,7 +1021,7 @@ impl SnapshotModel {
         if profile != Profile::Valid && !orphans.is_empty() && u.ratio(1, 3)? {
             let o = u.choose(&orphans)?;
             let name = format!("{}.orphan", b64(&o.name));
-            if names.insert(name.clone()) {
+            if names.insert(name.clone().into_bytes()) {
                 let (q, _) = QueueModel::skeleton(u, name)?;
                 queues.push(q);
             }
@@ -867,11 +1034,12 @@ impl SnapshotModel {
             .collect::<Result<Vec<_>>>()?;
         let mut bad = Vec::new();
         let mut damage = None;
-        let anchor = queues
-            .first()
-            .map_or_else(|| "q".to_string(), |q| q.name.clone());
+        let anchor = queues.first().map_or_else(
+            || "q".to_string(),
+            |q| crate::jsonout::utf8_per_byte_lossy(&q.name),
+        );
         match profile {
-            Profile::Valid => {}
+            Profile::Valid | Profile::Shared => {}
             Profile::Mixed => {
                 if u.ratio(1, 2)? {
                     bad.push(BadEntry::arbitrary_near(u, &anchor)?);
@@ -901,13 +1069,109 @@ impl SnapshotModel {
         })
     }
 
+    /// `Ok` when the model keeps the `shared` profile's promise (see
+    /// [`Profile::Shared`] for the Decisions it stays clear of), else a
+    /// description of the first feature that breaks it.
+    pub fn is_shared(&self) -> std::result::Result<(), String> {
+        let plain = |what: &str, h: &History| {
+            if *h == History::PLAIN {
+                Ok(())
+            } else {
+                Err(format!("{what} has history {h:?}"))
+            }
+        };
+        if !self.raw.is_empty() {
+            return Err(format!("operational keys {:?}", self.raw));
+        }
+        if !self.bad.is_empty() || self.damage.is_some() {
+            return Err(format!(
+                "bad entries {:?} / damage {:?}",
+                self.bad, self.damage
+            ));
+        }
+        if !self.orphans.is_empty() {
+            return Err(format!("{} orphans", self.orphans.len()));
+        }
+        if self.order != Order::Sorted {
+            return Err(format!("order {:?}", self.order));
+        }
+        let mut dirs = BTreeSet::new();
+        for q in &self.queues {
+            let name = q.name.escape_ascii().to_string();
+            if !keys::is_shared_name(&q.name) {
+                return Err(format!("queue name {name} touches a Decision"));
+            }
+            if !dirs.insert(segment::encode_segment(&q.name)) {
+                return Err(format!("queue {name} shares a directory"));
+            }
+            if !q.meta.name.is_empty() && q.meta.name.as_bytes() != q.name.as_slice() {
+                return Err(format!("queue {name}: meta name {:?}", q.meta.name));
+            }
+            if !q.meta.tags.is_empty() {
+                return Err(format!("queue {name} has tags"));
+            }
+            plain(&format!("queue {name} meta"), &q.meta_history)?;
+            if let Some(g) = &q.gen {
+                plain(&format!("queue {name} gen"), &g.history)?;
+                if g.text.value.is_none() {
+                    return Err(format!("queue {name}: invalid gen {:?}", g.text));
+                }
+            }
+            for m in &q.messages {
+                let id = &m.record.message_id;
+                plain(&format!("queue {name} message {id:?}"), &m.history)?;
+                let parts = KeyParts::MsgData {
+                    queue: q.name.clone(),
+                    partition: m.partition,
+                    gen: m.record.queue_generation,
+                    message_id: id.as_bytes().to_vec(),
+                };
+                if !keys::round_trips(&parts) || crate::key::parse(&m.key(&q.name)) != Ok(parts) {
+                    return Err(format!(
+                        "queue {name} message {id:?}: key does not round-trip"
+                    ));
+                }
+                for a in m.record.message_attributes.values() {
+                    if std::str::from_utf8(&a.go_json()).is_err() {
+                        return Err(format!("queue {name} message {id:?}: attribute not UTF-8"));
+                    }
+                }
+            }
+            for s in &q.side {
+                plain(&format!("queue {name} side record"), &s.history)?;
+                if s.parts.family() == Family::QueueSeq || !s.parts.family().is_side_record() {
+                    return Err(format!("queue {name}: side record {:?}", s.parts));
+                }
+                if !keys::round_trips(&s.parts) || s.parts.queue() != q.name.as_slice() {
+                    return Err(format!("queue {name}: side key {:?}", s.parts));
+                }
+            }
+        }
+        let mut keys = BTreeSet::new();
+        for (k, _) in self.records() {
+            if !keys.insert(k.clone()) {
+                return Err(format!("two records of key {}", k.escape_ascii()));
+            }
+        }
+        for f in &self.foreign {
+            plain("foreign record", &f.history)?;
+            if crate::key::is_sqs_key(&f.key) {
+                return Err(format!(
+                    "foreign key {} is an SQS key",
+                    f.key.escape_ascii()
+                ));
+            }
+        }
+        Ok(())
+    }
+
     /// Every MVCC record: user key and versions (newest first).
     pub fn records(&self) -> Vec<(Vec<u8>, Vec<Version>)> {
         let last = self.last_commit_ts;
         let mut out = Vec::new();
         for q in &self.queues {
             for m in &q.messages {
-                out.push((m.key(q.name.as_bytes()), m.versions(last)));
+                out.push((m.key(&q.name), m.versions(last)));
             }
             out.extend(q.queue_records(last));
         }
@@ -1068,10 +1332,10 @@ impl SnapshotModel {
             if !q.meta_history.visible() {
                 // An orphan: its meta is deleted, expired or in the future.
                 if !messages.is_empty() {
-                    orphan_messages.insert(b64(q.name.as_bytes()), messages.len());
+                    orphan_messages.insert(b64(&q.name), messages.len());
                 }
                 if include_side_records && !side.is_empty() {
-                    orphan_dirs.insert(segment::orphan_dir(&b64(q.name.as_bytes())), side);
+                    orphan_dirs.insert(segment::orphan_dir(&b64(&q.name)), side);
                 }
                 continue;
             }
@@ -1084,14 +1348,15 @@ impl SnapshotModel {
             let (kept, stale): (Vec<&MessageModel>, Vec<&MessageModel>) = messages
                 .into_iter()
                 .partition(|m| active.map_or(true, |g| m.record.queue_generation == g));
+            let key_name = crate::jsonout::utf8_per_byte_lossy(&q.name);
             let mut meta = q.meta.expected();
             if meta.name.is_empty() {
-                meta.name = q.name.clone();
+                meta.name = key_name.clone();
             }
             queues.insert(
-                segment::encode_segment(q.name.as_bytes()),
+                segment::encode_segment(&q.name),
                 ExpectedQueue {
-                    name: q.name.clone(),
+                    name: key_name,
                     meta,
                     active_gen: active,
                     kept: kept
