@@ -179,21 +179,10 @@ impl Resolver {
             .sort_by(|a, b| warning_order(a).cmp(&warning_order(b)));
         Resolved {
             records: Records {
-                // REQ-DEC-8, REQ-DEC-11: in the order of the winning
-                // version's encoded key (user key ++ !commit_ts), the
-                // order Pebble iterates in, whatever order the stream had.
-                // It differs from user-key order only when one user key
-                // is a prefix of another. Keys are unique, so an unstable
-                // sort is deterministic.
+                // Keys are unique, so an unstable sort is deterministic.
                 inner: {
                     let mut all: Vec<(Box<[u8]>, Best)> = self.best.into_iter().collect();
-                    all.sort_unstable_by(|a, b| {
-                        let (ta, tb) = (
-                            (!a.1.commit_ts).to_be_bytes(),
-                            (!b.1.commit_ts).to_be_bytes(),
-                        );
-                        a.0.iter().chain(&ta).cmp(b.0.iter().chain(&tb))
-                    });
+                    all.sort_unstable_by(|a, b| a.0.cmp(&b.0));
                     all.into_iter()
                 },
             },

@@ -286,31 +286,3 @@ fn after_header_warnings_do_not_depend_on_stream_order() {
         ]
     );
 }
-
-// REQ-DEC-8, REQ-DEC-11
-#[test]
-fn records_come_in_encoded_key_order_as_pebble_iterates() {
-    // K2 extends K1 by "NQ": the encoded key K1 ++ !ts sorts after
-    // K2 ++ !ts' because 0xff.. > 'N', so Pebble delivers K2 first and
-    // upstream writes it first. The resolved records (and so side-record
-    // lines) follow that order, whatever order the stream had.
-    let k1: &[u8] = b"!sqs|msg|dedup|cQ\x00\x00\x00\x00\x00\x00\x00\x00";
-    let k2: &[u8] = b"!sqs|msg|dedup|cQ\x00\x00\x00\x00\x00\x00\x00\x00NQ";
-    for stream in [
-        [(k2, 5, false, 0, &b"b"[..]), (k1, 5, false, 0, &b"a"[..])],
-        [(k1, 5, false, 0, &b"a"[..]), (k2, 5, false, 0, &b"b"[..])],
-    ] {
-        let (records, _, _) = resolve(10, &stream);
-        assert_eq!(records, [rec(k2, b"b"), rec(k1, b"a")]);
-    }
-    // Same user-key prefix, different commit_ts: the encoded keys decide.
-    let (records, _, _) = resolve(
-        1000,
-        &[
-            (k1, 0xff, false, 0, &b"a"[..]),
-            (k2, 5, false, 0, &b"b"[..]),
-        ],
-    );
-    // !0xff = ff..ff00 > 'N' (0x4e): K2 first.
-    assert_eq!(records, [rec(k2, b"b"), rec(k1, b"a")]);
-}
