@@ -286,3 +286,20 @@ fn after_header_warnings_do_not_depend_on_stream_order() {
         ]
     );
 }
+
+// REQ-DEC-14, REQ-DEC-11
+#[test]
+fn records_come_in_user_key_order_whatever_the_stream_order() {
+    // K2 extends K1 by "NQ": Pebble delivers K2 ++ !ts before K1 ++ !ts
+    // (0xff.. > 'N'), and upstream writes them in that order; sqsdump
+    // writes user-key order, K1 first, for either stream order.
+    let k1: &[u8] = b"!sqs|msg|dedup|cQ\x00\x00\x00\x00\x00\x00\x00\x00";
+    let k2: &[u8] = b"!sqs|msg|dedup|cQ\x00\x00\x00\x00\x00\x00\x00\x00NQ";
+    for stream in [
+        [(k2, 5, false, 0, &b"b"[..]), (k1, 5, false, 0, &b"a"[..])],
+        [(k1, 5, false, 0, &b"a"[..]), (k2, 5, false, 0, &b"b"[..])],
+    ] {
+        let (records, _, _) = resolve(10, &stream);
+        assert_eq!(records, [rec(k1, b"a"), rec(k2, b"b")]);
+    }
+}

@@ -46,8 +46,10 @@ pub enum Subject {
     DotDirName,
     /// A file of an orphan's `<encoded>.orphan/` directory.
     OrphanDir,
-    /// `side_records.jsonl`: which records, in which order.
+    /// `side_records.jsonl`: which records.
     SideRecordSet,
+    /// `side_records.jsonl`: the order of the records both sides have.
+    SideRecordOrder,
     /// A `!sqs|queue|seq|` side record.
     SeqSideRecord,
     /// The fields of a side-record line.
@@ -129,7 +131,12 @@ pub const GOVERNS: &[(Subject, &str, &str)] = &[
     (
         Subject::SideRecordSet,
         "REQ-DEC-8",
-        "which side records are written, and their order",
+        "which side records are written",
+    ),
+    (
+        Subject::SideRecordOrder,
+        "REQ-DEC-14",
+        "the order of side-record lines",
     ),
     (
         Subject::SeqSideRecord,
@@ -880,7 +887,7 @@ fn compare_side_records(b: &mut Blame<'_>, path: &str, e: &[u8], a: &[u8]) {
     }
     if paired.windows(2).any(|w| w[0].0 > w[1].0) {
         b.add(
-            Subject::SideRecordSet,
+            Subject::SideRecordOrder,
             Difference::in_file(path, None, "side records in another order"),
         );
     }

@@ -172,7 +172,17 @@ pub fn shared_model(opts: GenOptions) -> arbitrary::Result<SnapshotModel> {
         }
         for _ in 0..u.int_in_range(0..=4u8)? {
             let s = SideModel::shared_for(&mut u, &q.name)?;
-            push_side(&mut q.side, s);
+            // REQ-DEC-14: side records whose user keys extend one another
+            // come in another order from upstream (a Decision), so shared
+            // snapshots have none.
+            let key = build(&s.parts);
+            let related = q.side.iter().any(|o| {
+                let other = build(&o.parts);
+                other != key && (other.starts_with(&key) || key.starts_with(&other))
+            });
+            if !related {
+                push_side(&mut q.side, s);
+            }
         }
         model.queues.push(q);
     }

@@ -1111,6 +1111,15 @@ impl SnapshotModel {
                 return Err(format!("queue {name} has tags"));
             }
             plain(&format!("queue {name} meta"), &q.meta_history)?;
+            let side_keys: Vec<Vec<u8>> = q.side.iter().map(|s| build(&s.parts)).collect();
+            for a in &side_keys {
+                if side_keys.iter().any(|b| b != a && b.starts_with(a)) {
+                    return Err(format!(
+                        "queue {name}: side key {} is extended by another (REQ-DEC-14)",
+                        a.escape_ascii()
+                    ));
+                }
+            }
             if let Some(g) = &q.gen {
                 plain(&format!("queue {name} gen"), &g.history)?;
                 if g.text.value.is_none() {

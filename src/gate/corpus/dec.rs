@@ -5,6 +5,24 @@ use super::*;
 use crate::key;
 
 pub(super) fn dec_cases(c: &mut Cases) {
+    // b64 dedup ids: "" and "NQ"-extended keys; Pebble puts the longer
+    // key first, sqsdump writes user-key order.
+    let mut s = Snap::new();
+    s.put(
+        &meta_key(b"ord.fifo"),
+        10,
+        &meta("ord.fifo", r#","is_fifo":true"#),
+    );
+    s.put(&dedup_key(b"ord.fifo", None, 0, b""), 20, b"first");
+    s.put(&dedup_key(b"ord.fifo", None, 0, b"5"), 20, b"second");
+    let side = q_path("ord.fifo", "_internals/side_records.jsonl");
+    c.add(
+        "REQ-DEC-14-side-record-order",
+        "[Decision] side records are written in user-key order: the dedup record with an empty id before the one whose key extends it, which Pebble (and upstream) put first",
+        &[SIDE],
+        s.bytes(),
+        vec![lines(&side, 2), has(&side, r#""value_b64":"Zmlyc3Q"}"#)],
+    );
     let mut s = Snap::new();
     s.put(&meta_key(b"keyname"), 10, &meta("", ""));
     s.put(&meta_key(b"other"), 10, &meta("Display Name", ""));
