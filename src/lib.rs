@@ -32,8 +32,8 @@
 pub mod cli;
 pub mod conform;
 pub mod corpus;
-pub mod decode;
 pub mod dump;
+pub mod engine;
 pub mod error;
 pub mod fsm;
 #[cfg(feature = "testkit")]
@@ -42,9 +42,7 @@ pub mod gojson;
 pub mod jsonout;
 pub mod key;
 pub mod manifest;
-pub mod mvcc;
 pub mod segment;
-pub mod snapshot;
 #[cfg(feature = "testkit")]
 pub mod testkit;
 pub mod value;
@@ -52,4 +50,5 @@ pub mod verify;
 pub mod warning;
 pub mod write;
 
+pub use engine::plain::{decode, mvcc, snapshot};
 pub use error::Error;

@@ -1,0 +1,562 @@
+//! Phases 3–4 of the streaming engine: records (in user-key order) →
+//! message lines spilled as sorted runs → the dump tree (REQ-ENG-2,
+//! REQ-ENG-3).
+//!
+//! It follows [`crate::decode::SqsDecoder`] step by step and differs only
+//! in where things are kept:
+//!
+//! - a message line is rendered when its record arrives and kept with its
+//!   sort key (send timestamp, sequence number, message id, arrival index)
+//!   and its generation in a per-queue buffer;
+//! - when the buffers of all queues together exceed the budget, the
+//!   largest are sorted and spilled as runs into the spill directory;
+//!   side records are appended to a per-queue spill file in arrival order;
+//! - the generation filter is applied at merge time (the gen record sorts
+//!   after the messages); a per-generation count gives the number dropped
+//!   before anything is merged, so the warnings come out in the plain
+//!   engine's order;
+//! - at [`StreamDecoder::finish`] each queue, in sorted order of its
+//!   encoded segment, is k-way merged straight into `messages.jsonl`.
+//!
+//! The arrival index is the record's position in user-key order, so ties
+//! of (timestamp, sequence, id) keep the plain engine's stable order.
+
+use std::cmp::Ordering;
+use std::collections::{BTreeMap, HashMap};
+use std::fs::{self, File};
+use std::io::{self, BufReader, BufWriter, Read, Write};
+use std::path::PathBuf;
+
+use super::out::Tree;
+use super::spill::{self, Merge, RunItem, SpillDir};
+use super::Control;
+use crate::decode::{cross_check, unknown_prefix, Options};
+use crate::dump::DecodeStats;
+use crate::error::{Escaped, KeyProblem};
+use crate::jsonout;
+use crate::key::{self, Family};
+use crate::segment;
+use crate::value::{self, QueueMeta};
+use crate::warning::Warning;
+use crate::Error;
+
+/// A message line with its sort key, as spilled.
+#[derive(Debug, Default)]
+pub(crate) struct MsgItem {
+    ts: i64,
+    seq: u64,
+    idx: u64,
+    gen: u64,
+    id: Vec<u8>,
+    line: Vec<u8>,
+}
+
+impl RunItem for MsgItem {
+    fn write(&self, w: &mut impl Write) -> io::Result<()> {
+        spill::put_u64(w, self.ts as u64)?;
+        spill::put_u64(w, self.seq)?;
+        spill::put_u64(w, self.idx)?;
+        spill::put_u64(w, self.gen)?;
+        spill::put_bytes(w, &self.id)?;
+        spill::put_bytes(w, &self.line)
+    }
+
+    fn read(&mut self, r: &mut impl Read) -> io::Result<bool> {
+        let Some(ts) = spill::get_u64_or_eof(r)? else {
+            return Ok(false);
+        };
+        self.ts = ts as i64;
+        self.seq = spill::get_u64(r)?;
+        self.idx = spill::get_u64(r)?;
+        self.gen = spill::get_u64(r)?;
+        spill::get_bytes(r, &mut self.id)?;
+        spill::get_bytes(r, &mut self.line)?;
+        Ok(true)
+    }
+
+    fn order(&self, other: &Self) -> Ordering {
+        msg_order(
+            (self.ts, self.seq, &self.id, self.idx),
+            (other.ts, other.seq, &other.id, other.idx),
+        )
+    }
+}
+
+/// REQ-DEC-7: (send_timestamp_millis, sequence_number, message_id bytes),
+/// then arrival order (the plain engine's stable sort).
+fn msg_order(a: (i64, u64, &[u8], u64), b: (i64, u64, &[u8], u64)) -> Ordering {
+    (a.0, a.1)
+        .cmp(&(b.0, b.1))
+        .then_with(|| a.2.cmp(b.2))
+        .then_with(|| a.3.cmp(&b.3))
+}
+
+/// A buffered message: offsets into its queue's arena.
+#[derive(Debug, Clone, Copy)]
+struct Slot {
+    ts: i64,
+    seq: u64,
+    idx: u64,
+    gen: u64,
+    off: usize,
+    id_len: usize,
+    line_len: usize,
+}
+
+/// Messages of one queue: an in-memory buffer plus spilled runs.
+#[derive(Debug, Default)]
+struct Messages {
+    arena: Vec<u8>,
+    slots: Vec<Slot>,
+    runs: Vec<PathBuf>,
+}
+
+impl Messages {
+    fn bytes(&self) -> usize {
+        self.arena.capacity() + self.slots.capacity() * std::mem::size_of::<Slot>()
+    }
+
+    fn id(&self, s: &Slot) -> &[u8] {
+        self.arena.get(s.off..s.off + s.id_len).unwrap_or_default()
+    }
+
+    fn line(&self, s: &Slot) -> &[u8] {
+        let start = s.off + s.id_len;
+        self.arena
+            .get(start..start + s.line_len)
+            .unwrap_or_default()
+    }
+
+    fn sort(&mut self) {
+        let arena = &self.arena;
+        let id = |s: &Slot| arena.get(s.off..s.off + s.id_len).unwrap_or_default();
+        self.slots.sort_unstable_by(|a, b| {
+            msg_order((a.ts, a.seq, id(a), a.idx), (b.ts, b.seq, id(b), b.idx))
+        });
+    }
+
+    /// Sort the buffer and write it as one run; free the buffer.
+    fn spill(&mut self, dir: &mut SpillDir) -> Result<(), Error> {
+        if self.slots.is_empty() {
+            return Ok(());
+        }
+        self.sort();
+        let (path, mut w) = dir.new_file("messages")?;
+        let mut item = MsgItem::default();
+        for s in &self.slots {
+            item.ts = s.ts;
+            item.seq = s.seq;
+            item.idx = s.idx;
+            item.gen = s.gen;
+            item.id.clear();
+            item.id.extend_from_slice(self.id(s));
+            item.line.clear();
+            item.line.extend_from_slice(self.line(s));
+            item.write(&mut w).map_err(|e| spill::spill_io(&path, e))?;
+        }
+        w.flush().map_err(|e| spill::spill_io(&path, e))?;
+        self.runs.push(path);
+        self.arena = Vec::new();
+        self.slots = Vec::new();
+        Ok(())
+    }
+
+    fn discard(&mut self) {
+        for run in self.runs.drain(..) {
+            let _ = fs::remove_file(run);
+        }
+        self.arena = Vec::new();
+        self.slots = Vec::new();
+    }
+}
+
+/// Side records of one queue, in arrival order.
+#[derive(Debug, Default)]
+struct SideLines {
+    buf: Vec<u8>,
+    file: Option<(PathBuf, BufWriter<File>)>,
+    count: usize,
+}
+
+impl SideLines {
+    fn spill(&mut self, dir: &mut SpillDir) -> Result<(), Error> {
+        if self.buf.is_empty() {
+            return Ok(());
+        }
+        if self.file.is_none() {
+            self.file = Some(dir.new_file("side")?);
+        }
+        if let Some((path, w)) = self.file.as_mut() {
+            w.write_all(&self.buf)
+                .map_err(|e| spill::spill_io(path, e))?;
+        }
+        self.buf = Vec::new();
+        Ok(())
+    }
+
+    /// Copy every line, in arrival order, into `out`.
+    fn drain_into(&mut self, out: &mut super::out::FileOut) -> Result<(), Error> {
+        if let Some((path, w)) = self.file.take() {
+            let file = w
+                .into_inner()
+                .map_err(|e| spill::spill_io(&path, e.into_error()))?;
+            drop(file);
+            let mut r = BufReader::with_capacity(
+                spill::RUN_READ_BUFFER,
+                File::open(&path).map_err(|e| spill::spill_io(&path, e))?,
+            );
+            let mut chunk = vec![0u8; spill::RUN_READ_BUFFER];
+            loop {
+                let n = match r.read(&mut chunk) {
+                    Ok(0) => break,
+                    Ok(n) => n,
+                    Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                    Err(e) => return Err(spill::spill_io(&path, e)),
+                };
+                out.write(chunk.get(..n).unwrap_or_default())?;
+            }
+            let _ = fs::remove_file(&path);
+        }
+        out.write(&self.buf)?;
+        self.buf = Vec::new();
+        Ok(())
+    }
+
+    fn discard(&mut self) {
+        if let Some((path, _)) = self.file.take() {
+            let _ = fs::remove_file(path);
+        }
+        self.buf = Vec::new();
+    }
+}
+
+/// Everything seen for one encoded queue segment.
+#[derive(Debug, Default)]
+struct QueueState {
+    name: Vec<u8>,
+    meta: Option<QueueMeta>,
+    active_gen: Option<u64>,
+    msgs: Messages,
+    /// Messages seen, per `queue_generation`.
+    per_gen: HashMap<u64, usize>,
+    msg_count: usize,
+    side: SideLines,
+}
+
+impl QueueState {
+    fn bytes(&self) -> usize {
+        self.msgs.bytes() + self.side.buf.capacity()
+    }
+}
+
+/// The streaming counterpart of [`crate::decode::SqsDecoder`].
+pub(crate) struct StreamDecoder {
+    opts: Options,
+    queues: BTreeMap<String, QueueState>,
+    warnings: Vec<Warning>,
+    stats: DecodeStats,
+    unknown: BTreeMap<String, u64>,
+    scratch: Vec<u8>,
+    next_idx: u64,
+    /// Bytes held by all queue buffers.
+    used: usize,
+    budget: usize,
+    spill: SpillDir,
+}
+
+fn malformed(key: &[u8], problem: KeyProblem) -> Error {
+    Error::MalformedKey {
+        key: Escaped::of(key),
+        problem,
+    }
+}
+
+impl StreamDecoder {
+    pub(crate) fn new(opts: Options, budget: usize, spill: SpillDir) -> Self {
+        StreamDecoder {
+            opts,
+            queues: BTreeMap::new(),
+            warnings: Vec::new(),
+            stats: DecodeStats::default(),
+            unknown: BTreeMap::new(),
+            scratch: Vec::new(),
+            next_idx: 0,
+            used: 0,
+            budget,
+            spill,
+        }
+    }
+
+    /// Feed one resolved record, in user-key order.
+    pub(crate) fn push(&mut self, user_key: &[u8], value: &[u8]) -> Result<(), Error> {
+        self.stats.sqs_records += 1;
+        let Some((family, _)) = Family::split(user_key) else {
+            *self.unknown.entry(unknown_prefix(user_key)).or_default() += 1;
+            return Ok(());
+        };
+        if family.is_side_record() && !self.opts.include_side_records {
+            return Ok(());
+        }
+        let r = key::route(user_key).map_err(|p| malformed(user_key, p))?;
+        let opts = self.opts;
+        let state = match self.queues.get_mut(&r.encoded_queue) {
+            Some(s) => s,
+            None => self.queues.entry(r.encoded_queue).or_default(),
+        };
+        state.name = r.queue;
+        let before = state.bytes();
+        match family {
+            Family::QueueMeta => {
+                let meta =
+                    value::decode_queue_meta(value).map_err(|reason| Error::InvalidQueueMeta {
+                        key: Escaped::of(user_key),
+                        reason,
+                    })?;
+                state.meta = Some(meta);
+            }
+            Family::QueueGen => {
+                let gen = value::decode_gen(value).ok_or_else(|| Error::InvalidGenValue {
+                    key: Escaped::of(user_key),
+                    value: Escaped::of(value),
+                })?;
+                state.active_gen = Some(gen);
+            }
+            Family::MsgData => {
+                self.stats.message_value_bytes += value.len() as u64;
+                let mut msg =
+                    value::decode_message(value).map_err(|reason| Error::InvalidMessage {
+                        key: Escaped::of(user_key),
+                        reason,
+                    })?;
+                if let Some(fields) = &r.data {
+                    cross_check(&mut self.warnings, user_key, fields, &msg);
+                }
+                if !opts.preserve_visibility {
+                    msg.visible_at_millis = 0;
+                    msg.receive_count = 0;
+                    msg.first_receive_millis = 0;
+                    msg.current_receipt_token.clear();
+                }
+                self.scratch.clear();
+                jsonout::write_message_line(&mut self.scratch, &msg, r.partition);
+                let m = &mut state.msgs;
+                let off = m.arena.len();
+                m.arena.extend_from_slice(msg.message_id.as_bytes());
+                m.arena.extend_from_slice(&self.scratch);
+                m.slots.push(Slot {
+                    ts: msg.send_timestamp_millis,
+                    seq: msg.sequence_number,
+                    idx: self.next_idx,
+                    gen: msg.queue_generation,
+                    off,
+                    id_len: msg.message_id.len(),
+                    line_len: self.scratch.len(),
+                });
+                self.next_idx += 1;
+                *state.per_gen.entry(msg.queue_generation).or_default() += 1;
+                state.msg_count += 1;
+            }
+            _ => {
+                state.side.buf.extend_from_slice(&jsonout::side_record_line(
+                    family.prefix(),
+                    user_key,
+                    value,
+                ));
+                state.side.count += 1;
+            }
+        }
+        let after = state.bytes();
+        self.used = self.used.saturating_add(after).saturating_sub(before);
+        if self.used > self.budget {
+            self.relieve()?;
+        }
+        Ok(())
+    }
+
+    /// Spill the largest buffers until at most half the budget is held.
+    fn relieve(&mut self) -> Result<(), Error> {
+        let mut sizes: Vec<(usize, String)> = self
+            .queues
+            .iter()
+            .map(|(k, q)| (q.bytes(), k.clone()))
+            .filter(|(b, _)| *b > 0)
+            .collect();
+        sizes.sort_unstable_by(|a, b| b.cmp(a));
+        for (_, k) in sizes {
+            if self.used <= self.budget / 2 {
+                break;
+            }
+            if let Some(q) = self.queues.get_mut(&k) {
+                let before = q.bytes();
+                q.msgs.spill(&mut self.spill)?;
+                q.side.spill(&mut self.spill)?;
+                self.used = self.used.saturating_sub(before.saturating_sub(q.bytes()));
+            }
+        }
+        Ok(())
+    }
+
+    /// Resolve names, filter, merge and write every queue in sorted order
+    /// of the encoded segment (REQ-DEC-11), as the plain engine does.
+    pub(crate) fn finish(
+        mut self,
+        tree: &mut Tree,
+        ctl: &Control,
+    ) -> Result<(Vec<Warning>, DecodeStats), Error> {
+        let include_side = self.opts.include_side_records;
+        let queues = std::mem::take(&mut self.queues);
+        let mut done = 0u64;
+        let total = queues.values().map(|q| q.msg_count as u64).sum::<u64>();
+        ctl.merge_progress(0, total);
+        for (encoded, mut state) in queues {
+            ctl.check()?;
+            match state.meta.take() {
+                None => self.finish_orphan(tree, &encoded, state, include_side)?,
+                Some(meta) => {
+                    done += state.msg_count as u64;
+                    self.finish_queue(tree, &encoded, meta, state, ctl, done, total)?
+                }
+            }
+            ctl.merge_progress(done, total);
+        }
+        for (prefix, count) in std::mem::take(&mut self.unknown) {
+            self.warnings
+                .push(Warning::UnknownSqsKeys { prefix, count });
+        }
+        tree.queues.sort();
+        let spill = self.spill;
+        spill.remove();
+        Ok((self.warnings, self.stats))
+    }
+
+    fn finish_orphan(
+        &mut self,
+        tree: &mut Tree,
+        encoded: &str,
+        mut state: QueueState,
+        include_side: bool,
+    ) -> Result<(), Error> {
+        state.msgs.discard();
+        if state.msg_count == 0 && state.side.count == 0 {
+            state.side.discard();
+            return Ok(());
+        }
+        self.warnings.push(Warning::OrphanMessages {
+            encoded_queue: encoded.to_string(),
+            buffered_messages: state.msg_count,
+            buffered_side_records: state.side.count,
+        });
+        self.stats.orphans += 1;
+        if include_side && state.side.count > 0 {
+            let dir = format!("sqs/{}", segment::orphan_dir(encoded));
+            let owner = format!("orphan queue segment {encoded}");
+            tree.claim_dir(&dir, &owner)?;
+            self.write_side(tree, &dir, &mut state.side, &owner)?;
+        }
+        state.side.discard();
+        Ok(())
+    }
+
+    fn write_side(
+        &mut self,
+        tree: &mut Tree,
+        dir: &str,
+        side: &mut SideLines,
+        owner: &str,
+    ) -> Result<(), Error> {
+        self.stats.side_records_written += side.count as u64;
+        let mut f = tree.open(format!("{dir}/_internals/side_records.jsonl"), owner)?;
+        side.drain_into(&mut f)?;
+        tree.close(f)
+    }
+
+    #[allow(clippy::too_many_arguments)]
+    fn finish_queue(
+        &mut self,
+        tree: &mut Tree,
+        encoded: &str,
+        meta: QueueMeta,
+        mut state: QueueState,
+        ctl: &Control,
+        done: u64,
+        total: u64,
+    ) -> Result<(), Error> {
+        let key_name = jsonout::utf8_per_byte_lossy(&state.name);
+        let dir = format!("sqs/{}", segment::encode_segment(&state.name));
+        let owner = format!("queue segment {encoded}");
+        tree.claim_dir(&dir, &owner)?;
+        let display_name = if meta.name.is_empty() {
+            key_name.clone()
+        } else {
+            meta.name.clone()
+        };
+        tree.add_file(
+            format!("{dir}/_queue.json"),
+            &jsonout::queue_json(&meta, &key_name),
+            &owner,
+        )?;
+        tree.queues.push(display_name.clone());
+
+        // REQ-DEC-4, applied at merge time: the per-generation counts give
+        // the number dropped before the merge runs.
+        let active = state.active_gen.filter(|&g| g != 0);
+        let kept = match active {
+            Some(g) => state.per_gen.get(&g).copied().unwrap_or(0),
+            None => state.msg_count,
+        };
+        let dropped = state.msg_count - kept.min(state.msg_count);
+        if let Some(active_gen) = active {
+            if dropped > 0 {
+                self.stats.stale_dropped += dropped as u64;
+                self.warnings.push(Warning::StaleGenerationDropped {
+                    queue: display_name,
+                    active_gen,
+                    dropped,
+                });
+            }
+        }
+        let keep = |gen: u64| active.map_or(true, |a| a == gen);
+        if kept > 0 {
+            self.stats.messages_written += kept as u64;
+            let mut f = tree.open(format!("{dir}/messages.jsonl"), &owner)?;
+            if state.msgs.runs.is_empty() {
+                state.msgs.sort();
+                for s in &state.msgs.slots {
+                    if keep(s.gen) {
+                        f.write(state.msgs.line(s))?;
+                    }
+                }
+            } else {
+                state.msgs.spill(&mut self.spill)?;
+                let runs = std::mem::take(&mut state.msgs.runs);
+                let runs = spill::reduce_runs::<MsgItem>(&mut self.spill, "messages", runs)?;
+                let mut merge = Merge::<MsgItem>::open(&runs)?;
+                let mut n = 0u64;
+                while let Some(item) = merge.next_item()? {
+                    if keep(item.gen) {
+                        f.write(&item.line)?;
+                    }
+                    n += 1;
+                    if n % 65_536 == 0 {
+                        ctl.check()?;
+                        let base = done.saturating_sub(state.msg_count as u64);
+                        ctl.merge_progress(base + n, total);
+                    }
+                }
+                drop(merge);
+                for run in &runs {
+                    let _ = fs::remove_file(run);
+                }
+            }
+            tree.close(f)?;
+        }
+        state.msgs.discard();
+        let before = state.bytes();
+        if state.side.count > 0 {
+            self.write_side(tree, &dir, &mut state.side, &owner)?;
+        }
+        state.side.discard();
+        self.used = self.used.saturating_sub(before);
+        Ok(())
+    }
+}
