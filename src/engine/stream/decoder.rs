@@ -91,7 +91,7 @@ fn msg_order(a: (i64, u64, &[u8], u64), b: (i64, u64, &[u8], u64)) -> Ordering {
         .then_with(|| a.3.cmp(&b.3))
 }
 
-/// A buffered message: offsets into its queue's arena.
+/// A buffered message: offsets into the decoder's shared arena.
 #[derive(Debug, Clone, Copy)]
 struct Slot {
     ts: i64,
@@ -103,44 +103,38 @@ struct Slot {
     line_len: usize,
 }
 
-/// Messages of one queue: an in-memory buffer plus spilled runs.
+fn slot_id<'a>(arena: &'a [u8], s: &Slot) -> &'a [u8] {
+    arena.get(s.off..s.off + s.id_len).unwrap_or_default()
+}
+
+fn slot_line<'a>(arena: &'a [u8], s: &Slot) -> &'a [u8] {
+    let start = s.off + s.id_len;
+    arena.get(start..start + s.line_len).unwrap_or_default()
+}
+
+/// Messages of one queue: slots into the shared arena plus spilled runs.
 #[derive(Debug, Default)]
 struct Messages {
-    arena: Vec<u8>,
     slots: Vec<Slot>,
     runs: Vec<PathBuf>,
 }
 
 impl Messages {
-    fn bytes(&self) -> usize {
-        self.arena.capacity() + self.slots.capacity() * std::mem::size_of::<Slot>()
-    }
-
-    fn id(&self, s: &Slot) -> &[u8] {
-        self.arena.get(s.off..s.off + s.id_len).unwrap_or_default()
-    }
-
-    fn line(&self, s: &Slot) -> &[u8] {
-        let start = s.off + s.id_len;
-        self.arena
-            .get(start..start + s.line_len)
-            .unwrap_or_default()
-    }
-
-    fn sort(&mut self) {
-        let arena = &self.arena;
-        let id = |s: &Slot| arena.get(s.off..s.off + s.id_len).unwrap_or_default();
+    fn sort(&mut self, arena: &[u8]) {
         self.slots.sort_unstable_by(|a, b| {
-            msg_order((a.ts, a.seq, id(a), a.idx), (b.ts, b.seq, id(b), b.idx))
+            msg_order(
+                (a.ts, a.seq, slot_id(arena, a), a.idx),
+                (b.ts, b.seq, slot_id(arena, b), b.idx),
+            )
         });
     }
 
-    /// Sort the buffer and write it as one run; free the buffer.
-    fn spill(&mut self, dir: &mut SpillDir) -> Result<(), Error> {
+    /// Sort the slots and write them as one run; drop the slots.
+    fn spill(&mut self, arena: &[u8], dir: &mut SpillDir) -> Result<(), Error> {
         if self.slots.is_empty() {
             return Ok(());
         }
-        self.sort();
+        self.sort(arena);
         let (path, mut w) = dir.new_file("messages")?;
         let mut item = MsgItem::default();
         for s in &self.slots {
@@ -149,14 +143,13 @@ impl Messages {
             item.idx = s.idx;
             item.gen = s.gen;
             item.id.clear();
-            item.id.extend_from_slice(self.id(s));
+            item.id.extend_from_slice(slot_id(arena, s));
             item.line.clear();
-            item.line.extend_from_slice(self.line(s));
+            item.line.extend_from_slice(slot_line(arena, s));
             item.write(&mut w).map_err(|e| spill::spill_io(&path, e))?;
         }
         w.flush().map_err(|e| spill::spill_io(&path, e))?;
         self.runs.push(path);
-        self.arena = Vec::new();
         self.slots = Vec::new();
         Ok(())
     }
@@ -165,7 +158,6 @@ impl Messages {
         for run in self.runs.drain(..) {
             let _ = fs::remove_file(run);
         }
-        self.arena = Vec::new();
         self.slots = Vec::new();
     }
 }
@@ -243,9 +235,118 @@ struct QueueState {
     side: SideLines,
 }
 
-impl QueueState {
-    fn bytes(&self) -> usize {
-        self.msgs.bytes() + self.side.buf.capacity()
+
+/// A record after the order-independent half of decoding: key routed,
+/// value parsed, message line rendered. [`parse`] makes it on the parser
+/// thread; [`StreamDecoder::apply`] consumes it in key order.
+#[derive(Debug)]
+pub(crate) enum Parsed {
+    /// A key of an unknown `!sqs|` family: its prefix (REQ-DEC-13).
+    Unknown(String),
+    /// A side record while side records are off.
+    Skip,
+    /// The error this record causes.
+    Failed(Error),
+    /// A routed record.
+    Record {
+        encoded: String,
+        name: Vec<u8>,
+        kind: Kind,
+    },
+}
+
+/// What a routed record holds.
+#[derive(Debug)]
+pub(crate) enum Kind {
+    Meta(QueueMeta),
+    Gen(u64),
+    Msg(Box<ParsedMsg>),
+    Side(Vec<u8>),
+}
+
+/// A rendered message.
+#[derive(Debug)]
+pub(crate) struct ParsedMsg {
+    ts: i64,
+    seq: u64,
+    gen: u64,
+    id: String,
+    line: Vec<u8>,
+    value_len: u64,
+    /// REQ-DEC-10 cross-check warnings.
+    warnings: Vec<Warning>,
+}
+
+/// The order-independent half of [`crate::decode::SqsDecoder::push`].
+pub(crate) fn parse(opts: Options, user_key: &[u8], value: &[u8]) -> Parsed {
+    let Some((family, _)) = Family::split(user_key) else {
+        return Parsed::Unknown(unknown_prefix(user_key));
+    };
+    if family.is_side_record() && !opts.include_side_records {
+        return Parsed::Skip;
+    }
+    let r = match key::route(user_key) {
+        Ok(r) => r,
+        Err(p) => return Parsed::Failed(malformed(user_key, p)),
+    };
+    let kind = match family {
+        Family::QueueMeta => match value::decode_queue_meta(value) {
+            Ok(meta) => Kind::Meta(meta),
+            Err(reason) => {
+                return Parsed::Failed(Error::InvalidQueueMeta {
+                    key: Escaped::of(user_key),
+                    reason,
+                })
+            }
+        },
+        Family::QueueGen => match value::decode_gen(value) {
+            Some(gen) => Kind::Gen(gen),
+            None => {
+                return Parsed::Failed(Error::InvalidGenValue {
+                    key: Escaped::of(user_key),
+                    value: Escaped::of(value),
+                })
+            }
+        },
+        Family::MsgData => {
+            let mut msg = match value::decode_message(value) {
+                Ok(m) => m,
+                Err(reason) => {
+                    return Parsed::Failed(Error::InvalidMessage {
+                        key: Escaped::of(user_key),
+                        reason,
+                    })
+                }
+            };
+            let mut warnings = Vec::new();
+            if let Some(fields) = &r.data {
+                cross_check(&mut warnings, user_key, fields, &msg);
+            }
+            if !opts.preserve_visibility {
+                // REQ-DEC-5.
+                msg.visible_at_millis = 0;
+                msg.receive_count = 0;
+                msg.first_receive_millis = 0;
+                msg.current_receipt_token.clear();
+            }
+            let mut line = Vec::with_capacity(256 + msg.body.len() + msg.body.len() / 2);
+            jsonout::write_message_line(&mut line, &msg, r.partition);
+            Kind::Msg(Box::new(ParsedMsg {
+                ts: msg.send_timestamp_millis,
+                seq: msg.sequence_number,
+                gen: msg.queue_generation,
+                id: msg.message_id,
+                line,
+                value_len: value.len() as u64,
+                warnings,
+            }))
+        }
+        _ => Kind::Side(jsonout::side_record_line(family.prefix(), user_key, value)),
+    };
+    Parsed::Record {
+        encoded: r.encoded_queue,
+        name: r.queue,
+        kind,
     }
 }
 
@@ -256,9 +357,11 @@ pub(crate) struct StreamDecoder {
     warnings: Vec<Warning>,
     stats: DecodeStats,
     unknown: BTreeMap<String, u64>,
-    scratch: Vec<u8>,
     next_idx: u64,
-    /// Bytes held by all queue buffers.
+    /// Id and line bytes of every buffered message, all queues. Cleared
+    /// (not freed) when spilled, so its pages are reused.
+    arena: Vec<u8>,
+    /// Bytes held: arena, slots and side-record buffers.
     used: usize,
     budget: usize,
     spill: SpillDir,
@@ -279,120 +382,82 @@ impl StreamDecoder {
             warnings: Vec::new(),
             stats: DecodeStats::default(),
             unknown: BTreeMap::new(),
-            scratch: Vec::new(),
             next_idx: 0,
+            arena: Vec::new(),
             used: 0,
             budget,
             spill,
         }
     }
 
-    /// Feed one resolved record, in user-key order.
-    pub(crate) fn push(&mut self, user_key: &[u8], value: &[u8]) -> Result<(), Error> {
+    /// Apply one parsed record, in user-key order: the sequential half of
+    /// [`crate::decode::SqsDecoder::push`].
+    pub(crate) fn apply(&mut self, parsed: Parsed) -> Result<(), Error> {
         self.stats.sqs_records += 1;
-        let Some((family, _)) = Family::split(user_key) else {
-            *self.unknown.entry(unknown_prefix(user_key)).or_default() += 1;
-            return Ok(());
+        let (encoded, name, kind) = match parsed {
+            Parsed::Unknown(prefix) => {
+                *self.unknown.entry(prefix).or_default() += 1;
+                return Ok(());
+            }
+            Parsed::Skip => return Ok(()),
+            Parsed::Failed(e) => return Err(e),
+            Parsed::Record {
+                encoded,
+                name,
+                kind,
+            } => (encoded, name, kind),
         };
-        if family.is_side_record() && !self.opts.include_side_records {
-            return Ok(());
-        }
-        let r = key::route(user_key).map_err(|p| malformed(user_key, p))?;
-        let opts = self.opts;
-        let state = match self.queues.get_mut(&r.encoded_queue) {
+        let state = match self.queues.get_mut(&encoded) {
             Some(s) => s,
-            None => self.queues.entry(r.encoded_queue).or_default(),
+            None => self.queues.entry(encoded).or_default(),
         };
-        state.name = r.queue;
-        let before = state.bytes();
-        match family {
-            Family::QueueMeta => {
-                let meta =
-                    value::decode_queue_meta(value).map_err(|reason| Error::InvalidQueueMeta {
-                        key: Escaped::of(user_key),
-                        reason,
-                    })?;
-                state.meta = Some(meta);
-            }
-            Family::QueueGen => {
-                let gen = value::decode_gen(value).ok_or_else(|| Error::InvalidGenValue {
-                    key: Escaped::of(user_key),
-                    value: Escaped::of(value),
-                })?;
-                state.active_gen = Some(gen);
-            }
-            Family::MsgData => {
-                self.stats.message_value_bytes += value.len() as u64;
-                let mut msg =
-                    value::decode_message(value).map_err(|reason| Error::InvalidMessage {
-                        key: Escaped::of(user_key),
-                        reason,
-                    })?;
-                if let Some(fields) = &r.data {
-                    cross_check(&mut self.warnings, user_key, fields, &msg);
-                }
-                if !opts.preserve_visibility {
-                    msg.visible_at_millis = 0;
-                    msg.receive_count = 0;
-                    msg.first_receive_millis = 0;
-                    msg.current_receipt_token.clear();
-                }
-                self.scratch.clear();
-                jsonout::write_message_line(&mut self.scratch, &msg, r.partition);
-                let m = &mut state.msgs;
-                let off = m.arena.len();
-                m.arena.extend_from_slice(msg.message_id.as_bytes());
-                m.arena.extend_from_slice(&self.scratch);
-                m.slots.push(Slot {
-                    ts: msg.send_timestamp_millis,
-                    seq: msg.sequence_number,
+        state.name = name;
+        match kind {
+            Kind::Meta(meta) => state.meta = Some(meta),
+            Kind::Gen(gen) => state.active_gen = Some(gen),
+            Kind::Msg(m) => {
+                self.stats.message_value_bytes += m.value_len;
+                self.warnings.extend(m.warnings);
+                let off = self.arena.len();
+                self.arena.extend_from_slice(m.id.as_bytes());
+                self.arena.extend_from_slice(&m.line);
+                state.msgs.slots.push(Slot {
+                    ts: m.ts,
+                    seq: m.seq,
                     idx: self.next_idx,
-                    gen: msg.queue_generation,
+                    gen: m.gen,
                     off,
-                    id_len: msg.message_id.len(),
-                    line_len: self.scratch.len(),
+                    id_len: m.id.len(),
+                    line_len: m.line.len(),
                 });
+                self.used = self
+                    .used
+                    .saturating_add(m.id.len() + m.line.len() + std::mem::size_of::<Slot>());
                 self.next_idx += 1;
-                *state.per_gen.entry(msg.queue_generation).or_default() += 1;
+                *state.per_gen.entry(m.gen).or_default() += 1;
                 state.msg_count += 1;
             }
-            _ => {
-                state.side.buf.extend_from_slice(&jsonout::side_record_line(
-                    family.prefix(),
-                    user_key,
-                    value,
-                ));
+            Kind::Side(line) => {
+                state.side.buf.extend_from_slice(&line);
                 state.side.count += 1;
+                self.used = self.used.saturating_add(line.len());
             }
         }
-        let after = state.bytes();
-        self.used = self.used.saturating_add(after).saturating_sub(before);
         if self.used > self.budget {
             self.relieve()?;
         }
         Ok(())
     }
 
-    /// Spill the largest buffers until at most half the budget is held.
+    /// Spill every queue's buffered messages as one sorted run each and
+    /// every side-record buffer, then reuse the arena.
     fn relieve(&mut self) -> Result<(), Error> {
-        let mut sizes: Vec<(usize, String)> = self
-            .queues
-            .iter()
-            .map(|(k, q)| (q.bytes(), k.clone()))
-            .filter(|(b, _)| *b > 0)
-            .collect();
-        sizes.sort_unstable_by(|a, b| b.cmp(a));
-        for (_, k) in sizes {
-            if self.used <= self.budget / 2 {
-                break;
-            }
-            if let Some(q) = self.queues.get_mut(&k) {
-                let before = q.bytes();
-                q.msgs.spill(&mut self.spill)?;
-                q.side.spill(&mut self.spill)?;
-                self.used = self.used.saturating_sub(before.saturating_sub(q.bytes()));
-            }
+        for q in self.queues.values_mut() {
+            q.msgs.spill(&self.arena, &mut self.spill)?;
+            q.side.spill(&mut self.spill)?;
         }
+        self.arena.clear();
+        self.used = 0;
         Ok(())
     }
 
@@ -519,18 +584,34 @@ impl StreamDecoder {
         if kept > 0 {
             self.stats.messages_written += kept as u64;
             let mut f = tree.open(format!("{dir}/messages.jsonl"), &owner)?;
+            let arena = &self.arena;
+            state.msgs.sort(arena);
             if state.msgs.runs.is_empty() {
-                state.msgs.sort();
                 for s in &state.msgs.slots {
                     if keep(s.gen) {
-                        f.write(state.msgs.line(s))?;
+                        f.write(slot_line(arena, s))?;
                     }
                 }
             } else {
-                state.msgs.spill(&mut self.spill)?;
                 let runs = std::mem::take(&mut state.msgs.runs);
                 let runs = spill::reduce_runs::<MsgItem>(&mut self.spill, "messages", runs)?;
-                let mut merge = Merge::<MsgItem>::open(&runs)?;
+                // The sorted in-memory tail is one more source of the merge.
+                let mut tail = state.msgs.slots.iter();
+                let mem = move |item: &mut MsgItem| -> Result<bool, Error> {
+                    let Some(s) = tail.next() else {
+                        return Ok(false);
+                    };
+                    item.ts = s.ts;
+                    item.seq = s.seq;
+                    item.idx = s.idx;
+                    item.gen = s.gen;
+                    item.id.clear();
+                    item.id.extend_from_slice(slot_id(arena, s));
+                    item.line.clear();
+                    item.line.extend_from_slice(slot_line(arena, s));
+                    Ok(true)
+                };
+                let mut merge = Merge::<MsgItem>::open_with(&runs, Some(Box::new(mem)))?;
                 let mut n = 0u64;
                 while let Some(item) = merge.next_item()? {
                     if keep(item.gen) {
@@ -551,12 +632,10 @@ impl StreamDecoder {
             tree.close(f)?;
         }
         state.msgs.discard();
-        let before = state.bytes();
         if state.side.count > 0 {
             self.write_side(tree, &dir, &mut state.side, &owner)?;
         }
         state.side.discard();
-        self.used = self.used.saturating_sub(before);
         Ok(())
     }
 }

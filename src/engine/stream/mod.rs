@@ -2,10 +2,12 @@
 //! engine's output with bounded memory, on two threads (REQ-ENG-1..5).
 //!
 //! ```text
-//! reader thread:  .fsm bytes → fsm::Reader → resolve (MVCC, key order) ─┐
-//!                                                     batches of records │ bounded channel
-//! decoder thread: decode + render lines → per-queue buffers ← ──────────┘
-//!                 → sorted runs in <staging>/spill-N/ → k-way merge → <staging>/dump/
+//! reader thread:  .fsm bytes → fsm::Reader → resolve (MVCC, key order)
+//!                   │ batches of records (bounded channel)
+//! parser thread:  route keys, parse values, render message lines
+//!                   │ batches of parsed records (bounded channel)
+//! main thread:    per-queue buffers (key order) → sorted runs in
+//!                 <staging>/spill-N-messages/ → k-way merge → <staging>/dump/
 //! ```
 //!
 //! - The first pass assumes Pebble order ([`resolve::Mode::Sorted`]). If a
@@ -43,7 +45,7 @@ use crate::snapshot::Summary;
 use crate::warning::Warning;
 use crate::{write, Error};
 
-use decoder::StreamDecoder;
+use decoder::{Parsed, StreamDecoder};
 use out::Tree;
 use resolve::{Mode, Outcome};
 use spill::SpillDir;
@@ -401,6 +403,8 @@ fn one_pass<R: PassInput>(
     let dspill = SpillDir::create(staging.join(format!("spill-{pass}-messages")))?;
     let mut decoder = StreamDecoder::new(cfg.opts, decode_budget, dspill);
     let (tx, rx) = sync_channel::<Batch>(CHANNEL_BATCHES);
+    let (ptx, prx) = sync_channel::<Vec<Parsed>>(CHANNEL_BATCHES);
+    let opts = cfg.opts;
     let (outcome, decode_err) = std::thread::scope(|s| {
         let reader = s.spawn(|| {
             let mut sink = BatchSink {
@@ -408,14 +412,7 @@ fn one_pass<R: PassInput>(
                 batch: Vec::new(),
                 bytes: 0,
             };
-            let r = resolve::resolve(
-                &mut input,
-                mode,
-                &mut rspill,
-                resolve_budget,
-                ctl,
-                &mut sink,
-            );
+            let r = resolve::resolve(&mut input, mode, &mut rspill, resolve_budget, ctl, &mut sink);
             sink.flush();
             drop(sink);
             if matches!(r, Ok(Outcome::Disorder)) {
@@ -425,13 +422,33 @@ fn one_pass<R: PassInput>(
             }
             r
         });
+        // Parser thread: keys routed, values parsed, lines rendered; after
+        // the first failure the rest is only drained.
+        s.spawn(move || {
+            let mut failed = false;
+            for batch in rx {
+                if failed {
+                    continue;
+                }
+                let mut out = Vec::with_capacity(batch.len());
+                for (k, v) in batch {
+                    let p = decoder::parse(opts, &k, &v);
+                    failed = matches!(p, Parsed::Failed(_));
+                    out.push(p);
+                    if failed {
+                        break;
+                    }
+                }
+                let _ = ptx.send(out);
+            }
+        });
         let mut err: Option<Error> = None;
-        for batch in rx {
+        for batch in prx {
             if err.is_some() {
                 continue;
             }
-            for (k, v) in batch {
-                if let Err(e) = decoder.push(&k, &v) {
+            for p in batch {
+                if let Err(e) = decoder.apply(p) {
                     err = Some(e);
                     break;
                 }

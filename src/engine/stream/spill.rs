@@ -172,30 +172,44 @@ impl<T: RunItem> Ord for Head<T> {
     }
 }
 
-/// A k-way merge over run files, yielding items in run order.
-pub(crate) struct Merge<T> {
+/// An in-memory source of a merge: fills the item, `false` when done.
+pub(crate) type MemSource<'a, T> = Box<dyn FnMut(&mut T) -> Result<bool, Error> + 'a>;
+
+/// A k-way merge over run files (and at most one in-memory source, which
+/// comes last), yielding items in run order.
+pub(crate) struct Merge<'a, T> {
     readers: Vec<(PathBuf, BufReader<File>)>,
+    mem: Option<MemSource<'a, T>>,
     heap: BinaryHeap<Head<T>>,
     /// The source whose next item must be read before the next pop.
     pending: Option<usize>,
     spare: Option<T>,
 }
 
-impl<T: RunItem> Merge<T> {
+impl<'a, T: RunItem> Merge<'a, T> {
     /// Open every run (at most [`MERGE_FAN_IN`] of them).
     pub(crate) fn open(runs: &[PathBuf]) -> Result<Self, Error> {
+        Self::open_with(runs, None)
+    }
+
+    /// Open every run, plus an in-memory source.
+    pub(crate) fn open_with(runs: &[PathBuf], mem: Option<MemSource<'a, T>>) -> Result<Self, Error> {
         let mut merge = Merge {
             readers: Vec::with_capacity(runs.len()),
-            heap: BinaryHeap::with_capacity(runs.len()),
+            mem,
+            heap: BinaryHeap::with_capacity(runs.len() + 1),
             pending: None,
             spare: None,
         };
-        for (src, path) in runs.iter().enumerate() {
+        for path in runs {
             let file = File::open(path).map_err(|e| spill_io(path, e))?;
             merge.readers.push((
                 path.clone(),
                 BufReader::with_capacity(RUN_READ_BUFFER, file),
             ));
+        }
+        let sources = merge.readers.len() + usize::from(merge.mem.is_some());
+        for src in 0..sources {
             let mut item = T::default();
             if merge.fill(src, &mut item)? {
                 merge.heap.push(Head { item, src });
@@ -207,12 +221,15 @@ impl<T: RunItem> Merge<T> {
     fn fill(&mut self, src: usize, item: &mut T) -> Result<bool, Error> {
         match self.readers.get_mut(src) {
             Some((path, r)) => item.read(r).map_err(|e| spill_io(path, e)),
-            None => Ok(false),
+            None => match self.mem.as_mut() {
+                Some(f) => f(item),
+                None => Ok(false),
+            },
         }
     }
 
-    /// The next item in order, or `None` when every run is exhausted. The
-    /// reference is valid until the next call.
+    /// The next item in order, or `None` when every source is exhausted.
+    /// The reference is valid until the next call.
     pub(crate) fn next_item(&mut self) -> Result<Option<&T>, Error> {
         if let Some(src) = self.pending.take() {
             let mut item = self.spare.take().unwrap_or_default();
