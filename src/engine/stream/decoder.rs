@@ -27,7 +27,7 @@ use std::fs::{self, File};
 use std::io::{self, BufReader, BufWriter, Read, Write};
 use std::path::PathBuf;
 
-use super::out::Tree;
+use super::out::{FileOut, Tree};
 use super::spill::{self, Merge, RunItem, SpillDir};
 use super::Control;
 use crate::decode::{cross_check, unknown_prefix, Options};
@@ -234,7 +234,6 @@ struct QueueState {
     msg_count: usize,
     side: SideLines,
 }
-
 
 /// A record after the order-independent half of decoding: key routed,
 /// value parsed, message line rendered. [`parse`] makes it on the parser
@@ -463,6 +462,12 @@ impl StreamDecoder {
 
     /// Resolve names, filter, merge and write every queue in sorted order
     /// of the encoded segment (REQ-DEC-11), as the plain engine does.
+    ///
+    /// A sequential pass makes every decision in the plain engine's order
+    /// (directory and file claims, so the same collision is reported;
+    /// warnings; counts) and writes the small `_queue.json` files; the
+    /// merges into `messages.jsonl` and the side-record copies are then
+    /// run as jobs on two threads.
     pub(crate) fn finish(
         mut self,
         tree: &mut Tree,
@@ -470,36 +475,37 @@ impl StreamDecoder {
     ) -> Result<(Vec<Warning>, DecodeStats), Error> {
         let include_side = self.opts.include_side_records;
         let queues = std::mem::take(&mut self.queues);
-        let mut done = 0u64;
         let total = queues.values().map(|q| q.msg_count as u64).sum::<u64>();
         ctl.merge_progress(0, total);
+        let mut jobs: Vec<Job> = Vec::new();
         for (encoded, mut state) in queues {
             ctl.check()?;
             match state.meta.take() {
-                None => self.finish_orphan(tree, &encoded, state, include_side)?,
-                Some(meta) => {
-                    done += state.msg_count as u64;
-                    self.finish_queue(tree, &encoded, meta, state, ctl, done, total)?
-                }
+                None => self.plan_orphan(tree, &encoded, state, include_side, &mut jobs)?,
+                Some(meta) => self.plan_queue(tree, &encoded, meta, state, &mut jobs)?,
             }
-            ctl.merge_progress(done, total);
         }
         for (prefix, count) in std::mem::take(&mut self.unknown) {
             self.warnings
                 .push(Warning::UnknownSqsKeys { prefix, count });
         }
         tree.queues.sort();
+        let sums = run_jobs(jobs, &self.arena, ctl, total)?;
+        for (rel, sum) in sums {
+            tree.record_sum(rel, sum);
+        }
         let spill = self.spill;
         spill.remove();
         Ok((self.warnings, self.stats))
     }
 
-    fn finish_orphan(
+    fn plan_orphan(
         &mut self,
         tree: &mut Tree,
         encoded: &str,
         mut state: QueueState,
         include_side: bool,
+        jobs: &mut Vec<Job>,
     ) -> Result<(), Error> {
         state.msgs.discard();
         if state.msg_count == 0 && state.side.count == 0 {
@@ -516,35 +522,35 @@ impl StreamDecoder {
             let dir = format!("sqs/{}", segment::orphan_dir(encoded));
             let owner = format!("orphan queue segment {encoded}");
             tree.claim_dir(&dir, &owner)?;
-            self.write_side(tree, &dir, &mut state.side, &owner)?;
+            self.plan_side(tree, &dir, state.side, &owner, jobs)?;
+        } else {
+            state.side.discard();
         }
-        state.side.discard();
         Ok(())
     }
 
-    fn write_side(
+    fn plan_side(
         &mut self,
         tree: &mut Tree,
         dir: &str,
-        side: &mut SideLines,
+        side: SideLines,
         owner: &str,
+        jobs: &mut Vec<Job>,
     ) -> Result<(), Error> {
         self.stats.side_records_written += side.count as u64;
-        let mut f = tree.open(format!("{dir}/_internals/side_records.jsonl"), owner)?;
-        side.drain_into(&mut f)?;
-        tree.close(f)
+        let rel = format!("{dir}/_internals/side_records.jsonl");
+        let full = tree.claim(&rel, owner)?;
+        jobs.push(Job::Side { rel, full, side });
+        Ok(())
     }
 
-    #[allow(clippy::too_many_arguments)]
-    fn finish_queue(
+    fn plan_queue(
         &mut self,
         tree: &mut Tree,
         encoded: &str,
         meta: QueueMeta,
         mut state: QueueState,
-        ctl: &Control,
-        done: u64,
-        total: u64,
+        jobs: &mut Vec<Job>,
     ) -> Result<(), Error> {
         let key_name = jsonout::utf8_per_byte_lossy(&state.name);
         let dir = format!("sqs/{}", segment::encode_segment(&state.name));
@@ -580,23 +586,143 @@ impl StreamDecoder {
                 });
             }
         }
-        let keep = |gen: u64| active.map_or(true, |a| a == gen);
         if kept > 0 {
             self.stats.messages_written += kept as u64;
-            let mut f = tree.open(format!("{dir}/messages.jsonl"), &owner)?;
-            let arena = &self.arena;
-            state.msgs.sort(arena);
-            if state.msgs.runs.is_empty() {
-                for s in &state.msgs.slots {
+            let rel = format!("{dir}/messages.jsonl");
+            let full = tree.claim(&rel, &owner)?;
+            let runs = std::mem::take(&mut state.msgs.runs);
+            let runs = spill::reduce_runs::<MsgItem>(&mut self.spill, "messages", runs)?;
+            jobs.push(Job::Messages {
+                rel,
+                full,
+                slots: std::mem::take(&mut state.msgs.slots),
+                runs,
+                active,
+            });
+        }
+        state.msgs.discard();
+        if state.side.count > 0 {
+            self.plan_side(tree, &dir, std::mem::take(&mut state.side), &owner, jobs)?;
+        }
+        Ok(())
+    }
+}
+
+/// A file to write after the sequential pass.
+enum Job {
+    /// Merge a queue's runs and in-memory slots into `messages.jsonl`,
+    /// keeping only the active generation.
+    Messages {
+        rel: String,
+        full: PathBuf,
+        slots: Vec<Slot>,
+        runs: Vec<PathBuf>,
+        active: Option<u64>,
+    },
+    /// Copy a queue's side-record lines.
+    Side {
+        rel: String,
+        full: PathBuf,
+        side: SideLines,
+    },
+}
+
+/// A written file's path and checksum.
+type JobResult = Result<(String, String), Error>;
+
+/// Run the jobs on up to two threads; return each file's checksum. The
+/// first error (by job order) wins; the others stop at their next check.
+fn run_jobs(
+    jobs: Vec<Job>,
+    arena: &[u8],
+    ctl: &Control,
+    total: u64,
+) -> Result<Vec<(String, String)>, Error> {
+    use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering as AtOrd};
+    use std::sync::Mutex;
+    let n = jobs.len();
+    let jobs: Vec<Mutex<Option<Job>>> = jobs.into_iter().map(|j| Mutex::new(Some(j))).collect();
+    let next = AtomicUsize::new(0);
+    let merged = AtomicU64::new(0);
+    let results: Mutex<Vec<(usize, JobResult)>> = Mutex::new(Vec::new());
+    let workers = std::thread::available_parallelism().map_or(1, |p| p.get().min(2));
+    std::thread::scope(|s| {
+        for _ in 0..workers.min(n.max(1)) {
+            s.spawn(|| loop {
+                let i = next.fetch_add(1, AtOrd::Relaxed);
+                let Some(slot) = jobs.get(i) else { break };
+                let job = slot.lock().ok().and_then(|mut j| j.take());
+                let Some(job) = job else { continue };
+                let r = run_job(job, arena, ctl, &merged, total);
+                let failed = r.is_err();
+                if let Ok(mut res) = results.lock() {
+                    res.push((i, r));
+                }
+                if failed {
+                    // Stop the other worker too.
+                    next.store(n, AtOrd::Relaxed);
+                }
+            });
+        }
+    });
+    let mut res = results.into_inner().unwrap_or_default();
+    res.sort_by_key(|(i, _)| *i);
+    let mut sums = Vec::with_capacity(res.len());
+    for (_, r) in res {
+        sums.push(r?);
+    }
+    if sums.len() < n {
+        return Err(Error::io(
+            "writing the dump",
+            io::Error::other("a writer thread stopped early"),
+        ));
+    }
+    ctl.merge_progress(total, total);
+    Ok(sums)
+}
+
+fn run_job(
+    job: Job,
+    arena: &[u8],
+    ctl: &Control,
+    merged: &std::sync::atomic::AtomicU64,
+    total: u64,
+) -> Result<(String, String), Error> {
+    use std::sync::atomic::Ordering as AtOrd;
+    match job {
+        Job::Side {
+            rel,
+            full,
+            mut side,
+        } => {
+            let mut f = FileOut::create(rel, &full)?;
+            side.drain_into(&mut f)?;
+            side.discard();
+            f.finish()
+        }
+        Job::Messages {
+            rel,
+            full,
+            mut slots,
+            runs,
+            active,
+        } => {
+            let keep = |gen: u64| active.map_or(true, |a| a == gen);
+            let mut f = FileOut::create(rel, &full)?;
+            let mut m = Messages {
+                slots: std::mem::take(&mut slots),
+                runs: Vec::new(),
+            };
+            m.sort(arena);
+            if runs.is_empty() {
+                for s in &m.slots {
                     if keep(s.gen) {
                         f.write(slot_line(arena, s))?;
                     }
                 }
             } else {
-                let runs = std::mem::take(&mut state.msgs.runs);
-                let runs = spill::reduce_runs::<MsgItem>(&mut self.spill, "messages", runs)?;
                 // The sorted in-memory tail is one more source of the merge.
-                let mut tail = state.msgs.slots.iter();
+                let mut tail = m.slots.iter();
                 let mem = move |item: &mut MsgItem| -> Result<bool, Error> {
                     let Some(s) = tail.next() else {
                         return Ok(false);
@@ -620,22 +746,17 @@ impl StreamDecoder {
                     n += 1;
                     if n % 65_536 == 0 {
                         ctl.check()?;
-                        let base = done.saturating_sub(state.msg_count as u64);
-                        ctl.merge_progress(base + n, total);
+                        let done = merged.fetch_add(65_536, AtOrd::Relaxed) + 65_536;
+                        ctl.merge_progress(done.min(total), total);
                     }
                 }
                 drop(merge);
                 for run in &runs {
                     let _ = fs::remove_file(run);
                 }
+                merged.fetch_add(n % 65_536, AtOrd::Relaxed);
             }
-            tree.close(f)?;
+            f.finish()
         }
-        state.msgs.discard();
-        if state.side.count > 0 {
-            self.write_side(tree, &dir, &mut state.side, &owner)?;
-        }
-        state.side.discard();
-        Ok(())
     }
 }

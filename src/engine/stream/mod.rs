@@ -412,7 +412,14 @@ fn one_pass<R: PassInput>(
                 batch: Vec::new(),
                 bytes: 0,
             };
-            let r = resolve::resolve(&mut input, mode, &mut rspill, resolve_budget, ctl, &mut sink);
+            let r = resolve::resolve(
+                &mut input,
+                mode,
+                &mut rspill,
+                resolve_budget,
+                ctl,
+                &mut sink,
+            );
             sink.flush();
             drop(sink);
             if matches!(r, Ok(Outcome::Disorder)) {

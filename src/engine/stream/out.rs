@@ -41,6 +41,29 @@ pub(crate) struct FileOut {
 }
 
 impl FileOut {
+    /// Create a file claimed with [`Tree::claim`] (any thread).
+    pub(crate) fn create(rel: String, full: &std::path::Path) -> Result<Self, Error> {
+        let file = file_options()
+            .open(full)
+            .map_err(|e| Error::io(format!("creating {rel}"), e))?;
+        Ok(FileOut {
+            rel,
+            w: BufWriter::with_capacity(FILE_BUFFER, file),
+            hasher: Sha256::new(),
+        })
+    }
+
+    /// Flush and sync; the path and its checksum for [`Tree::record_sum`].
+    pub(crate) fn finish(self) -> Result<(String, String), Error> {
+        let FileOut { rel, w, hasher } = self;
+        let file = w
+            .into_inner()
+            .map_err(|e| Error::io(format!("writing {rel}"), e.into_error()))?;
+        file.sync_all()
+            .map_err(|e| Error::io(format!("writing {rel}"), e))?;
+        Ok((rel, hex::encode(hasher.finalize())))
+    }
+
     pub(crate) fn write(&mut self, bytes: &[u8]) -> Result<(), Error> {
         self.hasher.update(bytes);
         self.w
@@ -77,17 +100,18 @@ impl Tree {
         Ok(())
     }
 
-    /// Claim `rel` (the rule of [`DumpModel::add_file`]) and open it.
-    pub(crate) fn open(&mut self, rel: String, owner: &str) -> Result<FileOut, Error> {
-        if let Some(first) = self.owners.get(&rel) {
+    /// Claim `rel` (the rule of [`DumpModel::add_file`]), create its
+    /// directories and return its full path.
+    pub(crate) fn claim(&mut self, rel: &str, owner: &str) -> Result<PathBuf, Error> {
+        if let Some(first) = self.owners.get(rel) {
             return Err(Error::PathCollision {
-                path: rel,
+                path: rel.to_string(),
                 first: first.clone(),
                 second: owner.to_string(),
             });
         }
-        write::validate_model_path(&rel)?;
-        self.owners.insert(rel.clone(), owner.to_string());
+        write::validate_model_path(rel)?;
+        self.owners.insert(rel.to_string(), owner.to_string());
         let mut full = self.root.clone();
         full.extend(rel.split('/'));
         if let Some(dir) = full.parent() {
@@ -95,25 +119,24 @@ impl Tree {
                 .create(dir)
                 .map_err(|e| Error::io(format!("creating directory for {rel}"), e))?;
         }
-        let file = file_options()
-            .open(&full)
-            .map_err(|e| Error::io(format!("creating {rel}"), e))?;
-        Ok(FileOut {
-            rel,
-            w: BufWriter::with_capacity(FILE_BUFFER, file),
-            hasher: Sha256::new(),
-        })
+        Ok(full)
+    }
+
+    /// Remember the checksum of a file written from a claim.
+    pub(crate) fn record_sum(&mut self, rel: String, sum: String) {
+        self.sums.insert(rel, sum);
+    }
+
+    /// Claim `rel` and open it.
+    pub(crate) fn open(&mut self, rel: String, owner: &str) -> Result<FileOut, Error> {
+        let full = self.claim(&rel, owner)?;
+        FileOut::create(rel, &full)
     }
 
     /// Flush and sync a file; remember its checksum.
     pub(crate) fn close(&mut self, f: FileOut) -> Result<(), Error> {
-        let FileOut { rel, w, hasher } = f;
-        let file = w
-            .into_inner()
-            .map_err(|e| Error::io(format!("writing {rel}"), e.into_error()))?;
-        file.sync_all()
-            .map_err(|e| Error::io(format!("writing {rel}"), e))?;
-        self.sums.insert(rel, hex::encode(hasher.finalize()));
+        let (rel, sum) = f.finish()?;
+        self.sums.insert(rel, sum);
         Ok(())
     }
 

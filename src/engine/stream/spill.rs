@@ -193,7 +193,10 @@ impl<'a, T: RunItem> Merge<'a, T> {
     }
 
     /// Open every run, plus an in-memory source.
-    pub(crate) fn open_with(runs: &[PathBuf], mem: Option<MemSource<'a, T>>) -> Result<Self, Error> {
+    pub(crate) fn open_with(
+        runs: &[PathBuf],
+        mem: Option<MemSource<'a, T>>,
+    ) -> Result<Self, Error> {
         let mut merge = Merge {
             readers: Vec::with_capacity(runs.len()),
             mem,
