@@ -305,7 +305,7 @@ fn engine_flag_selects_equal_engines_also_on_stdin() {
     };
     let e_plain = run(&["--engine", "plain"], "plain", false);
     let e_stream = run(
-        &["--engine", "stream", "--memory-limit", "16MiB"],
+        &["--engine", "stream", "--memory-limit", "128MiB"],
         "stream",
         false,
     );
@@ -345,7 +345,7 @@ fn engine_flag_selects_equal_engines_also_on_stdin() {
         ]
     );
 
-    for bad in ["1MiB", "12", "lots", "5T"] {
+    for bad in ["64MiB", "12", "lots", "5T"] {
         let o = bin()
             .args(["decode", "--input"])
             .arg(&fsm)
@@ -358,7 +358,10 @@ fn engine_flag_selects_equal_engines_also_on_stdin() {
     }
     assert_eq!(sqsdump::cli::decode::parse_size("1GiB"), Ok(1 << 30));
     assert_eq!(sqsdump::cli::decode::parse_size("300M"), Ok(300 << 20));
-    assert_eq!(sqsdump::cli::decode::parse_size("20000000"), Ok(20_000_000));
+    assert_eq!(
+        sqsdump::cli::decode::parse_size("200000000"),
+        Ok(200_000_000)
+    );
 }
 
 /// Start a slow decode that spills after every few records, wait until

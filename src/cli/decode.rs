@@ -92,7 +92,7 @@ pub struct DecodeArgs {
     pub engine: Engine,
 
     /// Memory budget of the stream engine, in bytes or with a binary
-    /// suffix (K, KiB, M, MiB, G, GiB). At least 16 MiB. Example:
+    /// suffix (K, KiB, M, MiB, G, GiB). At least 128 MiB. Example:
     /// `--memory-limit 512MiB`.
     #[arg(long, value_name = "BYTES", default_value = "256MiB", value_parser = parse_size)]
     pub memory_limit: u64,
@@ -117,7 +117,9 @@ pub fn parse_size(text: &str) -> Result<u64, String> {
         .checked_mul(1u64 << shift)
         .ok_or_else(|| format!("size too large: {text:?}"))?;
     if bytes < stream::MIN_MEMORY_LIMIT {
-        return Err(format!("memory limit {text} is below the minimum of 16MiB"));
+        return Err(format!(
+            "memory limit {text} is below the minimum of 128MiB"
+        ));
     }
     Ok(bytes)
 }
@@ -302,15 +304,19 @@ fn stream_progress(bar: &ProgressBar, p: Progress) {
         Progress::Restart => {
             bar.set_message("input not in Pebble order: second pass (sorting)");
             bar.set_position(0);
+            bar.reset_eta();
         }
         Progress::Merge(done, total) => {
             if bar.length() != Some(total) || done == 0 {
-                bar.set_length(total);
+                // Style first, so no frame shows message counts as bytes.
                 if let Ok(style) = ProgressStyle::with_template(
                     "{spinner} merging {pos}/{len} messages [{bar:30}] {per_sec} eta {eta}",
                 ) {
                     bar.set_style(style.progress_chars("=> "));
                 }
+                bar.set_message("");
+                bar.set_position(0);
+                bar.set_length(total);
                 bar.reset_eta();
             }
             bar.set_position(done);

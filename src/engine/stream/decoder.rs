@@ -382,7 +382,9 @@ impl StreamDecoder {
             stats: DecodeStats::default(),
             unknown: BTreeMap::new(),
             next_idx: 0,
-            arena: Vec::new(),
+            // Reserved once (pages are touched only as lines arrive), so
+            // the arena never reallocates and copies itself.
+            arena: Vec::with_capacity(budget.min(1 << 30)),
             used: 0,
             budget,
             spill,

@@ -53,7 +53,10 @@ use spill::SpillDir;
 /// Default of `--memory-limit`: 256 MiB.
 pub const DEFAULT_MEMORY_LIMIT: u64 = 256 << 20;
 /// The smallest budget accepted (below it the fixed buffers dominate).
-pub const MIN_MEMORY_LIMIT: u64 = 16 << 20;
+pub const MIN_MEMORY_LIMIT: u64 = 128 << 20;
+/// Memory set aside from `--memory-limit` for what does not grow with
+/// the input.
+const FIXED_OVERHEAD: u64 = 80 << 20;
 
 /// Records per batch sent from the reader thread to the decoder thread.
 const BATCH_RECORDS: usize = 4096;
@@ -87,15 +90,19 @@ impl Default for Config {
 
 impl Config {
     /// Bytes the resolver may buffer before spilling (general mode only),
-    /// and bytes all queue buffers of the decoder may hold: a quarter and
-    /// a half of the limit. The rest covers the channel, the merge and
-    /// write buffers, one record in flight and the program itself.
+    /// and bytes all queue buffers of the decoder may hold. First
+    /// [`FIXED_OVERHEAD`] is set aside for what does not scale with the
+    /// input (the program, thread stacks, the channels, read, merge and
+    /// write buffers, the allocator's slack); of the rest the resolver gets
+    /// a quarter and the decoder half, so the peak RSS stays below the
+    /// limit.
     fn budgets(&self) -> (usize, usize) {
         if let Some(n) = self.spill_after {
             return (n, n);
         }
         let limit = self.memory_limit.max(MIN_MEMORY_LIMIT);
-        let quarter = usize::try_from(limit / 4).unwrap_or(usize::MAX);
+        let avail = limit.saturating_sub(FIXED_OVERHEAD);
+        let quarter = usize::try_from(avail / 4).unwrap_or(usize::MAX);
         (quarter, quarter.saturating_mul(2))
     }
 }
