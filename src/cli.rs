@@ -6,7 +6,8 @@
 //! variant and one arm in [`run`].
 //!
 //! Exit codes: 0 on success, 1 on a data or I/O error (printed as one line
-//! `error[<class>]: <message>`), 2 on a usage error (clap's own handling).
+//! `error[<class>]: <message>`), 2 on a usage error (clap's own handling),
+//! 130 or 143 when SIGINT or SIGTERM stopped a decode.
 
 use std::io::Write;
 use std::process::ExitCode;
@@ -91,7 +92,13 @@ pub fn main() -> ExitCode {
         Err(err) => {
             let mut stderr = std::io::stderr().lock();
             let _ = writeln!(stderr, "{}", error_line(&err));
-            ExitCode::from(1)
+            match err {
+                // REQ-ENG-5: 130 for SIGINT, 143 for SIGTERM.
+                Error::Interrupted { signal } => {
+                    ExitCode::from(u8::try_from(128 + signal.clamp(0, 127)).unwrap_or(1))
+                }
+                _ => ExitCode::from(1),
+            }
         }
     }
 }

@@ -204,6 +204,13 @@ pub enum Error {
         /// Why it is refused.
         reason: String,
     },
+    /// SIGINT or SIGTERM stopped the run; nothing was left behind
+    /// (REQ-ENG-5). The process exits 128 + the signal number.
+    #[error("interrupted by signal {signal}; nothing was written")]
+    Interrupted {
+        /// The signal number (2 for SIGINT, 15 for SIGTERM).
+        signal: i32,
+    },
     /// Reading the input or writing the dump failed.
     #[error("i/o error: {context}: {source}")]
     Io {
@@ -235,6 +242,7 @@ impl Error {
             Error::InvalidGenValue { .. } => "invalid_gen_value",
             Error::PathCollision { .. } => "path_collision",
             Error::UnsafeOutput { .. } => "unsafe_output",
+            Error::Interrupted { .. } => "interrupted",
             Error::Io { .. } => "io",
         }
     }

@@ -287,15 +287,21 @@ fn decode(fsm: &[u8], opts: Options) -> Result<DumpModel, crate::Error> {
 /// profile). Errors must be of the classes the model's damage allows (and
 /// must happen when it requires); a clean model must decode to exactly
 /// its expected output, equal the decode of its latest visible state, and
-/// not depend on entry order; no path leaves `sqs/` (REQ-DEC-*, REQ-OUT-*,
-/// REQ-FSM-7, REQ-ERR-2).
+/// not depend on entry order; no path leaves `sqs/`; the stream engine
+/// gives the same dump, warnings and error as the plain one, also when
+/// forced to spill (REQ-DEC-*, REQ-OUT-*, REQ-FSM-7, REQ-ERR-2, REQ-ENG-1).
 pub fn snapshot_model(data: &[u8]) -> bool {
     let mut u = Unstructured::new(data);
     let (Ok(model), Ok(opts)) = (SnapshotModel::arbitrary(&mut u), Options::arbitrary(&mut u))
     else {
         return false;
     };
+    let spill = u.arbitrary::<Option<u16>>().unwrap_or(None);
     let fsm = model.to_fsm_bytes();
+    ensure(
+        crate::engine::compare_engines(&fsm, opts, spill.map(usize::from)),
+        data,
+    );
     let (classes, must_fail) = model.error_classes();
     let expected = model.expected(opts.include_side_records);
     match decode(&fsm, opts) {
@@ -341,10 +347,12 @@ pub fn snapshot_model(data: &[u8]) -> bool {
 }
 
 /// `snapshot_raw`: the whole pipeline on raw bytes (mode byte: bit 0 adds
-/// a valid header, bits 1-2 pick the flags). It may fail only with a
+/// a valid header, bits 1-2 pick the flags, bit 3 forces the stream engine
+/// to spill after `(mode >> 4) * 64` bytes). It may fail only with a
 /// typed error; a dump it produces keeps every path under `sqs/`, holds
-/// valid UTF-8 and decodes the same way twice (REQ-ERR-2, REQ-OUT-8,
-/// REQ-OUT-9, REQ-DEC-11).
+/// valid UTF-8 and decodes the same way twice; the stream engine agrees
+/// with the plain one, also when forced to spill (REQ-ERR-2, REQ-OUT-8,
+/// REQ-OUT-9, REQ-DEC-11, REQ-ENG-1).
 pub fn snapshot_raw(data: &[u8]) -> bool {
     let Some((&mode, rest)) = data.split_first() else {
         return false;
@@ -358,6 +366,8 @@ pub fn snapshot_raw(data: &[u8]) -> bool {
         fsm.extend_from_slice(&frame::header(1 << 40));
     }
     fsm.extend_from_slice(rest);
+    let spill = (mode & 8 != 0).then_some(usize::from(mode >> 4) * 64);
+    ensure(crate::engine::compare_engines(&fsm, opts, spill), data);
     if let Ok(dump) = decode(&fsm, opts) {
         ensure(check::check_paths(&dump), data);
         match decode(&fsm, opts) {

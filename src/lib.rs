@@ -21,6 +21,10 @@
 //! [`snapshot`] chains phases 1–4 for a reader. The same dump model feeds
 //! the on-disk writer, the golden tests and `verify`/`conform`.
 //!
+//! Two engines run these phases: [`engine::plain`], deliberately plain
+//! and in memory, is the oracle; [`engine::stream`] is the default, in
+//! bounded memory, and is tested equal to it.
+//!
 //! The conformance gate sits beside the pipeline, in [`gate`]:
 //! [`gate::corpus`] defines the conformance cases and writes
 //! `conformance/`, [`gate::conform`] runs another implementation over them
@@ -32,8 +36,8 @@
 #![forbid(unsafe_code)]
 
 pub mod cli;
-pub mod decode;
 pub mod dump;
+pub mod engine;
 pub mod error;
 pub mod fsm;
 #[cfg(feature = "testkit")]
@@ -43,13 +47,12 @@ pub mod gojson;
 pub mod jsonout;
 pub mod key;
 pub mod manifest;
-pub mod mvcc;
 pub mod segment;
-pub mod snapshot;
 #[cfg(feature = "testkit")]
 pub mod testkit;
 pub mod value;
 pub mod warning;
 pub mod write;
 
+pub use engine::plain::{decode, mvcc, snapshot};
 pub use error::Error;

@@ -1,23 +1,43 @@
-//! `sqsdump decode` (REQ-CLI-1..3): snapshot → dump directory.
+//! `sqsdump decode` (REQ-CLI-1..3, REQ-ENG-1..6): snapshot → dump directory.
 //!
-//! Steps: refuse an unsafe output path early, decode the snapshot
-//! ([`snapshot::decode_snapshot`]), print the warnings (one JSON object per
-//! line on stderr), add MANIFEST.json and CHECKSUMS, write the tree
-//! atomically ([`write::write_dump`]) and print a human summary on stderr.
-//! A progress bar of bytes read is drawn on stderr only when stderr is a
-//! terminal.
+//! Steps: refuse an unsafe output path early, decode the snapshot with the
+//! chosen engine, print the warnings (one JSON object per line on stderr),
+//! put the tree in place atomically and print a human summary on stderr.
+//!
+//! - `--engine plain` ([`snapshot::decode_snapshot`]): decode in memory,
+//!   add MANIFEST.json and CHECKSUMS, write with [`write::write_dump`].
+//! - `--engine stream` (default, [`stream::prepare`]): decode into the
+//!   staging directory within `--memory-limit`, then rename into place.
+//!
+//! SIGINT and SIGTERM stop a run: the stream engine notices between
+//! entries, removes its staging directory and exits 130 or 143. A progress
+//! bar (bytes read, then messages merged, with an ETA) is drawn on stderr
+//! only when stderr is a terminal.
 
 use std::fs::File;
 use std::io::{self, IsTerminal, Read, Write};
 use std::path::{Path, PathBuf};
+use std::sync::atomic::Ordering;
+use std::sync::Arc;
+use std::time::Duration;
 
 use clap::Args;
 use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 
 use crate::decode::Options;
+use crate::engine::stream::{self, Control, Progress, Source};
+use crate::engine::Engine;
 use crate::manifest::{self, ManifestInfo};
 use crate::snapshot::{self, Summary};
+use crate::warning::Warning;
 use crate::{write, Error};
+
+/// Test-only knob: sleep this many microseconds per entry read, so an
+/// end-to-end test can interrupt a run reliably.
+pub const ENTRY_DELAY_ENV: &str = "SQSDUMP_TEST_ENTRY_DELAY_US";
+/// Test-only knob: spill buffers after this many bytes (see
+/// [`stream::Config::spill_after`]).
+pub const SPILL_AFTER_ENV: &str = "SQSDUMP_TEST_SPILL_AFTER";
 
 const AFTER_HELP: &str = "\
 Examples:
@@ -25,6 +45,8 @@ Examples:
   sqsdump decode -i snap.fsm -o ./dump --preserve-visibility
   sqsdump decode -i snap.fsm -o ./dump --include-sqs-side-records
   cat snap.fsm | SOURCE_DATE_EPOCH=1700000000 sqsdump decode --input - --output ./dump
+  sqsdump decode -i snap.fsm -o ./dump --engine stream --memory-limit 128MiB
+  sqsdump decode -i snap.fsm -o ./dump --engine plain
 
 The output directory must not exist or must be empty; the dump is built
 beside it and renamed into place only when complete. Warnings are printed
@@ -67,28 +89,136 @@ pub struct DecodeArgs {
     /// Accepted and ignored: `wall_time_iso` is always written now.
     #[arg(long, hide = true)]
     pub wall_time: bool,
+
+    /// The decode engine. `stream` (the default) keeps memory within
+    /// `--memory-limit` whatever the input size, spilling sorted runs into
+    /// the staging directory; `plain` is the simple in-memory decoder that
+    /// serves as the oracle. Both write identical dumps.
+    #[arg(long, value_enum, default_value = "stream")]
+    pub engine: Engine,
+
+    /// Memory budget of the stream engine, in bytes or with a binary
+    /// suffix (K, KiB, M, MiB, G, GiB). At least 128 MiB. Example:
+    /// `--memory-limit 512MiB`.
+    #[arg(long, value_name = "BYTES", default_value = "256MiB", value_parser = parse_size)]
+    pub memory_limit: u64,
+}
+
+/// Parse `--memory-limit`: a byte count with an optional binary suffix.
+pub fn parse_size(text: &str) -> Result<u64, String> {
+    let t = text.trim();
+    let split = t.find(|c: char| !c.is_ascii_digit()).unwrap_or(t.len());
+    let (num, unit) = t.split_at(split);
+    let n: u64 = num
+        .parse()
+        .map_err(|_| format!("not a size: {text:?} (example: 256MiB)"))?;
+    let shift = match unit.trim() {
+        "" | "B" => 0,
+        "K" | "KiB" | "k" => 10,
+        "M" | "MiB" => 20,
+        "G" | "GiB" => 30,
+        other => return Err(format!("unknown size unit {other:?} (use K, M or G)")),
+    };
+    let bytes = n
+        .checked_mul(1u64 << shift)
+        .ok_or_else(|| format!("size too large: {text:?}"))?;
+    if bytes < stream::MIN_MEMORY_LIMIT {
+        return Err(format!(
+            "memory limit {text} is below the minimum of 128MiB"
+        ));
+    }
+    Ok(bytes)
 }
 
 /// Run `sqsdump decode`.
 pub fn run(args: &DecodeArgs) -> Result<(), Error> {
     write::check_output(&args.output)?;
+    match args.engine {
+        Engine::Plain => {
+            install_signal_handler(&Arc::new(Control::default()), args.engine)?;
+            run_plain(args)
+        }
+        Engine::Stream => run_stream(args),
+    }
+}
 
-    let stdin = args.input.as_os_str() == "-";
-    let (input, total, source_name): (Box<dyn Read>, Option<u64>, String) = if stdin {
-        (Box::new(io::stdin().lock()), None, "-".to_string())
-    } else {
-        let file = File::open(&args.input)
-            .map_err(|e| Error::io(format!("opening {}", args.input.display()), e))?;
-        let total = file.metadata().ok().map(|m| m.len());
-        (Box::new(file), total, source_name(&args.input))
+/// REQ-ENG-5: on SIGINT or SIGTERM, ask the run to stop. The stream engine
+/// stops at the next entry and removes its staging directory itself; if
+/// it has not exited within a few seconds (a read blocked on a pipe), the
+/// staging directory is removed here and the process exits. The plain
+/// engine has no stopping points, so it exits at once.
+fn install_signal_handler(ctl: &Arc<Control>, engine: Engine) -> Result<(), Error> {
+    use signal_hook::consts::{SIGINT, SIGTERM};
+    let mut signals = signal_hook::iterator::Signals::new([SIGINT, SIGTERM])
+        .map_err(|e| Error::io("installing signal handlers", e))?;
+    let ctl = Arc::clone(ctl);
+    let grace = match engine {
+        Engine::Stream => Duration::from_secs(5),
+        Engine::Plain => Duration::ZERO,
     };
+    std::thread::spawn(move || {
+        if let Some(signal) = signals.forever().next() {
+            ctl.interrupt.store(signal, Ordering::SeqCst);
+            std::thread::sleep(grace);
+            if let Ok(staging) = ctl.staging.lock() {
+                if let Some(dir) = staging.as_ref() {
+                    let _ = std::fs::remove_dir_all(dir);
+                }
+                let _ = writeln!(
+                    io::stderr(),
+                    "{}",
+                    crate::cli::error_line(&Error::Interrupted { signal })
+                );
+                std::process::exit(128 + signal);
+            }
+        }
+    });
+    Ok(())
+}
 
-    let opts = Options {
+/// The input reader, its size if known, and its name for the manifest.
+type Input = (Box<dyn Read>, Option<u64>, String);
+
+fn open_input(args: &DecodeArgs) -> Result<Input, Error> {
+    if args.input.as_os_str() == "-" {
+        return Ok((Box::new(io::stdin().lock()), None, "-".to_string()));
+    }
+    let file = File::open(&args.input)
+        .map_err(|e| Error::io(format!("opening {}", args.input.display()), e))?;
+    let total = file.metadata().ok().map(|m| m.len());
+    Ok((Box::new(file), total, source_name(&args.input)))
+}
+
+fn print_warnings(warnings: &[Warning]) {
+    let mut stderr = io::stderr().lock();
+    for warning in warnings {
+        let _ = writeln!(stderr, "{}", warning.to_json_line());
+    }
+}
+
+fn manifest_info(args: &DecodeArgs, source_name: String) -> ManifestInfo {
+    ManifestInfo {
+        last_commit_ts: 0,
+        source_name,
+        source_size: 0,
         preserve_visibility: args.preserve_visibility,
         include_side_records: args.include_side_records,
-    };
+        wall_time: manifest::wall_time(args.source_date_epoch),
+    }
+}
+
+fn options(args: &DecodeArgs) -> Options {
+    Options {
+        preserve_visibility: args.preserve_visibility,
+        include_side_records: args.include_side_records,
+    }
+}
+
+/// `--engine plain`: the original in-memory path, unchanged.
+fn run_plain(args: &DecodeArgs) -> Result<(), Error> {
+    let (input, total, source_name) = open_input(args)?;
     let bar = progress_bar(total);
-    let result = snapshot::decode_snapshot(input, opts, &mut |n| {
+    let result = snapshot::decode_snapshot(input, options(args), &mut |n| {
         if let Some(bar) = &bar {
             bar.set_position(n);
         }
@@ -97,30 +227,107 @@ pub fn run(args: &DecodeArgs) -> Result<(), Error> {
         bar.finish_and_clear();
     }
     let (mut model, summary) = result?;
-
-    let mut stderr = io::stderr().lock();
-    for warning in &model.warnings {
-        let _ = writeln!(stderr, "{}", warning.to_json_line());
-    }
-
+    print_warnings(&model.warnings);
     let info = ManifestInfo {
         last_commit_ts: summary.last_commit_ts,
-        source_name,
         source_size: summary.bytes_read,
-        preserve_visibility: args.preserve_visibility,
-        include_side_records: args.include_side_records,
-        wall_time: manifest::wall_time(args.source_date_epoch),
+        ..manifest_info(args, source_name)
     };
     manifest::add_manifest(&mut model, &info)?;
     write::write_dump(&model, &args.output)?;
-
-    let warnings = model.warnings.len();
     let _ = write!(
-        stderr,
+        io::stderr().lock(),
+        "{}",
+        render_summary(&summary, &args.output, model.warnings.len())
+    );
+    Ok(())
+}
+
+/// `--engine stream`.
+fn run_stream(args: &DecodeArgs) -> Result<(), Error> {
+    let (source, total, source_name) = if args.input.as_os_str() == "-" {
+        (Source::Stdin, None, "-".to_string())
+    } else {
+        // Opened here only to report a missing file as the plain engine
+        // does, and to size the progress bar.
+        let file = File::open(&args.input)
+            .map_err(|e| Error::io(format!("opening {}", args.input.display()), e))?;
+        let total = file.metadata().ok().map(|m| m.len());
+        (
+            Source::Path(args.input.clone()),
+            total,
+            source_name(&args.input),
+        )
+    };
+    let bar = progress_bar(total);
+    let entry_delay = std::env::var(ENTRY_DELAY_ENV)
+        .ok()
+        .and_then(|v| v.parse::<u64>().ok())
+        .map(Duration::from_micros);
+    let progress = bar.clone().map(|bar| {
+        Box::new(move |p: Progress| stream_progress(&bar, p)) as Box<dyn Fn(Progress) + Send + Sync>
+    });
+    let ctl = Arc::new(Control {
+        entry_delay,
+        progress,
+        ..Control::default()
+    });
+    install_signal_handler(&ctl, args.engine)?;
+    let cfg = stream::Config {
+        opts: options(args),
+        memory_limit: args.memory_limit,
+        spill_after: std::env::var(SPILL_AFTER_ENV)
+            .ok()
+            .and_then(|v| v.parse().ok()),
+    };
+    let result = stream::prepare(
+        source,
+        &args.output,
+        &cfg,
+        &manifest_info(args, source_name),
+        &ctl,
+    );
+    if let Some(bar) = &bar {
+        bar.finish_and_clear();
+    }
+    let prepared = result?;
+    print_warnings(&prepared.warnings);
+    let warnings = prepared.warnings.len();
+    let summary = prepared.summary;
+    prepared.commit(&args.output, &ctl)?;
+    let _ = write!(
+        io::stderr().lock(),
         "{}",
         render_summary(&summary, &args.output, warnings)
     );
     Ok(())
+}
+
+/// Drive the bar: bytes read with an ETA, then messages merged with an ETA.
+fn stream_progress(bar: &ProgressBar, p: Progress) {
+    match p {
+        Progress::Read(n) => bar.set_position(n),
+        Progress::Restart => {
+            bar.set_message("input not in Pebble order: second pass (sorting)");
+            bar.set_position(0);
+            bar.reset_eta();
+        }
+        Progress::Merge(done, total) => {
+            if bar.length() != Some(total) || done == 0 {
+                // Style first, so no frame shows message counts as bytes.
+                if let Ok(style) = ProgressStyle::with_template(
+                    "{spinner} merging {pos}/{len} messages [{bar:30}] {per_sec} eta {eta}",
+                ) {
+                    bar.set_style(style.progress_chars("=> "));
+                }
+                bar.set_message("");
+                bar.set_position(0);
+                bar.set_length(total);
+                bar.reset_eta();
+            }
+            bar.set_position(done);
+        }
+    }
 }
 
 /// The summary printed after a successful decode.
@@ -147,7 +354,7 @@ fn progress_bar(total: Option<u64>) -> Option<ProgressBar> {
         Some(len) => {
             let bar = ProgressBar::with_draw_target(Some(len), ProgressDrawTarget::stderr());
             if let Ok(style) = ProgressStyle::with_template(
-                "{spinner} reading {bytes}/{total_bytes} [{bar:30}] {bytes_per_sec} eta {eta}",
+                "{spinner} reading {bytes}/{total_bytes} [{bar:30}] {bytes_per_sec} eta {eta} {msg}",
             ) {
                 bar.set_style(style.progress_chars("=> "));
             }

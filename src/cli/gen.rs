@@ -21,6 +21,7 @@ Examples:
   sqsdump gen --seed 7 --profile adversarial --queues 5 --messages 200 --output bad.fsm
   sqsdump gen --seed 42 --queues 8 --messages 1000000 --output bench.fsm
   sqsdump gen --seed 3 --profile shared --queues 4 --messages 40 --output diff.fsm
+  sqsdump gen --seed 1 --queues 10 --messages 1000000 --upstream pebble --output up.fsm
 
 Profiles: `valid` decodes without error (MVCC histories, stale
 generations, orphans, side records, operational and foreign keys);
@@ -30,7 +31,21 @@ flags, damaged streams); `shared` decodes without error and touches no
 SPEC Decision (one version per key, no operational keys, no orphans, no
 tags, no seq records, no `.`/`..` or over-long names, sorted entries),
 so upstream's decoder must write the same `sqs/` tree (it is built in
-memory before it is written).";
+memory before it is written).
+
+`--upstream pebble|shuffled` rewrites the snapshot so that upstream's
+decoder can read it (for benchmarks): only the visible SQS records, one
+version per key at `last_commit_ts`, no operational keys, in Pebble
+order or shuffled. This holds the whole snapshot in memory.";
+
+/// Entry order of an `--upstream` snapshot.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum UpstreamOrder {
+    /// Sorted by encoded key, as Pebble iterates.
+    Pebble,
+    /// A seeded shuffle of the entries.
+    Shuffled,
+}
 
 /// Which kind of snapshot to generate.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -76,6 +91,11 @@ pub struct GenArgs {
     #[arg(long, default_value_t = 100)]
     pub messages: u64,
 
+    /// Write an upstream-decodable snapshot (one version per key, no
+    /// operational keys) in this order.
+    #[arg(long, value_enum, value_name = "ORDER")]
+    pub upstream: Option<UpstreamOrder>,
+
     /// The `.fsm` file to write (replaced if it exists).
     #[arg(short, long, value_name = "FILE.fsm")]
     pub output: PathBuf,
@@ -92,7 +112,18 @@ pub fn run(args: &GenArgs) -> Result<(), Error> {
     let out = args.output.display().to_string();
     let file = File::create(&args.output).map_err(|e| Error::io(format!("create {out}"), e))?;
     let mut w = BufWriter::with_capacity(1 << 20, file);
-    let summary = write_snapshot(opts, &mut w).map_err(|e| Error::io(format!("write {out}"), e))?;
+    let summary = match args.upstream {
+        None => write_snapshot(opts, &mut w).map_err(|e| Error::io(format!("write {out}"), e))?,
+        Some(order) => {
+            let mut raw = Vec::new();
+            write_snapshot(opts, &mut raw).map_err(|e| Error::io("generate", e))?;
+            let mut s = upstream_layout(&raw, order, args.seed)?;
+            w.write_all(&s.0)
+                .map_err(|e| Error::io(format!("write {out}"), e))?;
+            s.1.bytes = s.0.len() as u64;
+            s.1
+        }
+    };
     w.flush()
         .map_err(|e| Error::io(format!("write {out}"), e))?;
     let mut stderr = std::io::stderr().lock();
@@ -102,4 +133,48 @@ pub fn run(args: &GenArgs) -> Result<(), Error> {
         summary.bytes, summary.entries, summary.messages, args.seed, args.profile
     );
     Ok(())
+}
+
+/// Resolve `raw` (MVCC, as the decoder reads it) and write the visible SQS
+/// records, one version each at `last_commit_ts`, in `order`.
+fn upstream_layout(
+    raw: &[u8],
+    order: UpstreamOrder,
+    seed: u64,
+) -> Result<(Vec<u8>, crate::testkit::seeded::GenSummary), Error> {
+    use crate::fsm::{encode_header, encode_key, encode_raw_entry, encode_value};
+    let (resolved, _) = crate::snapshot::resolve_snapshot(raw, &mut |_| {})?;
+    let last = resolved.last_commit_ts;
+    let mut entries: Vec<(Vec<u8>, Vec<u8>)> = resolved
+        .records
+        .map(|r| (encode_key(&r.user_key, last), encode_value(0, 0, &r.body)))
+        .collect();
+    match order {
+        UpstreamOrder::Pebble => entries.sort_unstable_by(|a, b| a.0.cmp(&b.0)),
+        UpstreamOrder::Shuffled => {
+            // Fisher-Yates with SplitMix64.
+            let mut state = seed;
+            let mut next = || {
+                state = state.wrapping_add(0x9e37_79b9_7f4a_7c15);
+                let mut z = state;
+                z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+                z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+                z ^ (z >> 31)
+            };
+            for i in (1..entries.len()).rev() {
+                let j = (next() % (i as u64 + 1)) as usize;
+                entries.swap(i, j);
+            }
+        }
+    }
+    let mut out = encode_header(last);
+    let mut summary = crate::testkit::seeded::GenSummary::default();
+    for (k, v) in &entries {
+        if k.starts_with(b"!sqs|msg|data|") {
+            summary.messages += 1;
+        }
+        encode_raw_entry(&mut out, k, v);
+        summary.entries += 1;
+    }
+    Ok((out, summary))
 }

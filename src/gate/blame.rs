@@ -1234,6 +1234,7 @@ mod tests {
             DotDirName,
             OrphanDir,
             SideRecordSet,
+            SideRecordOrder,
             SeqSideRecord,
             SideRecordLine,
             MessageOrder,

@@ -183,7 +183,7 @@ impl SqsDecoder {
 }
 
 /// The key up to and including its third `|`, escaped for display.
-fn unknown_prefix(user_key: &[u8]) -> String {
+pub(crate) fn unknown_prefix(user_key: &[u8]) -> String {
     let end = user_key
         .iter()
         .enumerate()
@@ -195,7 +195,7 @@ fn unknown_prefix(user_key: &[u8]) -> String {
 
 /// REQ-DEC-10: the gen bytes and message id in a data key must agree with
 /// the value; a mismatch is reported, not fatal.
-fn cross_check(
+pub(crate) fn cross_check(
     warnings: &mut Vec<Warning>,
     user_key: &[u8],
     fields: &key::DataKeyFields,

@@ -1,0 +1,764 @@
+//! Phases 3–4 of the streaming engine: records (in user-key order) →
+//! message lines spilled as sorted runs → the dump tree (REQ-ENG-2,
+//! REQ-ENG-3).
+//!
+//! It follows [`crate::decode::SqsDecoder`] step by step and differs only
+//! in where things are kept:
+//!
+//! - a message line is rendered when its record arrives and kept with its
+//!   sort key (send timestamp, sequence number, message id, arrival index)
+//!   and its generation in a per-queue buffer;
+//! - when the buffers of all queues together exceed the budget, the
+//!   largest are sorted and spilled as runs into the spill directory;
+//!   side records are appended to a per-queue spill file in arrival order;
+//! - the generation filter is applied at merge time (the gen record sorts
+//!   after the messages); a per-generation count gives the number dropped
+//!   before anything is merged, so the warnings come out in the plain
+//!   engine's order;
+//! - at [`StreamDecoder::finish`] each queue, in sorted order of its
+//!   encoded segment, is k-way merged straight into `messages.jsonl`.
+//!
+//! The arrival index is the record's position in user-key order, so ties
+//! of (timestamp, sequence, id) keep the plain engine's stable order.
+
+use std::cmp::Ordering;
+use std::collections::{BTreeMap, HashMap};
+use std::fs::{self, File};
+use std::io::{self, BufReader, BufWriter, Read, Write};
+use std::path::PathBuf;
+
+use super::out::{FileOut, Tree};
+use super::spill::{self, Merge, RunItem, SpillDir};
+use super::Control;
+use crate::decode::{cross_check, unknown_prefix, Options};
+use crate::dump::DecodeStats;
+use crate::error::{Escaped, KeyProblem};
+use crate::jsonout;
+use crate::key::{self, Family};
+use crate::segment;
+use crate::value::{self, QueueMeta};
+use crate::warning::Warning;
+use crate::Error;
+
+/// A message line with its sort key, as spilled.
+#[derive(Debug, Default)]
+pub(crate) struct MsgItem {
+    ts: i64,
+    seq: u64,
+    idx: u64,
+    gen: u64,
+    id: Vec<u8>,
+    line: Vec<u8>,
+}
+
+impl RunItem for MsgItem {
+    fn write(&self, w: &mut impl Write) -> io::Result<()> {
+        spill::put_u64(w, self.ts as u64)?;
+        spill::put_u64(w, self.seq)?;
+        spill::put_u64(w, self.idx)?;
+        spill::put_u64(w, self.gen)?;
+        spill::put_bytes(w, &self.id)?;
+        spill::put_bytes(w, &self.line)
+    }
+
+    fn read(&mut self, r: &mut impl Read) -> io::Result<bool> {
+        let Some(ts) = spill::get_u64_or_eof(r)? else {
+            return Ok(false);
+        };
+        self.ts = ts as i64;
+        self.seq = spill::get_u64(r)?;
+        self.idx = spill::get_u64(r)?;
+        self.gen = spill::get_u64(r)?;
+        spill::get_bytes(r, &mut self.id)?;
+        spill::get_bytes(r, &mut self.line)?;
+        Ok(true)
+    }
+
+    fn order(&self, other: &Self) -> Ordering {
+        msg_order(
+            (self.ts, self.seq, &self.id, self.idx),
+            (other.ts, other.seq, &other.id, other.idx),
+        )
+    }
+}
+
+/// REQ-DEC-7: (send_timestamp_millis, sequence_number, message_id bytes),
+/// then arrival order (the plain engine's stable sort).
+fn msg_order(a: (i64, u64, &[u8], u64), b: (i64, u64, &[u8], u64)) -> Ordering {
+    (a.0, a.1)
+        .cmp(&(b.0, b.1))
+        .then_with(|| a.2.cmp(b.2))
+        .then_with(|| a.3.cmp(&b.3))
+}
+
+/// A buffered message: offsets into the decoder's shared arena.
+#[derive(Debug, Clone, Copy)]
+struct Slot {
+    ts: i64,
+    seq: u64,
+    idx: u64,
+    gen: u64,
+    off: usize,
+    id_len: usize,
+    line_len: usize,
+}
+
+fn slot_id<'a>(arena: &'a [u8], s: &Slot) -> &'a [u8] {
+    arena.get(s.off..s.off + s.id_len).unwrap_or_default()
+}
+
+fn slot_line<'a>(arena: &'a [u8], s: &Slot) -> &'a [u8] {
+    let start = s.off + s.id_len;
+    arena.get(start..start + s.line_len).unwrap_or_default()
+}
+
+/// Messages of one queue: slots into the shared arena plus spilled runs.
+#[derive(Debug, Default)]
+struct Messages {
+    slots: Vec<Slot>,
+    runs: Vec<PathBuf>,
+}
+
+impl Messages {
+    fn sort(&mut self, arena: &[u8]) {
+        self.slots.sort_unstable_by(|a, b| {
+            msg_order(
+                (a.ts, a.seq, slot_id(arena, a), a.idx),
+                (b.ts, b.seq, slot_id(arena, b), b.idx),
+            )
+        });
+    }
+
+    /// Sort the slots and write them as one run; drop the slots.
+    fn spill(&mut self, arena: &[u8], dir: &mut SpillDir) -> Result<(), Error> {
+        if self.slots.is_empty() {
+            return Ok(());
+        }
+        self.sort(arena);
+        let (path, mut w) = dir.new_file("messages")?;
+        let mut item = MsgItem::default();
+        for s in &self.slots {
+            item.ts = s.ts;
+            item.seq = s.seq;
+            item.idx = s.idx;
+            item.gen = s.gen;
+            item.id.clear();
+            item.id.extend_from_slice(slot_id(arena, s));
+            item.line.clear();
+            item.line.extend_from_slice(slot_line(arena, s));
+            item.write(&mut w).map_err(|e| spill::spill_io(&path, e))?;
+        }
+        w.flush().map_err(|e| spill::spill_io(&path, e))?;
+        self.runs.push(path);
+        self.slots = Vec::new();
+        Ok(())
+    }
+
+    fn discard(&mut self) {
+        for run in self.runs.drain(..) {
+            let _ = fs::remove_file(run);
+        }
+        self.slots = Vec::new();
+    }
+}
+
+/// Side records of one queue, in arrival order.
+#[derive(Debug, Default)]
+struct SideLines {
+    buf: Vec<u8>,
+    file: Option<(PathBuf, BufWriter<File>)>,
+    count: usize,
+}
+
+impl SideLines {
+    fn spill(&mut self, dir: &mut SpillDir) -> Result<(), Error> {
+        if self.buf.is_empty() {
+            return Ok(());
+        }
+        if self.file.is_none() {
+            self.file = Some(dir.new_file("side")?);
+        }
+        if let Some((path, w)) = self.file.as_mut() {
+            w.write_all(&self.buf)
+                .map_err(|e| spill::spill_io(path, e))?;
+        }
+        self.buf = Vec::new();
+        Ok(())
+    }
+
+    /// Copy every line, in arrival order, into `out`.
+    fn drain_into(&mut self, out: &mut super::out::FileOut) -> Result<(), Error> {
+        if let Some((path, w)) = self.file.take() {
+            let file = w
+                .into_inner()
+                .map_err(|e| spill::spill_io(&path, e.into_error()))?;
+            drop(file);
+            let mut r = BufReader::with_capacity(
+                spill::RUN_READ_BUFFER,
+                File::open(&path).map_err(|e| spill::spill_io(&path, e))?,
+            );
+            let mut chunk = vec![0u8; spill::RUN_READ_BUFFER];
+            loop {
+                let n = match r.read(&mut chunk) {
+                    Ok(0) => break,
+                    Ok(n) => n,
+                    Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                    Err(e) => return Err(spill::spill_io(&path, e)),
+                };
+                out.write(chunk.get(..n).unwrap_or_default())?;
+            }
+            let _ = fs::remove_file(&path);
+        }
+        out.write(&self.buf)?;
+        self.buf = Vec::new();
+        Ok(())
+    }
+
+    fn discard(&mut self) {
+        if let Some((path, _)) = self.file.take() {
+            let _ = fs::remove_file(path);
+        }
+        self.buf = Vec::new();
+    }
+}
+
+/// Everything seen for one encoded queue segment.
+#[derive(Debug, Default)]
+struct QueueState {
+    name: Vec<u8>,
+    meta: Option<QueueMeta>,
+    active_gen: Option<u64>,
+    msgs: Messages,
+    /// Messages seen, per `queue_generation`.
+    per_gen: HashMap<u64, usize>,
+    msg_count: usize,
+    side: SideLines,
+}
+
+/// A record after the order-independent half of decoding: key routed,
+/// value parsed, message line rendered. [`parse`] makes it on the parser
+/// thread; [`StreamDecoder::apply`] consumes it in key order.
+#[derive(Debug)]
+pub(crate) enum Parsed {
+    /// A key of an unknown `!sqs|` family: its prefix (REQ-DEC-13).
+    Unknown(String),
+    /// A side record while side records are off.
+    Skip,
+    /// The error this record causes.
+    Failed(Error),
+    /// A routed record.
+    Record {
+        encoded: String,
+        name: Vec<u8>,
+        kind: Kind,
+    },
+}
+
+/// What a routed record holds.
+#[derive(Debug)]
+pub(crate) enum Kind {
+    Meta(QueueMeta),
+    Gen(u64),
+    Msg(Box<ParsedMsg>),
+    Side(Vec<u8>),
+}
+
+/// A rendered message.
+#[derive(Debug)]
+pub(crate) struct ParsedMsg {
+    ts: i64,
+    seq: u64,
+    gen: u64,
+    id: String,
+    line: Vec<u8>,
+    value_len: u64,
+    /// REQ-DEC-10 cross-check warnings.
+    warnings: Vec<Warning>,
+}
+
+/// The order-independent half of [`crate::decode::SqsDecoder::push`].
+pub(crate) fn parse(opts: Options, user_key: &[u8], value: &[u8]) -> Parsed {
+    let Some((family, _)) = Family::split(user_key) else {
+        return Parsed::Unknown(unknown_prefix(user_key));
+    };
+    if family.is_side_record() && !opts.include_side_records {
+        return Parsed::Skip;
+    }
+    let r = match key::route(user_key) {
+        Ok(r) => r,
+        Err(p) => return Parsed::Failed(malformed(user_key, p)),
+    };
+    let kind = match family {
+        Family::QueueMeta => match value::decode_queue_meta(value) {
+            Ok(meta) => Kind::Meta(meta),
+            Err(reason) => {
+                return Parsed::Failed(Error::InvalidQueueMeta {
+                    key: Escaped::of(user_key),
+                    reason,
+                })
+            }
+        },
+        Family::QueueGen => match value::decode_gen(value) {
+            Some(gen) => Kind::Gen(gen),
+            None => {
+                return Parsed::Failed(Error::InvalidGenValue {
+                    key: Escaped::of(user_key),
+                    value: Escaped::of(value),
+                })
+            }
+        },
+        Family::MsgData => {
+            let mut msg = match value::decode_message(value) {
+                Ok(m) => m,
+                Err(reason) => {
+                    return Parsed::Failed(Error::InvalidMessage {
+                        key: Escaped::of(user_key),
+                        reason,
+                    })
+                }
+            };
+            let mut warnings = Vec::new();
+            if let Some(fields) = &r.data {
+                cross_check(&mut warnings, user_key, fields, &msg);
+            }
+            if !opts.preserve_visibility {
+                // REQ-DEC-5.
+                msg.visible_at_millis = 0;
+                msg.receive_count = 0;
+                msg.first_receive_millis = 0;
+                msg.current_receipt_token.clear();
+            }
+            let mut line = Vec::with_capacity(256 + msg.body.len() + msg.body.len() / 2);
+            jsonout::write_message_line(&mut line, &msg, r.partition);
+            Kind::Msg(Box::new(ParsedMsg {
+                ts: msg.send_timestamp_millis,
+                seq: msg.sequence_number,
+                gen: msg.queue_generation,
+                id: msg.message_id,
+                line,
+                value_len: value.len() as u64,
+                warnings,
+            }))
+        }
+        _ => Kind::Side(jsonout::side_record_line(family.prefix(), user_key, value)),
+    };
+    Parsed::Record {
+        encoded: r.encoded_queue,
+        name: r.queue,
+        kind,
+    }
+}
+
+/// The streaming counterpart of [`crate::decode::SqsDecoder`].
+pub(crate) struct StreamDecoder {
+    opts: Options,
+    queues: BTreeMap<String, QueueState>,
+    warnings: Vec<Warning>,
+    stats: DecodeStats,
+    unknown: BTreeMap<String, u64>,
+    next_idx: u64,
+    /// Id and line bytes of every buffered message, all queues. Cleared
+    /// (not freed) when spilled, so its pages are reused.
+    arena: Vec<u8>,
+    /// Bytes held: arena, slots and side-record buffers.
+    used: usize,
+    budget: usize,
+    spill: SpillDir,
+}
+
+fn malformed(key: &[u8], problem: KeyProblem) -> Error {
+    Error::MalformedKey {
+        key: Escaped::of(key),
+        problem,
+    }
+}
+
+impl StreamDecoder {
+    pub(crate) fn new(opts: Options, budget: usize, spill: SpillDir) -> Self {
+        StreamDecoder {
+            opts,
+            queues: BTreeMap::new(),
+            warnings: Vec::new(),
+            stats: DecodeStats::default(),
+            unknown: BTreeMap::new(),
+            next_idx: 0,
+            // Reserved once (pages are touched only as lines arrive), so
+            // the arena never reallocates and copies itself.
+            arena: Vec::with_capacity(budget.min(1 << 30)),
+            used: 0,
+            budget,
+            spill,
+        }
+    }
+
+    /// Apply one parsed record, in user-key order: the sequential half of
+    /// [`crate::decode::SqsDecoder::push`].
+    pub(crate) fn apply(&mut self, parsed: Parsed) -> Result<(), Error> {
+        self.stats.sqs_records += 1;
+        let (encoded, name, kind) = match parsed {
+            Parsed::Unknown(prefix) => {
+                *self.unknown.entry(prefix).or_default() += 1;
+                return Ok(());
+            }
+            Parsed::Skip => return Ok(()),
+            Parsed::Failed(e) => return Err(e),
+            Parsed::Record {
+                encoded,
+                name,
+                kind,
+            } => (encoded, name, kind),
+        };
+        let state = match self.queues.get_mut(&encoded) {
+            Some(s) => s,
+            None => self.queues.entry(encoded).or_default(),
+        };
+        state.name = name;
+        match kind {
+            Kind::Meta(meta) => state.meta = Some(meta),
+            Kind::Gen(gen) => state.active_gen = Some(gen),
+            Kind::Msg(m) => {
+                self.stats.message_value_bytes += m.value_len;
+                self.warnings.extend(m.warnings);
+                let off = self.arena.len();
+                self.arena.extend_from_slice(m.id.as_bytes());
+                self.arena.extend_from_slice(&m.line);
+                state.msgs.slots.push(Slot {
+                    ts: m.ts,
+                    seq: m.seq,
+                    idx: self.next_idx,
+                    gen: m.gen,
+                    off,
+                    id_len: m.id.len(),
+                    line_len: m.line.len(),
+                });
+                self.used = self
+                    .used
+                    .saturating_add(m.id.len() + m.line.len() + std::mem::size_of::<Slot>());
+                self.next_idx += 1;
+                *state.per_gen.entry(m.gen).or_default() += 1;
+                state.msg_count += 1;
+            }
+            Kind::Side(line) => {
+                state.side.buf.extend_from_slice(&line);
+                state.side.count += 1;
+                self.used = self.used.saturating_add(line.len());
+            }
+        }
+        if self.used > self.budget {
+            self.relieve()?;
+        }
+        Ok(())
+    }
+
+    /// Spill every queue's buffered messages as one sorted run each and
+    /// every side-record buffer, then reuse the arena.
+    fn relieve(&mut self) -> Result<(), Error> {
+        for q in self.queues.values_mut() {
+            q.msgs.spill(&self.arena, &mut self.spill)?;
+            q.side.spill(&mut self.spill)?;
+        }
+        self.arena.clear();
+        self.used = 0;
+        Ok(())
+    }
+
+    /// Resolve names, filter, merge and write every queue in sorted order
+    /// of the encoded segment (REQ-DEC-11), as the plain engine does.
+    ///
+    /// A sequential pass makes every decision in the plain engine's order
+    /// (directory and file claims, so the same collision is reported;
+    /// warnings; counts) and writes the small `_queue.json` files; the
+    /// merges into `messages.jsonl` and the side-record copies are then
+    /// run as jobs on two threads.
+    pub(crate) fn finish(
+        mut self,
+        tree: &mut Tree,
+        ctl: &Control,
+    ) -> Result<(Vec<Warning>, DecodeStats), Error> {
+        let include_side = self.opts.include_side_records;
+        let queues = std::mem::take(&mut self.queues);
+        let total = queues.values().map(|q| q.msg_count as u64).sum::<u64>();
+        ctl.merge_progress(0, total);
+        let mut jobs: Vec<Job> = Vec::new();
+        for (encoded, mut state) in queues {
+            ctl.check()?;
+            match state.meta.take() {
+                None => self.plan_orphan(tree, &encoded, state, include_side, &mut jobs)?,
+                Some(meta) => self.plan_queue(tree, &encoded, meta, state, &mut jobs)?,
+            }
+        }
+        for (prefix, count) in std::mem::take(&mut self.unknown) {
+            self.warnings
+                .push(Warning::UnknownSqsKeys { prefix, count });
+        }
+        tree.queues.sort();
+        let sums = run_jobs(jobs, &self.arena, ctl, total)?;
+        for (rel, sum) in sums {
+            tree.record_sum(rel, sum);
+        }
+        let spill = self.spill;
+        spill.remove();
+        Ok((self.warnings, self.stats))
+    }
+
+    fn plan_orphan(
+        &mut self,
+        tree: &mut Tree,
+        encoded: &str,
+        mut state: QueueState,
+        include_side: bool,
+        jobs: &mut Vec<Job>,
+    ) -> Result<(), Error> {
+        state.msgs.discard();
+        if state.msg_count == 0 && state.side.count == 0 {
+            state.side.discard();
+            return Ok(());
+        }
+        self.warnings.push(Warning::OrphanMessages {
+            encoded_queue: encoded.to_string(),
+            buffered_messages: state.msg_count,
+            buffered_side_records: state.side.count,
+        });
+        self.stats.orphans += 1;
+        if include_side && state.side.count > 0 {
+            let dir = format!("sqs/{}", segment::orphan_dir(encoded));
+            let owner = format!("orphan queue segment {encoded}");
+            tree.claim_dir(&dir, &owner)?;
+            self.plan_side(tree, &dir, state.side, &owner, jobs)?;
+        } else {
+            state.side.discard();
+        }
+        Ok(())
+    }
+
+    fn plan_side(
+        &mut self,
+        tree: &mut Tree,
+        dir: &str,
+        side: SideLines,
+        owner: &str,
+        jobs: &mut Vec<Job>,
+    ) -> Result<(), Error> {
+        self.stats.side_records_written += side.count as u64;
+        let rel = format!("{dir}/_internals/side_records.jsonl");
+        let full = tree.claim(&rel, owner)?;
+        jobs.push(Job::Side { rel, full, side });
+        Ok(())
+    }
+
+    fn plan_queue(
+        &mut self,
+        tree: &mut Tree,
+        encoded: &str,
+        meta: QueueMeta,
+        mut state: QueueState,
+        jobs: &mut Vec<Job>,
+    ) -> Result<(), Error> {
+        let key_name = jsonout::utf8_per_byte_lossy(&state.name);
+        let dir = format!("sqs/{}", segment::encode_segment(&state.name));
+        let owner = format!("queue segment {encoded}");
+        tree.claim_dir(&dir, &owner)?;
+        let display_name = if meta.name.is_empty() {
+            key_name.clone()
+        } else {
+            meta.name.clone()
+        };
+        tree.add_file(
+            format!("{dir}/_queue.json"),
+            &jsonout::queue_json(&meta, &state.name),
+            &owner,
+        )?;
+        tree.queues.push(display_name.clone());
+
+        // REQ-DEC-4, applied at merge time: the per-generation counts give
+        // the number dropped before the merge runs.
+        let active = state.active_gen.filter(|&g| g != 0);
+        let kept = match active {
+            Some(g) => state.per_gen.get(&g).copied().unwrap_or(0),
+            None => state.msg_count,
+        };
+        let dropped = state.msg_count - kept.min(state.msg_count);
+        if let Some(active_gen) = active {
+            if dropped > 0 {
+                self.stats.stale_dropped += dropped as u64;
+                self.warnings.push(Warning::StaleGenerationDropped {
+                    queue: display_name,
+                    active_gen,
+                    dropped,
+                });
+            }
+        }
+        if kept > 0 {
+            self.stats.messages_written += kept as u64;
+            let rel = format!("{dir}/messages.jsonl");
+            let full = tree.claim(&rel, &owner)?;
+            let runs = std::mem::take(&mut state.msgs.runs);
+            let runs = spill::reduce_runs::<MsgItem>(&mut self.spill, "messages", runs)?;
+            jobs.push(Job::Messages {
+                rel,
+                full,
+                slots: std::mem::take(&mut state.msgs.slots),
+                runs,
+                active,
+            });
+        }
+        state.msgs.discard();
+        if state.side.count > 0 {
+            self.plan_side(tree, &dir, std::mem::take(&mut state.side), &owner, jobs)?;
+        }
+        Ok(())
+    }
+}
+
+/// A file to write after the sequential pass.
+enum Job {
+    /// Merge a queue's runs and in-memory slots into `messages.jsonl`,
+    /// keeping only the active generation.
+    Messages {
+        rel: String,
+        full: PathBuf,
+        slots: Vec<Slot>,
+        runs: Vec<PathBuf>,
+        active: Option<u64>,
+    },
+    /// Copy a queue's side-record lines.
+    Side {
+        rel: String,
+        full: PathBuf,
+        side: SideLines,
+    },
+}
+
+/// A written file's path and checksum.
+type JobResult = Result<(String, String), Error>;
+
+/// Run the jobs on up to two threads; return each file's checksum. The
+/// first error (by job order) wins; the others stop at their next check.
+fn run_jobs(
+    jobs: Vec<Job>,
+    arena: &[u8],
+    ctl: &Control,
+    total: u64,
+) -> Result<Vec<(String, String)>, Error> {
+    use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering as AtOrd};
+    use std::sync::Mutex;
+    let n = jobs.len();
+    let jobs: Vec<Mutex<Option<Job>>> = jobs.into_iter().map(|j| Mutex::new(Some(j))).collect();
+    let next = AtomicUsize::new(0);
+    let merged = AtomicU64::new(0);
+    let results: Mutex<Vec<(usize, JobResult)>> = Mutex::new(Vec::new());
+    let workers = std::thread::available_parallelism().map_or(1, |p| p.get().min(2));
+    std::thread::scope(|s| {
+        for _ in 0..workers.min(n.max(1)) {
+            s.spawn(|| loop {
+                let i = next.fetch_add(1, AtOrd::Relaxed);
+                let Some(slot) = jobs.get(i) else { break };
+                let job = slot.lock().ok().and_then(|mut j| j.take());
+                let Some(job) = job else { continue };
+                let r = run_job(job, arena, ctl, &merged, total);
+                let failed = r.is_err();
+                if let Ok(mut res) = results.lock() {
+                    res.push((i, r));
+                }
+                if failed {
+                    // Stop the other worker too.
+                    next.store(n, AtOrd::Relaxed);
+                }
+            });
+        }
+    });
+    let mut res = results.into_inner().unwrap_or_default();
+    res.sort_by_key(|(i, _)| *i);
+    let mut sums = Vec::with_capacity(res.len());
+    for (_, r) in res {
+        sums.push(r?);
+    }
+    if sums.len() < n {
+        return Err(Error::io(
+            "writing the dump",
+            io::Error::other("a writer thread stopped early"),
+        ));
+    }
+    ctl.merge_progress(total, total);
+    Ok(sums)
+}
+
+fn run_job(
+    job: Job,
+    arena: &[u8],
+    ctl: &Control,
+    merged: &std::sync::atomic::AtomicU64,
+    total: u64,
+) -> Result<(String, String), Error> {
+    use std::sync::atomic::Ordering as AtOrd;
+    match job {
+        Job::Side {
+            rel,
+            full,
+            mut side,
+        } => {
+            let mut f = FileOut::create(rel, &full)?;
+            side.drain_into(&mut f)?;
+            side.discard();
+            f.finish()
+        }
+        Job::Messages {
+            rel,
+            full,
+            mut slots,
+            runs,
+            active,
+        } => {
+            let keep = |gen: u64| active.map_or(true, |a| a == gen);
+            let mut f = FileOut::create(rel, &full)?;
+            let mut m = Messages {
+                slots: std::mem::take(&mut slots),
+                runs: Vec::new(),
+            };
+            m.sort(arena);
+            if runs.is_empty() {
+                for s in &m.slots {
+                    if keep(s.gen) {
+                        f.write(slot_line(arena, s))?;
+                    }
+                }
+            } else {
+                // The sorted in-memory tail is one more source of the merge.
+                let mut tail = m.slots.iter();
+                let mem = move |item: &mut MsgItem| -> Result<bool, Error> {
+                    let Some(s) = tail.next() else {
+                        return Ok(false);
+                    };
+                    item.ts = s.ts;
+                    item.seq = s.seq;
+                    item.idx = s.idx;
+                    item.gen = s.gen;
+                    item.id.clear();
+                    item.id.extend_from_slice(slot_id(arena, s));
+                    item.line.clear();
+                    item.line.extend_from_slice(slot_line(arena, s));
+                    Ok(true)
+                };
+                let mut merge = Merge::<MsgItem>::open_with(&runs, Some(Box::new(mem)))?;
+                let mut n = 0u64;
+                while let Some(item) = merge.next_item()? {
+                    if keep(item.gen) {
+                        f.write(&item.line)?;
+                    }
+                    n += 1;
+                    if n % 65_536 == 0 {
+                        ctl.check()?;
+                        let done = merged.fetch_add(65_536, AtOrd::Relaxed) + 65_536;
+                        ctl.merge_progress(done.min(total), total);
+                    }
+                }
+                drop(merge);
+                for run in &runs {
+                    let _ = fs::remove_file(run);
+                }
+                merged.fetch_add(n % 65_536, AtOrd::Relaxed);
+            }
+            f.finish()
+        }
+    }
+}

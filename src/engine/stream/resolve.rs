@@ -1,0 +1,410 @@
+//! Phases 1–2 of the streaming engine: framed entries → the records
+//! visible at `last_commit_ts`, in user-key order, with bounded memory
+//! (REQ-ENG-2, REQ-ENG-3).
+//!
+//! Two modes, the same result as [`crate::mvcc::Resolver`]:
+//!
+//! - [`Mode::Sorted`]: the versions of a user key are adjacent and user
+//!   keys never go back, as in Pebble order. Only the current key's best
+//!   version is held; a key is final when a greater key arrives. The first
+//!   version that breaks this order stops the pass with
+//!   [`Outcome::Disorder`]; the caller then restarts in general mode.
+//! - [`Mode::General`]: any order. Versions are buffered up to a budget,
+//!   reduced to the best version per key (with a count of the versions
+//!   seen), sorted by key and spilled as runs; the runs are k-way merged
+//!   and the best version of each key wins.
+//!
+//! "Best" is the plain engine's rule: the largest `commit_ts`, and at equal
+//! `commit_ts` the later entry in the stream. After-header versions are
+//! warned about and ignored; their warnings are sorted by (user key,
+//! commit_ts) exactly as the plain engine sorts them.
+
+use std::cmp::Ordering;
+use std::io::{self, Read, Write};
+use std::path::PathBuf;
+
+use super::spill::{self, Merge, RunItem, SpillDir};
+use super::Control;
+use crate::fsm::{Entry, Reader, Version};
+use crate::key;
+use crate::mvcc::MvccStats;
+use crate::warning::Warning;
+use crate::Error;
+
+/// How the pass reads the stream.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Mode {
+    /// Expect Pebble order; give up on the first out-of-order key.
+    Sorted,
+    /// Any order; sort through spill files.
+    General,
+}
+
+/// How a pass ended.
+#[derive(Debug)]
+pub(crate) enum Outcome {
+    /// Every record was emitted.
+    Done(Resolution),
+    /// [`Mode::Sorted`] met a key out of order; nothing it emitted counts.
+    Disorder,
+}
+
+/// What a finished pass knows besides the records.
+#[derive(Debug)]
+pub(crate) struct Resolution {
+    pub(crate) last_commit_ts: u64,
+    pub(crate) bytes_read: u64,
+    pub(crate) stats: MvccStats,
+    /// After-header warnings, in (user key, commit_ts) order.
+    pub(crate) warnings: Vec<Warning>,
+}
+
+/// Where resolved records go, in user-key order.
+pub(crate) trait Sink {
+    /// One visible record.
+    fn record(&mut self, user_key: Vec<u8>, body: Vec<u8>) -> Result<(), Error>;
+}
+
+/// The state of a key's best version.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+enum VState {
+    #[default]
+    Visible,
+    Tombstone,
+    Expired,
+}
+
+impl VState {
+    fn code(self) -> u8 {
+        match self {
+            VState::Visible => 0,
+            VState::Tombstone => 1,
+            VState::Expired => 2,
+        }
+    }
+    fn from_code(c: u8) -> Option<Self> {
+        match c {
+            0 => Some(VState::Visible),
+            1 => Some(VState::Tombstone),
+            2 => Some(VState::Expired),
+            _ => None,
+        }
+    }
+}
+
+/// The best version of one key seen so far.
+#[derive(Debug, Default)]
+struct Best {
+    key: Vec<u8>,
+    commit_ts: u64,
+    /// Position in the stream (breaks `commit_ts` ties: later wins).
+    seq: u64,
+    /// Versions of this key folded into it.
+    versions: u64,
+    state: VState,
+    /// The body, only while visible.
+    body: Vec<u8>,
+}
+
+impl Best {
+    /// Whether `other` beats `self` as the version read at the header.
+    fn loses_to(&self, commit_ts: u64, seq: u64) -> bool {
+        (commit_ts, seq) > (self.commit_ts, self.seq)
+    }
+
+    fn fold(&mut self, other: Best) {
+        let versions = self.versions.saturating_add(other.versions);
+        if self.loses_to(other.commit_ts, other.seq) {
+            *self = other;
+        }
+        self.versions = versions;
+    }
+}
+
+impl RunItem for Best {
+    fn write(&self, w: &mut impl Write) -> io::Result<()> {
+        spill::put_bytes(w, &self.key)?;
+        spill::put_u64(w, self.commit_ts)?;
+        spill::put_u64(w, self.seq)?;
+        spill::put_u64(w, self.versions)?;
+        w.write_all(&[self.state.code()])?;
+        spill::put_bytes(w, &self.body)
+    }
+
+    fn read(&mut self, r: &mut impl Read) -> io::Result<bool> {
+        let Some(key_len) = spill::get_u64_or_eof(r)? else {
+            return Ok(false);
+        };
+        if key_len > crate::fsm::MAX_KEY_LEN {
+            return Err(io::Error::new(
+                io::ErrorKind::InvalidData,
+                "spill key too long",
+            ));
+        }
+        self.key.clear();
+        let got = r.take(key_len).read_to_end(&mut self.key)?;
+        if (got as u64) < key_len {
+            return Err(io::Error::new(
+                io::ErrorKind::UnexpectedEof,
+                "short spill key",
+            ));
+        }
+        self.commit_ts = spill::get_u64(r)?;
+        self.seq = spill::get_u64(r)?;
+        self.versions = spill::get_u64(r)?;
+        let mut state = [0u8];
+        r.read_exact(&mut state)?;
+        self.state = VState::from_code(state[0])
+            .ok_or_else(|| io::Error::new(io::ErrorKind::InvalidData, "bad spill state"))?;
+        spill::get_bytes(r, &mut self.body)?;
+        Ok(true)
+    }
+
+    /// Key ascending, then the winner first: `commit_ts` and stream
+    /// position descending.
+    fn order(&self, other: &Self) -> Ordering {
+        self.key
+            .cmp(&other.key)
+            .then_with(|| (other.commit_ts, other.seq).cmp(&(self.commit_ts, self.seq)))
+    }
+}
+
+/// Run one pass over `input`.
+pub(crate) fn resolve<R: Read>(
+    input: R,
+    mode: Mode,
+    spill: &mut SpillDir,
+    budget: usize,
+    ctl: &Control,
+    sink: &mut dyn Sink,
+) -> Result<Outcome, Error> {
+    let mut reader = Reader::new(input)?;
+    let last = reader.last_commit_ts();
+    let mut p = Pass {
+        last,
+        stats: MvccStats::default(),
+        warnings: Vec::new(),
+        seq: 0,
+    };
+    ctl.read_progress(reader.bytes_read());
+    let outcome = match mode {
+        Mode::Sorted => sorted_pass(&mut reader, &mut p, ctl, sink)?,
+        Mode::General => general_pass(&mut reader, &mut p, spill, budget, ctl, sink)?,
+    };
+    if !outcome {
+        return Ok(Outcome::Disorder);
+    }
+    // REQ-DEC-11: as the plain engine, (user key, commit_ts), stable.
+    p.warnings
+        .sort_by(|a, b| warning_order(a).cmp(&warning_order(b)));
+    Ok(Outcome::Done(Resolution {
+        last_commit_ts: last,
+        bytes_read: reader.bytes_read(),
+        stats: p.stats,
+        warnings: p.warnings,
+    }))
+}
+
+/// Counters shared by both modes.
+struct Pass {
+    last: u64,
+    stats: MvccStats,
+    warnings: Vec<Warning>,
+    seq: u64,
+}
+
+impl Pass {
+    /// Count an entry; return the SQS version to resolve, if any.
+    fn admit(&mut self, entry: Entry) -> Option<Best> {
+        self.stats.entries += 1;
+        self.seq += 1;
+        let v: Version = match entry {
+            Entry::Operational { .. } => {
+                self.stats.operational_keys += 1;
+                return None;
+            }
+            Entry::Version(v) => v,
+        };
+        if !key::is_sqs_key(&v.user_key) {
+            self.stats.other_keyspace_entries += 1;
+            return None;
+        }
+        self.stats.sqs_versions += 1;
+        if v.commit_ts > self.last {
+            self.stats.versions_after_header += 1;
+            self.warnings.push(Warning::VersionAfterHeader {
+                key_hex: hex::encode(&v.user_key),
+                commit_ts: v.commit_ts,
+                last_commit_ts: self.last,
+            });
+            return None;
+        }
+        let (state, body) = if v.tombstone {
+            (VState::Tombstone, Vec::new())
+        } else if v.expire_at != 0 && v.expire_at <= self.last {
+            (VState::Expired, Vec::new())
+        } else {
+            (VState::Visible, v.body)
+        };
+        Some(Best {
+            key: v.user_key,
+            commit_ts: v.commit_ts,
+            seq: self.seq,
+            versions: 1,
+            state,
+            body,
+        })
+    }
+
+    /// A key is final: count it and emit it when visible.
+    fn finalize(&mut self, best: Best, sink: &mut dyn Sink) -> Result<(), Error> {
+        self.stats.superseded_versions = self
+            .stats
+            .superseded_versions
+            .saturating_add(best.versions.saturating_sub(1));
+        match best.state {
+            VState::Visible => {
+                self.stats.sqs_records += 1;
+                sink.record(best.key, best.body)
+            }
+            VState::Tombstone => {
+                self.stats.tombstoned_keys += 1;
+                Ok(())
+            }
+            VState::Expired => {
+                self.stats.expired_keys += 1;
+                Ok(())
+            }
+        }
+    }
+}
+
+/// Pebble-order pass; `Ok(false)` on disorder.
+fn sorted_pass<R: Read>(
+    reader: &mut Reader<R>,
+    p: &mut Pass,
+    ctl: &Control,
+    sink: &mut dyn Sink,
+) -> Result<bool, Error> {
+    let mut cur: Option<Best> = None;
+    while let Some(entry) = reader.next_entry()? {
+        ctl.check()?;
+        ctl.read_progress(reader.bytes_read());
+        let Some(v) = p.admit(entry) else { continue };
+        match cur.as_mut() {
+            None => cur = Some(v),
+            Some(c) => match v.key.as_slice().cmp(c.key.as_slice()) {
+                Ordering::Equal => c.fold(v),
+                Ordering::Greater => {
+                    if let Some(done) = cur.replace(v) {
+                        p.finalize(done, sink)?;
+                    }
+                }
+                Ordering::Less => return Ok(false),
+            },
+        }
+    }
+    if let Some(done) = cur {
+        p.finalize(done, sink)?;
+    }
+    Ok(true)
+}
+
+/// Any-order pass through sorted runs.
+fn general_pass<R: Read>(
+    reader: &mut Reader<R>,
+    p: &mut Pass,
+    spill: &mut SpillDir,
+    budget: usize,
+    ctl: &Control,
+    sink: &mut dyn Sink,
+) -> Result<bool, Error> {
+    let mut buf: Vec<Best> = Vec::new();
+    let mut used = 0usize;
+    let mut runs: Vec<PathBuf> = Vec::new();
+    while let Some(entry) = reader.next_entry()? {
+        ctl.check()?;
+        ctl.read_progress(reader.bytes_read());
+        let Some(v) = p.admit(entry) else { continue };
+        used = used.saturating_add(v.key.capacity() + v.body.capacity() + 64);
+        buf.push(v);
+        if used > budget {
+            runs.push(spill_versions(spill, &mut buf)?);
+            used = 0;
+        }
+    }
+    if runs.is_empty() {
+        // Everything fits: no spill file at all.
+        sort_and_fold(&mut buf);
+        for best in buf {
+            ctl.check()?;
+            p.finalize(best, sink)?;
+        }
+        return Ok(true);
+    }
+    if !buf.is_empty() {
+        runs.push(spill_versions(spill, &mut buf)?);
+    }
+    drop(buf);
+    let runs = spill::reduce_runs::<Best>(spill, "versions", runs)?;
+    let mut merge = Merge::<Best>::open(&runs)?;
+    let mut cur: Option<Best> = None;
+    while let Some(item) = merge.next_item()? {
+        ctl.check()?;
+        match cur.as_mut() {
+            Some(c) if c.key == item.key => {
+                // Runs are ordered winner first, so the first item of a
+                // key is its best version; later ones only add counts.
+                c.versions = c.versions.saturating_add(item.versions);
+            }
+            _ => {
+                let next = Best {
+                    key: item.key.clone(),
+                    commit_ts: item.commit_ts,
+                    seq: item.seq,
+                    versions: item.versions,
+                    state: item.state,
+                    body: item.body.clone(),
+                };
+                if let Some(done) = cur.replace(next) {
+                    p.finalize(done, sink)?;
+                }
+            }
+        }
+    }
+    if let Some(done) = cur {
+        p.finalize(done, sink)?;
+    }
+    Ok(true)
+}
+
+/// Sort by key (winner first) and fold each key's versions into one.
+fn sort_and_fold(buf: &mut Vec<Best>) {
+    buf.sort_unstable_by(|a, b| a.order(b));
+    // `dedup_by` keeps the first of equal keys, which is the winner.
+    buf.dedup_by(|later, first| {
+        if later.key == first.key {
+            first.versions = first.versions.saturating_add(later.versions);
+            true
+        } else {
+            false
+        }
+    });
+}
+
+fn spill_versions(spill: &mut SpillDir, buf: &mut Vec<Best>) -> Result<PathBuf, Error> {
+    sort_and_fold(buf);
+    let path = spill::write_run(spill, "versions", buf.iter())?;
+    *buf = Vec::new();
+    Ok(path)
+}
+
+/// Sort key of an after-header warning: (user key, commit_ts).
+fn warning_order(w: &Warning) -> (&str, u64) {
+    match w {
+        Warning::VersionAfterHeader {
+            key_hex, commit_ts, ..
+        } => (key_hex, *commit_ts),
+        _ => ("", 0),
+    }
+}

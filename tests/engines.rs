@@ -1,0 +1,438 @@
+//! The two engines behave as one (REQ-ENG-1): the same dump bytes, the
+//! same warnings in the same order, the same summary and the same error
+//! on every input; the stream engine also when it spills every record
+//! (REQ-ENG-3) and when the input is not in Pebble order (REQ-ENG-2).
+
+use std::fmt::Debug;
+use std::fs;
+use std::path::PathBuf;
+
+use arbitrary::{Arbitrary, Unstructured};
+use proptest::collection::vec;
+use proptest::prelude::*;
+use proptest::test_runner::FileFailurePersistence;
+
+use sqsdump::decode::Options;
+use sqsdump::engine::{compare_engines, observe_plain, observe_stream};
+use sqsdump::fsm::{encode_entry, encode_header};
+use sqsdump::testkit::seeded::{write_snapshot, GenOptions};
+use sqsdump::testkit::snapshot::{Order, Profile, SnapshotModel, ValidSnapshot};
+
+/// 64 cases unless `PROPTEST_CASES` says otherwise (each case decodes
+/// four times and writes to disk).
+fn config() -> ProptestConfig {
+    let mut c = ProptestConfig::default();
+    if std::env::var_os("PROPTEST_CASES").is_none() {
+        c.cases = 64;
+    }
+    c.failure_persistence = Some(Box::new(FileFailurePersistence::Direct(
+        "proptest-regressions/engines.txt",
+    )));
+    c
+}
+
+fn model<T: for<'a> Arbitrary<'a> + Debug>(max: usize) -> impl Strategy<Value = T> {
+    vec(any::<u8>(), 0..max)
+        .prop_filter_map("model", |b| T::arbitrary(&mut Unstructured::new(&b)).ok())
+}
+
+/// No forced spill, a spill after every record, and a spill every few.
+fn spill_modes() -> [Option<usize>; 3] {
+    [None, Some(1), Some(700)]
+}
+
+proptest! {
+    #![proptest_config(config())]
+
+    // REQ-ENG-1, REQ-ENG-2, REQ-ENG-3: any generated snapshot (adversarial
+    // ones included), sorted or shuffled, with any flags: both engines give
+    // the same dump, warnings, summary or error, with and without spilling.
+    #[test]
+    fn engines_agree_on_generated_snapshots(
+        m in model::<SnapshotModel>(4096),
+        seed in any::<u64>(),
+        opts in model::<Options>(2),
+    ) {
+        for order in [Order::Sorted, Order::Shuffled(seed)] {
+            let fsm = SnapshotModel { order, ..m.clone() }.to_fsm_bytes();
+            for spill in spill_modes() {
+                prop_assert_eq!(compare_engines(&fsm, opts, spill), Ok(()), "{:?} spill {:?}", order, spill);
+            }
+        }
+    }
+
+    // REQ-ENG-1, REQ-ENG-2: valid snapshots with MVCC histories (tombstones,
+    // expiry, after-header versions, stale generations), sorted and
+    // shuffled, decode to identical dumps and warnings.
+    #[test]
+    fn engines_agree_on_valid_histories(
+        ValidSnapshot(m) in model::<ValidSnapshot>(4096),
+        seed in any::<u64>(),
+        opts in model::<Options>(2),
+    ) {
+        for order in [Order::Sorted, Order::Shuffled(seed)] {
+            let fsm = SnapshotModel { order, ..m.clone() }.to_fsm_bytes();
+            let spill = if seed % 2 == 0 { Some(1) } else { None };
+            prop_assert_eq!(compare_engines(&fsm, opts, spill), Ok(()));
+            let plain = observe_plain(&fsm, opts);
+            prop_assert!(plain.is_ok(), "valid snapshot failed: {:?}", plain.err());
+        }
+    }
+}
+
+/// The conformance case directories.
+fn cases() -> Vec<PathBuf> {
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("conformance");
+    let mut out: Vec<PathBuf> = fs::read_dir(dir)
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.join("input.fsm").is_file())
+        .collect();
+    out.sort();
+    out
+}
+
+/// Decode flags from a case's `flags` file (upstream's spelling).
+fn case_flags(case: &std::path::Path) -> Options {
+    let text = fs::read_to_string(case.join("flags")).unwrap_or_default();
+    let mut opts = Options::default();
+    for flag in text.split_whitespace() {
+        match flag {
+            "--preserve-sqs-visibility" | "--preserve-visibility" => {
+                opts.preserve_visibility = true
+            }
+            "--include-sqs-side-records" => opts.include_side_records = true,
+            other => panic!("{}: unknown flag {other}", case.display()),
+        }
+    }
+    opts
+}
+
+// REQ-ENG-1: every conformance case decodes identically with both engines,
+// with and without spilling.
+#[test]
+fn engines_agree_on_every_conformance_case() {
+    let cases = cases();
+    assert!(cases.len() > 50, "corpus not found: {} cases", cases.len());
+    for case in cases {
+        let fsm = fs::read(case.join("input.fsm")).unwrap();
+        let opts = case_flags(&case);
+        for spill in spill_modes() {
+            assert_eq!(
+                compare_engines(&fsm, opts, spill),
+                Ok(()),
+                "{} spill {spill:?}",
+                case.display()
+            );
+        }
+    }
+}
+
+// REQ-ENG-1, REQ-ENG-3: larger seeded snapshots (thousands of messages,
+// every profile), forced to spill into many runs (more than the merge
+// fan-in, so runs are merged down in passes).
+#[test]
+fn engines_agree_on_seeded_snapshots_with_many_runs() {
+    for seed in 0..6u64 {
+        for profile in [Profile::Valid, Profile::Mixed, Profile::Adversarial] {
+            let mut fsm = Vec::new();
+            write_snapshot(
+                GenOptions {
+                    seed,
+                    profile,
+                    queues: 1 + seed as usize % 3,
+                    messages: 400 + seed * 300,
+                },
+                &mut fsm,
+            )
+            .unwrap();
+            for opts in [
+                Options::default(),
+                Options {
+                    preserve_visibility: true,
+                    include_side_records: true,
+                },
+            ] {
+                for spill in [None, Some(2_000)] {
+                    assert_eq!(
+                        compare_engines(&fsm, opts, spill),
+                        Ok(()),
+                        "seed {seed} {profile:?} {opts:?} spill {spill:?}"
+                    );
+                }
+            }
+        }
+    }
+}
+
+/// A meta record and `n` messages of queue `q`, versions as given.
+fn message_entry(out: &mut Vec<u8>, id: &str, ts: u64, send: i64) {
+    let key = sqsdump::key::build(&sqsdump::key::KeyParts::MsgData {
+        queue: b"q".to_vec(),
+        partition: None,
+        gen: 1,
+        message_id: id.as_bytes().to_vec(),
+    });
+    let mut body = sqsdump::value::MESSAGE_MAGIC.to_vec();
+    body.extend_from_slice(
+        format!(r#"{{"message_id":"{id}","body":"aGk=","send_timestamp_millis":{send},"queue_generation":1}}"#)
+            .as_bytes(),
+    );
+    encode_entry(out, &key, ts, false, 0, &body);
+}
+
+fn meta_entry(out: &mut Vec<u8>) {
+    let key = sqsdump::key::build(&sqsdump::key::KeyParts::QueueMeta {
+        queue: b"q".to_vec(),
+    });
+    let mut body = sqsdump::value::QUEUE_META_MAGIC.to_vec();
+    body.extend_from_slice(br#"{"name":"q","visibility_timeout_seconds":30}"#);
+    encode_entry(out, &key, 5, false, 0, &body);
+}
+
+// REQ-ENG-2: a key that goes back in the stream (here a newer version of
+// an early message after later keys) makes the sorted pass give up and the
+// general pass decode it; the newer version wins, as in the plain engine.
+#[test]
+fn out_of_order_versions_are_resolved_like_the_plain_engine() {
+    let mut fsm = encode_header(100);
+    message_entry(&mut fsm, "a", 10, 3);
+    message_entry(&mut fsm, "b", 10, 2);
+    meta_entry(&mut fsm);
+    // Back to message "a": a newer version with another send timestamp.
+    message_entry(&mut fsm, "a", 20, 1);
+    for spill in spill_modes() {
+        assert_eq!(compare_engines(&fsm, Options::default(), spill), Ok(()));
+    }
+    let s = observe_stream(&fsm, Options::default(), None).unwrap();
+    let lines = String::from_utf8(s.files["sqs/q/messages.jsonl"].clone()).unwrap();
+    let ids: Vec<&str> = lines
+        .lines()
+        .map(|l| l.split('"').nth(3).unwrap())
+        .collect();
+    assert_eq!(ids, ["a", "b"], "{lines}");
+    assert_eq!(s.summary.mvcc.superseded_versions, 1);
+}
+
+// REQ-ENG-1: with a record error and a framing error later in the stream,
+// both engines report the framing error (the plain engine reads the whole
+// stream before decoding).
+#[test]
+fn a_framing_error_wins_over_an_earlier_record_error() {
+    let mut fsm = encode_header(100);
+    let key = sqsdump::key::build(&sqsdump::key::KeyParts::QueueMeta {
+        queue: b"q".to_vec(),
+    });
+    encode_entry(&mut fsm, &key, 5, false, 0, b"not a meta value");
+    fsm.extend_from_slice(&[1, 2, 3]);
+    assert_eq!(compare_engines(&fsm, Options::default(), None), Ok(()));
+    let err = observe_stream(&fsm, Options::default(), None).unwrap_err();
+    assert_eq!(err.class(), "truncated");
+}
+
+// ---- command line ----
+
+fn bin() -> std::process::Command {
+    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_sqsdump"));
+    cmd.env("SOURCE_DATE_EPOCH", "1700000000");
+    cmd
+}
+
+fn gen_file(dir: &std::path::Path, messages: u64) -> PathBuf {
+    let path = dir.join("snap.fsm");
+    let mut fsm = Vec::new();
+    write_snapshot(
+        GenOptions {
+            seed: 3,
+            profile: Profile::Valid,
+            queues: 3,
+            messages,
+        },
+        &mut fsm,
+    )
+    .unwrap();
+    fs::write(&path, fsm).unwrap();
+    path
+}
+
+fn tree(dir: &std::path::Path) -> std::collections::BTreeMap<String, Vec<u8>> {
+    let mut out = std::collections::BTreeMap::new();
+    let mut stack = vec![dir.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for e in fs::read_dir(&d).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                stack.push(p);
+            } else {
+                let rel = p.strip_prefix(dir).unwrap().to_string_lossy().into_owned();
+                out.insert(rel, fs::read(&p).unwrap());
+            }
+        }
+    }
+    out
+}
+
+// REQ-ENG-4: `--engine plain`, `--engine stream` and the default write the
+// same tree; the generated snapshot is not in Pebble order, so the stream
+// engine takes its second pass, also from standard input (spooled).
+// `--memory-limit` takes suffixes and refuses tiny or malformed budgets.
+#[test]
+fn engine_flag_selects_equal_engines_also_on_stdin() {
+    let tmp = tempfile::tempdir().unwrap();
+    let fsm = gen_file(tmp.path(), 500);
+    let run = |args: &[&str], out: &str, stdin: bool| {
+        let mut cmd = bin();
+        cmd.arg("decode")
+            .args(args)
+            .arg("--output")
+            .arg(tmp.path().join(out));
+        if stdin {
+            cmd.args(["--input", "-"])
+                .stdin(fs::File::open(&fsm).unwrap());
+        } else {
+            cmd.arg("--input").arg(&fsm);
+        }
+        let o = cmd.output().unwrap();
+        assert!(
+            o.status.success(),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&o.stderr)
+        );
+        let stderr = String::from_utf8(o.stderr).unwrap();
+        stderr
+            .lines()
+            .filter(|l| !l.starts_with("sqsdump: wrote"))
+            .map(str::to_string)
+            .collect::<Vec<_>>()
+    };
+    let e_plain = run(&["--engine", "plain"], "plain", false);
+    let e_stream = run(
+        &["--engine", "stream", "--memory-limit", "128MiB"],
+        "stream",
+        false,
+    );
+    let e_default = run(&[], "default", false);
+    assert_eq!(e_plain, e_stream);
+    assert_eq!(e_plain, e_default);
+    let plain = tree(&tmp.path().join("plain"));
+    assert!(plain.len() > 3);
+    assert_eq!(plain, tree(&tmp.path().join("stream")));
+    assert_eq!(plain, tree(&tmp.path().join("default")));
+
+    let s_plain = run(&["--engine", "plain"], "stdin-plain", true);
+    let s_stream = run(&["--include-sqs-side-records"], "stdin-stream-side", true);
+    let s_stream2 = run(&[], "stdin-stream", true);
+    assert_eq!(s_plain, s_stream2);
+    assert!(s_stream.len() >= s_stream2.len());
+    assert_eq!(
+        tree(&tmp.path().join("stdin-plain")),
+        tree(&tmp.path().join("stdin-stream"))
+    );
+    // Nothing but the outputs is left beside them.
+    let mut names: Vec<String> = fs::read_dir(tmp.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    assert_eq!(
+        names,
+        [
+            "default",
+            "plain",
+            "snap.fsm",
+            "stdin-plain",
+            "stdin-stream",
+            "stdin-stream-side",
+            "stream"
+        ]
+    );
+
+    for bad in ["64MiB", "12", "lots", "5T"] {
+        let o = bin()
+            .args(["decode", "--input"])
+            .arg(&fsm)
+            .arg("--output")
+            .arg(tmp.path().join("x"))
+            .args(["--memory-limit", bad])
+            .output()
+            .unwrap();
+        assert_eq!(o.status.code(), Some(2), "{bad}");
+    }
+    assert_eq!(sqsdump::cli::decode::parse_size("1GiB"), Ok(1 << 30));
+    assert_eq!(sqsdump::cli::decode::parse_size("300M"), Ok(300 << 20));
+    assert_eq!(
+        sqsdump::cli::decode::parse_size("200000000"),
+        Ok(200_000_000)
+    );
+}
+
+/// Start a slow decode that spills after every few records, wait until
+/// it has written spill files, send `signal`, and return the exit code
+/// and what is left in the directory.
+fn interrupt_run(signal: &str) -> (Option<i32>, Vec<String>, String) {
+    let tmp = tempfile::tempdir().unwrap();
+    let fsm = gen_file(tmp.path(), 3000);
+    let child = bin()
+        .args(["decode", "--input"])
+        .arg(&fsm)
+        .arg("--output")
+        .arg(tmp.path().join("out"))
+        .env(sqsdump::cli::decode::ENTRY_DELAY_ENV, "2000")
+        .env(sqsdump::cli::decode::SPILL_AFTER_ENV, "4000")
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    // Wait (bounded) until the run has spill files in its staging dir.
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    let spilled = loop {
+        let found = fs::read_dir(tmp.path()).unwrap().any(|e| {
+            let p = e.unwrap().path();
+            p.file_name()
+                .unwrap()
+                .to_string_lossy()
+                .starts_with(".sqsdump-staging-")
+                && fs::read_dir(&p).is_ok_and(|mut d| {
+                    d.any(|s| fs::read_dir(s.unwrap().path()).is_ok_and(|mut f| f.next().is_some()))
+                })
+        });
+        if found || std::time::Instant::now() > deadline {
+            break found;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    };
+    assert!(spilled, "no spill file appeared");
+    let status = std::process::Command::new("kill")
+        .args([signal, &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let out = child.wait_with_output().unwrap();
+    let mut left: Vec<String> = fs::read_dir(tmp.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    left.sort();
+    (
+        out.status.code(),
+        left,
+        String::from_utf8_lossy(&out.stderr).into_owned(),
+    )
+}
+
+// REQ-ENG-5: SIGINT mid-run (spill files on disk) exits 130 and leaves
+// only the input: no staging directory, no spill file, no output.
+#[test]
+fn sigint_leaves_nothing_behind_and_exits_130() {
+    let (code, left, stderr) = interrupt_run("-INT");
+    assert_eq!(code, Some(130), "{stderr}");
+    assert_eq!(left, ["snap.fsm"]);
+    assert!(stderr.contains("error[interrupted]"), "{stderr}");
+}
+
+// REQ-ENG-5: the same for SIGTERM, exit 143.
+#[test]
+fn sigterm_leaves_nothing_behind_and_exits_143() {
+    let (code, left, stderr) = interrupt_run("-TERM");
+    assert_eq!(code, Some(143), "{stderr}");
+    assert_eq!(left, ["snap.fsm"]);
+}
