@@ -204,6 +204,10 @@ pub enum Error {
         /// Why it is refused.
         reason: String,
     },
+    /// `sqsdump encode` failed; the inner error names the dump file
+    /// (REQ-ENC-5).
+    #[error(transparent)]
+    Encode(#[from] crate::encode::EncodeError),
     /// Reading the input or writing the dump failed.
     #[error("i/o error: {context}: {source}")]
     Io {
@@ -235,6 +239,7 @@ impl Error {
             Error::InvalidGenValue { .. } => "invalid_gen_value",
             Error::PathCollision { .. } => "path_collision",
             Error::UnsafeOutput { .. } => "unsafe_output",
+            Error::Encode(e) => e.class(),
             Error::Io { .. } => "io",
         }
     }
