@@ -368,7 +368,7 @@ fn oversized_keys_are_entry_too_large() {
     assert_eq!(e.class(), "entry_too_large");
     assert!(
         e.to_string()
-            .starts_with("sqs/q: entry too large: the key of key \"!sqs|msg|byage|cQ\\x00"),
+            .starts_with("sqs/q: entry too large: key \"!sqs|msg|byage|cQ\\x00"),
         "{e}"
     );
     assert!(

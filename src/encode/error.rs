@@ -115,13 +115,13 @@ pub enum EncodeError {
     },
     /// A record whose key or value exceeds the snapshot format's limits
     /// (REQ-FSM-4), e.g. a message id of 2 MiB.
-    #[error("{path}: entry too large: the {what} of key {key} has {len} bytes, limit {limit}")]
+    #[error("{path}: entry too large: {what} {key} has {len} bytes, limit {limit}")]
     EntryTooLarge {
         /// The queue directory the record comes from.
         path: String,
         /// The user key, escaped and shortened.
         key: String,
-        /// `key` or `value`.
+        /// `key` or `value of key`.
         what: &'static str,
         /// The encoded length.
         len: u64,

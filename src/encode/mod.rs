@@ -129,8 +129,7 @@ pub fn encode(
         };
         messages += msgs.len() as u64;
         rows::order_for_staging(q, &mut msgs);
-        let rows = rows::queue_rows(q, &msgs);
-        drop(msgs);
+        let rows = rows::queue_rows(q, msgs);
         sink.add_queue(&dir.path, rows)?;
     }
     let summary = EncodeSummary {

@@ -213,8 +213,9 @@ pub fn order_for_staging(q: &QueueConfig, msgs: &mut [DumpMessage]) {
 }
 
 /// Every row of one queue, unsorted (REQ-ENC-1, REQ-ENC-8). `msgs` must
-/// already be in staging order ([`order_for_staging`]).
-pub fn queue_rows(q: &QueueConfig, msgs: &[DumpMessage]) -> Vec<Row> {
+/// already be in staging order ([`order_for_staging`]); each message is
+/// dropped as soon as its rows exist, so the queue is not held twice.
+pub fn queue_rows(q: &QueueConfig, msgs: Vec<DumpMessage>) -> Vec<Row> {
     let name = q.name.as_bytes().to_vec();
     let gen = RESTORE_GENERATION;
     let mut rows: Vec<Row> = Vec::with_capacity(3 * msgs.len() + 3);
@@ -239,15 +240,15 @@ pub fn queue_rows(q: &QueueConfig, msgs: &[DumpMessage]) -> Vec<Row> {
     };
 
     // The latest send owns each dedup key; the first in order wins ties.
-    let mut owner: HashMap<(u32, &str, String), usize> = HashMap::new();
+    let mut owner: HashMap<(u32, String, String), usize> = HashMap::new();
     if q.fifo {
         for (i, m) in msgs.iter().enumerate() {
             let Some(id) = resolve_dedup_id(q, m) else {
                 continue;
             };
             let k = match part(m) {
-                Some(p) => (p, m.message_group_id.as_str(), id),
-                None => (0, "", id),
+                Some(p) => (p, m.message_group_id.clone(), id),
+                None => (0, String::new(), id),
             };
             match owner.get(&k) {
                 Some(&j)
@@ -267,7 +268,8 @@ pub fn queue_rows(q: &QueueConfig, msgs: &[DumpMessage]) -> Vec<Row> {
     }
 
     let mut max_seq = 0u64;
-    for (m, &owns_dedup) in msgs.iter().zip(&dedup_owner) {
+    for (m, &owns_dedup) in msgs.into_iter().zip(&dedup_owner) {
+        let m = &m;
         let p = part(m);
         let id = m.message_id.as_bytes().to_vec();
         rows.push((

@@ -79,20 +79,16 @@ impl Sink {
 
     /// Add one queue's rows (from `path`, the queue directory, for errors).
     pub fn add_queue(&mut self, path: &str, mut rows: Vec<Row>) -> Result<(), EncodeError> {
-        // Order by the encoded key: a user key that is a prefix of another
-        // sorts by its suffix's first byte (0xff..), not before it.
+        // Order by the encoded key (user key ++ commit-ts suffix): a user
+        // key that is a prefix of another sorts by the suffix's first byte.
         let suffix = (!self.commit_ts).to_be_bytes();
-        for row in &mut rows {
-            row.0.extend_from_slice(&suffix);
-        }
-        rows.sort_unstable_by(|a, b| a.0.cmp(&b.0));
+        rows.sort_unstable_by(|a, b| cmp_encoded(&a.0, &b.0, &suffix));
         for pair in rows.windows(2) {
             if let [a, b] = pair {
                 if a.0 == b.0 {
-                    let user_key = a.0.get(..a.0.len().saturating_sub(suffix.len()));
                     return Err(EncodeError::DuplicateKey {
                         path: path.to_string(),
-                        key: Escaped::of(user_key.unwrap_or_default()).to_string(),
+                        key: Escaped::of(&a.0).to_string(),
                     });
                 }
             }
@@ -119,19 +115,21 @@ impl Sink {
             return Ok(());
         };
         let offset = self.written;
+        let suffix = (!self.commit_ts).to_be_bytes();
         for (key, value) in run {
-            check_len(path, key, "key", key.len() as u64, MAX_KEY_LEN)?;
+            let klen = key.len() as u64 + suffix.len() as u64;
+            check_len(path, key, "key", klen, MAX_KEY_LEN)?;
             check_len(
                 path,
                 key,
-                "value",
+                "value of key",
                 value.len() as u64 + VALUE_HEADER_LEN as u64,
                 MAX_VALUE_LEN,
             )?;
             self.frame.clear();
-            self.frame
-                .extend_from_slice(&(key.len() as u64).to_le_bytes());
+            self.frame.extend_from_slice(&klen.to_le_bytes());
             self.frame.extend_from_slice(key);
+            self.frame.extend_from_slice(&suffix);
             let vlen = value.len() as u64 + VALUE_HEADER_LEN as u64;
             self.frame.extend_from_slice(&vlen.to_le_bytes());
             // flags 0 (live, cleartext), expire_at 0.
@@ -150,8 +148,10 @@ impl Sink {
             self.written += self.frame.len() as u64 + value.len() as u64;
             self.entries += 1;
         }
+        let mut first_key = first.0.clone();
+        first_key.extend_from_slice(&suffix);
         self.runs.push(Run {
-            first_key: first.0.clone(),
+            first_key,
             offset,
             len: self.written - offset,
         });
@@ -199,6 +199,15 @@ impl Sink {
         }
         out.flush().map_err(werr)
     }
+}
+
+/// Compare `a ++ suffix` with `b ++ suffix` without building them.
+fn cmp_encoded(a: &[u8], b: &[u8], suffix: &[u8]) -> std::cmp::Ordering {
+    let n = a.len().min(b.len());
+    let (ha, ta) = a.split_at(n);
+    let (hb, tb) = b.split_at(n);
+    ha.cmp(hb)
+        .then_with(|| ta.iter().chain(suffix).cmp(tb.iter().chain(suffix)))
 }
 
 fn check_len(
