@@ -184,6 +184,33 @@ fn fifo_queues_get_dedup_rows_of_the_latest_send_and_the_seq_counter() {
     );
 }
 
+// REQ-ENC-8
+#[test]
+fn on_a_send_time_tie_the_first_line_owns_the_dedup_row() {
+    let mk = |id: &str, seq: u64| {
+        format!(
+            r#"{{"message_id":"{id}","body":"x","send_timestamp_millis":7,"available_at_millis":7,"visible_at_millis":0,"receive_count":0,"queue_generation":1,"message_group_id":"g","message_deduplication_id":"d","sequence_number":{seq}}}"#
+        )
+    };
+    let (a, b, c) = (mk("m2", 1), mk("m0", 2), mk("m1", 2));
+    let (fsm, _) = encode_to_vec(
+        &dump(&[("jobs.fifo", FIFO_QUEUE, &[&a, &b, &c])]),
+        &EncodeOptions::default(),
+    )
+    .unwrap();
+    let got: BTreeMap<Vec<u8>, Vec<u8>> = entries(&fsm).into_iter().collect();
+    let dedup = key(KeyParts::MsgDedup {
+        queue: q("jobs.fifo"),
+        partition: None,
+        gen: 1,
+        dedup_id: q("d"),
+    });
+    assert_eq!(
+        got.get(&dedup).map(Vec::as_slice),
+        Some(&br#"{"message_id":"m2","send_timestamp_ms":7,"expires_at_millis":300007,"original_sequence":1}"#[..])
+    );
+}
+
 const HT_QUEUE: &str = r#"{"format_version":1,"name":"ht.fifo","fifo":true,"visibility_timeout_seconds":1,"message_retention_seconds":2,"delay_seconds":0,"partition_count":4,"fifo_throughput_limit":"perMessageGroupId","deduplication_scope":"messageGroup"}"#;
 
 // REQ-ENC-1, REQ-ENC-4, REQ-ENC-8

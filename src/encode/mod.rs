@@ -28,7 +28,8 @@ use std::io::{BufRead, BufReader, BufWriter, Read, Write};
 use std::path::Path;
 
 pub use error::EncodeError;
-use model::{DumpMessage, QueueConfig};
+use model::QueueConfig;
+use rows::QueueRows;
 use sink::{Sink, Spill};
 use tree::{join, DiskSource, Source, MESSAGES_FILE, QUEUE_FILE};
 
@@ -122,15 +123,11 @@ pub fn encode(
     let mut sink = Sink::new(commit_ts, spill);
     let mut messages = 0u64;
     for (dir, q) in tree.queues.iter().zip(&configs) {
-        let mut msgs = if dir.has_messages {
-            read_messages(src, &join(&dir.path, MESSAGES_FILE), q)?
-        } else {
-            Vec::new()
-        };
-        messages += msgs.len() as u64;
-        rows::order_for_staging(q, &mut msgs);
-        let rows = rows::queue_rows(q, msgs);
-        sink.add_queue(&dir.path, rows)?;
+        let mut rows = QueueRows::new(q);
+        if dir.has_messages {
+            messages += read_messages(src, &join(&dir.path, MESSAGES_FILE), q, &mut rows)?;
+        }
+        sink.add_queue(&dir.path, rows.finish())?;
     }
     let summary = EncodeSummary {
         commit_ts,
@@ -160,14 +157,15 @@ fn read_limited(src: &dyn Source, path: &str, limit: u64) -> Result<Vec<u8>, Enc
 
 /// Read and check every line of a `messages.jsonl` (REQ-ENC-4): each line
 /// a message, in decode's order, ids unique, partitions that fit the
-/// queue.
+/// queue. Each message goes to `rows` as it is read; returns the count.
 fn read_messages(
     src: &dyn Source,
     path: &str,
     q: &QueueConfig,
-) -> Result<Vec<DumpMessage>, EncodeError> {
+    rows: &mut QueueRows<'_>,
+) -> Result<u64, EncodeError> {
     let mut reader = BufReader::with_capacity(256 * 1024, src.open(path)?);
-    let mut out = Vec::new();
+    let mut count = 0u64;
     let mut seen: HashMap<String, usize> = HashMap::new();
     let mut buf = Vec::new();
     let mut line = 0usize;
@@ -218,10 +216,11 @@ fn read_messages(
             });
         }
         seen.insert(m.message_id.clone(), line);
-        last = Some((order, m.message_id.clone()));
-        out.push(m);
+        rows.push(&m);
+        count += 1;
+        last = Some((order, m.message_id));
     }
-    Ok(out)
+    Ok(count)
 }
 
 /// Encode an in-memory or on-disk dump into a byte vector.

@@ -191,136 +191,153 @@ fn millis(v: i64) -> u64 {
     u64::try_from(v).unwrap_or(0)
 }
 
-/// Sort the messages of a partitioned queue the way upstream stages them:
-/// by (partition, send time, sequence number, message id), stably. The
-/// order decides which send owns a dedup row on ties.
-pub fn order_for_staging(q: &QueueConfig, msgs: &mut [DumpMessage]) {
-    if q.is_partitioned() {
-        msgs.sort_by(|a, b| {
-            (
-                a.partition.unwrap_or(0),
-                a.send_timestamp_millis,
-                a.sequence_number,
-            )
-                .cmp(&(
-                    b.partition.unwrap_or(0),
-                    b.send_timestamp_millis,
-                    b.sequence_number,
-                ))
-                .then_with(|| a.message_id.as_bytes().cmp(b.message_id.as_bytes()))
-        });
-    }
+/// A dedup row waiting for a later send of the same dedup key.
+#[derive(Debug)]
+struct DedupOwner {
+    send_ts: i64,
+    sequence_number: u64,
+    message_id: String,
+    row: Row,
 }
 
-/// Every row of one queue, unsorted (REQ-ENC-1, REQ-ENC-8). `msgs` must
-/// already be in staging order ([`order_for_staging`]); each message is
-/// dropped as soon as its rows exist, so the queue is not held twice.
-pub fn queue_rows(q: &QueueConfig, msgs: Vec<DumpMessage>) -> Vec<Row> {
-    let name = q.name.as_bytes().to_vec();
-    let gen = RESTORE_GENERATION;
-    let mut rows: Vec<Row> = Vec::with_capacity(3 * msgs.len() + 3);
-    rows.push((
-        build(&KeyParts::QueueMeta {
-            queue: name.clone(),
-        }),
-        queue_meta_value(q),
-    ));
-    rows.push((
-        build(&KeyParts::QueueGen {
-            queue: name.clone(),
-        }),
-        gen.to_string().into_bytes(),
-    ));
-    let part = |m: &DumpMessage| {
-        if q.is_partitioned() {
-            Some(m.partition.unwrap_or(0))
-        } else {
-            None
-        }
-    };
+/// The rows of one queue, built one message at a time (REQ-ENC-1,
+/// REQ-ENC-8): each message's data, vis and byage rows are made when it is
+/// pushed, so the parsed messages are never held; only one pending dedup
+/// row per dedup key is kept until [`QueueRows::finish`].
+///
+/// The dedup row of a key belongs to the latest send; among sends at the
+/// same time, to the first in upstream's staging order. Staging order is
+/// file order on classic queues, and (partition, send time, sequence
+/// number, message id) on partitioned ones; since lines are in decode's
+/// order (REQ-ENC-4) and a partitioned dedup key includes the partition,
+/// both come down to the smallest (sequence number, message id).
+#[derive(Debug)]
+pub struct QueueRows<'q> {
+    q: &'q QueueConfig,
+    rows: Vec<Row>,
+    dedup: HashMap<(u32, String, String), DedupOwner>,
+    max_seq: u64,
+}
 
-    // The latest send owns each dedup key; the first in order wins ties.
-    let mut owner: HashMap<(u32, String, String), usize> = HashMap::new();
-    if q.fifo {
-        for (i, m) in msgs.iter().enumerate() {
-            let Some(id) = resolve_dedup_id(q, m) else {
-                continue;
-            };
-            let k = match part(m) {
-                Some(p) => (p, m.message_group_id.clone(), id),
-                None => (0, String::new(), id),
-            };
-            match owner.get(&k) {
-                Some(&j)
-                    if msgs.get(j).map(|o| o.send_timestamp_millis)
-                        >= Some(m.send_timestamp_millis) => {}
-                _ => {
-                    owner.insert(k, i);
-                }
-            }
-        }
-    }
-    let mut dedup_owner = vec![false; msgs.len()];
-    for &i in owner.values() {
-        if let Some(slot) = dedup_owner.get_mut(i) {
-            *slot = true;
+impl<'q> QueueRows<'q> {
+    /// The rows of queue `q`, starting with its meta and gen rows.
+    pub fn new(q: &'q QueueConfig) -> Self {
+        let name = q.name.as_bytes().to_vec();
+        let rows = vec![
+            (
+                build(&KeyParts::QueueMeta {
+                    queue: name.clone(),
+                }),
+                queue_meta_value(q),
+            ),
+            (
+                build(&KeyParts::QueueGen { queue: name }),
+                RESTORE_GENERATION.to_string().into_bytes(),
+            ),
+        ];
+        QueueRows {
+            q,
+            rows,
+            dedup: HashMap::new(),
+            max_seq: 0,
         }
     }
 
-    let mut max_seq = 0u64;
-    for (m, &owns_dedup) in msgs.into_iter().zip(&dedup_owner) {
-        let m = &m;
-        let p = part(m);
-        let id = m.message_id.as_bytes().to_vec();
-        rows.push((
+    fn partition(&self, m: &DumpMessage) -> Option<u32> {
+        self.q.is_partitioned().then(|| m.partition.unwrap_or(0))
+    }
+
+    /// Add one message's rows.
+    pub fn push(&mut self, m: &DumpMessage) {
+        let q = self.q;
+        let name = q.name.as_bytes();
+        let gen = RESTORE_GENERATION;
+        let p = self.partition(m);
+        let id = m.message_id.as_bytes();
+        self.rows.push((
             build(&KeyParts::MsgData {
-                queue: name.clone(),
+                queue: name.to_vec(),
                 partition: p,
                 gen,
-                message_id: id.clone(),
+                message_id: id.to_vec(),
             }),
             message_value(m),
         ));
-        rows.push((
+        self.rows.push((
             build(&KeyParts::MsgVis {
-                queue: name.clone(),
+                queue: name.to_vec(),
                 partition: p,
                 gen,
                 visible_at: millis(m.available_at_millis),
-                message_id: id.clone(),
+                message_id: id.to_vec(),
             }),
-            id.clone(),
+            id.to_vec(),
         ));
-        rows.push((
+        self.rows.push((
             build(&KeyParts::MsgByAge {
-                queue: name.clone(),
+                queue: name.to_vec(),
                 partition: p,
                 gen,
                 send_ts: millis(m.send_timestamp_millis),
-                message_id: id.clone(),
+                message_id: id.to_vec(),
             }),
-            id,
+            id.to_vec(),
         ));
-        if owns_dedup {
-            if let Some(dedup) = resolve_dedup_id(q, m) {
-                rows.push((
-                    build(&KeyParts::MsgDedup {
-                        queue: name.clone(),
-                        partition: p.map(|p| (p, m.message_group_id.as_bytes().to_vec())),
-                        gen,
-                        dedup_id: dedup.into_bytes(),
-                    }),
-                    dedup_value(m),
-                ));
-            }
+        self.max_seq = self.max_seq.max(m.sequence_number);
+        if !q.fifo {
+            return;
         }
-        max_seq = max_seq.max(m.sequence_number);
+        let Some(dedup_id) = resolve_dedup_id(q, m) else {
+            return;
+        };
+        let slot = match p {
+            Some(p) => (p, m.message_group_id.clone(), dedup_id),
+            None => (0, String::new(), dedup_id),
+        };
+        let later = |o: &DedupOwner| {
+            m.send_timestamp_millis > o.send_ts
+                || (m.send_timestamp_millis == o.send_ts
+                    && (m.sequence_number, m.message_id.as_bytes())
+                        < (o.sequence_number, o.message_id.as_bytes()))
+        };
+        if self.dedup.get(&slot).is_some_and(|o| !later(o)) {
+            return;
+        }
+        let key = build(&KeyParts::MsgDedup {
+            queue: name.to_vec(),
+            partition: p.map(|p| (p, m.message_group_id.as_bytes().to_vec())),
+            gen,
+            dedup_id: slot.2.as_bytes().to_vec(),
+        });
+        self.dedup.insert(
+            slot,
+            DedupOwner {
+                send_ts: m.send_timestamp_millis,
+                sequence_number: m.sequence_number,
+                message_id: m.message_id.clone(),
+                row: (key, dedup_value(m)),
+            },
+        );
     }
-    if q.fifo && max_seq > 0 {
-        rows.push((
-            build(&KeyParts::QueueSeq { queue: name }),
-            max_seq.to_string().into_bytes(),
-        ));
+
+    /// Every row of the queue, unsorted: the pushed messages' rows, the
+    /// dedup rows, and the FIFO seq counter when above 0.
+    pub fn finish(self) -> Vec<Row> {
+        let QueueRows {
+            q,
+            mut rows,
+            dedup,
+            max_seq,
+        } = self;
+        rows.extend(dedup.into_values().map(|o| o.row));
+        if q.fifo && max_seq > 0 {
+            rows.push((
+                build(&KeyParts::QueueSeq {
+                    queue: q.name.as_bytes().to_vec(),
+                }),
+                max_seq.to_string().into_bytes(),
+            ));
+        }
+        rows
     }
-    rows
 }
