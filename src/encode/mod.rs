@@ -123,7 +123,7 @@ pub fn encode(
     let mut sink = Sink::new(commit_ts, spill);
     let mut messages = 0u64;
     for (dir, q) in tree.queues.iter().zip(&configs) {
-        let mut rows = QueueRows::new(q);
+        let mut rows = QueueRows::new(q, sink.arena());
         if dir.has_messages {
             messages += read_messages(src, &join(&dir.path, MESSAGES_FILE), q, &mut rows)?;
         }

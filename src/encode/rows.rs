@@ -25,6 +25,7 @@ use base64::Engine as _;
 use sha2::{Digest, Sha256};
 
 use super::model::{DumpMessage, QueueConfig};
+use super::sink::RowArena;
 use crate::jsonout::{write_compact_raw, write_str, Html};
 use crate::key::{build, KeyParts};
 use crate::value::{MESSAGE_MAGIC, QUEUE_META_MAGIC};
@@ -214,27 +215,26 @@ struct DedupOwner {
 #[derive(Debug)]
 pub struct QueueRows<'q> {
     q: &'q QueueConfig,
-    rows: Vec<Row>,
+    rows: RowArena,
     dedup: HashMap<(u32, String, String), DedupOwner>,
     max_seq: u64,
 }
 
 impl<'q> QueueRows<'q> {
-    /// The rows of queue `q`, starting with its meta and gen rows.
-    pub fn new(q: &'q QueueConfig) -> Self {
+    /// The rows of queue `q` into `rows` (from [`super::sink::Sink::arena`]),
+    /// starting with its meta and gen rows.
+    pub fn new(q: &'q QueueConfig, mut rows: RowArena) -> Self {
         let name = q.name.as_bytes().to_vec();
-        let rows = vec![
-            (
-                build(&KeyParts::QueueMeta {
-                    queue: name.clone(),
-                }),
-                queue_meta_value(q),
-            ),
-            (
-                build(&KeyParts::QueueGen { queue: name }),
-                RESTORE_GENERATION.to_string().into_bytes(),
-            ),
-        ];
+        rows.push(
+            &build(&KeyParts::QueueMeta {
+                queue: name.clone(),
+            }),
+            &queue_meta_value(q),
+        );
+        rows.push(
+            &build(&KeyParts::QueueGen { queue: name }),
+            RESTORE_GENERATION.to_string().as_bytes(),
+        );
         QueueRows {
             q,
             rows,
@@ -254,35 +254,35 @@ impl<'q> QueueRows<'q> {
         let gen = RESTORE_GENERATION;
         let p = self.partition(m);
         let id = m.message_id.as_bytes();
-        self.rows.push((
-            build(&KeyParts::MsgData {
+        self.rows.push(
+            &build(&KeyParts::MsgData {
                 queue: name.to_vec(),
                 partition: p,
                 gen,
                 message_id: id.to_vec(),
             }),
-            message_value(m),
-        ));
-        self.rows.push((
-            build(&KeyParts::MsgVis {
+            &message_value(m),
+        );
+        self.rows.push(
+            &build(&KeyParts::MsgVis {
                 queue: name.to_vec(),
                 partition: p,
                 gen,
                 visible_at: millis(m.available_at_millis),
                 message_id: id.to_vec(),
             }),
-            id.to_vec(),
-        ));
-        self.rows.push((
-            build(&KeyParts::MsgByAge {
+            id,
+        );
+        self.rows.push(
+            &build(&KeyParts::MsgByAge {
                 queue: name.to_vec(),
                 partition: p,
                 gen,
                 send_ts: millis(m.send_timestamp_millis),
                 message_id: id.to_vec(),
             }),
-            id.to_vec(),
-        ));
+            id,
+        );
         self.max_seq = self.max_seq.max(m.sequence_number);
         if !q.fifo {
             return;
@@ -322,21 +322,23 @@ impl<'q> QueueRows<'q> {
 
     /// Every row of the queue, unsorted: the pushed messages' rows, the
     /// dedup rows, and the FIFO seq counter when above 0.
-    pub fn finish(self) -> Vec<Row> {
+    pub fn finish(self) -> RowArena {
         let QueueRows {
             q,
             mut rows,
             dedup,
             max_seq,
         } = self;
-        rows.extend(dedup.into_values().map(|o| o.row));
+        for o in dedup.into_values() {
+            rows.push(&o.row.0, &o.row.1);
+        }
         if q.fifo && max_seq > 0 {
-            rows.push((
-                build(&KeyParts::QueueSeq {
+            rows.push(
+                &build(&KeyParts::QueueSeq {
                     queue: q.name.as_bytes().to_vec(),
                 }),
-                max_seq.to_string().into_bytes(),
-            ));
+                max_seq.to_string().as_bytes(),
+            );
         }
         rows
     }

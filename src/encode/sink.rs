@@ -1,10 +1,11 @@
 //! Step 4 of `encode`: rows → the `.fsm` stream in Pebble order with
 //! bounded memory (REQ-ENC-10).
 //!
-//! Rows arrive one queue at a time. Each queue's rows are sorted and cut
-//! into *runs*, one per key family; a run is framed (MVCC key suffix,
-//! 9-byte value header, length prefixes) and appended to a spill store,
-//! and only its first key stays in memory. The runs of different queues
+//! Rows arrive one queue at a time, framed as they are made (MVCC key
+//! suffix, 9-byte value header, length prefixes) into one buffer per queue
+//! ([`RowArena`]). Each queue's rows are sorted and cut into *runs*, one
+//! per key family; a run is appended to a spill store, and only its first
+//! key stays in memory. The runs of different queues
 //! never interleave in key order: every key of a run starts with the
 //! family prefix, the queue's base64url segment and a byte that no
 //! base64url segment holds (the `0x00` of the big-endian generation, or
@@ -13,12 +14,13 @@
 //! therefore writes every entry in ascending key order, as Pebble's
 //! iterator (and upstream's sorted builder) writes it.
 //!
-//! Peak memory is one queue's rows plus one first key per run.
+//! Peak memory is one queue's framed rows (about the size of the entries
+//! it adds to the snapshot) plus 24 bytes per row, and one first key per
+//! run.
 
 use std::io::{self, Read, Seek, SeekFrom, Write};
 
 use super::error::EncodeError;
-use super::rows::Row;
 use crate::error::Escaped;
 use crate::fsm::{encode_header, MAX_KEY_LEN, MAX_VALUE_LEN, VALUE_HEADER_LEN};
 use crate::key::Family;
@@ -48,6 +50,60 @@ struct Run {
     len: u64,
 }
 
+/// One queue's rows, already framed, in one buffer: each entry is
+/// `le64(key_len) key suffix le64(value_len) flags expire_at value`, and
+/// the index holds (start, key length with suffix, frame length). A row
+/// costs its frame bytes plus 24 bytes of index.
+#[derive(Debug)]
+pub struct RowArena {
+    suffix: [u8; 8],
+    bytes: Vec<u8>,
+    index: Vec<(usize, usize, usize)>,
+}
+
+/// Bytes before the key in a frame: its length prefix.
+const KEY_AT: usize = 8;
+
+impl RowArena {
+    /// Frame and keep one row.
+    pub fn push(&mut self, key: &[u8], value: &[u8]) {
+        let start = self.bytes.len();
+        let klen = key.len() + self.suffix.len();
+        let vlen = value.len() + VALUE_HEADER_LEN;
+        self.bytes.extend_from_slice(&(klen as u64).to_le_bytes());
+        self.bytes.extend_from_slice(key);
+        self.bytes.extend_from_slice(&self.suffix);
+        self.bytes.extend_from_slice(&(vlen as u64).to_le_bytes());
+        // flags 0 (live, cleartext), expire_at 0.
+        self.bytes.extend_from_slice(&[0u8; VALUE_HEADER_LEN]);
+        self.bytes.extend_from_slice(value);
+        self.index
+            .push((start, klen, self.bytes.len().saturating_sub(start)));
+    }
+
+    /// The encoded key (user key ++ suffix) of index entry `e`.
+    fn key(&self, e: &(usize, usize, usize)) -> &[u8] {
+        self.bytes
+            .get(e.0 + KEY_AT..e.0 + KEY_AT + e.1)
+            .unwrap_or_default()
+    }
+
+    /// The whole frame of index entry `e`.
+    fn frame(&self, e: &(usize, usize, usize)) -> &[u8] {
+        self.bytes.get(e.0..e.0 + e.2).unwrap_or_default()
+    }
+
+    /// Rows held.
+    pub fn len(&self) -> usize {
+        self.index.len()
+    }
+
+    /// No rows held.
+    pub fn is_empty(&self) -> bool {
+        self.index.is_empty()
+    }
+}
+
 /// Collects runs and writes the snapshot.
 #[derive(Debug)]
 pub struct Sink {
@@ -56,7 +112,6 @@ pub struct Sink {
     written: u64,
     runs: Vec<Run>,
     entries: u64,
-    frame: Vec<u8>,
 }
 
 impl Sink {
@@ -68,7 +123,15 @@ impl Sink {
             written: 0,
             runs: Vec::new(),
             entries: 0,
-            frame: Vec::new(),
+        }
+    }
+
+    /// An empty arena for one queue's rows, framed for this sink.
+    pub fn arena(&self) -> RowArena {
+        RowArena {
+            suffix: (!self.commit_ts).to_be_bytes(),
+            bytes: Vec::new(),
+            index: Vec::new(),
         }
     }
 
@@ -77,81 +140,72 @@ impl Sink {
         self.entries
     }
 
-    /// Add one queue's rows (from `path`, the queue directory, for errors).
-    pub fn add_queue(&mut self, path: &str, mut rows: Vec<Row>) -> Result<(), EncodeError> {
-        // Order by the encoded key (user key ++ commit-ts suffix): a user
-        // key that is a prefix of another sorts by the suffix's first byte.
-        let suffix = (!self.commit_ts).to_be_bytes();
-        rows.sort_unstable_by(|a, b| cmp_encoded(&a.0, &b.0, &suffix));
-        for pair in rows.windows(2) {
+    /// Add one queue's rows (from `path`, the queue directory, for errors):
+    /// sort them by encoded key (user key ++ commit-ts suffix, so a user
+    /// key that is a prefix of another sorts by the suffix's first byte),
+    /// refuse duplicates, and spill one run per key family.
+    pub fn add_queue(&mut self, path: &str, mut rows: RowArena) -> Result<(), EncodeError> {
+        let mut order = std::mem::take(&mut rows.index);
+        order.sort_unstable_by(|a, b| rows.key(a).cmp(rows.key(b)));
+        for pair in order.windows(2) {
             if let [a, b] = pair {
-                if a.0 == b.0 {
+                if rows.key(a) == rows.key(b) {
+                    let key = rows.key(a);
                     return Err(EncodeError::DuplicateKey {
                         path: path.to_string(),
-                        key: Escaped::of(&a.0).to_string(),
+                        key: Escaped::of(
+                            key.get(..key.len().saturating_sub(8)).unwrap_or_default(),
+                        )
+                        .to_string(),
                     });
                 }
             }
         }
         let mut start = 0;
-        while start < rows.len() {
-            let family = rows
+        while start < order.len() {
+            let family = order
                 .get(start)
-                .and_then(|r| Family::split(&r.0))
+                .and_then(|e| Family::split(rows.key(e)))
                 .map(|f| f.0);
-            let end = rows
+            let end = order
                 .iter()
                 .skip(start)
-                .position(|r| Family::split(&r.0).map(|f| f.0) != family)
-                .map_or(rows.len(), |n| start + n);
-            self.add_run(path, rows.get(start..end).unwrap_or_default())?;
+                .position(|e| Family::split(rows.key(e)).map(|f| f.0) != family)
+                .map_or(order.len(), |n| start + n);
+            self.add_run(path, &rows, order.get(start..end).unwrap_or_default())?;
             start = end;
         }
         Ok(())
     }
 
-    fn add_run(&mut self, path: &str, run: &[Row]) -> Result<(), EncodeError> {
+    fn add_run(
+        &mut self,
+        path: &str,
+        rows: &RowArena,
+        run: &[(usize, usize, usize)],
+    ) -> Result<(), EncodeError> {
         let Some(first) = run.first() else {
             return Ok(());
         };
         let offset = self.written;
-        let suffix = (!self.commit_ts).to_be_bytes();
-        for (key, value) in run {
-            let klen = key.len() as u64 + suffix.len() as u64;
-            check_len(path, key, "key", klen, MAX_KEY_LEN)?;
-            check_len(
-                path,
-                key,
-                "value of key",
-                value.len() as u64 + VALUE_HEADER_LEN as u64,
-                MAX_VALUE_LEN,
-            )?;
-            self.frame.clear();
-            self.frame.extend_from_slice(&klen.to_le_bytes());
-            self.frame.extend_from_slice(key);
-            self.frame.extend_from_slice(&suffix);
-            let vlen = value.len() as u64 + VALUE_HEADER_LEN as u64;
-            self.frame.extend_from_slice(&vlen.to_le_bytes());
-            // flags 0 (live, cleartext), expire_at 0.
-            self.frame.extend_from_slice(&[0u8; VALUE_HEADER_LEN]);
+        for e in run {
+            let key = rows.key(e);
+            let frame = rows.frame(e);
+            check_len(path, key, "key", key.len() as u64, MAX_KEY_LEN)?;
+            // The frame is both length prefixes, the key and the value.
+            let vlen = frame.len().saturating_sub(KEY_AT + key.len() + 8) as u64;
+            check_len(path, key, "value of key", vlen, MAX_VALUE_LEN)?;
             match &mut self.spill {
-                Spill::Mem(v) => {
-                    v.extend_from_slice(&self.frame);
-                    v.extend_from_slice(value);
-                }
-                Spill::File(f) => {
-                    f.write_all(&self.frame)
-                        .and_then(|()| f.write_all(value))
-                        .map_err(|e| EncodeError::io("writing the spill file", e))?;
-                }
+                Spill::Mem(v) => v.extend_from_slice(frame),
+                Spill::File(f) => f
+                    .write_all(frame)
+                    .map_err(|e| EncodeError::io("writing the spill file", e))?,
             }
-            self.written += self.frame.len() as u64 + value.len() as u64;
+            self.written += frame.len() as u64;
             self.entries += 1;
         }
-        let mut first_key = first.0.clone();
-        first_key.extend_from_slice(&suffix);
         self.runs.push(Run {
-            first_key,
+            first_key: rows.key(first).to_vec(),
             offset,
             len: self.written - offset,
         });
@@ -199,15 +253,6 @@ impl Sink {
         }
         out.flush().map_err(werr)
     }
-}
-
-/// Compare `a ++ suffix` with `b ++ suffix` without building them.
-fn cmp_encoded(a: &[u8], b: &[u8], suffix: &[u8]) -> std::cmp::Ordering {
-    let n = a.len().min(b.len());
-    let (ha, ta) = a.split_at(n);
-    let (hb, tb) = b.split_at(n);
-    ha.cmp(hb)
-        .then_with(|| ta.iter().chain(suffix).cmp(tb.iter().chain(suffix)))
 }
 
 fn check_len(
