@@ -18,6 +18,7 @@ use crate::gate::{conform, corpus, verify};
 use crate::Error;
 
 pub mod decode;
+pub mod encode;
 #[cfg(feature = "testkit")]
 pub mod gen;
 
@@ -26,6 +27,7 @@ const AFTER_HELP: &str = "\
 Examples:
   sqsdump decode --input 0000000000000064.fsm --output ./dump
   cat snap.fsm | sqsdump decode --input - --output ./dump --include-sqs-side-records
+  sqsdump encode --input ./dump --output restored.fsm
 
 Exit status: 0 on success, 1 on a data or I/O error, 2 on a usage error.";
 
@@ -44,6 +46,8 @@ pub struct Cli {
 pub enum Command {
     /// Decode a `.fsm` snapshot into a dump directory.
     Decode(decode::DecodeArgs),
+    /// Encode a dump directory back into a `.fsm` snapshot (restore).
+    Encode(encode::EncodeArgs),
     /// Write a deterministic snapshot from the generator model.
     #[cfg(feature = "testkit")]
     Gen(gen::GenArgs),
@@ -60,6 +64,7 @@ pub enum Command {
 pub fn run(cli: Cli) -> Result<(), Error> {
     match cli.command {
         Command::Decode(args) => decode::run(&args),
+        Command::Encode(args) => encode::run(&args),
         #[cfg(feature = "testkit")]
         Command::Gen(args) => gen::run(&args),
         Command::Corpus(args) => exit_unless(corpus::run_cli(&args)?),

@@ -211,6 +211,10 @@ pub enum Error {
         /// The signal number (2 for SIGINT, 15 for SIGTERM).
         signal: i32,
     },
+    /// `sqsdump encode` failed; the inner error names the dump file
+    /// (REQ-ENC-5).
+    #[error(transparent)]
+    Encode(#[from] crate::encode::EncodeError),
     /// Reading the input or writing the dump failed.
     #[error("i/o error: {context}: {source}")]
     Io {
@@ -243,6 +247,7 @@ impl Error {
             Error::PathCollision { .. } => "path_collision",
             Error::UnsafeOutput { .. } => "unsafe_output",
             Error::Interrupted { .. } => "interrupted",
+            Error::Encode(e) => e.class(),
             Error::Io { .. } => "io",
         }
     }

@@ -439,15 +439,24 @@ fn check_body_line(line: &[u8], data: &[u8]) {
     }
 }
 
+/// `encode`: dump trees, generated (restorable, possibly damaged in one
+/// file) or arbitrary; each encodes to a snapshot that decodes and
+/// re-encodes to the same bytes, or fails with a typed error (REQ-ENC-13,
+/// REQ-ERR-2). The body is [`crate::encode::check::fuzz`].
+pub fn encode(data: &[u8]) -> bool {
+    crate::encode::check::fuzz(data)
+}
+
 /// Every fuzz target, by name (each has `fuzz/fuzz_targets/<name>.rs`; a
 /// test keeps this list and that directory in step).
-pub const TARGETS: [&str; 6] = [
+pub const TARGETS: [&str; 7] = [
     "key_parse",
     "value_decode",
     "fsm_reader",
     "snapshot_model",
     "snapshot_raw",
     "body_roundtrip",
+    "encode",
 ];
 
 /// A fuzz target body: the input, and whether to keep it in the corpus.
@@ -462,6 +471,7 @@ pub fn by_name(name: &str) -> Option<Target> {
         "snapshot_model" => snapshot_model,
         "snapshot_raw" => snapshot_raw,
         "body_roundtrip" => body_roundtrip,
+        "encode" => encode,
         _ => return None,
     })
 }
@@ -520,7 +530,7 @@ pub fn seeds(target: &str, count: u64) -> Vec<Vec<u8>> {
                     out.push(prefixed(mode | 1, fsm.get(16..).unwrap_or_default()));
                 }
             }
-            "snapshot_model" => out.push(bytes),
+            "snapshot_model" | "encode" => out.push(bytes),
             "body_roundtrip" => {
                 let mut u = Unstructured::new(&bytes);
                 if let Ok(Some(b)) = values::body(&mut u) {

@@ -18,6 +18,9 @@
 //! 5. [`manifest`] adds MANIFEST.json and CHECKSUMS to a model, and
 //!    [`mod@write`] puts a model on disk atomically.
 //!
+//! The restore direction runs the other way: [`encode`] reads a dump tree
+//! back into an `.fsm` snapshot.
+//!
 //! [`snapshot`] chains phases 1–4 for a reader. The same dump model feeds
 //! the on-disk writer, the golden tests and `verify`/`conform`.
 //!
@@ -37,6 +40,7 @@
 
 pub mod cli;
 pub mod dump;
+pub mod encode;
 pub mod engine;
 pub mod error;
 pub mod fsm;

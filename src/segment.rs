@@ -54,6 +54,35 @@ pub fn looks_like_fallback(seg: &str) -> bool {
         && &b[FALLBACK_HEX_CHARS..FALLBACK_HEX_CHARS + 2] == b"__"
 }
 
+/// The raw bytes of a percent-encoded segment ([`percent_encode`]'s
+/// inverse): unreserved bytes pass, `%HH` (either case) is one byte.
+pub fn percent_decode(s: &str) -> Result<Vec<u8>, String> {
+    let b = s.as_bytes();
+    let mut out = Vec::with_capacity(b.len());
+    let mut i = 0;
+    while let Some(&c) = b.get(i) {
+        if c == b'%' {
+            let hex = b.get(i + 1..i + 3).unwrap_or_default();
+            let v = std::str::from_utf8(hex)
+                .ok()
+                .filter(|h| h.len() == 2)
+                .and_then(|h| u8::from_str_radix(h, 16).ok())
+                .ok_or_else(|| format!("bad percent escape at byte {i}"))?;
+            out.push(v);
+            i += 3;
+        } else if is_unreserved(c) {
+            out.push(c);
+            i += 1;
+        } else {
+            return Err(format!(
+                "byte '{}' is neither unreserved nor percent-encoded",
+                c.escape_ascii()
+            ));
+        }
+    }
+    Ok(out)
+}
+
 /// Encode raw queue-name bytes as one directory name.
 ///
 /// REQ-OUT-2: percent-encoding with the hash fallback for raw or encoded

@@ -185,12 +185,21 @@ fn every_observable_requirement_has_a_case() {
                 && !exempt.contains(id.as_str())
                 && !id.starts_with("REQ-CONF-")
                 && !id.starts_with("REQ-ENG-")
+                // REQ-ENC-*: the restore direction has no decode case.
+                && !is_encode_direction(id)
         })
         .collect();
     assert!(
         missing.is_empty(),
         "requirements without a conformance case: {missing:?}"
     );
+}
+
+/// The restore direction (REQ-ENC) is not gated by this decode corpus
+/// yet: its cases come with the encode section of the corpus (issue 10,
+/// item 6). Until then tests/encode*.rs verify it.
+fn is_encode_direction(id: &str) -> bool {
+    id.starts_with("REQ-ENC-")
 }
 
 /// Decisions that no tree or exit status can show.
@@ -201,7 +210,10 @@ const DECISIONS_NOT_OBSERVABLE: [&str; 2] = ["REQ-CLI-4", "REQ-CLI-7"];
 fn every_observable_decision_has_a_case_that_shows_it() {
     let mut missing = Vec::new();
     for (id, text) in spec_sections() {
-        if !text.contains("[Decision]") || DECISIONS_NOT_OBSERVABLE.contains(&id.as_str()) {
+        if !text.contains("[Decision]")
+            || DECISIONS_NOT_OBSERVABLE.contains(&id.as_str())
+            || is_encode_direction(&id)
+        {
             continue;
         }
         let shown = committed_cases().iter().any(|c| {

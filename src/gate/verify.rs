@@ -575,33 +575,6 @@ fn show(raw: &[u8]) -> String {
     out
 }
 
-fn percent_decode(s: &str) -> Result<Vec<u8>, String> {
-    let b = s.as_bytes();
-    let mut out = Vec::with_capacity(b.len());
-    let mut i = 0;
-    while let Some(&c) = b.get(i) {
-        if c == b'%' {
-            let hex = b.get(i + 1..i + 3).unwrap_or_default();
-            let v = std::str::from_utf8(hex)
-                .ok()
-                .filter(|h| h.len() == 2)
-                .and_then(|h| u8::from_str_radix(h, 16).ok())
-                .ok_or_else(|| format!("bad percent escape at byte {i}"))?;
-            out.push(v);
-            i += 3;
-        } else if segment::is_unreserved(c) {
-            out.push(c);
-            i += 1;
-        } else {
-            return Err(format!(
-                "byte '{}' is neither unreserved nor percent-encoded",
-                c.escape_ascii()
-            ));
-        }
-    }
-    Ok(out)
-}
-
 // ---------------------------------------------------------------------------
 // Directory names
 
@@ -612,7 +585,7 @@ fn check_queue_dir(dir: &str, path: &str, out: &mut Vec<Violation>) {
         check_fallback(dir, path, "REQ-OUT-2", out);
         return;
     }
-    let raw = match percent_decode(dir) {
+    let raw = match segment::percent_decode(dir) {
         Ok(raw) => raw,
         Err(e) => {
             out.push(violation(
@@ -645,7 +618,7 @@ fn check_queue_dir(dir: &str, path: &str, out: &mut Vec<Violation>) {
 /// hash and the need for a fallback are checked too.
 fn check_fallback(dir: &str, path: &str, req: &'static str, out: &mut Vec<Violation>) {
     let kept_enc = dir.get(34..).unwrap_or_default();
-    let kept = match percent_decode(kept_enc) {
+    let kept = match segment::percent_decode(kept_enc) {
         Ok(k) => k,
         Err(e) => {
             out.push(violation(

@@ -1,0 +1,197 @@
+//! Every way `sqsdump encode` can fail (REQ-ENC-5).
+//!
+//! Each variant names the dump file (a path relative to the dump root,
+//! such as `sqs/orders/messages.jsonl`) and, for line-based files, the
+//! 1-based line. Messages are lowercase with no final period; the texts
+//! are pinned by `tests/encode_errors.rs`.
+
+/// The error type of the encoder.
+#[derive(Debug, thiserror::Error)]
+pub enum EncodeError {
+    /// `MANIFEST.json` is missing, is not JSON, or breaks its schema, e.g.
+    /// `{"format_version":2}`.
+    #[error("{path}: invalid manifest: {reason}")]
+    InvalidManifest {
+        /// The manifest's path in the dump.
+        path: String,
+        /// What is wrong.
+        reason: String,
+    },
+    /// The dump was taken with a flag whose records cannot be restored,
+    /// e.g. `"include_sqs_side_records": true`.
+    #[error("{path}: unsupported dump: {reason}")]
+    Unsupported {
+        /// The manifest's path in the dump.
+        path: String,
+        /// Which flag.
+        reason: String,
+    },
+    /// `CHECKSUMS` is missing or malformed, lists a file twice or a file
+    /// that is not there, or leaves a file out.
+    #[error("{path}:{line}: invalid checksums: {reason}")]
+    InvalidChecksums {
+        /// `CHECKSUMS`, or the unlisted file (line 0).
+        path: String,
+        /// The 1-based line of `CHECKSUMS`, 0 when no line is at fault.
+        line: usize,
+        /// What is wrong.
+        reason: String,
+    },
+    /// A file's SHA-256 differs from its `CHECKSUMS` line (a tampered or
+    /// truncated dump).
+    #[error("{path}: checksum mismatch: CHECKSUMS says {expected}, file has {actual}")]
+    ChecksumMismatch {
+        /// The file.
+        path: String,
+        /// The listed digest.
+        expected: String,
+        /// The digest of the bytes found.
+        actual: String,
+    },
+    /// An entry that is not part of the dump layout: a symlink (never
+    /// followed), a device, an unexpected file or directory, e.g.
+    /// `sqs/orders/notes.txt`.
+    #[error("{path}: not part of the dump layout: {reason}")]
+    UnexpectedEntry {
+        /// The entry.
+        path: String,
+        /// What it is.
+        reason: String,
+    },
+    /// A `_queue.json` that does not parse or breaks its field rules, e.g.
+    /// `"partition_count": 3`.
+    #[error("{path}: invalid queue file: {reason}")]
+    InvalidQueueFile {
+        /// The file.
+        path: String,
+        /// What is wrong.
+        reason: String,
+    },
+    /// A queue directory whose name is not the encoding of the queue name
+    /// in its `_queue.json`.
+    #[error("{path}: directory name does not match queue name {name:?}: expected directory {expected:?}")]
+    DirectoryMismatch {
+        /// The queue directory.
+        path: String,
+        /// The name in `_queue.json`.
+        name: String,
+        /// The directory name that name encodes to.
+        expected: String,
+    },
+    /// A `messages.jsonl` line that does not parse or breaks its field
+    /// rules, e.g. `{"message_id":""}`.
+    #[error("{path}:{line}: invalid message: {reason}")]
+    InvalidMessage {
+        /// The file.
+        path: String,
+        /// The 1-based line.
+        line: usize,
+        /// What is wrong.
+        reason: String,
+    },
+    /// A message whose `partition` does not fit its queue: at or above
+    /// `partition_count`, missing on a partitioned queue, nonzero on a
+    /// classic or `perQueue` one, or not the lane of its group.
+    #[error("{path}:{line}: invalid partition: {reason}")]
+    InvalidPartition {
+        /// The file.
+        path: String,
+        /// The 1-based line.
+        line: usize,
+        /// What is wrong.
+        reason: String,
+    },
+    /// Two lines of one queue carry the same `message_id`.
+    #[error("{path}:{line}: duplicate message id {id:?}, first on line {first}")]
+    DuplicateMessageId {
+        /// The file.
+        path: String,
+        /// The line of the second occurrence.
+        line: usize,
+        /// The line of the first occurrence.
+        first: usize,
+        /// The message id.
+        id: String,
+    },
+    /// A record whose key or value exceeds the snapshot format's limits
+    /// (REQ-FSM-4), e.g. a message id of 2 MiB.
+    #[error("{path}: entry too large: {what} {key} has {len} bytes, limit {limit}")]
+    EntryTooLarge {
+        /// The queue directory the record comes from.
+        path: String,
+        /// The user key, escaped and shortened.
+        key: String,
+        /// `key` or `value of key`.
+        what: &'static str,
+        /// The encoded length.
+        len: u64,
+        /// The limit.
+        limit: u64,
+    },
+    /// Two records encode to the same key.
+    #[error("{path}: duplicate key {key}")]
+    DuplicateKey {
+        /// The queue directory.
+        path: String,
+        /// The user key, escaped.
+        key: String,
+    },
+    /// `--last-commit-ts` is below the manifest's `last_commit_ts`, which
+    /// would lower the restored clock's ceiling.
+    #[error("--last-commit-ts {requested} is below the manifest's last_commit_ts {manifest}")]
+    CommitTsRegression {
+        /// The override.
+        requested: u64,
+        /// The manifest value.
+        manifest: u64,
+    },
+    /// The output path exists (or is a symlink) or has no parent
+    /// directory.
+    #[error("unsafe output {path}: {reason}")]
+    UnsafeOutput {
+        /// The output path.
+        path: String,
+        /// Why it is refused.
+        reason: String,
+    },
+    /// Reading the dump or writing the snapshot failed.
+    #[error("i/o error: {context}: {source}")]
+    Io {
+        /// What was being done.
+        context: String,
+        /// The underlying error.
+        #[source]
+        source: std::io::Error,
+    },
+}
+
+impl EncodeError {
+    /// Stable machine-readable class (REQ-ENC-5).
+    pub fn class(&self) -> &'static str {
+        match self {
+            EncodeError::InvalidManifest { .. } => "invalid_manifest",
+            EncodeError::Unsupported { .. } => "unsupported_dump",
+            EncodeError::InvalidChecksums { .. } => "invalid_checksums",
+            EncodeError::ChecksumMismatch { .. } => "checksum_mismatch",
+            EncodeError::UnexpectedEntry { .. } => "unexpected_entry",
+            EncodeError::InvalidQueueFile { .. } => "invalid_queue_file",
+            EncodeError::DirectoryMismatch { .. } => "directory_mismatch",
+            EncodeError::InvalidMessage { .. } => "invalid_message_line",
+            EncodeError::InvalidPartition { .. } => "invalid_partition",
+            EncodeError::DuplicateMessageId { .. } => "duplicate_message_id",
+            EncodeError::EntryTooLarge { .. } => "entry_too_large",
+            EncodeError::DuplicateKey { .. } => "duplicate_key",
+            EncodeError::CommitTsRegression { .. } => "commit_ts_regression",
+            EncodeError::UnsafeOutput { .. } => "unsafe_output",
+            EncodeError::Io { .. } => "io",
+        }
+    }
+
+    /// Wrap an I/O error with what was being done.
+    pub fn io(context: impl Into<String>, source: std::io::Error) -> Self {
+        EncodeError::Io {
+            context: context.into(),
+            source,
+        }
+    }
+}
