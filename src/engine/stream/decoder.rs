@@ -391,6 +391,12 @@ impl StreamDecoder {
         }
     }
 
+    /// Throw everything away (a pass that met disorder): its spill files
+    /// go at once rather than with the staging directory.
+    pub(crate) fn discard(self) {
+        self.spill.remove();
+    }
+
     /// Apply one parsed record, in user-key order: the sequential half of
     /// [`crate::decode::SqsDecoder::push`].
     pub(crate) fn apply(&mut self, parsed: Parsed) -> Result<(), Error> {

@@ -480,7 +480,10 @@ fn one_pass<R: PassInput>(
     // A framing error anywhere wins (the plain engine reads the whole
     // stream first); so does an interruption.
     match outcome? {
-        Outcome::Disorder => Ok(None),
+        Outcome::Disorder => {
+            decoder.discard();
+            Ok(None)
+        }
         Outcome::Done(res) => match decode_err {
             Some(e) => Err(e),
             None => Ok(Some((decoder, res))),
