@@ -276,6 +276,7 @@ fn run_stream(args: &DecodeArgs) -> Result<(), Error> {
     let cfg = stream::Config {
         opts: options(args),
         memory_limit: args.memory_limit,
+        sync_files: true,
         spill_after: std::env::var(SPILL_AFTER_ENV)
             .ok()
             .and_then(|v| v.parse().ok()),

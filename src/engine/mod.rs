@@ -86,6 +86,8 @@ pub fn observe_stream(
     let cfg = stream::Config {
         opts,
         spill_after,
+        // Contents are what is compared; syncing would only slow tests.
+        sync_files: false,
         ..stream::Config::default()
     };
     let ctl = stream::Control::default();

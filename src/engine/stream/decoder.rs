@@ -391,6 +391,12 @@ impl StreamDecoder {
         }
     }
 
+    /// Throw everything away (a pass that met disorder): its spill files
+    /// go at once rather than with the staging directory.
+    pub(crate) fn discard(self) {
+        self.spill.remove();
+    }
+
     /// Apply one parsed record, in user-key order: the sequential half of
     /// [`crate::decode::SqsDecoder::push`].
     pub(crate) fn apply(&mut self, parsed: Parsed) -> Result<(), Error> {
@@ -492,7 +498,7 @@ impl StreamDecoder {
                 .push(Warning::UnknownSqsKeys { prefix, count });
         }
         tree.queues.sort();
-        let sums = run_jobs(jobs, &self.arena, ctl, total)?;
+        let sums = run_jobs(jobs, &self.arena, ctl, total, tree.sync)?;
         for (rel, sum) in sums {
             tree.record_sum(rel, sum);
         }
@@ -639,6 +645,7 @@ fn run_jobs(
     arena: &[u8],
     ctl: &Control,
     total: u64,
+    sync: bool,
 ) -> Result<Vec<(String, String)>, Error> {
     use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering as AtOrd};
     use std::sync::Mutex;
@@ -655,7 +662,7 @@ fn run_jobs(
                 let Some(slot) = jobs.get(i) else { break };
                 let job = slot.lock().ok().and_then(|mut j| j.take());
                 let Some(job) = job else { continue };
-                let r = run_job(job, arena, ctl, &merged, total);
+                let r = run_job(job, arena, ctl, &merged, total, sync);
                 let failed = r.is_err();
                 if let Ok(mut res) = results.lock() {
                     res.push((i, r));
@@ -689,6 +696,7 @@ fn run_job(
     ctl: &Control,
     merged: &std::sync::atomic::AtomicU64,
     total: u64,
+    sync: bool,
 ) -> Result<(String, String), Error> {
     use std::sync::atomic::Ordering as AtOrd;
     match job {
@@ -697,7 +705,7 @@ fn run_job(
             full,
             mut side,
         } => {
-            let mut f = FileOut::create(rel, &full)?;
+            let mut f = FileOut::create(rel, &full, sync)?;
             side.drain_into(&mut f)?;
             side.discard();
             f.finish()
@@ -710,7 +718,7 @@ fn run_job(
             active,
         } => {
             let keep = |gen: u64| active.map_or(true, |a| a == gen);
-            let mut f = FileOut::create(rel, &full)?;
+            let mut f = FileOut::create(rel, &full, sync)?;
             let mut m = Messages {
                 slots: std::mem::take(&mut slots),
                 runs: Vec::new(),

@@ -72,6 +72,9 @@ pub struct Config {
     pub opts: Options,
     /// The memory budget in bytes (`--memory-limit`).
     pub memory_limit: u64,
+    /// Sync every dump file to disk before the rename (always on in the
+    /// CLI; tests and fuzzing turn it off for speed).
+    pub sync_files: bool,
     /// Tests only: spill as soon as a buffer holds this many bytes,
     /// whatever `memory_limit` says, so small inputs exercise the runs and
     /// the merge.
@@ -83,6 +86,7 @@ impl Default for Config {
         Config {
             opts: Options::default(),
             memory_limit: DEFAULT_MEMORY_LIMIT,
+            sync_files: true,
             spill_after: None,
         }
     }
@@ -313,7 +317,7 @@ fn run(
         match result {
             Some((decoder, res)) => {
                 let _ = fs::remove_file(&spool);
-                return finish(decoder, res, info, staging, ctl);
+                return finish(decoder, res, info, staging, cfg.sync_files, ctl);
             }
             None => {
                 mode = Mode::General;
@@ -480,7 +484,10 @@ fn one_pass<R: PassInput>(
     // A framing error anywhere wins (the plain engine reads the whole
     // stream first); so does an interruption.
     match outcome? {
-        Outcome::Disorder => Ok(None),
+        Outcome::Disorder => {
+            decoder.discard();
+            Ok(None)
+        }
         Outcome::Done(res) => match decode_err {
             Some(e) => Err(e),
             None => Ok(Some((decoder, res))),
@@ -494,10 +501,11 @@ fn finish(
     res: resolve::Resolution,
     info: &ManifestInfo,
     staging: &Path,
+    sync: bool,
     ctl: &Control,
 ) -> Result<(PathBuf, Vec<Warning>, Summary), Error> {
     let root = staging.join("dump");
-    let mut tree = Tree::create(root.clone())?;
+    let mut tree = Tree::create(root.clone(), sync)?;
     let (decoder_warnings, stats) = decoder.finish(&mut tree, ctl)?;
     let mut warnings = res.warnings;
     warnings.extend(decoder_warnings);

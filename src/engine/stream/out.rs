@@ -31,23 +31,27 @@ pub(crate) struct Tree {
     sums: BTreeMap<String, String>,
     /// Queue names that got a `_queue.json`.
     pub(crate) queues: Vec<String>,
+    /// Sync each file when it is complete (always, except in tests).
+    pub(crate) sync: bool,
 }
 
 /// One output file being written.
 pub(crate) struct FileOut {
     rel: String,
+    sync: bool,
     w: BufWriter<File>,
     hasher: Sha256,
 }
 
 impl FileOut {
     /// Create a file claimed with [`Tree::claim`] (any thread).
-    pub(crate) fn create(rel: String, full: &std::path::Path) -> Result<Self, Error> {
+    pub(crate) fn create(rel: String, full: &std::path::Path, sync: bool) -> Result<Self, Error> {
         let file = file_options()
             .open(full)
             .map_err(|e| Error::io(format!("creating {rel}"), e))?;
         Ok(FileOut {
             rel,
+            sync,
             w: BufWriter::with_capacity(FILE_BUFFER, file),
             hasher: Sha256::new(),
         })
@@ -55,12 +59,19 @@ impl FileOut {
 
     /// Flush and sync; the path and its checksum for [`Tree::record_sum`].
     pub(crate) fn finish(self) -> Result<(String, String), Error> {
-        let FileOut { rel, w, hasher } = self;
+        let FileOut {
+            rel,
+            sync,
+            w,
+            hasher,
+        } = self;
         let file = w
             .into_inner()
             .map_err(|e| Error::io(format!("writing {rel}"), e.into_error()))?;
-        file.sync_all()
-            .map_err(|e| Error::io(format!("writing {rel}"), e))?;
+        if sync {
+            file.sync_all()
+                .map_err(|e| Error::io(format!("writing {rel}"), e))?;
+        }
         Ok((rel, hex::encode(hasher.finalize())))
     }
 
@@ -74,7 +85,7 @@ impl FileOut {
 
 impl Tree {
     /// A tree rooted at `root` (created here, mode 0755).
-    pub(crate) fn create(root: PathBuf) -> Result<Self, Error> {
+    pub(crate) fn create(root: PathBuf, sync: bool) -> Result<Self, Error> {
         dir_builder(false)
             .create(&root)
             .map_err(|e| Error::io(format!("creating {}", root.display()), e))?;
@@ -84,6 +95,7 @@ impl Tree {
             dir_owners: BTreeMap::new(),
             sums: BTreeMap::new(),
             queues: Vec::new(),
+            sync,
         })
     }
 
@@ -130,7 +142,7 @@ impl Tree {
     /// Claim `rel` and open it.
     pub(crate) fn open(&mut self, rel: String, owner: &str) -> Result<FileOut, Error> {
         let full = self.claim(&rel, owner)?;
-        FileOut::create(rel, &full)
+        FileOut::create(rel, &full, self.sync)
     }
 
     /// Flush and sync a file; remember its checksum.
