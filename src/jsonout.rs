@@ -177,40 +177,51 @@ pub fn write_body(out: &mut Vec<u8>, body: &[u8]) {
     }
 }
 
-/// Compact object writer: `{"k":v,...}`.
-struct Obj<'a> {
+/// Compact object writer: `{"k":v,...}`, keys and strings escaped as Go
+/// escapes them in `html` mode (the message writers here use
+/// [`Html::Raw`], the restore direction's `json.Marshal` [`Html::Escape`]).
+pub(crate) struct Obj<'a> {
     out: &'a mut Vec<u8>,
     first: bool,
+    html: Html,
 }
 
 impl<'a> Obj<'a> {
-    fn new(out: &'a mut Vec<u8>) -> Self {
+    pub(crate) fn new(out: &'a mut Vec<u8>, html: Html) -> Self {
         out.push(b'{');
-        Obj { out, first: true }
+        Obj {
+            out,
+            first: true,
+            html,
+        }
     }
-    fn key(&mut self, k: &str) -> &mut Vec<u8> {
+    pub(crate) fn key(&mut self, k: &str) -> &mut Vec<u8> {
         if !self.first {
             self.out.push(b',');
         }
         self.first = false;
-        write_str(self.out, k, Html::Raw);
+        write_str(self.out, k, self.html);
         self.out.push(b':');
         self.out
     }
-    fn str(&mut self, k: &str, v: &str) {
+    pub(crate) fn str(&mut self, k: &str, v: &str) {
+        let html = self.html;
         let out = self.key(k);
-        write_str(out, v, Html::Raw);
+        write_str(out, v, html);
     }
-    fn str_nonempty(&mut self, k: &str, v: &str) {
+    pub(crate) fn str_nonempty(&mut self, k: &str, v: &str) {
         if !v.is_empty() {
             self.str(k, v);
         }
     }
-    fn num(&mut self, k: &str, v: impl std::fmt::Display) {
+    pub(crate) fn num(&mut self, k: &str, v: impl std::fmt::Display) {
         let out = self.key(k);
         out.extend_from_slice(v.to_string().as_bytes());
     }
-    fn end(self) {
+    pub(crate) fn raw(&mut self, k: &str, v: &[u8]) {
+        self.key(k).extend_from_slice(v);
+    }
+    pub(crate) fn end(self) {
         self.out.push(b'}');
     }
 }
@@ -226,14 +237,14 @@ pub fn message_line(m: &Message, partition: Option<u32>) -> Vec<u8> {
 
 /// Append one `messages.jsonl` line, as [`message_line`] returns it.
 pub fn write_message_line(out: &mut Vec<u8>, m: &Message, partition: Option<u32>) {
-    let mut o = Obj::new(out);
+    let mut o = Obj::new(out, Html::Raw);
     o.str("message_id", &m.message_id);
     write_body(o.key("body"), &m.body);
     o.str_nonempty("md5_of_body", &m.md5_of_body);
     o.str_nonempty("md5_of_message_attributes", &m.md5_of_message_attributes);
     if !m.message_attributes.is_empty() {
         let out = o.key("message_attributes");
-        let mut attrs = Obj::new(out);
+        let mut attrs = Obj::new(out, Html::Raw);
         // BTreeMap<String, _> iterates in byte order of the keys, which is
         // the order Go sorts map keys in.
         for (k, raw) in &m.message_attributes {
@@ -273,7 +284,7 @@ pub fn write_message_line(out: &mut Vec<u8>, m: &Message, partition: Option<u32>
 /// One `side_records.jsonl` line including its `\n` (REQ-OUT-7).
 pub fn side_record_line(prefix: &str, user_key: &[u8], value: &[u8]) -> Vec<u8> {
     let mut out = Vec::with_capacity(64 + user_key.len() * 2 + value.len() * 2);
-    let mut o = Obj::new(&mut out);
+    let mut o = Obj::new(&mut out, Html::Raw);
     o.str("prefix", prefix);
     o.str("key_hex", &hex::encode(user_key));
     o.str("value_b64", &URL_SAFE_NO_PAD.encode(value));

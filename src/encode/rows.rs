@@ -26,7 +26,7 @@ use sha2::{Digest, Sha256};
 
 use super::model::{DumpMessage, QueueConfig};
 use super::sink::RowArena;
-use crate::jsonout::{write_compact_raw, write_str, Html};
+use crate::jsonout::{write_compact_raw, Html, Obj};
 use crate::key::{build, KeyParts};
 use crate::value::{MESSAGE_MAGIC, QUEUE_META_MAGIC};
 
@@ -38,51 +38,10 @@ pub const DEDUP_WINDOW_MILLIS: i64 = 5 * 60 * 1000;
 /// One live row: user key and value body.
 pub type Row = (Vec<u8>, Vec<u8>);
 
-/// Compact JSON object writer with Go's `json.Marshal` string escaping.
-struct Obj<'a> {
-    out: &'a mut Vec<u8>,
-    first: bool,
-}
-
-impl<'a> Obj<'a> {
-    fn new(out: &'a mut Vec<u8>) -> Self {
-        out.push(b'{');
-        Obj { out, first: true }
-    }
-    fn key(&mut self, k: &str) -> &mut Vec<u8> {
-        if !self.first {
-            self.out.push(b',');
-        }
-        self.first = false;
-        write_str(self.out, k, Html::Escape);
-        self.out.push(b':');
-        self.out
-    }
-    fn str(&mut self, k: &str, v: &str) {
-        let out = self.key(k);
-        write_str(out, v, Html::Escape);
-    }
-    fn str_nonempty(&mut self, k: &str, v: &str) {
-        if !v.is_empty() {
-            self.str(k, v);
-        }
-    }
-    fn num(&mut self, k: &str, v: impl std::fmt::Display) {
-        let out = self.key(k);
-        out.extend_from_slice(v.to_string().as_bytes());
-    }
-    fn raw(&mut self, k: &str, v: &[u8]) {
-        self.key(k).extend_from_slice(v);
-    }
-    fn end(self) {
-        self.out.push(b'}');
-    }
-}
-
 /// The queue meta value (REQ-ENC-1; tags are REQ-ENC-9).
 pub fn queue_meta_value(q: &QueueConfig) -> Vec<u8> {
     let mut out = QUEUE_META_MAGIC.to_vec();
-    let mut o = Obj::new(&mut out);
+    let mut o = Obj::new(&mut out, Html::Escape);
     o.str("name", if q.key_name.is_some() { "" } else { &q.name });
     o.num("generation", RESTORE_GENERATION);
     if q.fifo {
@@ -103,7 +62,7 @@ pub fn queue_meta_value(q: &QueueConfig) -> Vec<u8> {
     o.str_nonempty("redrive_allow_policy", &q.redrive_allow_policy);
     if !q.tags.is_empty() {
         let out = o.key("tags");
-        let mut t = Obj::new(out);
+        let mut t = Obj::new(out, Html::Escape);
         for (k, v) in &q.tags {
             t.str(k, v);
         }
@@ -122,7 +81,7 @@ pub fn queue_meta_value(q: &QueueConfig) -> Vec<u8> {
 pub fn message_value(m: &DumpMessage) -> Vec<u8> {
     let mut out = Vec::with_capacity(256 + m.body.len() * 4 / 3);
     out.extend_from_slice(&MESSAGE_MAGIC);
-    let mut o = Obj::new(&mut out);
+    let mut o = Obj::new(&mut out, Html::Escape);
     o.str("message_id", &m.message_id);
     {
         let out = o.key("body");
@@ -134,7 +93,7 @@ pub fn message_value(m: &DumpMessage) -> Vec<u8> {
     o.str_nonempty("md5_of_message_attributes", &m.md5_of_message_attributes);
     if !m.message_attributes.is_empty() {
         let out = o.key("message_attributes");
-        let mut a = Obj::new(out);
+        let mut a = Obj::new(out, Html::Escape);
         for (k, v) in &m.message_attributes {
             let out = a.key(k);
             write_compact_raw(out, v);
@@ -161,7 +120,7 @@ pub fn message_value(m: &DumpMessage) -> Vec<u8> {
 /// The dedup row value: the live dedup record's JSON, no magic.
 pub fn dedup_value(m: &DumpMessage) -> Vec<u8> {
     let mut out = Vec::with_capacity(96);
-    let mut o = Obj::new(&mut out);
+    let mut o = Obj::new(&mut out, Html::Escape);
     o.str("message_id", &m.message_id);
     o.num("send_timestamp_ms", m.send_timestamp_millis);
     // Go's int64 addition wraps.
