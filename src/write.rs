@@ -193,7 +193,7 @@ fn write_file(root: &Path, rel: &str, bytes: &[u8]) -> Result<(), Error> {
 }
 
 /// Directories: mode 0755 before the umask (REQ-CLI-7).
-fn dir_builder(recursive: bool) -> DirBuilder {
+pub(crate) fn dir_builder(recursive: bool) -> DirBuilder {
     let mut builder = DirBuilder::new();
     builder.recursive(recursive);
     #[cfg(unix)]
@@ -206,7 +206,7 @@ fn dir_builder(recursive: bool) -> DirBuilder {
 
 /// Files: new only (never through an existing file or symlink), mode 0644
 /// before the umask (REQ-CLI-7).
-fn file_options() -> OpenOptions {
+pub(crate) fn file_options() -> OpenOptions {
     let mut options = OpenOptions::new();
     options.write(true).create_new(true);
     #[cfg(unix)]

@@ -249,7 +249,7 @@ pub fn prepare(
         Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
         _ => PathBuf::from("."),
     };
-    out::dir_builder(true)
+    crate::write::dir_builder(true)
         .create(&parent)
         .map_err(|e| Error::io(format!("creating {}", parent.display()), e))?;
     let staging = tempfile::Builder::new()

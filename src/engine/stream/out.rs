@@ -9,7 +9,7 @@
 //! `CHECKSUMS` needs no second read.
 
 use std::collections::BTreeMap;
-use std::fs::{DirBuilder, File, OpenOptions};
+use std::fs::File;
 use std::io::{BufWriter, Write};
 use std::path::PathBuf;
 
@@ -17,7 +17,8 @@ use sha2::{Digest, Sha256};
 
 use crate::dump::DumpModel;
 use crate::manifest::{self, ManifestInfo, CHECKSUMS_FILE, MANIFEST_FILE};
-use crate::{write, Error};
+use crate::write::{self, dir_builder, file_options};
+use crate::Error;
 
 /// Write buffer of one output file.
 const FILE_BUFFER: usize = 1 << 20;
@@ -199,28 +200,4 @@ impl Tree {
         self.add_file(MANIFEST_FILE.to_string(), &manifest_bytes, "manifest")?;
         self.add_file(CHECKSUMS_FILE.to_string(), &lines, "manifest")
     }
-}
-
-/// Directories: mode 0755 before the umask (REQ-CLI-7).
-pub(crate) fn dir_builder(recursive: bool) -> DirBuilder {
-    let mut builder = DirBuilder::new();
-    builder.recursive(recursive);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::DirBuilderExt;
-        builder.mode(0o755);
-    }
-    builder
-}
-
-/// Files: new only, mode 0644 before the umask (REQ-CLI-7).
-fn file_options() -> OpenOptions {
-    let mut options = OpenOptions::new();
-    options.write(true).create_new(true);
-    #[cfg(unix)]
-    {
-        use std::os::unix::fs::OpenOptionsExt;
-        options.mode(0o644);
-    }
-    options
 }
