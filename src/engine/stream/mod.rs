@@ -3,9 +3,9 @@
 //!
 //! ```text
 //! reader thread:  .fsm bytes → fsm::Reader → resolve (MVCC, key order)
-//!                   │ batches of records (bounded channel)
-//! parser thread:  route keys, parse values, render message lines
-//!                   │ batches of parsed records (bounded channel)
+//!                   │ batches of records, round robin (bounded channels)
+//! parser threads: route keys, parse values, render message lines
+//!                   │ batches of parsed records, read back round robin
 //! main thread:    per-queue buffers (key order) → sorted runs in
 //!                 <staging>/spill-N-messages/ → k-way merge → <staging>/dump/
 //! ```
@@ -60,10 +60,15 @@ const FIXED_OVERHEAD: u64 = 80 << 20;
 
 /// Records per batch sent from the reader thread to the decoder thread.
 const BATCH_RECORDS: usize = 4096;
+/// Records per batch when [`Config::spill_after`] is set (tests).
+const TEST_BATCH_RECORDS: usize = 3;
 /// Bytes per batch.
 const BATCH_BYTES: usize = 1 << 20;
-/// Batches in flight between the threads.
+/// Batches in flight between two threads.
 const CHANNEL_BATCHES: usize = 4;
+/// Parser threads (routing, value parsing and line rendering are the
+/// heaviest stage).
+const PARSERS: usize = 2;
 
 /// Streaming-engine settings.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -77,7 +82,8 @@ pub struct Config {
     pub sync_files: bool,
     /// Tests only: spill as soon as a buffer holds this many bytes,
     /// whatever `memory_limit` says, so small inputs exercise the runs and
-    /// the merge.
+    /// the merge. It also cuts batches to [`TEST_BATCH_RECORDS`] records,
+    /// so that small inputs pass through every parser thread.
     pub spill_after: Option<usize>,
 }
 
@@ -370,9 +376,11 @@ impl<R: Read + Send> PassInput for Tee<R> {
 
 type Batch = Vec<(Vec<u8>, Vec<u8>)>;
 
-/// Sends records to the decoder thread in batches.
+/// Sends records to the parser threads in batches, round robin.
 struct BatchSink {
-    tx: std::sync::mpsc::SyncSender<Batch>,
+    txs: Vec<std::sync::mpsc::SyncSender<Batch>>,
+    next: usize,
+    max_records: usize,
     batch: Batch,
     bytes: usize,
 }
@@ -381,9 +389,12 @@ impl BatchSink {
     fn flush(&mut self) {
         if !self.batch.is_empty() {
             let batch = std::mem::take(&mut self.batch);
-            // The decoder drains until the reader is done, so a failed
+            // Each parser drains until the reader is done, so a failed
             // send only happens if it is already gone.
-            let _ = self.tx.send(batch);
+            if let Some(tx) = self.txs.get(self.next % self.txs.len().max(1)) {
+                let _ = tx.send(batch);
+            }
+            self.next = self.next.wrapping_add(1);
             self.bytes = 0;
         }
     }
@@ -393,7 +404,7 @@ impl resolve::Sink for BatchSink {
     fn record(&mut self, user_key: Vec<u8>, body: Vec<u8>) -> Result<(), Error> {
         self.bytes += user_key.len() + body.len();
         self.batch.push((user_key, body));
-        if self.batch.len() >= BATCH_RECORDS || self.bytes >= BATCH_BYTES {
+        if self.batch.len() >= self.max_records || self.bytes >= BATCH_BYTES {
             self.flush();
         }
         Ok(())
@@ -413,13 +424,32 @@ fn one_pass<R: PassInput>(
     let mut rspill = SpillDir::create(staging.join(format!("spill-{pass}-versions")))?;
     let dspill = SpillDir::create(staging.join(format!("spill-{pass}-messages")))?;
     let mut decoder = StreamDecoder::new(cfg.opts, decode_budget, dspill);
-    let (tx, rx) = sync_channel::<Batch>(CHANNEL_BATCHES);
-    let (ptx, prx) = sync_channel::<Vec<Parsed>>(CHANNEL_BATCHES);
+    // One channel pair per parser: batch i goes to parser i % PARSERS and
+    // comes back from it, so reading the outputs round robin restores the
+    // reader's order.
+    let mut txs = Vec::with_capacity(PARSERS);
+    let mut rxs = Vec::with_capacity(PARSERS);
+    let mut ptxs = Vec::with_capacity(PARSERS);
+    let mut prxs = Vec::with_capacity(PARSERS);
+    for _ in 0..PARSERS {
+        let (tx, rx) = sync_channel::<Batch>(CHANNEL_BATCHES);
+        let (ptx, prx) = sync_channel::<Vec<Parsed>>(CHANNEL_BATCHES);
+        txs.push(tx);
+        rxs.push(rx);
+        ptxs.push(ptx);
+        prxs.push(prx);
+    }
     let opts = cfg.opts;
     let (outcome, decode_err) = std::thread::scope(|s| {
         let reader = s.spawn(|| {
             let mut sink = BatchSink {
-                tx,
+                txs,
+                next: 0,
+                max_records: if cfg.spill_after.is_some() {
+                    TEST_BATCH_RECORDS
+                } else {
+                    BATCH_RECORDS
+                },
                 batch: Vec::new(),
                 bytes: 0,
             };
@@ -440,28 +470,39 @@ fn one_pass<R: PassInput>(
             }
             r
         });
-        // Parser thread: keys routed, values parsed, lines rendered; after
-        // the first failure the rest is only drained.
-        s.spawn(move || {
-            let mut failed = false;
-            for batch in rx {
-                if failed {
-                    continue;
-                }
-                let mut out = Vec::with_capacity(batch.len());
-                for (k, v) in batch {
-                    let p = decoder::parse(opts, &k, &v);
-                    failed = matches!(p, Parsed::Failed(_));
-                    out.push(p);
-                    if failed {
+        // Parser threads: keys routed, values parsed, lines rendered. Each
+        // answers every batch it gets (with an empty one after its first
+        // failure), so that the round robin below never waits for a batch
+        // that will not come.
+        for (rx, ptx) in rxs.into_iter().zip(ptxs) {
+            s.spawn(move || {
+                let mut failed = false;
+                for batch in rx {
+                    let mut out = Vec::new();
+                    if !failed {
+                        out.reserve(batch.len());
+                        for (k, v) in batch {
+                            let p = decoder::parse(opts, &k, &v);
+                            failed = matches!(p, Parsed::Failed(_));
+                            out.push(p);
+                            if failed {
+                                break;
+                            }
+                        }
+                    }
+                    if ptx.send(out).is_err() {
                         break;
                     }
                 }
-                let _ = ptx.send(out);
-            }
-        });
+            });
+        }
+        // Records are applied in the reader's order; after the first
+        // error the rest is only drained. A closed channel means the
+        // reader sent no further batch.
         let mut err: Option<Error> = None;
-        for batch in prx {
+        let mut i = 0usize;
+        while let Some(Ok(batch)) = prxs.get(i % PARSERS).map(|rx| rx.recv()) {
+            i = i.wrapping_add(1);
             if err.is_some() {
                 continue;
             }
