@@ -13,7 +13,7 @@ use proptest::prelude::*;
 use proptest::test_runner::FileFailurePersistence;
 
 use sqsdump::decode::Options;
-use sqsdump::engine::{compare_engines, observe_plain, observe_stream};
+use sqsdump::engine::{compare_engines, observe_plain, observe_stream, stream_passes};
 use sqsdump::fsm::{encode_entry, encode_header};
 use sqsdump::testkit::seeded::{write_snapshot, GenOptions};
 use sqsdump::testkit::snapshot::{Order, Profile, SnapshotModel, ValidSnapshot};
@@ -57,6 +57,12 @@ proptest! {
             let fsm = SnapshotModel { order, ..m.clone() }.to_fsm_bytes();
             for spill in spill_modes() {
                 prop_assert_eq!(compare_engines(&fsm, opts, spill), Ok(()), "{:?} spill {:?}", order, spill);
+            }
+            // REQ-ENG-2: Pebble order is resolved in one pass.
+            if order == Order::Sorted {
+                if let Ok(passes) = stream_passes(&fsm, opts) {
+                    prop_assert_eq!(passes, 1);
+                }
             }
         }
     }
@@ -212,6 +218,107 @@ fn out_of_order_versions_are_resolved_like_the_plain_engine() {
         .collect();
     assert_eq!(ids, ["a", "b"], "{lines}");
     assert_eq!(s.summary.mvcc.superseded_versions, 1);
+}
+
+/// `entries` (user key, commit ts, body) framed in encoded-key order, as
+/// Pebble iterates: a key comes after the keys it is a prefix of.
+fn pebble_snapshot(mut entries: Vec<(Vec<u8>, u64, Vec<u8>)>) -> Vec<u8> {
+    entries.sort_by(|a, b| {
+        let ka = [a.0.as_slice(), &(!a.1).to_be_bytes()].concat();
+        let kb = [b.0.as_slice(), &(!b.1).to_be_bytes()].concat();
+        ka.cmp(&kb)
+    });
+    let mut fsm = encode_header(100);
+    for (key, ts, body) in &entries {
+        encode_entry(&mut fsm, key, *ts, false, 0, body);
+    }
+    fsm
+}
+
+fn message(id: &str, gen: u64, send: i64) -> (Vec<u8>, Vec<u8>) {
+    let key = sqsdump::key::build(&sqsdump::key::KeyParts::MsgData {
+        queue: b"q".to_vec(),
+        partition: None,
+        gen,
+        message_id: id.as_bytes().to_vec(),
+    });
+    let mut body = sqsdump::value::MESSAGE_MAGIC.to_vec();
+    // The value's id is "same" for every message, so that all of them tie
+    // on (timestamp, sequence, id) and only the key orders them. The body
+    // is the id (base64 in the value, text in the dump).
+    let b64 = base64::Engine::encode(&base64::engine::general_purpose::STANDARD, id);
+    body.extend_from_slice(
+        format!(r#"{{"message_id":"same","body":"{b64}","send_timestamp_millis":{send},"queue_generation":{gen}}}"#)
+            .as_bytes(),
+    );
+    (key, body)
+}
+
+// REQ-ENG-2, REQ-DEC-7, REQ-DEC-14: a Pebble-ordered stream where keys are
+// prefixes of other keys (message ids `m1`, `m10`, `m100`; side records
+// likewise) is resolved in one pass, and gives the plain engine's dump:
+// ties are broken by user key and side records come in user-key order,
+// though the stream has the longer keys first.
+#[test]
+fn pebble_order_with_prefix_keys_takes_one_pass() {
+    let mut entries = Vec::new();
+    for (i, id) in ["m1", "m10", "m100", "m2"].iter().enumerate() {
+        let (key, body) = message(id, 1, 7);
+        entries.push((key.clone(), 10 + i as u64, body.clone()));
+        // An older version of each key too.
+        entries.push((key, 5, body));
+        for send_ts in [3u64, 30] {
+            let side = sqsdump::key::build(&sqsdump::key::KeyParts::MsgByAge {
+                queue: b"q".to_vec(),
+                partition: None,
+                gen: 1,
+                send_ts,
+                message_id: id.as_bytes().to_vec(),
+            });
+            entries.push((side, 9, b"x".to_vec()));
+        }
+    }
+    let mut meta = sqsdump::value::QUEUE_META_MAGIC.to_vec();
+    meta.extend_from_slice(br#"{"name":"q","visibility_timeout_seconds":30}"#);
+    let meta_key = sqsdump::key::build(&sqsdump::key::KeyParts::QueueMeta {
+        queue: b"q".to_vec(),
+    });
+    entries.push((meta_key, 5, meta));
+    let fsm = pebble_snapshot(entries);
+    let opts = Options {
+        include_side_records: true,
+        ..Options::default()
+    };
+    assert_eq!(stream_passes(&fsm, opts).unwrap(), 1);
+    for spill in spill_modes() {
+        assert_eq!(
+            compare_engines(&fsm, opts, spill),
+            Ok(()),
+            "spill {spill:?}"
+        );
+    }
+    let s = observe_stream(&fsm, opts, None).unwrap();
+    let lines = String::from_utf8(s.files["sqs/q/messages.jsonl"].clone()).unwrap();
+    let bodies: Vec<&str> = lines
+        .lines()
+        .map(|l| l.split('"').nth(7).unwrap())
+        .collect();
+    assert_eq!(bodies, ["m1", "m10", "m100", "m2"], "{lines}");
+    assert_eq!(s.summary.mvcc.superseded_versions, 4);
+}
+
+// REQ-ENG-2: a key that comes back after keys it is a prefix of (its
+// versions not adjacent) is not Pebble order; the general pass decodes it.
+#[test]
+fn a_prefix_key_that_comes_back_takes_the_general_pass() {
+    let (short, body) = message("m1", 1, 7);
+    let (long, long_body) = message("m10", 1, 7);
+    let mut fsm = encode_header(100);
+    encode_entry(&mut fsm, &short, 20, false, 0, &body);
+    encode_entry(&mut fsm, &long, 10, false, 0, &long_body);
+    encode_entry(&mut fsm, &short, 10, false, 0, &body);
+    assert_eq!(stream_passes(&fsm, Options::default()).unwrap(), 2);
+    assert_eq!(compare_engines(&fsm, Options::default(), None), Ok(()));
 }
 
 // REQ-ENG-1: with a record error and a framing error later in the stream,

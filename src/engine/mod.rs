@@ -125,6 +125,39 @@ pub fn observe_stream(
     })
 }
 
+/// How many passes the stream engine needs for `fsm`: 1 when the input is
+/// in user-key or Pebble order, 2 when the sorted pass met disorder
+/// (REQ-ENG-2).
+pub fn stream_passes(fsm: &[u8], opts: Options) -> Result<u32, Error> {
+    use std::sync::atomic::{AtomicU32, Ordering};
+    use std::sync::Arc;
+    let tmp = tempfile::tempdir().map_err(|e| Error::io("creating a test directory", e))?;
+    let out = tmp.path().join("out");
+    let cfg = stream::Config {
+        opts,
+        sync_files: false,
+        ..stream::Config::default()
+    };
+    let passes = Arc::new(AtomicU32::new(1));
+    let seen = Arc::clone(&passes);
+    let ctl = stream::Control {
+        progress: Some(Box::new(move |p| {
+            if p == stream::Progress::Restart {
+                seen.fetch_add(1, Ordering::Relaxed);
+            }
+        })),
+        ..stream::Control::default()
+    };
+    stream::prepare(
+        stream::Source::Bytes(fsm),
+        &out,
+        &cfg,
+        &test_info(opts),
+        &ctl,
+    )?;
+    Ok(passes.load(Ordering::Relaxed))
+}
+
 fn read_tree(dir: &Path, prefix: &str, files: &mut BTreeMap<String, Vec<u8>>) -> Result<(), Error> {
     let entries = std::fs::read_dir(dir).map_err(|e| Error::io("reading the dump", e))?;
     for entry in entries {

@@ -6,11 +6,11 @@
 //! in where things are kept:
 //!
 //! - a message line is rendered when its record arrives and kept with its
-//!   sort key (send timestamp, sequence number, message id, arrival index)
-//!   and its generation in a per-queue buffer;
+//!   sort key (send timestamp, sequence number, message id, user key) and
+//!   its generation in a per-queue buffer;
 //! - when the buffers of all queues together exceed the budget, the
 //!   largest are sorted and spilled as runs into the spill directory;
-//!   side records are appended to a per-queue spill file in arrival order;
+//!   side records are kept and spilled the same way, sorted by user key;
 //! - the generation filter is applied at merge time (the gen record sorts
 //!   after the messages); a per-generation count gives the number dropped
 //!   before anything is merged, so the warnings come out in the plain
@@ -18,13 +18,17 @@
 //! - at [`StreamDecoder::finish`] each queue, in sorted order of its
 //!   encoded segment, is k-way merged straight into `messages.jsonl`.
 //!
-//! The arrival index is the record's position in user-key order, so ties
-//! of (timestamp, sequence, id) keep the plain engine's stable order.
+//! Records may arrive in user-key order or in encoded-key (Pebble) order,
+//! where a key comes after the keys it is a prefix of. Nothing here
+//! depends on which: ties of (timestamp, sequence, id) are broken by the
+//! user key, which is the plain engine's stable order over records sorted
+//! by user key; side records and key/value warnings are sorted by user
+//! key; and of several record errors the one with the least key wins.
 
 use std::cmp::Ordering;
 use std::collections::{BTreeMap, HashMap};
-use std::fs::{self, File};
-use std::io::{self, BufReader, BufWriter, Read, Write};
+use std::fs;
+use std::io::{self, Read, Write};
 use std::path::PathBuf;
 
 use super::out::{FileOut, Tree};
@@ -45,9 +49,9 @@ use crate::Error;
 pub(crate) struct MsgItem {
     ts: i64,
     seq: u64,
-    idx: u64,
     gen: u64,
     id: Vec<u8>,
+    key: Vec<u8>,
     line: Vec<u8>,
 }
 
@@ -55,9 +59,9 @@ impl RunItem for MsgItem {
     fn write(&self, w: &mut impl Write) -> io::Result<()> {
         spill::put_u64(w, self.ts as u64)?;
         spill::put_u64(w, self.seq)?;
-        spill::put_u64(w, self.idx)?;
         spill::put_u64(w, self.gen)?;
         spill::put_bytes(w, &self.id)?;
+        spill::put_bytes(w, &self.key)?;
         spill::put_bytes(w, &self.line)
     }
 
@@ -67,28 +71,29 @@ impl RunItem for MsgItem {
         };
         self.ts = ts as i64;
         self.seq = spill::get_u64(r)?;
-        self.idx = spill::get_u64(r)?;
         self.gen = spill::get_u64(r)?;
         spill::get_bytes(r, &mut self.id)?;
+        spill::get_bytes(r, &mut self.key)?;
         spill::get_bytes(r, &mut self.line)?;
         Ok(true)
     }
 
     fn order(&self, other: &Self) -> Ordering {
         msg_order(
-            (self.ts, self.seq, &self.id, self.idx),
-            (other.ts, other.seq, &other.id, other.idx),
+            (self.ts, self.seq, &self.id, &self.key),
+            (other.ts, other.seq, &other.id, &other.key),
         )
     }
 }
 
 /// REQ-DEC-7: (send_timestamp_millis, sequence_number, message_id bytes),
-/// then arrival order (the plain engine's stable sort).
-fn msg_order(a: (i64, u64, &[u8], u64), b: (i64, u64, &[u8], u64)) -> Ordering {
+/// then the user key (the plain engine sorts stably over records in
+/// user-key order; keys are unique).
+fn msg_order(a: (i64, u64, &[u8], &[u8]), b: (i64, u64, &[u8], &[u8])) -> Ordering {
     (a.0, a.1)
         .cmp(&(b.0, b.1))
         .then_with(|| a.2.cmp(b.2))
-        .then_with(|| a.3.cmp(&b.3))
+        .then_with(|| a.3.cmp(b.3))
 }
 
 /// A buffered message: offsets into the decoder's shared arena.
@@ -96,10 +101,11 @@ fn msg_order(a: (i64, u64, &[u8], u64), b: (i64, u64, &[u8], u64)) -> Ordering {
 struct Slot {
     ts: i64,
     seq: u64,
-    idx: u64,
     gen: u64,
+    /// Where id, user key and line start in the arena, one after another.
     off: usize,
     id_len: usize,
+    key_len: usize,
     line_len: usize,
 }
 
@@ -107,9 +113,27 @@ fn slot_id<'a>(arena: &'a [u8], s: &Slot) -> &'a [u8] {
     arena.get(s.off..s.off + s.id_len).unwrap_or_default()
 }
 
-fn slot_line<'a>(arena: &'a [u8], s: &Slot) -> &'a [u8] {
+fn slot_key<'a>(arena: &'a [u8], s: &Slot) -> &'a [u8] {
     let start = s.off + s.id_len;
+    arena.get(start..start + s.key_len).unwrap_or_default()
+}
+
+fn slot_line<'a>(arena: &'a [u8], s: &Slot) -> &'a [u8] {
+    let start = s.off + s.id_len + s.key_len;
     arena.get(start..start + s.line_len).unwrap_or_default()
+}
+
+/// Copy a slot into a spill item.
+fn slot_item(arena: &[u8], s: &Slot, item: &mut MsgItem) {
+    item.ts = s.ts;
+    item.seq = s.seq;
+    item.gen = s.gen;
+    item.id.clear();
+    item.id.extend_from_slice(slot_id(arena, s));
+    item.key.clear();
+    item.key.extend_from_slice(slot_key(arena, s));
+    item.line.clear();
+    item.line.extend_from_slice(slot_line(arena, s));
 }
 
 /// Messages of one queue: slots into the shared arena plus spilled runs.
@@ -123,8 +147,8 @@ impl Messages {
     fn sort(&mut self, arena: &[u8]) {
         self.slots.sort_unstable_by(|a, b| {
             msg_order(
-                (a.ts, a.seq, slot_id(arena, a), a.idx),
-                (b.ts, b.seq, slot_id(arena, b), b.idx),
+                (a.ts, a.seq, slot_id(arena, a), slot_key(arena, a)),
+                (b.ts, b.seq, slot_id(arena, b), slot_key(arena, b)),
             )
         });
     }
@@ -138,14 +162,7 @@ impl Messages {
         let (path, mut w) = dir.new_file("messages")?;
         let mut item = MsgItem::default();
         for s in &self.slots {
-            item.ts = s.ts;
-            item.seq = s.seq;
-            item.idx = s.idx;
-            item.gen = s.gen;
-            item.id.clear();
-            item.id.extend_from_slice(slot_id(arena, s));
-            item.line.clear();
-            item.line.extend_from_slice(slot_line(arena, s));
+            slot_item(arena, s, &mut item);
             item.write(&mut w).map_err(|e| spill::spill_io(&path, e))?;
         }
         w.flush().map_err(|e| spill::spill_io(&path, e))?;
@@ -162,63 +179,86 @@ impl Messages {
     }
 }
 
-/// Side records of one queue, in arrival order.
+/// A side-record line with its user key, as spilled.
+#[derive(Debug, Default)]
+pub(crate) struct SideItem {
+    key: Vec<u8>,
+    line: Vec<u8>,
+}
+
+impl RunItem for SideItem {
+    fn write(&self, w: &mut impl Write) -> io::Result<()> {
+        spill::put_bytes(w, &self.key)?;
+        spill::put_bytes(w, &self.line)
+    }
+
+    fn read(&mut self, r: &mut impl Read) -> io::Result<bool> {
+        if !spill::get_bytes_or_eof(r, &mut self.key)? {
+            return Ok(false);
+        }
+        spill::get_bytes(r, &mut self.line)?;
+        Ok(true)
+    }
+
+    /// REQ-DEC-14: user-key order (keys are unique).
+    fn order(&self, other: &Self) -> Ordering {
+        self.key.cmp(&other.key)
+    }
+}
+
+/// Side records of one queue: a buffer plus runs, each sorted by user key
+/// (REQ-DEC-14).
 #[derive(Debug, Default)]
 struct SideLines {
-    buf: Vec<u8>,
-    file: Option<(PathBuf, BufWriter<File>)>,
+    items: Vec<SideItem>,
+    runs: Vec<PathBuf>,
     count: usize,
 }
 
 impl SideLines {
+    /// Sort the buffer and write it as one run.
     fn spill(&mut self, dir: &mut SpillDir) -> Result<(), Error> {
-        if self.buf.is_empty() {
+        if self.items.is_empty() {
             return Ok(());
         }
-        if self.file.is_none() {
-            self.file = Some(dir.new_file("side")?);
-        }
-        if let Some((path, w)) = self.file.as_mut() {
-            w.write_all(&self.buf)
-                .map_err(|e| spill::spill_io(path, e))?;
-        }
-        self.buf = Vec::new();
+        self.items.sort_unstable_by(|a, b| a.order(b));
+        let path = spill::write_run(dir, "side", self.items.iter())?;
+        self.runs.push(path);
+        self.items = Vec::new();
         Ok(())
     }
 
-    /// Copy every line, in arrival order, into `out`.
+    /// Merge every line, in user-key order, into `out`.
     fn drain_into(&mut self, out: &mut super::out::FileOut) -> Result<(), Error> {
-        if let Some((path, w)) = self.file.take() {
-            let file = w
-                .into_inner()
-                .map_err(|e| spill::spill_io(&path, e.into_error()))?;
-            drop(file);
-            let mut r = BufReader::with_capacity(
-                spill::RUN_READ_BUFFER,
-                File::open(&path).map_err(|e| spill::spill_io(&path, e))?,
-            );
-            let mut chunk = vec![0u8; spill::RUN_READ_BUFFER];
-            loop {
-                let n = match r.read(&mut chunk) {
-                    Ok(0) => break,
-                    Ok(n) => n,
-                    Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-                    Err(e) => return Err(spill::spill_io(&path, e)),
-                };
-                out.write(chunk.get(..n).unwrap_or_default())?;
+        let mut items = std::mem::take(&mut self.items);
+        items.sort_unstable_by(|a, b| a.order(b));
+        let mut tail = items.into_iter();
+        let mem = move |item: &mut SideItem| -> Result<bool, Error> {
+            match tail.next() {
+                Some(next) => {
+                    *item = next;
+                    Ok(true)
+                }
+                None => Ok(false),
             }
-            let _ = fs::remove_file(&path);
+        };
+        let runs = std::mem::take(&mut self.runs);
+        let mut merge = Merge::<SideItem>::open_with(&runs, Some(Box::new(mem)))?;
+        while let Some(item) = merge.next_item()? {
+            out.write(&item.line)?;
         }
-        out.write(&self.buf)?;
-        self.buf = Vec::new();
+        drop(merge);
+        for run in &runs {
+            let _ = fs::remove_file(run);
+        }
         Ok(())
     }
 
     fn discard(&mut self) {
-        if let Some((path, _)) = self.file.take() {
-            let _ = fs::remove_file(path);
+        for run in self.runs.drain(..) {
+            let _ = fs::remove_file(run);
         }
-        self.buf = Vec::new();
+        self.items = Vec::new();
     }
 }
 
@@ -244,8 +284,8 @@ pub(crate) enum Parsed {
     Unknown(String),
     /// A side record while side records are off.
     Skip,
-    /// The error this record causes.
-    Failed(Error),
+    /// The error this record causes, with the record's user key.
+    Failed(Vec<u8>, Error),
     /// A routed record.
     Record {
         encoded: String,
@@ -260,7 +300,8 @@ pub(crate) enum Kind {
     Meta(QueueMeta),
     Gen(u64),
     Msg(Box<ParsedMsg>),
-    Side(Vec<u8>),
+    /// A side-record line and its user key.
+    Side(Vec<u8>, Vec<u8>),
 }
 
 /// A rendered message.
@@ -270,6 +311,7 @@ pub(crate) struct ParsedMsg {
     seq: u64,
     gen: u64,
     id: String,
+    key: Vec<u8>,
     line: Vec<u8>,
     value_len: u64,
     /// REQ-DEC-10 cross-check warnings.
@@ -277,7 +319,8 @@ pub(crate) struct ParsedMsg {
 }
 
 /// The order-independent half of [`crate::decode::SqsDecoder::push`].
-pub(crate) fn parse(opts: Options, user_key: &[u8], value: &[u8]) -> Parsed {
+pub(crate) fn parse(opts: Options, key: Vec<u8>, value: &[u8]) -> Parsed {
+    let user_key = key.as_slice();
     let Some((family, _)) = Family::split(user_key) else {
         return Parsed::Unknown(unknown_prefix(user_key));
     };
@@ -286,35 +329,44 @@ pub(crate) fn parse(opts: Options, user_key: &[u8], value: &[u8]) -> Parsed {
     }
     let r = match key::route(user_key) {
         Ok(r) => r,
-        Err(p) => return Parsed::Failed(malformed(user_key, p)),
+        Err(p) => return Parsed::Failed(key.clone(), malformed(user_key, p)),
     };
     let kind = match family {
         Family::QueueMeta => match value::decode_queue_meta(value) {
             Ok(meta) => Kind::Meta(meta),
             Err(reason) => {
-                return Parsed::Failed(Error::InvalidQueueMeta {
-                    key: Escaped::of(user_key),
-                    reason,
-                })
+                return Parsed::Failed(
+                    key.clone(),
+                    Error::InvalidQueueMeta {
+                        key: Escaped::of(user_key),
+                        reason,
+                    },
+                )
             }
         },
         Family::QueueGen => match value::decode_gen(value) {
             Some(gen) => Kind::Gen(gen),
             None => {
-                return Parsed::Failed(Error::InvalidGenValue {
-                    key: Escaped::of(user_key),
-                    value: Escaped::of(value),
-                })
+                return Parsed::Failed(
+                    key.clone(),
+                    Error::InvalidGenValue {
+                        key: Escaped::of(user_key),
+                        value: Escaped::of(value),
+                    },
+                )
             }
         },
         Family::MsgData => {
             let mut msg = match value::decode_message(value) {
                 Ok(m) => m,
                 Err(reason) => {
-                    return Parsed::Failed(Error::InvalidMessage {
-                        key: Escaped::of(user_key),
-                        reason,
-                    })
+                    return Parsed::Failed(
+                        key.clone(),
+                        Error::InvalidMessage {
+                            key: Escaped::of(user_key),
+                            reason,
+                        },
+                    )
                 }
             };
             let mut warnings = Vec::new();
@@ -335,17 +387,40 @@ pub(crate) fn parse(opts: Options, user_key: &[u8], value: &[u8]) -> Parsed {
                 seq: msg.sequence_number,
                 gen: msg.queue_generation,
                 id: msg.message_id,
+                key: Vec::new(),
                 line,
                 value_len: value.len() as u64,
                 warnings,
             }))
         }
-        _ => Kind::Side(jsonout::side_record_line(family.prefix(), user_key, value)),
+        _ => Kind::Side(
+            Vec::new(),
+            jsonout::side_record_line(family.prefix(), user_key, value),
+        ),
+    };
+    let (encoded, name) = (r.encoded_queue, r.queue);
+    // The key goes with the record (it orders messages and side records).
+    let kind = match kind {
+        Kind::Msg(mut m) => {
+            m.key = key;
+            Kind::Msg(m)
+        }
+        Kind::Side(_, line) => Kind::Side(key, line),
+        other => other,
     };
     Parsed::Record {
-        encoded: r.encoded_queue,
-        name: r.queue,
+        encoded,
+        name,
         kind,
+    }
+}
+
+/// The key a record's warning is sorted by (lowercase hex sorts as the key
+/// bytes do).
+fn record_warning_key(w: &Warning) -> &str {
+    match w {
+        Warning::KeyValueMismatch { key_hex, .. } => key_hex,
+        _ => "",
     }
 }
 
@@ -353,10 +428,11 @@ pub(crate) fn parse(opts: Options, user_key: &[u8], value: &[u8]) -> Parsed {
 pub(crate) struct StreamDecoder {
     opts: Options,
     queues: BTreeMap<String, QueueState>,
+    /// Key/value mismatch warnings (REQ-DEC-10), sorted by key at the end.
+    record_warnings: Vec<Warning>,
     warnings: Vec<Warning>,
     stats: DecodeStats,
     unknown: BTreeMap<String, u64>,
-    next_idx: u64,
     /// Id and line bytes of every buffered message, all queues. Cleared
     /// (not freed) when spilled, so its pages are reused.
     arena: Vec<u8>,
@@ -378,10 +454,10 @@ impl StreamDecoder {
         StreamDecoder {
             opts,
             queues: BTreeMap::new(),
+            record_warnings: Vec::new(),
             warnings: Vec::new(),
             stats: DecodeStats::default(),
             unknown: BTreeMap::new(),
-            next_idx: 0,
             // Reserved once (pages are touched only as lines arrive), so
             // the arena never reallocates and copies itself.
             arena: Vec::with_capacity(budget.min(1 << 30)),
@@ -407,7 +483,7 @@ impl StreamDecoder {
                 return Ok(());
             }
             Parsed::Skip => return Ok(()),
-            Parsed::Failed(e) => return Err(e),
+            Parsed::Failed(_, e) => return Err(e),
             Parsed::Record {
                 encoded,
                 name,
@@ -424,30 +500,32 @@ impl StreamDecoder {
             Kind::Gen(gen) => state.active_gen = Some(gen),
             Kind::Msg(m) => {
                 self.stats.message_value_bytes += m.value_len;
-                self.warnings.extend(m.warnings);
+                self.record_warnings.extend(m.warnings);
                 let off = self.arena.len();
                 self.arena.extend_from_slice(m.id.as_bytes());
+                self.arena.extend_from_slice(&m.key);
                 self.arena.extend_from_slice(&m.line);
                 state.msgs.slots.push(Slot {
                     ts: m.ts,
                     seq: m.seq,
-                    idx: self.next_idx,
                     gen: m.gen,
                     off,
                     id_len: m.id.len(),
+                    key_len: m.key.len(),
                     line_len: m.line.len(),
                 });
-                self.used = self
-                    .used
-                    .saturating_add(m.id.len() + m.line.len() + std::mem::size_of::<Slot>());
-                self.next_idx += 1;
+                self.used = self.used.saturating_add(
+                    m.id.len() + m.key.len() + m.line.len() + std::mem::size_of::<Slot>(),
+                );
                 *state.per_gen.entry(m.gen).or_default() += 1;
                 state.msg_count += 1;
             }
-            Kind::Side(line) => {
-                state.side.buf.extend_from_slice(&line);
+            Kind::Side(key, line) => {
+                self.used = self
+                    .used
+                    .saturating_add(key.len() + line.len() + std::mem::size_of::<SideItem>());
+                state.side.items.push(SideItem { key, line });
                 state.side.count += 1;
-                self.used = self.used.saturating_add(line.len());
             }
         }
         if self.used > self.budget {
@@ -482,6 +560,13 @@ impl StreamDecoder {
         ctl: &Control,
     ) -> Result<(Vec<Warning>, DecodeStats), Error> {
         let include_side = self.opts.include_side_records;
+        // The plain engine meets records in user-key order; a mismatch
+        // warning names its key in hex, which sorts as the key does, and a
+        // stable sort keeps one record's warnings in their order.
+        let mut warnings = std::mem::take(&mut self.record_warnings);
+        warnings.sort_by(|a, b| record_warning_key(a).cmp(record_warning_key(b)));
+        warnings.append(&mut self.warnings);
+        self.warnings = warnings;
         let queues = std::mem::take(&mut self.queues);
         let total = queues.values().map(|q| q.msg_count as u64).sum::<u64>();
         ctl.merge_progress(0, total);
@@ -546,6 +631,12 @@ impl StreamDecoder {
         jobs: &mut Vec<Job>,
     ) -> Result<(), Error> {
         self.stats.side_records_written += side.count as u64;
+        let mut side = side;
+        side.runs = spill::reduce_runs::<SideItem>(
+            &mut self.spill,
+            "side",
+            std::mem::take(&mut side.runs),
+        )?;
         let rel = format!("{dir}/_internals/side_records.jsonl");
         let full = tree.claim(&rel, owner)?;
         jobs.push(Job::Side { rel, full, side });
@@ -737,14 +828,7 @@ fn run_job(
                     let Some(s) = tail.next() else {
                         return Ok(false);
                     };
-                    item.ts = s.ts;
-                    item.seq = s.seq;
-                    item.idx = s.idx;
-                    item.gen = s.gen;
-                    item.id.clear();
-                    item.id.extend_from_slice(slot_id(arena, s));
-                    item.line.clear();
-                    item.line.extend_from_slice(slot_line(arena, s));
+                    slot_item(arena, s, item);
                     Ok(true)
                 };
                 let mut merge = Merge::<MsgItem>::open_with(&runs, Some(Box::new(mem)))?;

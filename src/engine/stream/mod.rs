@@ -471,48 +471,49 @@ fn one_pass<R: PassInput>(
             r
         });
         // Parser threads: keys routed, values parsed, lines rendered. Each
-        // answers every batch it gets (with an empty one after its first
-        // failure), so that the round robin below never waits for a batch
-        // that will not come.
+        // answers every batch it gets, so that the round robin below never
+        // waits for a batch that will not come.
         for (rx, ptx) in rxs.into_iter().zip(ptxs) {
             s.spawn(move || {
-                let mut failed = false;
                 for batch in rx {
-                    let mut out = Vec::new();
-                    if !failed {
-                        out.reserve(batch.len());
-                        for (k, v) in batch {
-                            let p = decoder::parse(opts, &k, &v);
-                            failed = matches!(p, Parsed::Failed(_));
-                            out.push(p);
-                            if failed {
-                                break;
-                            }
-                        }
-                    }
+                    let out: Vec<Parsed> = batch
+                        .into_iter()
+                        .map(|(k, v)| decoder::parse(opts, k, &v))
+                        .collect();
                     if ptx.send(out).is_err() {
                         break;
                     }
                 }
             });
         }
-        // Records are applied in the reader's order; after the first
-        // error the rest is only drained. A closed channel means the
-        // reader sent no further batch.
-        let mut err: Option<Error> = None;
+        // Records are applied in the reader's order (user-key or Pebble
+        // order). Of the record errors the one with the least user key
+        // wins, as in the plain engine; after the first error records are
+        // only checked for errors. A closed channel means the reader sent
+        // no further batch.
+        let mut record_err: Option<(Vec<u8>, Error)> = None;
+        let mut apply_err: Option<Error> = None;
         let mut i = 0usize;
         while let Some(Ok(batch)) = prxs.get(i % PARSERS).map(|rx| rx.recv()) {
             i = i.wrapping_add(1);
-            if err.is_some() {
-                continue;
-            }
             for p in batch {
-                if let Err(e) = decoder.apply(p) {
-                    err = Some(e);
-                    break;
+                match p {
+                    Parsed::Failed(key, e)
+                        if record_err.as_ref().map_or(true, |(k, _)| key < *k) =>
+                    {
+                        record_err = Some((key, e));
+                    }
+                    Parsed::Failed(..) => {}
+                    p if record_err.is_none() && apply_err.is_none() => {
+                        if let Err(e) = decoder.apply(p) {
+                            apply_err = Some(e);
+                        }
+                    }
+                    _ => {}
                 }
             }
         }
+        let err = apply_err.or(record_err.map(|(_, e)| e));
         let outcome = reader.join().unwrap_or_else(|_| {
             Err(Error::io(
                 "reading snapshot",

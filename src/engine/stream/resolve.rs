@@ -59,7 +59,9 @@ pub(crate) struct Resolution {
     pub(crate) warnings: Vec<Warning>,
 }
 
-/// Where resolved records go, in user-key order.
+/// Where resolved records go: in user-key order from the general pass; in
+/// the input's order from the sorted pass, which is user-key order or
+/// encoded-key (Pebble) order.
 pub(crate) trait Sink {
     /// One visible record.
     fn record(&mut self, user_key: Vec<u8>, body: Vec<u8>) -> Result<(), Error>;
@@ -287,27 +289,117 @@ fn sorted_pass<R: Read>(
     sink: &mut dyn Sink,
 ) -> Result<bool, Error> {
     let mut cur: Option<Best> = None;
+    let mut order = OrderCheck::default();
     while let Some(entry) = reader.next_entry()? {
         ctl.check()?;
         ctl.read_progress(reader.bytes_read());
         let Some(v) = p.admit(entry) else { continue };
+        if !order.version(&v.key, v.commit_ts) {
+            return Ok(false);
+        }
         match cur.as_mut() {
             None => cur = Some(v),
-            Some(c) => match v.key.as_slice().cmp(c.key.as_slice()) {
-                Ordering::Equal => c.fold(v),
-                Ordering::Greater => {
-                    if let Some(done) = cur.replace(v) {
-                        p.finalize(done, sink)?;
-                    }
+            Some(c) if c.key == v.key => c.fold(v),
+            Some(c) => {
+                if !order.next_key(&c.key, &v.key) {
+                    return Ok(false);
                 }
-                Ordering::Less => return Ok(false),
-            },
+                if let Some(done) = cur.replace(v) {
+                    p.finalize(done, sink)?;
+                }
+            }
         }
     }
     if let Some(done) = cur {
         p.finalize(done, sink)?;
     }
     Ok(true)
+}
+
+/// Most bytes of finished keys [`OrderCheck`] keeps; beyond it the sorted
+/// pass gives up (only a chain of keys, each a prefix of the next, fills
+/// it).
+const MAX_ANCESTOR_BYTES: usize = 16 << 20;
+
+/// Whether a stream can be resolved key by key (REQ-ENG-2): the versions of
+/// every user key adjacent, and either every key greater than the one
+/// before it (user-key order, versions in any order), or every entry's
+/// encoded key (user key, then the inverted commit timestamp) at least the
+/// one before it (Pebble order: a key comes after the keys it is a prefix
+/// of).
+#[derive(Debug)]
+struct OrderCheck {
+    user_order: bool,
+    encoded_order: bool,
+    /// The previous entry's encoded key.
+    prev: Vec<u8>,
+    /// The finished keys that are proper prefixes of the current key,
+    /// shortest first. In Pebble order all entries between two versions of
+    /// a key start with that key, so a key that comes back is always here.
+    ancestors: Vec<Vec<u8>>,
+    ancestor_bytes: usize,
+}
+
+impl Default for OrderCheck {
+    fn default() -> Self {
+        OrderCheck {
+            user_order: true,
+            encoded_order: true,
+            prev: Vec::new(),
+            ancestors: Vec::new(),
+            ancestor_bytes: 0,
+        }
+    }
+}
+
+impl OrderCheck {
+    /// A version of `key` at `commit_ts` arrives; `false` if neither order
+    /// holds any more.
+    fn version(&mut self, key: &[u8], commit_ts: u64) -> bool {
+        let suffix = (!commit_ts).to_be_bytes();
+        if !self.prev.is_empty() && cmp_encoded(key, &suffix, &self.prev) == Ordering::Less {
+            self.encoded_order = false;
+        }
+        self.prev.clear();
+        self.prev.extend_from_slice(key);
+        self.prev.extend_from_slice(&suffix);
+        self.user_order || self.encoded_order
+    }
+
+    /// The key `done` is finished and `next` (another key) starts; `false`
+    /// on disorder: no order holds, or `next` was finished before.
+    fn next_key(&mut self, done: &[u8], next: &[u8]) -> bool {
+        if next < done {
+            self.user_order = false;
+        }
+        while self.ancestors.last().is_some_and(|a| !next.starts_with(a)) {
+            if let Some(a) = self.ancestors.pop() {
+                self.ancestor_bytes -= a.len();
+            }
+        }
+        if self.ancestors.last().is_some_and(|a| a.as_slice() == next) {
+            return false;
+        }
+        if next.starts_with(done) {
+            self.ancestor_bytes += done.len();
+            self.ancestors.push(done.to_vec());
+        }
+        self.ancestor_bytes <= MAX_ANCESTOR_BYTES && (self.user_order || self.encoded_order)
+    }
+}
+
+/// Compare `key ‖ suffix` with `other`, bytewise.
+fn cmp_encoded(key: &[u8], suffix: &[u8], other: &[u8]) -> Ordering {
+    let n = key.len().min(other.len());
+    let head = key.get(..n).unwrap_or_default();
+    head.cmp(other.get(..n).unwrap_or_default()).then_with(|| {
+        if key.len() > n {
+            // `other` is a proper prefix of `key`.
+            Ordering::Greater
+        } else {
+            suffix.cmp(other.get(n..).unwrap_or_default())
+        }
+    })
 }
 
 /// Any-order pass through sorted runs.
@@ -406,5 +498,76 @@ fn warning_order(w: &Warning) -> (&str, u64) {
             key_hex, commit_ts, ..
         } => (key_hex, *commit_ts),
         _ => ("", 0),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn encoded(key: &[u8], ts: u64) -> Vec<u8> {
+        [key, &(!ts).to_be_bytes()].concat()
+    }
+
+    // REQ-ENG-2: the comparison is the bytewise order of the framed keys,
+    // also where one user key is a prefix of the other.
+    #[test]
+    fn cmp_encoded_is_the_order_of_the_framed_keys() {
+        let keys: [&[u8]; 5] = [b"", b"a", b"ab", b"ab\xff\xff", b"b"];
+        for a in keys {
+            for b in keys {
+                for (ta, tb) in [(1u64, 1u64), (1, 2), (2, 1), (0, u64::MAX)] {
+                    let suffix = (!ta).to_be_bytes();
+                    assert_eq!(
+                        cmp_encoded(a, &suffix, &encoded(b, tb)),
+                        encoded(a, ta).cmp(&encoded(b, tb)),
+                        "{a:?}@{ta} vs {b:?}@{tb}"
+                    );
+                }
+            }
+        }
+    }
+
+    // REQ-ENG-2: Pebble order (prefix keys last, newest version first) and
+    // user-key order pass; a key that comes back, or an order that is
+    // neither, does not.
+    #[test]
+    fn order_check_accepts_pebble_and_user_key_order_only() {
+        let run = |versions: &[(&[u8], u64)]| {
+            let mut check = OrderCheck::default();
+            let mut cur: Option<&[u8]> = None;
+            for &(key, ts) in versions {
+                if !check.version(key, ts) {
+                    return false;
+                }
+                if let Some(c) = cur.filter(|c| *c != key) {
+                    if !check.next_key(c, key) {
+                        return false;
+                    }
+                }
+                cur = Some(key);
+            }
+            true
+        };
+        // Pebble order.
+        assert!(run(&[
+            (b"ab", 2),
+            (b"ab", 1),
+            (b"a", 5),
+            (b"a", 3),
+            (b"b", 1)
+        ]));
+        // User-key order, versions in any order.
+        assert!(run(&[(b"a", 3), (b"a", 5), (b"ab", 1), (b"b", 1)]));
+        // Neither: descending, not a prefix.
+        assert!(!run(&[(b"b", 1), (b"a", 1)]));
+        // Pebble order of keys but versions oldest first, and prefix last.
+        assert!(!run(&[(b"ab", 1), (b"ab", 2), (b"a", 1)]));
+        // A key that comes back after a key it is a prefix of, each entry's
+        // framed key above the one before: only the remembered prefix
+        // tells.
+        let ext: &[u8] = b"a\xff\xff\xff\xff\xff\xff\xff\xfd\x00";
+        assert!(run(&[(b"a", 2), (ext, 1)]));
+        assert!(!run(&[(b"a", 2), (ext, 1), (b"a", 1)]));
     }
 }

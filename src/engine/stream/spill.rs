@@ -124,9 +124,23 @@ pub(crate) fn get_u64(r: &mut impl Read) -> io::Result<u64> {
     Ok(u64::from_le_bytes(buf))
 }
 
+/// Read a length-prefixed field into `out` (cleared first); `Ok(false)` on
+/// a clean EOF before it.
+pub(crate) fn get_bytes_or_eof(r: &mut impl Read, out: &mut Vec<u8>) -> io::Result<bool> {
+    let Some(len) = get_u64_or_eof(r)? else {
+        return Ok(false);
+    };
+    read_field(r, len, out)?;
+    Ok(true)
+}
+
 /// Read a length-prefixed field into `out` (cleared first).
 pub(crate) fn get_bytes(r: &mut impl Read, out: &mut Vec<u8>) -> io::Result<()> {
     let len = get_u64(r)?;
+    read_field(r, len, out)
+}
+
+fn read_field(r: &mut impl Read, len: u64, out: &mut Vec<u8>) -> io::Result<()> {
     if len > MAX_FIELD {
         return Err(io::Error::new(
             io::ErrorKind::InvalidData,
