@@ -238,7 +238,7 @@ fn run_plain(args: &DecodeArgs) -> Result<(), Error> {
     let _ = write!(
         io::stderr().lock(),
         "{}",
-        render_summary(&summary, &args.output, model.warnings.len())
+        render_summary(&summary, &args.output, model.warnings.len() as u64)
     );
     Ok(())
 }
@@ -291,15 +291,21 @@ fn run_stream(args: &DecodeArgs) -> Result<(), Error> {
     if let Some(bar) = &bar {
         bar.finish_and_clear();
     }
-    let prepared = result?;
-    print_warnings(&prepared.warnings);
-    let warnings = prepared.warnings.len();
+    let mut prepared = result?;
+    let warnings = std::mem::take(&mut prepared.warnings);
+    let count = warnings.len();
+    {
+        let mut stderr = io::stderr().lock();
+        warnings.for_each(|w| {
+            let _ = writeln!(stderr, "{}", w.to_json_line());
+        })?;
+    }
     let summary = prepared.summary;
     prepared.commit(&args.output, &ctl)?;
     let _ = write!(
         io::stderr().lock(),
         "{}",
-        render_summary(&summary, &args.output, warnings)
+        render_summary(&summary, &args.output, count)
     );
     Ok(())
 }
@@ -332,7 +338,7 @@ fn stream_progress(bar: &ProgressBar, p: Progress) {
 }
 
 /// The summary printed after a successful decode.
-pub fn render_summary(summary: &Summary, output: &Path, warnings: usize) -> String {
+pub fn render_summary(summary: &Summary, output: &Path, warnings: u64) -> String {
     format!(
         "sqsdump: wrote {} (warnings: {warnings})\n{summary}",
         output.display()

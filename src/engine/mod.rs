@@ -98,8 +98,9 @@ pub fn observe_stream(
         &test_info(opts),
         &ctl,
     )
-    .and_then(|p| {
-        let (warnings, summary) = (p.warnings.clone(), p.summary);
+    .and_then(|mut p| {
+        let warnings = std::mem::take(&mut p.warnings).collect()?;
+        let summary = p.summary;
         p.commit(&out, &ctl)?;
         Ok((warnings, summary))
     });

@@ -33,6 +33,7 @@ use std::path::PathBuf;
 
 use super::out::{FileOut, Tree};
 use super::spill::{self, Merge, RunItem, SpillDir};
+use super::warnlog::{Log, Mismatch, Sealed};
 use super::Control;
 use crate::decode::{cross_check, unknown_prefix, Options};
 use crate::dump::DecodeStats;
@@ -415,21 +416,12 @@ pub(crate) fn parse(opts: Options, key: Vec<u8>, value: &[u8]) -> Parsed {
     }
 }
 
-/// The key a record's warning is sorted by (lowercase hex sorts as the key
-/// bytes do).
-fn record_warning_key(w: &Warning) -> &str {
-    match w {
-        Warning::KeyValueMismatch { key_hex, .. } => key_hex,
-        _ => "",
-    }
-}
-
 /// The streaming counterpart of [`crate::decode::SqsDecoder`].
 pub(crate) struct StreamDecoder {
     opts: Options,
     queues: BTreeMap<String, QueueState>,
     /// Key/value mismatch warnings (REQ-DEC-10), sorted by key at the end.
-    record_warnings: Vec<Warning>,
+    record_warnings: Log<Mismatch>,
     warnings: Vec<Warning>,
     stats: DecodeStats,
     unknown: BTreeMap<String, u64>,
@@ -450,11 +442,16 @@ fn malformed(key: &[u8], problem: KeyProblem) -> Error {
 }
 
 impl StreamDecoder {
-    pub(crate) fn new(opts: Options, budget: usize, spill: SpillDir) -> Self {
+    pub(crate) fn new(
+        opts: Options,
+        budget: usize,
+        spill: SpillDir,
+        record_warnings: Log<Mismatch>,
+    ) -> Self {
         StreamDecoder {
             opts,
             queues: BTreeMap::new(),
-            record_warnings: Vec::new(),
+            record_warnings,
             warnings: Vec::new(),
             stats: DecodeStats::default(),
             unknown: BTreeMap::new(),
@@ -470,6 +467,7 @@ impl StreamDecoder {
     /// Throw everything away (a pass that met disorder): its spill files
     /// go at once rather than with the staging directory.
     pub(crate) fn discard(self) {
+        self.record_warnings.discard();
         self.spill.remove();
     }
 
@@ -500,7 +498,9 @@ impl StreamDecoder {
             Kind::Gen(gen) => state.active_gen = Some(gen),
             Kind::Msg(m) => {
                 self.stats.message_value_bytes += m.value_len;
-                self.record_warnings.extend(m.warnings);
+                for w in m.warnings {
+                    self.record_warnings.push(w)?;
+                }
                 let off = self.arena.len();
                 self.arena.extend_from_slice(m.id.as_bytes());
                 self.arena.extend_from_slice(&m.key);
@@ -558,15 +558,8 @@ impl StreamDecoder {
         mut self,
         tree: &mut Tree,
         ctl: &Control,
-    ) -> Result<(Vec<Warning>, DecodeStats), Error> {
+    ) -> Result<(Sealed<Mismatch>, Vec<Warning>, DecodeStats), Error> {
         let include_side = self.opts.include_side_records;
-        // The plain engine meets records in user-key order; a mismatch
-        // warning names its key in hex, which sorts as the key does, and a
-        // stable sort keeps one record's warnings in their order.
-        let mut warnings = std::mem::take(&mut self.record_warnings);
-        warnings.sort_by(|a, b| record_warning_key(a).cmp(record_warning_key(b)));
-        warnings.append(&mut self.warnings);
-        self.warnings = warnings;
         let queues = std::mem::take(&mut self.queues);
         let total = queues.values().map(|q| q.msg_count as u64).sum::<u64>();
         ctl.merge_progress(0, total);
@@ -589,7 +582,7 @@ impl StreamDecoder {
         }
         let spill = self.spill;
         spill.remove();
-        Ok((self.warnings, self.stats))
+        Ok((self.record_warnings.seal()?, self.warnings, self.stats))
     }
 
     fn plan_orphan(

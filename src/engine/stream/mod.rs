@@ -28,6 +28,7 @@ mod decoder;
 mod out;
 mod resolve;
 mod spill;
+mod warnlog;
 
 use std::fs::{self, File};
 use std::io::{self, BufWriter, Read, Write};
@@ -42,13 +43,14 @@ use tempfile::TempDir;
 use crate::decode::Options;
 use crate::manifest::ManifestInfo;
 use crate::snapshot::Summary;
-use crate::warning::Warning;
 use crate::{write, Error};
 
 use decoder::{Parsed, StreamDecoder};
 use out::Tree;
 use resolve::{Mode, Outcome};
 use spill::SpillDir;
+pub use warnlog::Warnings;
+use warnlog::{Log, LOG_BUDGET};
 
 /// Default of `--memory-limit`: 256 MiB.
 pub const DEFAULT_MEMORY_LIMIT: u64 = 256 << 20;
@@ -82,8 +84,9 @@ pub struct Config {
     pub sync_files: bool,
     /// Tests only: spill as soon as a buffer holds this many bytes,
     /// whatever `memory_limit` says, so small inputs exercise the runs and
-    /// the merge. It also cuts batches to [`TEST_BATCH_RECORDS`] records,
-    /// so that small inputs pass through every parser thread.
+    /// the merge, warnings included. It also cuts batches to
+    /// [`TEST_BATCH_RECORDS`] records, so that small inputs pass through
+    /// every parser thread.
     pub spill_after: Option<usize>,
 }
 
@@ -200,8 +203,10 @@ impl Control {
 pub struct Prepared {
     staging: TempDir,
     root: PathBuf,
-    /// Every warning, in the plain engine's order.
-    pub warnings: Vec<Warning>,
+    /// Every warning, in the plain engine's order (spilled ones are read
+    /// back from the staging directory, so take them before
+    /// [`Prepared::commit`]).
+    pub warnings: Warnings,
     /// The counts the CLI prints.
     pub summary: Summary,
 }
@@ -291,7 +296,7 @@ fn run(
     info: &ManifestInfo,
     staging: &Path,
     ctl: &Control,
-) -> Result<(PathBuf, Vec<Warning>, Summary), Error> {
+) -> Result<(PathBuf, Warnings, Summary), Error> {
     let spool = staging.join("stdin.spool");
     let mut mode = Mode::Sorted;
     for pass in 0..2u32 {
@@ -421,9 +426,20 @@ fn one_pass<R: PassInput>(
     ctl: &Control,
 ) -> Result<Option<(StreamDecoder, resolve::Resolution)>, Error> {
     let (resolve_budget, decode_budget) = cfg.budgets();
+    // Tests that force spilling spill warnings as early.
+    let log_budget = cfg.spill_after.unwrap_or(LOG_BUDGET);
     let mut rspill = SpillDir::create(staging.join(format!("spill-{pass}-versions")))?;
     let dspill = SpillDir::create(staging.join(format!("spill-{pass}-messages")))?;
-    let mut decoder = StreamDecoder::new(cfg.opts, decode_budget, dspill);
+    let mut decoder = StreamDecoder::new(
+        cfg.opts,
+        decode_budget,
+        dspill,
+        Log::new(staging.join(format!("spill-{pass}-mismatches")), log_budget),
+    );
+    let after_header = Log::new(
+        staging.join(format!("spill-{pass}-after-header")),
+        log_budget,
+    );
     // One channel pair per parser: batch i goes to parser i % PARSERS and
     // comes back from it, so reading the outputs round robin restores the
     // reader's order.
@@ -458,6 +474,7 @@ fn one_pass<R: PassInput>(
                 mode,
                 &mut rspill,
                 resolve_budget,
+                after_header,
                 ctl,
                 &mut sink,
             );
@@ -545,12 +562,11 @@ fn finish(
     staging: &Path,
     sync: bool,
     ctl: &Control,
-) -> Result<(PathBuf, Vec<Warning>, Summary), Error> {
+) -> Result<(PathBuf, Warnings, Summary), Error> {
     let root = staging.join("dump");
     let mut tree = Tree::create(root.clone(), sync)?;
-    let (decoder_warnings, stats) = decoder.finish(&mut tree, ctl)?;
-    let mut warnings = res.warnings;
-    warnings.extend(decoder_warnings);
+    let (mismatches, rest, stats) = decoder.finish(&mut tree, ctl)?;
+    let warnings = Warnings::new(res.warnings, mismatches, rest);
     let info = ManifestInfo {
         last_commit_ts: res.last_commit_ts,
         source_size: res.bytes_read,

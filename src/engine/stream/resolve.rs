@@ -24,6 +24,7 @@ use std::io::{self, Read, Write};
 use std::path::PathBuf;
 
 use super::spill::{self, Merge, RunItem, SpillDir};
+use super::warnlog::{AfterHeader, Log, Sealed};
 use super::Control;
 use crate::fsm::{Entry, Reader, Version};
 use crate::key;
@@ -56,7 +57,7 @@ pub(crate) struct Resolution {
     pub(crate) bytes_read: u64,
     pub(crate) stats: MvccStats,
     /// After-header warnings, in (user key, commit_ts) order.
-    pub(crate) warnings: Vec<Warning>,
+    pub(crate) warnings: Sealed<AfterHeader>,
 }
 
 /// Where resolved records go: in user-key order from the general pass; in
@@ -177,6 +178,7 @@ pub(crate) fn resolve<R: Read>(
     mode: Mode,
     spill: &mut SpillDir,
     budget: usize,
+    warnings: Log<AfterHeader>,
     ctl: &Control,
     sink: &mut dyn Sink,
 ) -> Result<Outcome, Error> {
@@ -185,7 +187,7 @@ pub(crate) fn resolve<R: Read>(
     let mut p = Pass {
         last,
         stats: MvccStats::default(),
-        warnings: Vec::new(),
+        warnings,
         seq: 0,
     };
     ctl.read_progress(reader.bytes_read());
@@ -194,16 +196,15 @@ pub(crate) fn resolve<R: Read>(
         Mode::General => general_pass(&mut reader, &mut p, spill, budget, ctl, sink)?,
     };
     if !outcome {
+        p.warnings.discard();
         return Ok(Outcome::Disorder);
     }
     // REQ-DEC-11: as the plain engine, (user key, commit_ts), stable.
-    p.warnings
-        .sort_by(|a, b| warning_order(a).cmp(&warning_order(b)));
     Ok(Outcome::Done(Resolution {
         last_commit_ts: last,
         bytes_read: reader.bytes_read(),
         stats: p.stats,
-        warnings: p.warnings,
+        warnings: p.warnings.seal()?,
     }))
 }
 
@@ -211,25 +212,25 @@ pub(crate) fn resolve<R: Read>(
 struct Pass {
     last: u64,
     stats: MvccStats,
-    warnings: Vec<Warning>,
+    warnings: Log<AfterHeader>,
     seq: u64,
 }
 
 impl Pass {
     /// Count an entry; return the SQS version to resolve, if any.
-    fn admit(&mut self, entry: Entry) -> Option<Best> {
+    fn admit(&mut self, entry: Entry) -> Result<Option<Best>, Error> {
         self.stats.entries += 1;
         self.seq += 1;
         let v: Version = match entry {
             Entry::Operational { .. } => {
                 self.stats.operational_keys += 1;
-                return None;
+                return Ok(None);
             }
             Entry::Version(v) => v,
         };
         if !key::is_sqs_key(&v.user_key) {
             self.stats.other_keyspace_entries += 1;
-            return None;
+            return Ok(None);
         }
         self.stats.sqs_versions += 1;
         if v.commit_ts > self.last {
@@ -238,8 +239,8 @@ impl Pass {
                 key_hex: hex::encode(&v.user_key),
                 commit_ts: v.commit_ts,
                 last_commit_ts: self.last,
-            });
-            return None;
+            })?;
+            return Ok(None);
         }
         let (state, body) = if v.tombstone {
             (VState::Tombstone, Vec::new())
@@ -248,14 +249,14 @@ impl Pass {
         } else {
             (VState::Visible, v.body)
         };
-        Some(Best {
+        Ok(Some(Best {
             key: v.user_key,
             commit_ts: v.commit_ts,
             seq: self.seq,
             versions: 1,
             state,
             body,
-        })
+        }))
     }
 
     /// A key is final: count it and emit it when visible.
@@ -293,7 +294,7 @@ fn sorted_pass<R: Read>(
     while let Some(entry) = reader.next_entry()? {
         ctl.check()?;
         ctl.read_progress(reader.bytes_read());
-        let Some(v) = p.admit(entry) else { continue };
+        let Some(v) = p.admit(entry)? else { continue };
         if !order.version(&v.key, v.commit_ts) {
             return Ok(false);
         }
@@ -417,7 +418,7 @@ fn general_pass<R: Read>(
     while let Some(entry) = reader.next_entry()? {
         ctl.check()?;
         ctl.read_progress(reader.bytes_read());
-        let Some(v) = p.admit(entry) else { continue };
+        let Some(v) = p.admit(entry)? else { continue };
         used = used.saturating_add(v.key.capacity() + v.body.capacity() + 64);
         buf.push(v);
         if used > budget {
@@ -489,16 +490,6 @@ fn spill_versions(spill: &mut SpillDir, buf: &mut Vec<Best>) -> Result<PathBuf, 
     let path = spill::write_run(spill, "versions", buf.iter())?;
     *buf = Vec::new();
     Ok(path)
-}
-
-/// Sort key of an after-header warning: (user key, commit_ts).
-fn warning_order(w: &Warning) -> (&str, u64) {
-    match w {
-        Warning::VersionAfterHeader {
-            key_hex, commit_ts, ..
-        } => (key_hex, *commit_ts),
-        _ => ("", 0),
-    }
 }
 
 #[cfg(test)]
