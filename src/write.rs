@@ -19,6 +19,8 @@
 use std::fs::{self, DirBuilder, File, OpenOptions};
 use std::io::{self, Write};
 use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+use std::time::Duration;
 
 use crate::dump::DumpModel;
 use crate::Error;
@@ -37,6 +39,33 @@ pub enum OutputState {
 
 /// Write `model` to `out` atomically.
 pub fn write_dump(model: &DumpModel, out: &Path) -> Result<(), Error> {
+    write_dump_with(model, out, &WriteHooks::default())
+}
+
+/// What a caller can learn or slow down while [`write_dump_with`] works.
+#[derive(Debug, Default)]
+pub struct WriteHooks<'a> {
+    /// Holds the staging directory's path while it exists, so that a
+    /// signal handler can remove it (REQ-ENG-5); locked during the rename.
+    pub staging: Option<&'a Mutex<Option<PathBuf>>>,
+    /// Tests only: sleep this long before each file, so that a run can be
+    /// interrupted while it writes.
+    pub pace: Option<Duration>,
+}
+
+/// Clears the staging registration when dropped.
+struct Registered<'a>(Option<&'a Mutex<Option<PathBuf>>>);
+
+impl Drop for Registered<'_> {
+    fn drop(&mut self) {
+        if let Some(Ok(mut g)) = self.0.map(Mutex::lock) {
+            *g = None;
+        }
+    }
+}
+
+/// [`write_dump`], reporting the staging directory to `hooks`.
+pub fn write_dump_with(model: &DumpModel, out: &Path, hooks: &WriteHooks<'_>) -> Result<(), Error> {
     validate_model_paths(model.files.keys().map(String::as_str))?;
     check_output(out)?;
 
@@ -60,16 +89,32 @@ pub fn write_dump(model: &DumpModel, out: &Path) -> Result<(), Error> {
         .create(&root)
         .map_err(|e| Error::io(format!("creating {}", root.display()), e))?;
 
+    if let Some(Ok(mut g)) = hooks.staging.map(Mutex::lock) {
+        *g = Some(staging.path().to_path_buf());
+    }
+    // Forget it again on every way out (the staging directory goes with
+    // `staging` on error).
+    let _registered = Registered(hooks.staging);
+
     for (path, bytes) in &model.files {
+        if let Some(d) = hooks.pace {
+            std::thread::sleep(d);
+        }
         write_file(&root, path, bytes)?;
     }
 
+    // Hold the lock so that a signal handler cannot remove the staging
+    // directory halfway through the rename.
+    let guard = hooks.staging.map(Mutex::lock);
     fs::rename(&root, out).map_err(|e| {
         Error::io(
             format!("moving the finished dump into place at {}", out.display()),
             e,
         )
     })?;
+    if let Some(Ok(mut g)) = guard {
+        *g = None;
+    }
     // Best effort: the staging directory is empty now, and the dump is in
     // place; failing to remove an empty hidden directory or to sync the
     // parent must not turn a complete dump into an error.

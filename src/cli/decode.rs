@@ -32,8 +32,9 @@ use crate::snapshot::{self, Summary};
 use crate::warning::Warning;
 use crate::{write, Error};
 
-/// Test-only knob: sleep this many microseconds per entry read, so an
-/// end-to-end test can interrupt a run reliably.
+/// Test-only knob: sleep this many microseconds per entry read (stream
+/// engine) or per file written (plain engine), so an end-to-end test can
+/// interrupt a run reliably.
 pub const ENTRY_DELAY_ENV: &str = "SQSDUMP_TEST_ENTRY_DELAY_US";
 /// Test-only knob: spill buffers after this many bytes (see
 /// [`stream::Config::spill_after`]).
@@ -135,8 +136,9 @@ pub fn run(args: &DecodeArgs) -> Result<(), Error> {
     write::check_output(&args.output)?;
     match args.engine {
         Engine::Plain => {
-            install_signal_handler(&Arc::new(Control::default()), args.engine)?;
-            run_plain(args)
+            let ctl = Arc::new(Control::default());
+            install_signal_handler(&ctl, args.engine)?;
+            run_plain(args, &ctl)
         }
         Engine::Stream => run_stream(args),
     }
@@ -146,7 +148,8 @@ pub fn run(args: &DecodeArgs) -> Result<(), Error> {
 /// stops at the next entry and removes its staging directory itself; if
 /// it has not exited within a few seconds (a read blocked on a pipe), the
 /// staging directory is removed here and the process exits. The plain
-/// engine has no stopping points, so it exits at once.
+/// engine has no stopping points: it exits at once, removing the staging
+/// directory if it is writing one.
 fn install_signal_handler(ctl: &Arc<Control>, engine: Engine) -> Result<(), Error> {
     use signal_hook::consts::{SIGINT, SIGTERM};
     let mut signals = signal_hook::iterator::Signals::new([SIGINT, SIGTERM])
@@ -214,8 +217,17 @@ fn options(args: &DecodeArgs) -> Options {
     }
 }
 
+/// The test-only delay of [`ENTRY_DELAY_ENV`]: per entry read (stream
+/// engine), per file written (plain engine).
+fn entry_delay() -> Option<Duration> {
+    std::env::var(ENTRY_DELAY_ENV)
+        .ok()
+        .and_then(|v| v.parse::<u64>().ok())
+        .map(Duration::from_micros)
+}
+
 /// `--engine plain`: the original in-memory path, unchanged.
-fn run_plain(args: &DecodeArgs) -> Result<(), Error> {
+fn run_plain(args: &DecodeArgs, ctl: &Control) -> Result<(), Error> {
     let (input, total, source_name) = open_input(args)?;
     let bar = progress_bar(total);
     let result = snapshot::decode_snapshot(input, options(args), &mut |n| {
@@ -234,7 +246,11 @@ fn run_plain(args: &DecodeArgs) -> Result<(), Error> {
         ..manifest_info(args, source_name)
     };
     manifest::add_manifest(&mut model, &info)?;
-    write::write_dump(&model, &args.output)?;
+    let hooks = write::WriteHooks {
+        staging: Some(&ctl.staging),
+        pace: entry_delay(),
+    };
+    write::write_dump_with(&model, &args.output, &hooks)?;
     let _ = write!(
         io::stderr().lock(),
         "{}",
@@ -260,10 +276,7 @@ fn run_stream(args: &DecodeArgs) -> Result<(), Error> {
         )
     };
     let bar = progress_bar(total);
-    let entry_delay = std::env::var(ENTRY_DELAY_ENV)
-        .ok()
-        .and_then(|v| v.parse::<u64>().ok())
-        .map(Duration::from_micros);
+    let entry_delay = entry_delay();
     let progress = bar.clone().map(|bar| {
         Box::new(move |p: Progress| stream_progress(&bar, p)) as Box<dyn Fn(Progress) + Send + Sync>
     });
