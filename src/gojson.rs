@@ -269,7 +269,7 @@ impl<'a> StrToken<'a> {
     /// The string's value, unescaped the way Go does it.
     fn text(self) -> Cow<'a, str> {
         if !self.escaped {
-            if let Ok(s) = std::str::from_utf8(self.raw) {
+            if let Some(s) = valid_utf8(self.raw) {
                 return Cow::Borrowed(s);
             }
         }
@@ -348,11 +348,22 @@ fn hex4(s: &[u8]) -> Option<u32> {
     Some(value)
 }
 
+/// `bytes` as text if it is valid UTF-8 (the same answer as
+/// `std::str::from_utf8`, checked with SIMD: this check runs on every
+/// string and body).
+pub(crate) fn valid_utf8(bytes: &[u8]) -> Option<&str> {
+    simdutf8::basic::from_utf8(bytes).ok()
+}
+
 /// Append `bytes` to `out`, replacing each byte that does not start a
 /// valid UTF-8 sequence with one U+FFFD, as Go's `utf8.DecodeRune` loop
 /// does. (`String::from_utf8_lossy` differs: it replaces a maximal invalid
 /// subpart, such as `e2 82`, with a single U+FFFD.)
 pub fn push_utf8_go(out: &mut String, bytes: &[u8]) {
+    if let Some(valid) = valid_utf8(bytes) {
+        out.push_str(valid);
+        return;
+    }
     let mut rest = bytes;
     loop {
         match std::str::from_utf8(rest) {
@@ -627,7 +638,14 @@ impl<'a> Parser<'a> {
         }
         loop {
             let key = self.member_key()?;
-            let field = match_field(T::FIELDS, key.text().as_bytes());
+            // An unescaped key spelled exactly as a field (ASCII) needs no
+            // text conversion; anything else goes the full way.
+            let exact = if key.escaped {
+                None
+            } else {
+                T::FIELDS.iter().position(|name| name.as_bytes() == key.raw)
+            };
+            let field = exact.or_else(|| match_field(T::FIELDS, key.text().as_bytes()));
             match field.and_then(|i| Some((T::FIELDS.get(i)?, target.slot(i)?))) {
                 Some((name, slot)) => self.field_value(slot, name)?,
                 None => self.skip_value()?,

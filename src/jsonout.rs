@@ -55,13 +55,40 @@ pub fn write_go_bytes(out: &mut Vec<u8>, bytes: &[u8], html: Html) {
     out.push(b'"');
 }
 
+/// Whether any byte of `word` may need an escape in [`write_str_body`]: a
+/// control byte, `"`, `\\`, 0xE2 (U+2028 and U+2029 start with it), and
+/// `<>&` in [`Html::Escape`] mode. Bytewise SWAR tests; a false alarm only
+/// costs the byte-by-byte check.
+fn needs_look(word: u64, html: Html) -> bool {
+    const ONES: u64 = 0x0101_0101_0101_0101;
+    const HIGHS: u64 = 0x8080_8080_8080_8080;
+    // Some byte of `x` is below `n` (n <= 0x80).
+    let below = |x: u64, n: u8| x.wrapping_sub(ONES * u64::from(n)) & !x & HIGHS != 0;
+    // Some byte of `word` equals `c`.
+    let has = |c: u8| below(word ^ (ONES * u64::from(c)), 1);
+    below(word, 0x20)
+        || has(b'"')
+        || has(b'\\')
+        || has(0xe2)
+        || (html == Html::Escape && (has(b'<') || has(b'>') || has(b'&')))
+}
+
 /// The escapes of [`write_str`] without the quotes.
 fn write_str_body(out: &mut Vec<u8>, s: &str, html: Html) {
     let bytes = s.as_bytes();
     let mut run_start = 0;
     let mut i = 0;
     while i < bytes.len() {
-        let b = bytes[i];
+        // Skip eight bytes at a time while none of them needs a look.
+        while let Some(chunk) = bytes.get(i..i + 8) {
+            let mut word = [0u8; 8];
+            word.copy_from_slice(chunk);
+            if needs_look(u64::from_le_bytes(word), html) {
+                break;
+            }
+            i += 8;
+        }
+        let Some(&b) = bytes.get(i) else { break };
         let needs_escape = b < 0x20
             || b == b'"'
             || b == b'\\'
@@ -167,9 +194,9 @@ pub fn write_compact_raw(out: &mut Vec<u8>, raw: &[u8]) {
 /// way `json.Marshal` escapes it (HTML on, REQ-JSON-12); anything else →
 /// `{"base64":"<unpadded base64url>"}`.
 pub fn write_body(out: &mut Vec<u8>, body: &[u8]) {
-    match std::str::from_utf8(body) {
-        Ok(s) => write_str(out, s, Html::Escape),
-        Err(_) => {
+    match crate::gojson::valid_utf8(body) {
+        Some(s) => write_str(out, s, Html::Escape),
+        None => {
             out.extend_from_slice(b"{\"base64\":\"");
             out.extend_from_slice(URL_SAFE_NO_PAD.encode(body).as_bytes());
             out.extend_from_slice(b"\"}");

@@ -168,7 +168,8 @@ impl Messages {
         }
         w.flush().map_err(|e| spill::spill_io(&path, e))?;
         self.runs.push(path);
-        self.slots = Vec::new();
+        // Keep the capacity: the queue's next lines fill it again.
+        self.slots.clear();
         Ok(())
     }
 
@@ -311,16 +312,19 @@ pub(crate) struct ParsedMsg {
     ts: i64,
     seq: u64,
     gen: u64,
-    id: String,
-    key: Vec<u8>,
-    line: Vec<u8>,
+    /// Where the message's id, user key and line start in its batch's
+    /// buffer, one after another (the arena's layout).
+    off: usize,
+    id_len: usize,
+    key_len: usize,
+    line_len: usize,
     value_len: u64,
     /// REQ-DEC-10 cross-check warnings.
     warnings: Vec<Warning>,
 }
 
 /// The order-independent half of [`crate::decode::SqsDecoder::push`].
-pub(crate) fn parse(opts: Options, key: Vec<u8>, value: &[u8]) -> Parsed {
+pub(crate) fn parse(opts: Options, key: Vec<u8>, value: &[u8], buf: &mut Vec<u8>) -> Parsed {
     let user_key = key.as_slice();
     let Some((family, _)) = Family::split(user_key) else {
         return Parsed::Unknown(unknown_prefix(user_key));
@@ -381,15 +385,19 @@ pub(crate) fn parse(opts: Options, key: Vec<u8>, value: &[u8]) -> Parsed {
                 msg.first_receive_millis = 0;
                 msg.current_receipt_token.clear();
             }
-            let mut line = Vec::with_capacity(256 + msg.body.len() + msg.body.len() / 2);
-            jsonout::write_message_line(&mut line, &msg, r.partition);
+            let off = buf.len();
+            buf.extend_from_slice(msg.message_id.as_bytes());
+            buf.extend_from_slice(user_key);
+            let line_start = buf.len();
+            jsonout::write_message_line(buf, &msg, r.partition);
             Kind::Msg(Box::new(ParsedMsg {
                 ts: msg.send_timestamp_millis,
                 seq: msg.sequence_number,
                 gen: msg.queue_generation,
-                id: msg.message_id,
-                key: Vec::new(),
-                line,
+                off,
+                id_len: msg.message_id.len(),
+                key_len: user_key.len(),
+                line_len: buf.len() - line_start,
                 value_len: value.len() as u64,
                 warnings,
             }))
@@ -400,12 +408,8 @@ pub(crate) fn parse(opts: Options, key: Vec<u8>, value: &[u8]) -> Parsed {
         ),
     };
     let (encoded, name) = (r.encoded_queue, r.queue);
-    // The key goes with the record (it orders messages and side records).
+    // The key goes with a side record (it orders them).
     let kind = match kind {
-        Kind::Msg(mut m) => {
-            m.key = key;
-            Kind::Msg(m)
-        }
         Kind::Side(_, line) => Kind::Side(key, line),
         other => other,
     };
@@ -473,7 +477,7 @@ impl StreamDecoder {
 
     /// Apply one parsed record, in user-key order: the sequential half of
     /// [`crate::decode::SqsDecoder::push`].
-    pub(crate) fn apply(&mut self, parsed: Parsed) -> Result<(), Error> {
+    pub(crate) fn apply(&mut self, parsed: Parsed, buf: &[u8]) -> Result<(), Error> {
         self.stats.sqs_records += 1;
         let (encoded, name, kind) = match parsed {
             Parsed::Unknown(prefix) => {
@@ -501,22 +505,20 @@ impl StreamDecoder {
                 for w in m.warnings {
                     self.record_warnings.push(w)?;
                 }
+                let len = m.id_len + m.key_len + m.line_len;
                 let off = self.arena.len();
-                self.arena.extend_from_slice(m.id.as_bytes());
-                self.arena.extend_from_slice(&m.key);
-                self.arena.extend_from_slice(&m.line);
+                self.arena
+                    .extend_from_slice(buf.get(m.off..m.off + len).unwrap_or_default());
                 state.msgs.slots.push(Slot {
                     ts: m.ts,
                     seq: m.seq,
                     gen: m.gen,
                     off,
-                    id_len: m.id.len(),
-                    key_len: m.key.len(),
-                    line_len: m.line.len(),
+                    id_len: m.id_len,
+                    key_len: m.key_len,
+                    line_len: m.line_len,
                 });
-                self.used = self.used.saturating_add(
-                    m.id.len() + m.key.len() + m.line.len() + std::mem::size_of::<Slot>(),
-                );
+                self.used = self.used.saturating_add(len + std::mem::size_of::<Slot>());
                 *state.per_gen.entry(m.gen).or_default() += 1;
                 state.msg_count += 1;
             }

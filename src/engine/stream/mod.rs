@@ -380,6 +380,8 @@ impl<R: Read + Send> PassInput for Tee<R> {
 }
 
 type Batch = Vec<(Vec<u8>, Vec<u8>)>;
+/// Parsed records and the buffer their message bytes live in.
+type ParsedBatch = (Vec<Parsed>, Vec<u8>);
 
 /// Sends records to the parser threads in batches, round robin.
 struct BatchSink {
@@ -393,7 +395,7 @@ struct BatchSink {
 impl BatchSink {
     fn flush(&mut self) {
         if !self.batch.is_empty() {
-            let batch = std::mem::take(&mut self.batch);
+            let batch = std::mem::replace(&mut self.batch, Vec::with_capacity(self.max_records));
             // Each parser drains until the reader is done, so a failed
             // send only happens if it is already gone.
             if let Some(tx) = self.txs.get(self.next % self.txs.len().max(1)) {
@@ -449,7 +451,7 @@ fn one_pass<R: PassInput>(
     let mut prxs = Vec::with_capacity(PARSERS);
     for _ in 0..PARSERS {
         let (tx, rx) = sync_channel::<Batch>(CHANNEL_BATCHES);
-        let (ptx, prx) = sync_channel::<Vec<Parsed>>(CHANNEL_BATCHES);
+        let (ptx, prx) = sync_channel::<ParsedBatch>(CHANNEL_BATCHES);
         txs.push(tx);
         rxs.push(rx);
         ptxs.push(ptx);
@@ -493,11 +495,12 @@ fn one_pass<R: PassInput>(
         for (rx, ptx) in rxs.into_iter().zip(ptxs) {
             s.spawn(move || {
                 for batch in rx {
+                    let mut buf = Vec::with_capacity(BATCH_BYTES + BATCH_BYTES / 2);
                     let out: Vec<Parsed> = batch
                         .into_iter()
-                        .map(|(k, v)| decoder::parse(opts, k, &v))
+                        .map(|(k, v)| decoder::parse(opts, k, &v, &mut buf))
                         .collect();
-                    if ptx.send(out).is_err() {
+                    if ptx.send((out, buf)).is_err() {
                         break;
                     }
                 }
@@ -511,7 +514,7 @@ fn one_pass<R: PassInput>(
         let mut record_err: Option<(Vec<u8>, Error)> = None;
         let mut apply_err: Option<Error> = None;
         let mut i = 0usize;
-        while let Some(Ok(batch)) = prxs.get(i % PARSERS).map(|rx| rx.recv()) {
+        while let Some(Ok((batch, buf))) = prxs.get(i % PARSERS).map(|rx| rx.recv()) {
             i = i.wrapping_add(1);
             for p in batch {
                 match p {
@@ -522,7 +525,7 @@ fn one_pass<R: PassInput>(
                     }
                     Parsed::Failed(..) => {}
                     p if record_err.is_none() && apply_err.is_none() => {
-                        if let Err(e) = decoder.apply(p) {
+                        if let Err(e) = decoder.apply(p, &buf) {
                             apply_err = Some(e);
                         }
                     }
