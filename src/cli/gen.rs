@@ -114,6 +114,7 @@ pub fn run(args: &GenArgs) -> Result<(), Error> {
     let mut w = BufWriter::with_capacity(1 << 20, file);
     let summary = match args.upstream {
         None => write_snapshot(opts, &mut w).map_err(|e| Error::io(format!("write {out}"), e))?,
+        Some(UpstreamOrder::Pebble) => pebble_layout(opts, &args.output, &mut w)?,
         Some(order) => {
             let mut raw = Vec::new();
             write_snapshot(opts, &mut raw).map_err(|e| Error::io("generate", e))?;
@@ -133,6 +134,77 @@ pub fn run(args: &GenArgs) -> Result<(), Error> {
         summary.bytes, summary.entries, summary.messages, args.seed, args.profile
     );
     Ok(())
+}
+
+/// The Pebble-ordered upstream layout in bounded memory, for snapshots
+/// larger than memory: the raw snapshot goes to a scratch file beside the
+/// output, the stream engine's general pass resolves it into records in
+/// user-key order, and a stack turns that into encoded-key order (a key
+/// after the keys it is a prefix of). Each entry written is checked to be
+/// above the one before, so the result is the fully sorted layout that
+/// [`upstream_layout`] would write.
+fn pebble_layout(
+    opts: GenOptions,
+    output: &std::path::Path,
+    w: &mut impl Write,
+) -> Result<crate::testkit::seeded::GenSummary, Error> {
+    use crate::fsm::{encode_header, encode_key, encode_raw_entry, encode_value};
+    let dir = match output.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => std::path::PathBuf::from("."),
+    };
+    let raw = tempfile::NamedTempFile::new_in(&dir)
+        .map_err(|e| Error::io(format!("creating a scratch file in {}", dir.display()), e))?;
+    {
+        let mut rw = BufWriter::with_capacity(1 << 20, raw.as_file());
+        write_snapshot(opts, &mut rw).map_err(|e| Error::io("generate", e))?;
+        rw.flush().map_err(|e| Error::io("generate", e))?;
+    }
+    let last =
+        crate::fsm::Reader::new(File::open(raw.path()).map_err(|e| Error::io("generate", e))?)?
+            .last_commit_ts();
+    let header = encode_header(last);
+    w.write_all(&header).map_err(|e| Error::io("write", e))?;
+    let mut summary = crate::testkit::seeded::GenSummary {
+        bytes: header.len() as u64,
+        ..Default::default()
+    };
+    let mut stack: Vec<(Vec<u8>, Vec<u8>)> = Vec::new();
+    let mut prev: Vec<u8> = Vec::new();
+    let mut buf = Vec::new();
+    let mut emit = |key: Vec<u8>, value: Vec<u8>, prev: &mut Vec<u8>| -> Result<(), Error> {
+        if key <= *prev {
+            return Err(Error::io(
+                "generate",
+                std::io::Error::other("records cannot be put in Pebble order"),
+            ));
+        }
+        if key.starts_with(b"!sqs|msg|data|") {
+            summary.messages += 1;
+        }
+        buf.clear();
+        encode_raw_entry(&mut buf, &key, &value);
+        w.write_all(&buf).map_err(|e| Error::io("write", e))?;
+        summary.entries += 1;
+        summary.bytes += buf.len() as u64;
+        *prev = key;
+        Ok(())
+    };
+    crate::engine::stream::for_each_resolved(raw.path(), &dir, &mut |user_key, body| {
+        let key = encode_key(&user_key, last);
+        // Everything on the stack above `key` in encoded order goes first.
+        while stack.last().is_some_and(|(top, _)| *top < key) {
+            if let Some((k, v)) = stack.pop() {
+                emit(k, v, &mut prev)?;
+            }
+        }
+        stack.push((key, encode_value(0, 0, &body)));
+        Ok(())
+    })?;
+    while let Some((k, v)) = stack.pop() {
+        emit(k, v, &mut prev)?;
+    }
+    Ok(summary)
 }
 
 /// Resolve `raw` (MVCC, as the decoder reads it) and write the visible SQS
@@ -177,4 +249,42 @@ fn upstream_layout(
         summary.entries += 1;
     }
     Ok((out, summary))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::testkit::snapshot::Profile;
+
+    // The bounded-memory Pebble layout writes the same bytes as sorting
+    // the whole resolved snapshot in memory, on every profile (prefix keys
+    // and MVCC histories included).
+    #[test]
+    fn pebble_layout_matches_the_in_memory_sort() {
+        let dir = tempfile::tempdir().unwrap();
+        for (seed, profile) in [
+            (1, Profile::Valid),
+            (2, Profile::Valid),
+            (3, Profile::Shared),
+        ] {
+            let opts = GenOptions {
+                seed,
+                profile,
+                queues: 4,
+                messages: 300,
+            };
+            let mut raw = Vec::new();
+            write_snapshot(opts, &mut raw).unwrap();
+            let (expected, sorted) = upstream_layout(&raw, UpstreamOrder::Pebble, seed).unwrap();
+            let mut got = Vec::new();
+            let summary = pebble_layout(opts, &dir.path().join("out.fsm"), &mut got).unwrap();
+            assert_eq!(got, expected, "seed {seed}");
+            assert_eq!(summary.entries, sorted.entries);
+            assert_eq!(summary.messages, sorted.messages);
+            assert_eq!(summary.bytes, got.len() as u64);
+            assert!(summary.messages > 0);
+        }
+        // Only the input's directory was used, and the scratch is gone.
+        assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
+    }
 }

@@ -557,6 +557,48 @@ fn one_pass<R: PassInput>(
     }
 }
 
+/// Resolve the snapshot at `path` (MVCC, entries in any order) in bounded
+/// memory, handing each visible SQS record to `f` in user-key order, as
+/// the general pass does. Scratch files live in a new directory inside
+/// `scratch_in` and are removed. For `sqsdump gen --upstream pebble`, which
+/// must lay out snapshots larger than memory.
+pub(crate) fn for_each_resolved(
+    path: &Path,
+    scratch_in: &Path,
+    f: &mut dyn FnMut(Vec<u8>, Vec<u8>) -> Result<(), Error>,
+) -> Result<(), Error> {
+    struct FnSink<'a>(&'a mut dyn FnMut(Vec<u8>, Vec<u8>) -> Result<(), Error>);
+    impl resolve::Sink for FnSink<'_> {
+        fn record(&mut self, user_key: Vec<u8>, body: Vec<u8>) -> Result<(), Error> {
+            (self.0)(user_key, body)
+        }
+    }
+    let scratch = tempfile::Builder::new()
+        .prefix(write::STAGING_PREFIX)
+        .tempdir_in(scratch_in)
+        .map_err(|e| {
+            Error::io(
+                format!("creating a scratch directory in {}", scratch_in.display()),
+                e,
+            )
+        })?;
+    let mut spill = SpillDir::create(scratch.path().join("versions"))?;
+    let input =
+        File::open(path).map_err(|e| Error::io(format!("opening {}", path.display()), e))?;
+    let (budget, _) = Config::default().budgets();
+    let warnings = Log::new(scratch.path().join("warnings"), LOG_BUDGET);
+    resolve::resolve(
+        input,
+        Mode::General,
+        &mut spill,
+        budget,
+        warnings,
+        &Control::default(),
+        &mut FnSink(f),
+    )?;
+    Ok(())
+}
+
 /// Merge and write every queue, then the manifest.
 fn finish(
     decoder: StreamDecoder,
