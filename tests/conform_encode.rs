@@ -249,7 +249,11 @@ fn an_encoder_that_ignores_checksums_is_blamed_on_req_enc_3() {
         "REQ-ENC-3",
         "exit status 0, expected an error (checksum_mismatch)",
     );
-    assert!(stdout.ends_with("25 passed, 4 failed\n"), "{stdout}");
+    let n = encode_case_count();
+    assert!(
+        stdout.ends_with(&format!("{} passed, 4 failed\n", n - 4)),
+        "{stdout}"
+    );
 }
 
 // REQ-CONF-10, REQ-ENC-11

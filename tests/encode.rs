@@ -325,7 +325,7 @@ fn last_commit_ts_override_may_only_raise_the_timestamp() {
     );
 }
 
-// REQ-ENC-2
+// REQ-ENC-2, REQ-ENC-15
 #[test]
 fn manifests_with_and_without_wall_time_are_accepted() {
     let mut src = dump(&[("orders", STD_QUEUE, &[])]);
