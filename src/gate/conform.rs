@@ -699,9 +699,15 @@ enum EncodeExpected {
     Error(String),
 }
 
-/// An encode case read from the corpus: the input dump tree, flags,
-/// expectation.
-type EncodeCaseFiles = (BTreeMap<String, Vec<u8>>, Vec<String>, EncodeExpected);
+/// An encode case read from the corpus.
+struct EncodeCaseFiles {
+    /// The input dump tree.
+    input: BTreeMap<String, Vec<u8>>,
+    /// Symlinks to make in the input: path → target.
+    symlinks: BTreeMap<String, String>,
+    flags: Vec<String>,
+    expected: EncodeExpected,
+}
 
 /// Read an encode case: the input dump tree, flags, expectation.
 fn load_encode_case(dir: &Path) -> Result<EncodeCaseFiles, Difference> {
@@ -724,7 +730,27 @@ fn load_encode_case(dir: &Path) -> Result<EncodeCaseFiles, Difference> {
                 .to_string(),
         ),
     };
-    Ok((tree.model.files, flags, expected))
+    let mut symlinks = BTreeMap::new();
+    if let Ok(list) = fs::read(dir.join(enc::SYMLINKS_FILE)) {
+        for line in String::from_utf8_lossy(&list).lines() {
+            let (path, target) = line
+                .split_once('\t')
+                .ok_or_else(|| unreadable(format!("bad symlinks line {line:?}")))?;
+            if path
+                .split('/')
+                .any(|c| c.is_empty() || c == "." || c == "..")
+            {
+                return Err(unreadable(format!("unsafe symlink path {path:?}")));
+            }
+            symlinks.insert(path.to_string(), target.to_string());
+        }
+    }
+    Ok(EncodeCaseFiles {
+        input: tree.model.files,
+        symlinks,
+        flags,
+        expected,
+    })
 }
 
 fn read_flags(bytes: &[u8]) -> Vec<String> {
@@ -748,7 +774,12 @@ fn judge_encode_case(
     let Source::Corpus(dir) = &spec.source else {
         return Err(Difference::new("generated cases are decode cases"));
     };
-    let (input, flags, expected) = load_encode_case(dir)?;
+    let EncodeCaseFiles {
+        input,
+        symlinks,
+        flags,
+        expected,
+    } = load_encode_case(dir)?;
     let setup = |e: io::Error| Difference::new(format!("could not prepare the case: {e}"));
     let input_dir = scratch.join(enc::INPUT_DIR);
     let out_dir = scratch.join("out");
@@ -759,6 +790,13 @@ fn judge_encode_case(
             fs::create_dir_all(parent).map_err(setup)?;
         }
         fs::write(&p, bytes).map_err(setup)?;
+    }
+    for (path, target) in &symlinks {
+        let p = input_dir.join(path);
+        if let Some(parent) = p.parent() {
+            fs::create_dir_all(parent).map_err(setup)?;
+        }
+        make_symlink(target, &p).map_err(setup)?;
     }
     let output = out_dir.join("restored.fsm");
     let script = opts.template.render(&input_dir, &output, &flags);
@@ -777,7 +815,9 @@ fn judge_encode_case(
         diff: Difference::new(what),
     };
     match verify::load_tree(&input_dir) {
-        Ok(t) if t.model.files == input && t.problems.is_empty() => {}
+        Ok(t)
+            if t.model.files == input && t.problems.iter().map(|p| &p.path).eq(symlinks.keys()) => {
+        }
         _ => found.push(stray("the input dump was changed".to_string())),
     }
     if let Ok(entries) = fs::read_dir(scratch) {
@@ -826,6 +866,16 @@ fn judge_encode_case(
         }
     }
     Ok(found)
+}
+
+#[cfg(unix)]
+fn make_symlink(target: &str, link: &Path) -> io::Result<()> {
+    std::os::unix::fs::symlink(target, link)
+}
+
+#[cfg(not(unix))]
+fn make_symlink(_target: &str, _link: &Path) -> io::Result<()> {
+    Err(io::Error::other("symlinks are not supported here"))
 }
 
 // ---------------------------------------------------------------------------
@@ -918,10 +968,15 @@ The command runs under `sh -c` once per case. Placeholders are replaced by
 shell-quoted values: {input} is a file named input.fsm, {output} a path that
 does not exist yet, {flags} the case's decode flags.
 
+With --direction encode the cases are those of <corpus>/encode/: {input} is
+a copy of a dump tree, {output} a path for the .fsm in an empty directory,
+{flags} the case's encode flags (--last-commit-ts=N).
+
 Examples:
   sqsdump conform --impl './mydecoder --input {input} --output {output} {flags}'
   sqsdump conform --impl '/tmp/ekv-decode --adapter sqs --input {input} --output {output} {flags}' \\
       --generated 100 --seed 7 --profile mixed --compare json --report report.json
+  sqsdump conform --direction encode --impl './myencoder --input {input} --output {output} {flags}'
 
 Prints `PASS <case>` or `FAIL <REQ-ID> <slug>: <first difference>` per case
 and `N passed, M failed` last; exits 1 if any case failed.";

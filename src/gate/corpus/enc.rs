@@ -17,8 +17,9 @@
 //! encode/<REQ-ID>-<slug>/expected-error   the error class and a newline
 //! ```
 //!
-//! Symlinks (REQ-ENC-6) are not representable: the corpus is written and
-//! read as plain files, so that case lives in `tests/encode_errors.rs`.
+//! The corpus is written and read as plain files, so a symlink of the
+//! input (REQ-ENC-6) is listed in the case's `symlinks` file, one
+//! `<path>\t<target>` per line, and made by whoever copies the input.
 
 use std::collections::BTreeMap;
 
@@ -40,6 +41,8 @@ pub const ENCODE_DIR: &str = "encode";
 pub const INPUT_DIR: &str = "input";
 /// Name of the expected snapshot in an encode case directory.
 pub const EXPECTED_FSM: &str = "expected.fsm";
+/// Name of the list of symlinks to make in the input, when there are any.
+pub const SYMLINKS_FILE: &str = "symlinks";
 /// The one encode flag a case may carry, as `--last-commit-ts=N`.
 pub const LAST_COMMIT_TS_FLAG: &str = "--last-commit-ts";
 
@@ -71,6 +74,8 @@ pub struct EncodeCase {
     pub flags: Vec<String>,
     /// The dump tree: relative path → bytes.
     pub input: BTreeMap<String, Vec<u8>>,
+    /// Symlinks of the input: relative path → target.
+    pub symlinks: BTreeMap<String, String>,
     /// The intent.
     pub expect: Vec<EncExpect>,
 }
@@ -100,11 +105,12 @@ pub fn encode_options_from_flags<S: AsRef<str>>(flags: &[S]) -> Result<EncodeOpt
 /// dump `input`: the snapshot bytes, or the error.
 pub fn expected_encode(
     input: &BTreeMap<String, Vec<u8>>,
+    symlinks: &BTreeMap<String, String>,
     opts: &EncodeOptions,
 ) -> Result<Vec<u8>, EncodeError> {
     let src = MemSource {
         files: input.clone(),
-        symlinks: Default::default(),
+        symlinks: symlinks.keys().cloned().collect(),
     };
     encode_to_vec(&src, opts).map(|(bytes, _)| bytes)
 }
@@ -227,6 +233,13 @@ pub fn render_encode_case(
         flags.push('\n');
     }
     out.insert(format!("{dir}/{}", super::FLAGS_FILE), flags.into_bytes());
+    if !case.symlinks.is_empty() {
+        let mut list = String::new();
+        for (path, target) in &case.symlinks {
+            list.push_str(&format!("{path}\t{target}\n"));
+        }
+        out.insert(format!("{dir}/{SYMLINKS_FILE}"), list.into_bytes());
+    }
     out.insert(
         format!("{dir}/{}", super::DESCRIPTION_FILE),
         format!("{}\n", case.description).into_bytes(),
@@ -263,8 +276,19 @@ impl EncCases {
             description: description.to_string(),
             flags: flags.iter().map(|f| f.to_string()).collect(),
             input,
+            symlinks: BTreeMap::new(),
             expect,
         });
+    }
+
+    /// Give the last case added these symlinks.
+    fn with_symlinks(&mut self, links: &[(&str, &str)]) {
+        if let Some(case) = self.0.last_mut() {
+            case.symlinks = links
+                .iter()
+                .map(|(p, t)| (p.to_string(), t.to_string()))
+                .collect();
+        }
     }
 }
 
@@ -931,6 +955,18 @@ fn error_cases(c: &mut EncCases) {
         d,
         vec![error("unexpected_entry")],
     );
+    // messages.jsonl is a symlink to /dev/null: an encoder that follows
+    // it and ignores CHECKSUMS restores an empty queue.
+    let mut d = base.clone();
+    d.remove(msgs);
+    c.add(
+        "REQ-ENC-6-symlinked-messages",
+        "[Decision] a symlink in the dump is never followed: unexpected_entry",
+        &[],
+        d,
+        vec![error("unexpected_entry")],
+    );
+    c.with_symlinks(&[(msgs, "/dev/null")]);
     let mut d = base;
     d.insert(
         "sqs/orders/_internals/side_records.jsonl".to_string(),

@@ -646,7 +646,7 @@ pub fn generate() -> Result<BTreeMap<String, Vec<u8>>, Vec<String>> {
                 continue;
             }
         };
-        let outcome = enc::expected_encode(&case.input, &opts);
+        let outcome = enc::expected_encode(&case.input, &case.symlinks, &opts);
         problems.extend(enc::check_encode_intent(&case, &outcome));
         let result = match &outcome {
             Ok(b) => format!("{} bytes", b.len()),
@@ -787,8 +787,9 @@ it writes beside the snapshot (upstream's `OUT.fsm.encode_info.json`) are
 not judged, but it must not change the input or write anywhere else.
 With `expected-error` it must exit non-zero and leave nothing at the
 output path; a line `error[<class>]:` on stderr must name the class.
-Symlinks cannot be stored in this corpus, so REQ-ENC-6's symlink rule is
-tested by sqsdump's own tests only.
+A case may hold `symlinks`: one `<path>\t<target>` per line, symlinks
+to make in the copy of `input/` (the corpus itself holds plain files
+only).
 
 `sqsdump conform --direction encode --impl 'myencoder --input {input} --output {output} {flags}'`
 does this for every case and blames each difference of the snapshots on
