@@ -415,37 +415,9 @@ fn success_cases(c: &mut EncCases) {
         dump_of(&s, &[]),
         vec![EncExpect::Entries(2)],
     );
-    // HT-FIFO: 4 partitions, per-group lanes.
     let hq = QueueCfg::ht();
-    let mut s = Snap::new();
     let qn = b"ht.fifo";
-    s.put(
-        &meta_key(qn),
-        10,
-        &meta(
-            "ht.fifo",
-            r#","is_fifo":true,"partition_count":4,"fifo_throughput_limit":"perMessageGroupId","deduplication_scope":"messageGroup""#,
-        ),
-    );
-    s.put(&super::gen_key(qn), 10, b"1");
-    for (i, group) in ["g-a", "g-b", "g-c"].iter().enumerate() {
-        let id = format!("h-{i}");
-        let part = crate::encode::model::partition_for(&hq.0, group);
-        s.put(
-            &pdata_key(qn, part, 1, id.as_bytes()),
-            100,
-            &msg(
-                &id,
-                b"ht",
-                T0 + i as i64,
-                1,
-                &format!(
-                    r#","message_group_id":"{group}","message_deduplication_id":"d-{i}","sequence_number":{}"#,
-                    i + 1
-                ),
-            ),
-        );
-    }
+    let s = ht_fifo();
     let part_a = crate::encode::model::partition_for(&hq.0, "g-a");
     c.add(
         "REQ-ENC-1-partitioned-queue",
@@ -716,6 +688,42 @@ fn success_cases(c: &mut EncCases) {
     );
 }
 
+/// An HT-FIFO queue `ht.fifo`: 4 partitions, per-group lanes, three
+/// messages of three groups.
+fn ht_fifo() -> Snap {
+    let hq = QueueCfg::ht();
+    let mut s = Snap::new();
+    let qn = b"ht.fifo";
+    s.put(
+        &meta_key(qn),
+        10,
+        &meta(
+            "ht.fifo",
+            r#","is_fifo":true,"partition_count":4,"fifo_throughput_limit":"perMessageGroupId","deduplication_scope":"messageGroup""#,
+        ),
+    );
+    s.put(&super::gen_key(qn), 10, b"1");
+    for (i, group) in ["g-a", "g-b", "g-c"].iter().enumerate() {
+        let id = format!("h-{i}");
+        let part = crate::encode::model::partition_for(&hq.0, group);
+        s.put(
+            &pdata_key(qn, part, 1, id.as_bytes()),
+            100,
+            &msg(
+                &id,
+                b"ht",
+                T0 + i as i64,
+                1,
+                &format!(
+                    r#","message_group_id":"{group}","message_deduplication_id":"d-{i}","sequence_number":{}"#,
+                    i + 1
+                ),
+            ),
+        );
+    }
+    s
+}
+
 /// A partitioned queue config for lane computation.
 struct QueueCfg(crate::encode::model::QueueConfig);
 
@@ -945,6 +953,103 @@ fn error_cases(c: &mut EncCases) {
         vec![error("duplicate_message_id")],
     );
 
+    let mut d = base.clone();
+    edit(&mut d, MANIFEST_FILE, "\"orders\"", "\"other\"");
+    resum(&mut d);
+    c.add(
+        "REQ-ENC-16-queue-list-mismatch",
+        "[Decision] a manifest whose adapters.sqs.queues differs from the queue directories is invalid_manifest (upstream ignores the list)",
+        &[],
+        d,
+        vec![error("invalid_manifest")],
+    );
+    let mut d = base.clone();
+    if let Some(b) = d.get_mut(msgs) {
+        let text = String::from_utf8_lossy(b).into_owned();
+        let lines: Vec<&str> = text.lines().rev().collect();
+        *b = lines
+            .iter()
+            .map(|l| format!("{l}\n"))
+            .collect::<String>()
+            .into_bytes();
+    }
+    resum(&mut d);
+    c.add(
+        "REQ-ENC-4-lines-out-of-order",
+        "[Decision] message lines out of decode's send order are invalid_message_line",
+        &[],
+        d,
+        vec![error("invalid_message_line")],
+    );
+    let mut d = base.clone();
+    if let Some(b) = d.get_mut(msgs) {
+        b.pop();
+    }
+    resum(&mut d);
+    c.add(
+        "REQ-ENC-4-missing-final-newline",
+        "[Decision] a messages.jsonl whose last line has no newline is invalid_message_line",
+        &[],
+        d,
+        vec![error("invalid_message_line")],
+    );
+    let mut d = base.clone();
+    edit(
+        &mut d,
+        msgs,
+        "\"visible_at_millis\":0",
+        "\"visible_at_millis\":1700000030000",
+    );
+    resum(&mut d);
+    c.add(
+        "REQ-ENC-4-visibility-not-reset",
+        "[Decision] a message with visibility state in a dump without preserved visibility is invalid_message_line",
+        &[],
+        d,
+        vec![error("invalid_message_line")],
+    );
+    let mut d = base.clone();
+    edit(&mut d, msgs, "\"_wBiaW5hcnk\"", "\"_wBiaW5hcnk=\"");
+    resum(&mut d);
+    c.add(
+        "REQ-ENC-4-padded-body-envelope",
+        "[Decision] a base64 body envelope that is not canonical unpadded base64url is invalid_message_line",
+        &[],
+        d,
+        vec![error("invalid_message_line")],
+    );
+    let ht = dump_of(&ht_fifo(), &[]);
+    let ht_msgs = "sqs/ht.fifo/messages.jsonl";
+    let mut d = ht.clone();
+    edit(
+        &mut d,
+        ht_msgs,
+        "\"sequence_number\":1,\"partition\":0}",
+        "\"sequence_number\":1,\"partition\":1}",
+    );
+    resum(&mut d);
+    c.add(
+        "REQ-ENC-4-partition-not-group-lane",
+        "[Decision] a message whose partition is not the lane of its message group is invalid_partition",
+        &[],
+        d,
+        vec![error("invalid_partition")],
+    );
+    let mut d = ht;
+    edit(
+        &mut d,
+        "sqs/ht.fifo/_queue.json",
+        "\"partition_count\": 4",
+        "\"partition_count\": 3",
+    );
+    resum(&mut d);
+    c.add(
+        "REQ-ENC-4-partition-count-not-power-of-two",
+        "[Decision] a partition_count that is not a power of two is invalid_queue_file",
+        &[],
+        d,
+        vec![error("invalid_queue_file")],
+    );
     let mut d = base.clone();
     d.insert("sqs/orders/notes.txt".to_string(), b"hello\n".to_vec());
     resum(&mut d);
