@@ -1020,7 +1020,8 @@ pub struct ConformArgs {
     #[arg(long, value_enum, default_value_t = Profile::Valid)]
     pub profile: Profile,
 
-    /// Compare files byte for byte, or JSON as parsed values.
+    /// Compare files byte for byte, or JSON as parsed values (decode
+    /// direction; snapshots are always compared entry by entry).
     #[arg(long, value_enum, default_value_t = Compare::Bytes)]
     pub compare: Compare,
 
