@@ -7,6 +7,7 @@ use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
+use sqsdump::gate::corpus::enc::{ENCODE_DIR, EXPECTED_FSM, INPUT_DIR, SYMLINKS_FILE};
 use sqsdump::gate::corpus::{self, split_case_name};
 use sqsdump::gate::verify::load_tree;
 
@@ -57,7 +58,23 @@ fn committed_cases() -> Vec<String> {
         .map(|e| e.unwrap())
         .filter(|e| e.file_type().unwrap().is_dir())
         .map(|e| e.file_name().into_string().unwrap())
-        .filter(|n| !corpus::KEPT.contains(&n.as_str()))
+        .filter(|n| !corpus::KEPT.contains(&n.as_str()) && n != ENCODE_DIR)
+        .collect();
+    names.sort();
+    names
+}
+
+fn encode_dir() -> PathBuf {
+    corpus_dir().join(ENCODE_DIR)
+}
+
+/// The case directories of the corpus's encode section.
+fn committed_encode_cases() -> Vec<String> {
+    let mut names: Vec<String> = fs::read_dir(encode_dir())
+        .unwrap()
+        .map(|e| e.unwrap())
+        .filter(|e| e.file_type().unwrap().is_dir())
+        .map(|e| e.file_name().into_string().unwrap())
         .collect();
     names.sort();
     names
@@ -195,9 +212,8 @@ fn every_observable_requirement_has_a_case() {
     );
 }
 
-/// The restore direction (REQ-ENC) is not gated by this decode corpus
-/// yet: its cases come with the encode section of the corpus (issue 10,
-/// item 6). Until then tests/encode*.rs verify it.
+/// The restore direction (REQ-ENC) has no decode case: its cases are the
+/// corpus's encode section (checked below).
 fn is_encode_direction(id: &str) -> bool {
     id.starts_with("REQ-ENC-")
 }
@@ -312,4 +328,121 @@ fn corpus_command_writes_replaces_and_refuses_foreign_directories() {
         .filter(|n| n.starts_with('.'))
         .collect();
     assert!(leftovers.is_empty(), "{leftovers:?}");
+}
+
+// REQ-CONF-10
+#[test]
+fn every_encode_case_is_named_after_a_spec_requirement_and_has_the_case_files() {
+    let sections = spec_sections();
+    let cases = committed_encode_cases();
+    assert!(cases.len() > 20, "only {} encode cases", cases.len());
+    for name in cases {
+        let (id, slug) =
+            split_case_name(&name).unwrap_or_else(|| panic!("{name}: not <REQ-ID>-<slug>"));
+        assert!(id.starts_with("REQ-ENC-"), "{name}: not a REQ-ENC case");
+        assert!(sections.contains_key(id), "{name}: {id} is not in SPEC.md");
+        assert!(
+            slug.bytes().all(|c| c.is_ascii_alphanumeric() || c == b'-'),
+            "{name}: the slug may hold only letters, digits and '-'"
+        );
+        let dir = encode_dir().join(&name);
+        let mut entries: Vec<String> = fs::read_dir(&dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().into_string().unwrap())
+            .collect();
+        entries.sort();
+        // An optional list of symlinks to make in the input.
+        entries.retain(|e| e != SYMLINKS_FILE);
+        let snapshot = ["description", EXPECTED_FSM, "flags", INPUT_DIR];
+        let error = ["description", "expected-error", "flags", INPUT_DIR];
+        assert!(
+            entries == snapshot || entries == error,
+            "{name}: holds {entries:?}"
+        );
+        for f in fs::read_to_string(dir.join("flags")).unwrap().lines() {
+            assert!(
+                f.strip_prefix("--last-commit-ts=")
+                    .is_some_and(|n| n.parse::<u64>().is_ok()),
+                "{name}: unknown flag {f:?}"
+            );
+        }
+        let description = fs::read_to_string(dir.join("description")).unwrap();
+        assert!(
+            description.ends_with('\n') && description.lines().count() == 1,
+            "{name}: description must be one line"
+        );
+        let decision = sections[id].contains("[Decision]");
+        assert_eq!(
+            description.starts_with("[Decision]"),
+            decision,
+            "{name}: [Decision] marks exactly the cases of Decisions"
+        );
+    }
+}
+
+/// REQ-ENC requirements that no snapshot or exit status of one encode
+/// can show, and why.
+const ENCODE_NOT_OBSERVABLE: [(&str, &str); 4] = [
+    ("REQ-ENC-5", "every expected-error case names its class"),
+    (
+        "REQ-ENC-11",
+        "every expected-error case demands nothing at the output path",
+    ),
+    (
+        "REQ-ENC-12",
+        "the command line of sqsdump, not of an encoder",
+    ),
+    (
+        "REQ-ENC-13",
+        "a property of two runs, checked by tests/encode_props.rs",
+    ),
+];
+
+// REQ-CONF-10
+#[test]
+fn every_observable_encode_requirement_has_a_case() {
+    let ids: BTreeSet<String> = committed_encode_cases()
+        .iter()
+        .filter_map(|c| split_case_name(c).map(|(id, _)| id.to_string()))
+        .collect();
+    let exempt: BTreeSet<&str> = ENCODE_NOT_OBSERVABLE.iter().map(|(id, _)| *id).collect();
+    let missing: Vec<String> = spec_sections()
+        .into_keys()
+        .filter(|id| is_encode_direction(id) && !ids.contains(id) && !exempt.contains(id.as_str()))
+        .collect();
+    assert!(
+        missing.is_empty(),
+        "REQ-ENC without an encode case: {missing:?}"
+    );
+}
+
+// REQ-CONF-10
+#[test]
+fn every_encode_error_class_a_dump_can_cause_has_a_case() {
+    let classes: BTreeSet<String> = committed_encode_cases()
+        .iter()
+        .filter_map(|c| fs::read_to_string(encode_dir().join(c).join("expected-error")).ok())
+        .map(|c| c.trim().to_string())
+        .collect();
+    // Not here: entry_too_large (a key over 1 MiB), duplicate_key (no
+    // dump that passes the line checks yields one), unsafe_output and io
+    // (the output path and the file system, not the dump).
+    let want = [
+        "invalid_manifest",
+        "unsupported_dump",
+        "invalid_checksums",
+        "checksum_mismatch",
+        "unexpected_entry",
+        "invalid_queue_file",
+        "directory_mismatch",
+        "invalid_message_line",
+        "invalid_partition",
+        "duplicate_message_id",
+        "commit_ts_regression",
+    ];
+    let missing: Vec<&&str> = want.iter().filter(|c| !classes.contains(**c)).collect();
+    assert!(
+        missing.is_empty(),
+        "encode error classes without a case: {missing:?}"
+    );
 }

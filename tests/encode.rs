@@ -325,7 +325,7 @@ fn last_commit_ts_override_may_only_raise_the_timestamp() {
     );
 }
 
-// REQ-ENC-2
+// REQ-ENC-2, REQ-ENC-15
 #[test]
 fn manifests_with_and_without_wall_time_are_accepted() {
     let mut src = dump(&[("orders", STD_QUEUE, &[])]);
@@ -504,4 +504,30 @@ fn a_queue_name_that_is_not_utf8_is_restored_from_its_directory() {
         .unwrap()
         .expect("restorable");
     assert_eq!(summary.queues, 1);
+}
+
+// REQ-CLI-7, REQ-ENC-11
+#[cfg(unix)]
+#[test]
+fn the_snapshot_is_created_0644_under_the_umask() {
+    use std::os::unix::fs::PermissionsExt;
+    let tmp = tempfile::tempdir().unwrap();
+    let input = tmp.path().join("dump");
+    let src = dump(&[("orders", STD_QUEUE, &[])]);
+    for (path, bytes) in &src.files {
+        let p = input.join(path);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(p, bytes).unwrap();
+    }
+    let out = tmp.path().join("out.fsm");
+    encode_to_file(&input, &out, &EncodeOptions::default()).unwrap();
+    // The umask of this process, read without changing it.
+    let status = std::fs::read_to_string("/proc/self/status").unwrap_or_default();
+    let mask = status
+        .lines()
+        .find_map(|l| l.strip_prefix("Umask:"))
+        .and_then(|m| u32::from_str_radix(m.trim(), 8).ok())
+        .unwrap_or(0o022);
+    let mode = std::fs::metadata(&out).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode, 0o644 & !mask);
 }

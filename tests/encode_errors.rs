@@ -133,7 +133,7 @@ fn bad_queue_files_and_directory_names_are_refused() {
     assert!(encode_to_vec(&src, &EncodeOptions::default()).is_ok());
 }
 
-// REQ-ENC-2, REQ-ENC-5
+// REQ-ENC-2, REQ-ENC-5, REQ-ENC-16
 #[test]
 fn bad_manifests_are_refused() {
     let base = tree(&[("sqs/q/_queue.json", QUEUE)]);

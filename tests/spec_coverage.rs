@@ -7,7 +7,8 @@
 //! - a fuzz target file (`fuzz/fuzz_targets/T.rs`, any comment line),
 //!   listed as `fuzz:T`;
 //! - a conformance case directory `conformance/<ID>-<slug>`, listed as
-//!   `corpus:<ID>-<slug>`.
+//!   `corpus:<ID>-<slug>`, or `conformance/encode/<ID>-<slug>`, listed as
+//!   `corpus:encode/<ID>-<slug>`.
 //!
 //! The test fails when a requirement has no check, when SPEC.md's
 //! `Verified by:` line differs from the checks found, or when code cites an
@@ -146,7 +147,11 @@ fn scan() -> Found {
             pending.clear();
         }
     }
-    if let Ok(entries) = fs::read_dir(root.join("conformance")) {
+    // Decode cases at the top of the corpus, encode cases in encode/.
+    for section in ["", "encode/"] {
+        let Ok(entries) = fs::read_dir(root.join("conformance").join(section)) else {
+            continue;
+        };
         for e in entries.flatten() {
             if !e.path().is_dir() {
                 continue;
@@ -157,10 +162,10 @@ fn scan() -> Found {
                     checks
                         .entry(id.clone())
                         .or_default()
-                        .insert(format!("corpus:{name}"));
+                        .insert(format!("corpus:{section}{name}"));
                     cited
                         .entry(id.clone())
-                        .or_insert_with(|| format!("conformance/{name}"));
+                        .or_insert_with(|| format!("conformance/{section}{name}"));
                 }
             }
         }

@@ -275,9 +275,11 @@ pub fn encode_to_file(
     let spill = tempfile::tempfile_in(parent).map_err(|e| {
         EncodeError::io(format!("creating a spill file in {}", parent.display()), e)
     })?;
+    // Created new with the dump files' mode, 0644 before the umask
+    // (REQ-CLI-7), not tempfile's private 0600.
     let mut tmp = tempfile::Builder::new()
         .prefix(".sqsdump-encode-")
-        .tempfile_in(parent)
+        .make_in(parent, |path| crate::write::file_options().open(path))
         .map_err(|e| {
             EncodeError::io(
                 format!("creating a temporary file in {}", parent.display()),

@@ -102,6 +102,27 @@ pub enum Subject {
     Leftovers,
     /// The class named in an `error[<class>]:` line.
     ErrorClass,
+    /// Encode direction: the snapshot's header, framing, and each entry's
+    /// commit timestamp.
+    SnapshotStream,
+    /// Encode direction: a restored meta, gen or message record (its key,
+    /// value header and value fields without a rule of their own).
+    RestoredRecord,
+    /// Encode direction: `message_attributes` in a restored message.
+    RestoredAttributes,
+    /// Encode direction: `tags` in a restored queue meta.
+    RestoredTags,
+    /// Encode direction: a vis, byage, dedup, seq or group row.
+    DerivedRow,
+    /// Encode direction: the order of the entries, and a key written
+    /// twice.
+    EntryOrder,
+    /// Encode direction: anything at the output path after an error, a
+    /// changed input dump, or a file written outside the output's
+    /// directory.
+    EncodeLeftovers,
+    /// Encode direction: the class of an `error[<class>]:` line.
+    EncodeErrorClass,
 }
 
 /// Subject → governing requirement → what SPEC.md's `Governs:` line says.
@@ -247,6 +268,46 @@ pub const GOVERNS: &[(Subject, &str, &str)] = &[
         "REQ-ERR-1",
         "the class of an `error[<class>]:` line",
     ),
+    (
+        Subject::SnapshotStream,
+        "REQ-ENC-1",
+        "a restored snapshot's header, framing and each entry's commit timestamp",
+    ),
+    (
+        Subject::RestoredRecord,
+        "REQ-ENC-1",
+        "the key, value header and fields of a restored meta, gen or message record",
+    ),
+    (
+        Subject::RestoredAttributes,
+        "REQ-ENC-7",
+        "`message_attributes` in a restored message",
+    ),
+    (
+        Subject::RestoredTags,
+        "REQ-ENC-9",
+        "`tags` in a restored queue meta",
+    ),
+    (
+        Subject::DerivedRow,
+        "REQ-ENC-8",
+        "a restored vis, byage, dedup, seq or group row",
+    ),
+    (
+        Subject::EntryOrder,
+        "REQ-ENC-10",
+        "the order of a restored snapshot's entries, and a key written twice",
+    ),
+    (
+        Subject::EncodeLeftovers,
+        "REQ-ENC-11",
+        "anything at the output path after a failed encode, a changed input, a file written outside the output's directory",
+    ),
+    (
+        Subject::EncodeErrorClass,
+        "REQ-ENC-5",
+        "the class of an encoder's `error[<class>]:` line",
+    ),
 ];
 
 /// The requirement that governs `subject`.
@@ -275,14 +336,14 @@ pub struct Finding {
 }
 
 /// Collects findings for one case.
-struct Blame<'a> {
-    case_req: &'a str,
-    mode: Compare,
-    found: Vec<Finding>,
+pub(super) struct Blame<'a> {
+    pub(super) case_req: &'a str,
+    pub(super) mode: Compare,
+    pub(super) found: Vec<Finding>,
 }
 
 impl Blame<'_> {
-    fn add(&mut self, subject: Subject, diff: Difference) {
+    pub(super) fn add(&mut self, subject: Subject, diff: Difference) {
         if self.mode == Compare::Json && bytes_only(subject) {
             return;
         }
@@ -293,7 +354,7 @@ impl Blame<'_> {
     }
 
     /// A difference no rule explains: the case's own requirement.
-    fn unexplained(&mut self, diff: Difference) {
+    pub(super) fn unexplained(&mut self, diff: Difference) {
         self.found.push(Finding {
             req: self.case_req.to_string(),
             diff,
@@ -477,19 +538,19 @@ fn compact(raw: &[u8]) -> Vec<u8> {
     out
 }
 
-fn shown(raw: &[u8]) -> String {
+pub(super) fn shown(raw: &[u8]) -> String {
     shorten(&String::from_utf8_lossy(raw), 0)
 }
 
 /// The subject of a field, from its name and both raw values (empty when
 /// absent).
-type FieldRule<'a> = dyn Fn(&str, &[u8], &[u8]) -> Subject + 'a;
+pub(super) type FieldRule<'a> = dyn Fn(&str, &[u8], &[u8]) -> Subject + 'a;
 
 /// Members of two objects compared one by one. `subject_of` names the
 /// subject of a field whose value differs; `spelling` the subject of a
 /// field whose value is equal but spelt differently.
 #[allow(clippy::too_many_arguments)]
-fn compare_members(
+pub(super) fn compare_members(
     b: &mut Blame<'_>,
     path: &str,
     line: Option<usize>,
@@ -1260,6 +1321,14 @@ mod tests {
             Checksums,
             Leftovers,
             ErrorClass,
+            SnapshotStream,
+            RestoredRecord,
+            RestoredAttributes,
+            RestoredTags,
+            DerivedRow,
+            EntryOrder,
+            EncodeLeftovers,
+            EncodeErrorClass,
         ];
         assert_eq!(all.len(), GOVERNS.len());
         for s in all {

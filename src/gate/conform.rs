@@ -34,9 +34,10 @@ use std::time::Duration;
 use clap::{Args, ValueEnum};
 
 use super::blame::{blame_trees, governing, shorten, Finding, Subject};
+use super::blame_fsm::blame_snapshots;
 use super::{expect, report};
 use crate::gate::corpus::{
-    self, split_case_name, EXPECTED_DIR, EXPECTED_ERROR_FILE, FLAGS_FILE, INPUT_FILE,
+    self, enc, split_case_name, EXPECTED_DIR, EXPECTED_ERROR_FILE, FLAGS_FILE, INPUT_FILE,
 };
 use crate::gate::verify;
 use crate::Error;
@@ -55,6 +56,15 @@ pub enum Compare {
     /// `.json` files and `.jsonl` lines as parsed JSON values; CHECKSUMS
     /// for consistency with the tree; other files byte for byte.
     Json,
+}
+
+/// Which direction is judged.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Direction {
+    /// `.fsm` snapshot → dump tree: the corpus's top-level cases.
+    Decode,
+    /// Dump tree → `.fsm` snapshot: the cases of `encode/` (REQ-CONF-10).
+    Encode,
 }
 
 /// Which generated snapshots to add.
@@ -162,6 +172,8 @@ pub struct ConformOptions {
     pub jobs: usize,
     /// Only cases whose name contains this.
     pub filter: Option<String>,
+    /// Which direction is judged.
+    pub direction: Direction,
 }
 
 // ---------------------------------------------------------------------------
@@ -296,8 +308,17 @@ impl CaseResult {
 }
 
 /// The corpus cases found in `dir`, in name order (`README.md` and other
-/// files skipped).
-fn corpus_cases(dir: &Path) -> Result<Vec<CaseSpec>, Error> {
+/// files skipped): the top-level cases for the decode direction, those of
+/// `encode/` for the encode direction.
+fn corpus_cases(dir: &Path, direction: Direction) -> Result<Vec<CaseSpec>, Error> {
+    let owned;
+    let dir = match direction {
+        Direction::Decode => dir,
+        Direction::Encode => {
+            owned = dir.join(enc::ENCODE_DIR);
+            owned.as_path()
+        }
+    };
     let entries =
         fs::read_dir(dir).map_err(|e| Error::io(format!("listing corpus {}", dir.display()), e))?;
     let mut cases = Vec::new();
@@ -310,7 +331,9 @@ fn corpus_cases(dir: &Path) -> Result<Vec<CaseSpec>, Error> {
             continue;
         }
         let name = entry.file_name().to_string_lossy().into_owned();
-        if corpus::KEPT.contains(&name.as_str()) {
+        if corpus::KEPT.contains(&name.as_str())
+            || (direction == Direction::Decode && name == enc::ENCODE_DIR)
+        {
             continue;
         }
         let (req, slug) = split_case_name(&name)
@@ -581,7 +604,10 @@ fn run_case(opts: &ConformOptions, spec: &CaseSpec, scratch: &Path) -> CaseResul
             diff: d,
         }]
     };
-    let findings = judge_case(opts, spec, scratch).unwrap_or_else(own);
+    let findings = match opts.direction {
+        Direction::Decode => judge_case(opts, spec, scratch).unwrap_or_else(own),
+        Direction::Encode => judge_encode_case(opts, spec, scratch).unwrap_or_else(own),
+    };
     CaseResult {
         name: spec.name.clone(),
         req: spec.req.clone(),
@@ -665,6 +691,194 @@ fn judge_case(
 }
 
 // ---------------------------------------------------------------------------
+// The encode direction (REQ-CONF-10)
+
+/// What an encode case expects.
+enum EncodeExpected {
+    Snapshot(Vec<u8>),
+    Error(String),
+}
+
+/// An encode case read from the corpus.
+struct EncodeCaseFiles {
+    /// The input dump tree.
+    input: BTreeMap<String, Vec<u8>>,
+    /// Symlinks to make in the input: path → target.
+    symlinks: BTreeMap<String, String>,
+    flags: Vec<String>,
+    expected: EncodeExpected,
+}
+
+/// Read an encode case: the input dump tree, flags, expectation.
+fn load_encode_case(dir: &Path) -> Result<EncodeCaseFiles, Difference> {
+    let unreadable = |what: String| Difference::new(format!("corpus case unreadable: {what}"));
+    let read = |name: &str| {
+        let path = dir.join(name);
+        fs::read(&path).map_err(|e| unreadable(format!("{}: {e}", path.display())))
+    };
+    let tree =
+        verify::load_tree(&dir.join(enc::INPUT_DIR)).map_err(|e| unreadable(e.to_string()))?;
+    if let Some(p) = tree.problems.first() {
+        return Err(unreadable(format!("input/ has {p}")));
+    }
+    let flags = read_flags(&read(FLAGS_FILE)?);
+    let expected = match fs::read(dir.join(enc::EXPECTED_FSM)) {
+        Ok(bytes) => EncodeExpected::Snapshot(bytes),
+        Err(_) => EncodeExpected::Error(
+            String::from_utf8_lossy(&read(EXPECTED_ERROR_FILE)?)
+                .trim()
+                .to_string(),
+        ),
+    };
+    let mut symlinks = BTreeMap::new();
+    if let Ok(list) = fs::read(dir.join(enc::SYMLINKS_FILE)) {
+        for line in String::from_utf8_lossy(&list).lines() {
+            let (path, target) = line
+                .split_once('\t')
+                .ok_or_else(|| unreadable(format!("bad symlinks line {line:?}")))?;
+            if path
+                .split('/')
+                .any(|c| c.is_empty() || c == "." || c == "..")
+            {
+                return Err(unreadable(format!("unsafe symlink path {path:?}")));
+            }
+            symlinks.insert(path.to_string(), target.to_string());
+        }
+    }
+    Ok(EncodeCaseFiles {
+        input: tree.model.files,
+        symlinks,
+        flags,
+        expected,
+    })
+}
+
+fn read_flags(bytes: &[u8]) -> Vec<String> {
+    String::from_utf8_lossy(bytes)
+        .lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty())
+        .map(str::to_string)
+        .collect()
+}
+
+/// Run one encode case in `scratch`: the input dump is copied to
+/// `scratch/input`, the output is `scratch/out/restored.fsm`. Files the
+/// implementation writes beside the snapshot in `scratch/out` are not
+/// judged; a changed input or anything written elsewhere in `scratch` is.
+fn judge_encode_case(
+    opts: &ConformOptions,
+    spec: &CaseSpec,
+    scratch: &Path,
+) -> Result<Vec<Finding>, Difference> {
+    let Source::Corpus(dir) = &spec.source else {
+        return Err(Difference::new("generated cases are decode cases"));
+    };
+    let EncodeCaseFiles {
+        input,
+        symlinks,
+        flags,
+        expected,
+    } = load_encode_case(dir)?;
+    let setup = |e: io::Error| Difference::new(format!("could not prepare the case: {e}"));
+    let input_dir = scratch.join(enc::INPUT_DIR);
+    let out_dir = scratch.join("out");
+    fs::create_dir_all(&out_dir).map_err(setup)?;
+    for (path, bytes) in &input {
+        let p = input_dir.join(path);
+        if let Some(parent) = p.parent() {
+            fs::create_dir_all(parent).map_err(setup)?;
+        }
+        fs::write(&p, bytes).map_err(setup)?;
+    }
+    for (path, target) in &symlinks {
+        let p = input_dir.join(path);
+        if let Some(parent) = p.parent() {
+            fs::create_dir_all(parent).map_err(setup)?;
+        }
+        make_symlink(target, &p).map_err(setup)?;
+    }
+    let output = out_dir.join("restored.fsm");
+    let script = opts.template.render(&input_dir, &output, &flags);
+    let run = run_command(&script, scratch, opts.timeout)
+        .map_err(|e| Difference::new(format!("could not run the implementation: {e}")))?;
+    if run.timed_out {
+        return Err(Difference::new(format!(
+            "timed out after {} s (process group killed)",
+            opts.timeout.as_secs_f64()
+        )));
+    }
+    let success = run.status.is_some_and(|s| s.success());
+    let mut found = Vec::new();
+    let stray = |what: String| Finding {
+        req: governing(Subject::EncodeLeftovers).to_string(),
+        diff: Difference::new(what),
+    };
+    match verify::load_tree(&input_dir) {
+        Ok(t)
+            if t.model.files == input && t.problems.iter().map(|p| &p.path).eq(symlinks.keys()) => {
+        }
+        _ => found.push(stray("the input dump was changed".to_string())),
+    }
+    if let Ok(entries) = fs::read_dir(scratch) {
+        for e in entries.flatten() {
+            let name = e.file_name().to_string_lossy().into_owned();
+            if !["input", "out", "stdout", "stderr"].contains(&name.as_str()) {
+                found.push(stray(format!(
+                    "wrote {name} outside the output's directory"
+                )));
+            }
+        }
+    }
+    match expected {
+        EncodeExpected::Error(class) => {
+            if success {
+                return Err(Difference::new(format!(
+                    "exit status 0, expected an error ({class})"
+                )));
+            }
+            if fs::symlink_metadata(&output).is_ok() {
+                found.push(stray(format!(
+                    "failed as expected ({class}) but left a file at the output path"
+                )));
+            }
+            if let Some(got) = error_class(&run.stderr) {
+                if got != class {
+                    found.push(Finding {
+                        req: governing(Subject::EncodeErrorClass).to_string(),
+                        diff: Difference::new("wrong error class")
+                            .values(class.clone(), got.to_string()),
+                    });
+                }
+            }
+        }
+        EncodeExpected::Snapshot(want) => {
+            if !success {
+                return Err(Difference::new(format!(
+                    "{}, expected success: {}",
+                    describe_status(run.status),
+                    stderr_hint(&run.stderr)
+                )));
+            }
+            let got = fs::read(&output)
+                .map_err(|e| Difference::new(format!("no snapshot at the output path: {e}")))?;
+            found.extend(blame_snapshots(&want, &got, &spec.req));
+        }
+    }
+    Ok(found)
+}
+
+#[cfg(unix)]
+fn make_symlink(target: &str, link: &Path) -> io::Result<()> {
+    std::os::unix::fs::symlink(target, link)
+}
+
+#[cfg(not(unix))]
+fn make_symlink(_target: &str, _link: &Path) -> io::Result<()> {
+    Err(io::Error::other("symlinks are not supported here"))
+}
+
+// ---------------------------------------------------------------------------
 // Running everything
 
 /// Run every case, calling `each` with each result in case order as soon
@@ -674,9 +888,15 @@ pub fn run(
     each: &mut dyn FnMut(&CaseResult),
 ) -> Result<Vec<CaseResult>, Error> {
     let mut specs = match &opts.corpus {
-        Some(dir) => corpus_cases(dir)?,
+        Some(dir) => corpus_cases(dir, opts.direction)?,
         None => Vec::new(),
     };
+    if opts.generated > 0 && opts.direction == Direction::Encode {
+        return Err(Error::io(
+            "generating snapshots".to_string(),
+            io::Error::other("--generated works with --direction decode only"),
+        ));
+    }
     if opts.generated > 0 && cfg!(not(feature = "testkit")) {
         return Err(Error::io(
             "generating snapshots".to_string(),
@@ -748,10 +968,15 @@ The command runs under `sh -c` once per case. Placeholders are replaced by
 shell-quoted values: {input} is a file named input.fsm, {output} a path that
 does not exist yet, {flags} the case's decode flags.
 
+With --direction encode the cases are those of <corpus>/encode/: {input} is
+a copy of a dump tree, {output} a path for the .fsm in an empty directory,
+{flags} the case's encode flags (--last-commit-ts=N).
+
 Examples:
   sqsdump conform --impl './mydecoder --input {input} --output {output} {flags}'
   sqsdump conform --impl '/tmp/ekv-decode --adapter sqs --input {input} --output {output} {flags}' \\
       --generated 100 --seed 7 --profile mixed --compare json --report report.json
+  sqsdump conform --direction encode --impl './myencoder --input {input} --output {output} {flags}'
 
 Prints `PASS <case>` or `FAIL <REQ-ID> <slug>: <first difference>` per case
 and `N passed, M failed` last; exits 1 if any case failed.";
@@ -795,7 +1020,8 @@ pub struct ConformArgs {
     #[arg(long, value_enum, default_value_t = Profile::Valid)]
     pub profile: Profile,
 
-    /// Compare files byte for byte, or JSON as parsed values.
+    /// Compare files byte for byte, or JSON as parsed values (decode
+    /// direction; snapshots are always compared entry by entry).
     #[arg(long, value_enum, default_value_t = Compare::Bytes)]
     pub compare: Compare,
 
@@ -842,6 +1068,12 @@ pub struct ConformArgs {
     /// `--filter REQ-DEC-`.
     #[arg(long, value_name = "TEXT")]
     pub filter: Option<String>,
+
+    /// Judge a decoder (`.fsm` → dump, the default) or an encoder (dump →
+    /// `.fsm`, the cases of `<corpus>/encode/`). Example:
+    /// `--direction encode --impl 'myencoder --input {input} --output {output} {flags}'`.
+    #[arg(long, value_enum, default_value_t = Direction::Decode)]
+    pub direction: Direction,
 }
 
 impl ConformArgs {
@@ -859,6 +1091,7 @@ impl ConformArgs {
                 .jobs
                 .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get())),
             filter: self.filter.clone(),
+            direction: self.direction,
         }
     }
 }

@@ -6,10 +6,13 @@
 //!   generator of `conformance/`.
 //! - [`conform`]: runs another implementation over the corpus and
 //!   generated snapshots and reports every difference.
+//! - [`blame`], [`blame_fsm`]: differences of dump trees and of `.fsm`
+//!   snapshots, each blamed on the requirement that governs it.
 //! - [`verify`]: checks any dump tree against SPEC.md's structural rules,
 //!   without an expected tree.
 
 pub mod blame;
+pub mod blame_fsm;
 pub mod conform;
 pub mod corpus;
 pub mod expect;

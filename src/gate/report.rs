@@ -8,7 +8,7 @@ use std::fmt::Write as _;
 
 use serde_json::{json, Value};
 
-use super::conform::{req_order, CaseResult, Compare, ConformOptions};
+use super::conform::{req_order, CaseResult, Compare, ConformOptions, Direction};
 
 /// SPEC.md, for requirement titles and `[Decision]` marks.
 const SPEC: &str = include_str!("../../SPEC.md");
@@ -122,6 +122,7 @@ pub fn report_json(opts: &ConformOptions, results: &[CaseResult]) -> Value {
         .collect();
     json!({
         "implementation": opts.template.to_string(),
+        "direction": match opts.direction { Direction::Decode => "decode", Direction::Encode => "encode" },
         "compare": match opts.compare { Compare::Bytes => "bytes", Compare::Json => "json" },
         "corpus": opts.corpus.as_ref().map(|p| p.display().to_string()),
         "generated": { "count": opts.generated, "seed": opts.seed, "profile": opts.profile.name() },

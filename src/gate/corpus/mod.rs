@@ -48,6 +48,7 @@ use crate::{snapshot, write, Error};
 
 mod cli;
 mod dec;
+pub mod enc;
 mod fsm;
 mod json;
 mod key;
@@ -362,7 +363,7 @@ pub(crate) fn msg(id: &str, body: &[u8], ts: i64, gen: u64, extra: &str) -> Vec<
 }
 
 /// Base time of message timestamps.
-const T0: i64 = 1_700_000_000_000;
+pub(crate) const T0: i64 = 1_700_000_000_000;
 
 /// A queue `name` with meta, gen 1 and the given (id, body) messages, sent
 /// one millisecond apart.
@@ -630,7 +631,39 @@ pub fn generate() -> Result<BTreeMap<String, Vec<u8>>, Vec<String>> {
         ));
         render_case(case, &outcome, &mut out);
     }
-    out.insert(README_FILE.to_string(), readme(&index).into_bytes());
+    let mut enc_index = Vec::new();
+    for case in enc::encode_cases() {
+        if split_case_name(&case.name).is_none() {
+            problems.push(format!("encode/{}: not <REQ-ID>-<slug>", case.name));
+        }
+        if !seen.insert(format!("encode/{}", case.name)) {
+            problems.push(format!("encode/{}: defined twice", case.name));
+        }
+        let opts = match enc::encode_options_from_flags(&case.flags) {
+            Ok(o) => o,
+            Err(e) => {
+                problems.push(format!("encode/{}: {e}", case.name));
+                continue;
+            }
+        };
+        let outcome = enc::expected_encode(&case.input, &case.symlinks, &opts);
+        problems.extend(enc::check_encode_intent(&case, &outcome));
+        let result = match &outcome {
+            Ok(b) => format!("{} bytes", b.len()),
+            Err(e) => format!("error `{}`", e.class()),
+        };
+        enc_index.push((
+            case.name.clone(),
+            case.flags.join(" "),
+            result,
+            case.description.clone(),
+        ));
+        enc::render_encode_case(&case, &outcome, &mut out);
+    }
+    out.insert(
+        README_FILE.to_string(),
+        readme(&index, &enc_index).into_bytes(),
+    );
     if problems.is_empty() {
         Ok(out)
     } else {
@@ -729,11 +762,60 @@ rules without an expected tree.
 ## Cases
 "#;
 
-fn readme(index: &[(String, String, String, String)]) -> String {
+type IndexRow = (String, String, String, String);
+
+const README_ENCODE: &str = r#"
+## The encode direction
+
+`encode/` holds the cases of the restore direction (dump tree → `.fsm`,
+SPEC.md REQ-ENC, REQ-CONF-10), one directory per case named
+`<REQ-ID>-<slug>` like the decode cases:
+
+| file | content |
+|---|---|
+| `input/` | the dump tree to encode: `MANIFEST.json`, `CHECKSUMS`, `sqs/…` |
+| `flags` | encode flags, one per line; empty for none. Only `--last-commit-ts=N` occurs |
+| `description` | one line saying what the case shows; `[Decision]` marks a deliberate difference from upstream |
+| `expected.fsm` | the exact snapshot a conforming encoder writes |
+| `expected-error` | instead of `expected.fsm`: the error class (one line, e.g. `checksum_mismatch`) |
+
+To run an encoder on a case, copy `input/` to a scratch directory and run
+it with an output path that does not exist, e.g.
+`myencoder --input input --output out/restored.fsm $(cat flags)`. With
+`expected.fsm` it must exit 0 and write exactly those bytes; other files
+it writes beside the snapshot (upstream's `OUT.fsm.encode_info.json`) are
+not judged, but it must not change the input or write anywhere else.
+With `expected-error` it must exit non-zero and leave nothing at the
+output path; a line `error[<class>]:` on stderr must name the class.
+A case may hold `symlinks`: one `<path>\t<target>` per line, symlinks
+to make in the copy of `input/` (the corpus itself holds plain files
+only).
+
+`sqsdump conform --direction encode --impl 'myencoder --input {input} --output {output} {flags}'`
+does this for every case and blames each difference of the snapshots on
+the requirement that governs the differing record (entries are compared
+by key, values field by field).
+`expectations/upstream-encode-head.txt` lists the failures of upstream's
+encoder, each a SPEC.md Decision.
+
+### Encode cases
+"#;
+
+fn readme(index: &[IndexRow], enc_index: &[IndexRow]) -> String {
     let mut out = README_HEAD.to_string();
     let _ = writeln!(out);
     let _ = writeln!(out, "{} cases.", index.len());
     let _ = writeln!(out);
+    index_table(&mut out, index);
+    out.push_str(README_ENCODE);
+    let _ = writeln!(out);
+    let _ = writeln!(out, "{} cases.", enc_index.len());
+    let _ = writeln!(out);
+    index_table(&mut out, enc_index);
+    out
+}
+
+fn index_table(out: &mut String, index: &[IndexRow]) {
     let _ = writeln!(out, "| case | flags | expected | shows |");
     let _ = writeln!(out, "|---|---|---|---|");
     for (name, flags, result, description) in index {
@@ -748,7 +830,6 @@ fn readme(index: &[(String, String, String, String)]) -> String {
             description.replace('|', "\\|")
         );
     }
-    out
 }
 
 // ---------------------------------------------------------------------------
@@ -779,12 +860,20 @@ pub fn run_cli(args: &CorpusArgs) -> Result<bool, Error> {
         }
     };
     write_corpus(&files, &args.output)?;
-    let cases = files
-        .keys()
-        .filter_map(|p| p.split_once('/').map(|(d, _)| d))
-        .collect::<std::collections::BTreeSet<_>>()
-        .len();
-    println!("wrote {cases} cases to {}", args.output.display());
+    let count = |prefix: &str| {
+        files
+            .keys()
+            .filter_map(|p| p.strip_prefix(prefix)?.split_once('/').map(|(d, _)| d))
+            .filter(|d| d.starts_with("REQ-"))
+            .collect::<std::collections::BTreeSet<_>>()
+            .len()
+    };
+    println!(
+        "wrote {} decode and {} encode cases to {}",
+        count(""),
+        count(&format!("{}/", enc::ENCODE_DIR)),
+        args.output.display()
+    );
     Ok(true)
 }
 
@@ -826,7 +915,7 @@ pub fn write_corpus(files: &BTreeMap<String, Vec<u8>>, out: &Path) -> Result<(),
                 .file_type()
                 .map_err(|e| Error::io(format!("inspecting {name}"), e))?;
             let corpus_like = (name == README_FILE && kind.is_file())
-                || (name.starts_with("REQ-") && kind.is_dir())
+                || ((name.starts_with("REQ-") || name == enc::ENCODE_DIR) && kind.is_dir())
                 || KEPT.contains(&name.as_str());
             if !corpus_like {
                 return Err(unsafe_output(&format!(

@@ -1,0 +1,1116 @@
+//! The encode section of the corpus (REQ-CONF-10): dump trees and the
+//! `.fsm` bytes (or error class) `sqsdump encode` gives them, one case per
+//! observable REQ-ENC-* behaviour.
+//!
+//! Each input is a dump `decode` writes (a snapshot built here, decoded
+//! in memory with [`super::expected_outcome`]), then edited where the case
+//! needs a damaged dump; [`resum`] rewrites `CHECKSUMS` after an edit
+//! unless the case is about `CHECKSUMS`. The expected outcome is
+//! sqsdump's own encode of the input, checked against the case's intent
+//! ([`EncExpect`]) when the corpus is generated:
+//!
+//! ```text
+//! encode/<REQ-ID>-<slug>/input/…          the dump tree
+//! encode/<REQ-ID>-<slug>/flags            encode flags, one per line (may be empty)
+//! encode/<REQ-ID>-<slug>/description      one line: what the case shows
+//! encode/<REQ-ID>-<slug>/expected.fsm     the exact snapshot, or
+//! encode/<REQ-ID>-<slug>/expected-error   the error class and a newline
+//! ```
+//!
+//! The corpus is written and read as plain files, so a symlink of the
+//! input (REQ-ENC-6) is listed in the case's `symlinks` file, one
+//! `<path>\t<target>` per line, and made by whoever copies the input.
+
+use std::collections::BTreeMap;
+
+use sha2::{Digest, Sha256};
+
+use super::{
+    data_key, expected_outcome, meta, meta_key, msg, options_from_flags, pdata_key, Snap, PRESERVE,
+    SIDE, T0,
+};
+use crate::encode::tree::MemSource;
+use crate::encode::{encode_to_vec, EncodeError, EncodeOptions};
+use crate::fsm::{Entry, Reader};
+use crate::key::{build, KeyParts};
+use crate::manifest::{CHECKSUMS_FILE, MANIFEST_FILE};
+
+/// The directory of the encode section inside the corpus.
+pub const ENCODE_DIR: &str = "encode";
+/// Name of the input dump tree in an encode case directory.
+pub const INPUT_DIR: &str = "input";
+/// Name of the expected snapshot in an encode case directory.
+pub const EXPECTED_FSM: &str = "expected.fsm";
+/// Name of the list of symlinks to make in the input, when there are any.
+pub const SYMLINKS_FILE: &str = "symlinks";
+/// The one encode flag a case may carry, as `--last-commit-ts=N`.
+pub const LAST_COMMIT_TS_FLAG: &str = "--last-commit-ts";
+
+/// What an encode case must show; checked when the corpus is generated.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum EncExpect {
+    /// The encode fails with this error class.
+    Error(&'static str),
+    /// The header's `last_commit_ts`.
+    Header(u64),
+    /// The snapshot holds this many entries.
+    Entries(usize),
+    /// A version of this user key is written.
+    HasKey(Vec<u8>),
+    /// No user key starts with this prefix.
+    NoKeyWith(Vec<u8>),
+    /// The value body of this user key contains this text.
+    ValueHas(Vec<u8>, String),
+}
+
+/// One encode case.
+#[derive(Debug, Clone)]
+pub struct EncodeCase {
+    /// `<REQ-ID>-<slug>`.
+    pub name: String,
+    /// One line: what the case shows.
+    pub description: String,
+    /// Encode flags, one per line in the case's `flags`.
+    pub flags: Vec<String>,
+    /// The dump tree: relative path → bytes.
+    pub input: BTreeMap<String, Vec<u8>>,
+    /// Symlinks of the input: relative path → target.
+    pub symlinks: BTreeMap<String, String>,
+    /// The intent.
+    pub expect: Vec<EncExpect>,
+}
+
+/// Encode flags to options. Unknown flags are an error message.
+pub fn encode_options_from_flags<S: AsRef<str>>(flags: &[S]) -> Result<EncodeOptions, String> {
+    let mut opts = EncodeOptions::default();
+    for f in flags {
+        let f = f.as_ref();
+        match f
+            .strip_prefix(LAST_COMMIT_TS_FLAG)
+            .and_then(|r| r.strip_prefix('='))
+        {
+            Some(n) => {
+                opts.last_commit_ts = Some(
+                    n.parse()
+                        .map_err(|_| format!("bad encode flag value {f:?}"))?,
+                )
+            }
+            None => return Err(format!("unknown encode flag {f:?}")),
+        }
+    }
+    Ok(opts)
+}
+
+/// What `sqsdump encode --input DIR --output OUT.fsm FLAGS` writes for the
+/// dump `input`: the snapshot bytes, or the error.
+pub fn expected_encode(
+    input: &BTreeMap<String, Vec<u8>>,
+    symlinks: &BTreeMap<String, String>,
+    opts: &EncodeOptions,
+) -> Result<Vec<u8>, EncodeError> {
+    let src = MemSource {
+        files: input.clone(),
+        symlinks: symlinks.keys().cloned().collect(),
+    };
+    encode_to_vec(&src, opts).map(|(bytes, _)| bytes)
+}
+
+/// `CHECKSUMS` rewritten for the tree's current files, as `decode` writes
+/// it (sorted `sha256sum` lines of every other file).
+pub fn resum(files: &mut BTreeMap<String, Vec<u8>>) {
+    let mut out = Vec::new();
+    for (path, bytes) in files.iter() {
+        if path != CHECKSUMS_FILE {
+            out.extend_from_slice(hex::encode(Sha256::digest(bytes)).as_bytes());
+            out.extend_from_slice(b"  ");
+            out.extend_from_slice(path.as_bytes());
+            out.push(b'\n');
+        }
+    }
+    files.insert(CHECKSUMS_FILE.to_string(), out);
+}
+
+/// The dump `decode` writes for `snap` with `flags`.
+fn dump_of(snap: &Snap, flags: &[&str]) -> BTreeMap<String, Vec<u8>> {
+    let opts = options_from_flags(flags).unwrap_or_default();
+    match expected_outcome(&snap.bytes(), opts) {
+        Ok(model) => model.files,
+        // A broken case definition: generation reports it by intent.
+        Err(_) => BTreeMap::new(),
+    }
+}
+
+/// Replace `from` by `to` in the file at `path` (all occurrences).
+fn edit(files: &mut BTreeMap<String, Vec<u8>>, path: &str, from: &str, to: &str) {
+    if let Some(b) = files.get_mut(path) {
+        *b = String::from_utf8_lossy(b).replace(from, to).into_bytes();
+    }
+}
+
+/// Check an encode case's intent against its outcome.
+pub fn check_encode_intent(
+    case: &EncodeCase,
+    outcome: &Result<Vec<u8>, EncodeError>,
+) -> Vec<String> {
+    let mut problems = Vec::new();
+    let mut fail = |what: String| problems.push(format!("encode/{}: {what}", case.name));
+    let parsed = outcome.as_ref().ok().map(|b| entries(b));
+    for e in &case.expect {
+        match (e, outcome, &parsed) {
+            (EncExpect::Error(class), Err(err), _) if err.class() == *class => {}
+            (EncExpect::Error(class), Err(err), _) => fail(format!(
+                "expected error {class}, got {}: {err}",
+                err.class()
+            )),
+            (EncExpect::Error(_), Ok(_), _) => {
+                fail("expected an error, the encode succeeded".to_string())
+            }
+            (_, Err(err), _) => fail(format!("unexpected error {}: {err}", err.class())),
+            (_, Ok(_), None) | (_, Ok(_), Some(Err(_))) => {
+                fail("the snapshot does not read back".to_string())
+            }
+            (EncExpect::Header(ts), Ok(_), Some(Ok((h, _)))) => {
+                if h != ts {
+                    fail(format!("header last_commit_ts {h}, expected {ts}"));
+                }
+            }
+            (EncExpect::Entries(n), Ok(_), Some(Ok((_, es)))) => {
+                if es.len() != *n {
+                    fail(format!("{} entries, expected {n}", es.len()));
+                }
+            }
+            (EncExpect::HasKey(k), Ok(_), Some(Ok((_, es)))) => {
+                if !es.iter().any(|(key, _)| key == k) {
+                    fail(format!("no key {}", String::from_utf8_lossy(k)));
+                }
+            }
+            (EncExpect::NoKeyWith(p), Ok(_), Some(Ok((_, es)))) => {
+                if es.iter().any(|(key, _)| key.starts_with(p)) {
+                    fail(format!("a key starts with {}", String::from_utf8_lossy(p)));
+                }
+            }
+            (EncExpect::ValueHas(k, text), Ok(_), Some(Ok((_, es)))) => {
+                let v = es.iter().find(|(key, _)| key == k).map(|(_, v)| v);
+                if !v.is_some_and(|v| String::from_utf8_lossy(v).contains(text.as_str())) {
+                    fail(format!(
+                        "the value of {} lacks {text:?}",
+                        String::from_utf8_lossy(k)
+                    ));
+                }
+            }
+        }
+    }
+    problems
+}
+
+/// Header and (user key, value body) of every version of a snapshot.
+type Parsed = (u64, Vec<(Vec<u8>, Vec<u8>)>);
+
+fn entries(fsm: &[u8]) -> Result<Parsed, crate::Error> {
+    let mut r = Reader::new(fsm)?;
+    let mut out = Vec::new();
+    while let Some(e) = r.next_entry()? {
+        if let Entry::Version(v) = e {
+            out.push((v.user_key, v.body));
+        }
+    }
+    Ok((r.last_commit_ts(), out))
+}
+
+/// The files of one encode case directory, relative to the corpus root.
+pub fn render_encode_case(
+    case: &EncodeCase,
+    outcome: &Result<Vec<u8>, EncodeError>,
+    out: &mut BTreeMap<String, Vec<u8>>,
+) {
+    let dir = format!("{ENCODE_DIR}/{}", case.name);
+    for (path, bytes) in &case.input {
+        out.insert(format!("{dir}/{INPUT_DIR}/{path}"), bytes.clone());
+    }
+    let mut flags = String::new();
+    for f in &case.flags {
+        flags.push_str(f);
+        flags.push('\n');
+    }
+    out.insert(format!("{dir}/{}", super::FLAGS_FILE), flags.into_bytes());
+    if !case.symlinks.is_empty() {
+        let mut list = String::new();
+        for (path, target) in &case.symlinks {
+            list.push_str(&format!("{path}\t{target}\n"));
+        }
+        out.insert(format!("{dir}/{SYMLINKS_FILE}"), list.into_bytes());
+    }
+    out.insert(
+        format!("{dir}/{}", super::DESCRIPTION_FILE),
+        format!("{}\n", case.description).into_bytes(),
+    );
+    match outcome {
+        Ok(bytes) => {
+            out.insert(format!("{dir}/{EXPECTED_FSM}"), bytes.clone());
+        }
+        Err(err) => {
+            out.insert(
+                format!("{dir}/{}", super::EXPECTED_ERROR_FILE),
+                format!("{}\n", err.class()).into_bytes(),
+            );
+        }
+    }
+}
+
+// ---------------------------------------------------------------------------
+// The cases
+
+struct EncCases(Vec<EncodeCase>);
+
+impl EncCases {
+    fn add(
+        &mut self,
+        name: &str,
+        description: &str,
+        flags: &[&str],
+        input: BTreeMap<String, Vec<u8>>,
+        expect: Vec<EncExpect>,
+    ) {
+        self.0.push(EncodeCase {
+            name: name.to_string(),
+            description: description.to_string(),
+            flags: flags.iter().map(|f| f.to_string()).collect(),
+            input,
+            symlinks: BTreeMap::new(),
+            expect,
+        });
+    }
+
+    /// Give the last case added these symlinks.
+    fn with_symlinks(&mut self, links: &[(&str, &str)]) {
+        if let Some(case) = self.0.last_mut() {
+            case.symlinks = links
+                .iter()
+                .map(|(p, t)| (p.to_string(), t.to_string()))
+                .collect();
+        }
+    }
+}
+
+fn error(class: &'static str) -> EncExpect {
+    EncExpect::Error(class)
+}
+
+fn has_key(parts: KeyParts) -> EncExpect {
+    EncExpect::HasKey(build(&parts))
+}
+
+fn value_has(parts: KeyParts, text: &str) -> EncExpect {
+    EncExpect::ValueHas(build(&parts), text.to_string())
+}
+
+fn data(q: &str, id: &str) -> KeyParts {
+    KeyParts::MsgData {
+        queue: q.as_bytes().to_vec(),
+        partition: None,
+        gen: 1,
+        message_id: id.as_bytes().to_vec(),
+    }
+}
+
+fn q_meta(q: &[u8]) -> KeyParts {
+    KeyParts::QueueMeta { queue: q.to_vec() }
+}
+
+/// A standard queue `orders`: a text body, a binary body, attributes.
+fn orders() -> Snap {
+    let mut s = Snap::new();
+    s.put(&meta_key(b"orders"), 10, &meta("orders", ""));
+    s.put(&super::gen_key(b"orders"), 10, b"3");
+    s.put(
+        &data_key(b"orders", 3, b"o-1"),
+        100,
+        &msg("o-1", b"{\"sku\":\"A-1\"}", T0, 3, ""),
+    );
+    s.put(
+        &data_key(b"orders", 3, b"o-2"),
+        101,
+        &msg("o-2", b"\xff\x00binary", T0 + 7, 3, ""),
+    );
+    s
+}
+
+/// A FIFO queue `f.fifo` whose messages carry explicit dedup ids; `extra`
+/// goes into the meta (e.g. content-based dedup).
+fn fifo(extra: &str, messages: &[(&str, &str, &str, i64, u64)]) -> Snap {
+    let mut s = Snap::new();
+    let q = b"f.fifo";
+    s.put(
+        &meta_key(q),
+        10,
+        &meta("f.fifo", &format!(r#","is_fifo":true{extra}"#)),
+    );
+    s.put(&super::gen_key(q), 10, b"1");
+    for (id, group, dedup, ts, seq) in messages {
+        let dedup = if dedup.is_empty() {
+            String::new()
+        } else {
+            format!(r#","message_deduplication_id":"{dedup}""#)
+        };
+        s.put(
+            &data_key(q, 1, id.as_bytes()),
+            100,
+            &msg(
+                id,
+                format!("body of {id}").as_bytes(),
+                *ts,
+                1,
+                &format!(r#","message_group_id":"{group}"{dedup},"sequence_number":{seq}"#),
+            ),
+        );
+    }
+    s
+}
+
+/// Every encode case, in a fixed order.
+pub fn encode_cases() -> Vec<EncodeCase> {
+    let mut c = EncCases(Vec::new());
+    success_cases(&mut c);
+    error_cases(&mut c);
+    c.0
+}
+
+fn success_cases(c: &mut EncCases) {
+    let q = "orders";
+    c.add(
+        "REQ-ENC-1-standard-queue",
+        "a standard queue restores to meta, gen 1, data rows with zeroed visibility, one commit ts",
+        &[],
+        dump_of(&orders(), &[]),
+        vec![
+            EncExpect::Header(1000),
+            has_key(KeyParts::QueueGen {
+                queue: q.as_bytes().to_vec(),
+            }),
+            value_has(data(q, "o-1"), r#""visible_at_millis":0,"receive_count":0"#),
+            value_has(data(q, "o-2"), r#""queue_generation":1"#),
+            value_has(q_meta(q.as_bytes()), r#""generation":1"#),
+        ],
+    );
+    c.add(
+        "REQ-ENC-1-last-commit-ts-override",
+        "--last-commit-ts raises the header's and every key's commit ts",
+        &["--last-commit-ts=5000"],
+        dump_of(&orders(), &[]),
+        vec![EncExpect::Header(5000)],
+    );
+    c.add(
+        "REQ-ENC-1-override-below-manifest",
+        "--last-commit-ts below the manifest's last_commit_ts is commit_ts_regression",
+        &["--last-commit-ts=999"],
+        dump_of(&orders(), &[]),
+        vec![error("commit_ts_regression")],
+    );
+    let mut s = Snap::new();
+    s.put(&meta_key(b"idle"), 10, &meta("idle", ""));
+    c.add(
+        "REQ-ENC-1-empty-queue",
+        "a queue without messages restores to its meta and gen rows only",
+        &[],
+        dump_of(&s, &[]),
+        vec![EncExpect::Entries(2)],
+    );
+    let hq = QueueCfg::ht();
+    let qn = b"ht.fifo";
+    let s = ht_fifo();
+    let part_a = crate::encode::model::partition_for(&hq.0, "g-a");
+    c.add(
+        "REQ-ENC-1-partitioned-queue",
+        "an HT-FIFO queue restores to the partitioned key families, each message on its lane",
+        &[],
+        dump_of(&s, &[]),
+        vec![has_key(KeyParts::MsgData {
+            queue: qn.to_vec(),
+            partition: Some(part_a),
+            gen: 1,
+            message_id: b"h-0".to_vec(),
+        })],
+    );
+    c.add(
+        "REQ-ENC-8-fifo-explicit-dedup",
+        "FIFO: a dedup row per explicit dedup id, the latest send owning it, and the seq counter",
+        &[],
+        dump_of(
+            &fifo(
+                "",
+                &[
+                    ("m-1", "g", "same", T0, 1),
+                    ("m-2", "g", "same", T0 + 10, 2),
+                    ("m-3", "h", "other", T0 + 20, 3),
+                ],
+            ),
+            &[],
+        ),
+        vec![
+            value_has(
+                KeyParts::MsgDedup {
+                    queue: b"f.fifo".to_vec(),
+                    partition: None,
+                    gen: 1,
+                    dedup_id: b"same".to_vec(),
+                },
+                r#""message_id":"m-2""#,
+            ),
+            value_has(
+                KeyParts::QueueSeq {
+                    queue: b"f.fifo".to_vec(),
+                },
+                "3",
+            ),
+            EncExpect::NoKeyWith(b"!sqs|msg|group|".to_vec()),
+        ],
+    );
+    let body_hash = hex::encode(Sha256::digest(b"body of c-1"));
+    c.add(
+        "REQ-ENC-8-fifo-content-based-dedup",
+        "FIFO with content-based dedup: the dedup row is keyed by the body's SHA-256",
+        &[],
+        dump_of(
+            &fifo(
+                r#","content_based_dedup":true"#,
+                &[("c-1", "g", "", T0, 1), ("c-2", "g", "", T0 + 1, 2)],
+            ),
+            &[],
+        ),
+        vec![has_key(KeyParts::MsgDedup {
+            queue: b"f.fifo".to_vec(),
+            partition: None,
+            gen: 1,
+            dedup_id: body_hash.into_bytes(),
+        })],
+    );
+    let mut s = Snap::new();
+    s.put(&meta_key(b"a"), 10, &meta("a", ""));
+    s.put(
+        &data_key(b"a", 1, b"x"),
+        100,
+        &msg(
+            "x",
+            b"b",
+            T0,
+            1,
+            &format!(
+                r#","message_attributes":{{"k":{{"DataType":"String","StringValue":"<&> {}"}}}}"#,
+                '\u{2028}'
+            ),
+        ),
+    );
+    c.add(
+        "REQ-ENC-7-raw-attribute-values",
+        "[Decision] message_attributes are restored byte for byte: <, >, & and U+2028 stay raw (upstream re-escapes them)",
+        &[],
+        dump_of(&s, &[]),
+        vec![value_has(data("a", "x"), "\"StringValue\":\"<&> \u{2028}\"")],
+    );
+    let mut s = Snap::new();
+    s.put(
+        &meta_key(b"t"),
+        10,
+        &meta("t", r#","tags":{"team":"platform","env":"a&b"}"#),
+    );
+    c.add(
+        "REQ-ENC-9-tags",
+        "[Decision] queue tags are restored into the meta record (upstream's encoder drops them)",
+        &[],
+        dump_of(&s, &[]),
+        vec![value_has(
+            q_meta(b"t"),
+            r#""tags":{"env":"a\u0026b","team":"platform"}"#,
+        )],
+    );
+    // Queue names and message ids that are prefixes of one another.
+    let mut s = Snap::new();
+    for name in ["q", "q-", "q-2", "qq"] {
+        s.put(&meta_key(name.as_bytes()), 10, &meta(name, ""));
+        for id in ["m", "m-", "m-1", "mm"] {
+            s.put(
+                &data_key(name.as_bytes(), 1, id.as_bytes()),
+                100,
+                &msg(id, b"x", T0, 1, ""),
+            );
+        }
+    }
+    c.add(
+        "REQ-ENC-10-key-order",
+        "entries are in encoded key order across queues whose names and ids are prefixes of one another",
+        &[],
+        dump_of(&s, &[]),
+        vec![EncExpect::Entries(4 * (2 + 4 * 3))],
+    );
+    // Every message field, on a standard queue.
+    let mut s = Snap::new();
+    s.put(&meta_key(b"full"), 10, &meta("full", ""));
+    s.put(
+        &data_key(b"full", 1, b"f-1"),
+        100,
+        &msg(
+            "f-1",
+            b"<hello & bye>",
+            T0,
+            1,
+            r#","md5_of_body":"5d41402abc4b2a76b9719d911017c592","md5_of_message_attributes":"0123456789abcdef0123456789abcdef","message_attributes":{"n":{"DataType":"Number","StringValue":"1"},"b":{"DataType":"Binary","BinaryValue":"AAE="}},"sender_id":"AIDAEXAMPLE","dead_letter_source_arn":"arn:aws:sqs:us-east-1:1:src","available_at_millis":1700000009000"#,
+        ),
+    );
+    c.add(
+        "REQ-ENC-1-all-message-fields",
+        "every message field a dump line can hold is restored into the message record",
+        &[],
+        dump_of(&s, &[]),
+        vec![value_has(
+            data("full", "f-1"),
+            r#""sender_id":"AIDAEXAMPLE""#,
+        )],
+    );
+    // Every queue field, with the HT-FIFO strings on a partitioned queue.
+    let mut s = Snap::new();
+    s.put(
+        &meta_key(b"all.fifo"),
+        10,
+        &super::meta_raw(
+            br#"{"name":"all.fifo","is_fifo":true,"content_based_dedup":true,"visibility_timeout_seconds":45,"message_retention_seconds":86400,"delay_seconds":2,"receive_message_wait_seconds":20,"maximum_message_size":1024,"redrive_policy":"{\"deadLetterTargetArn\":\"arn:aws:sqs:us-east-1:1:dlq.fifo\",\"maxReceiveCount\":3}","redrive_allow_policy":"{\"redrivePermission\":\"allowAll\"}","partition_count":2,"fifo_throughput_limit":"perQueue","deduplication_scope":"messageGroup"}"#,
+        ),
+    );
+    c.add(
+        "REQ-ENC-1-all-queue-fields",
+        "every queue field, policies and HT-FIFO strings included, is restored into the meta record",
+        &[],
+        dump_of(&s, &[]),
+        vec![value_has(
+            q_meta(b"all.fifo"),
+            r#""fifo_throughput_limit":"perQueue""#,
+        )],
+    );
+    c.add(
+        "REQ-ENC-1-percent-encoded-directory",
+        "a queue whose name needs percent-encoding restores from its encoded directory",
+        &[],
+        {
+            let mut s2 = Snap::new();
+            let name = "café / menü?";
+            s2.put(&meta_key(name.as_bytes()), 10, &meta(name, ""));
+            s2.put(
+                &data_key(name.as_bytes(), 1, b"m"),
+                100,
+                &msg("m", b"x", T0, 1, ""),
+            );
+            dump_of(&s2, &[])
+        },
+        vec![has_key(q_meta("café / menü?".as_bytes()))],
+    );
+    c.add(
+        "REQ-ENC-1-no-queues",
+        "a dump without queues restores to a snapshot with the header only",
+        &[],
+        dump_of(&Snap::new(), &[]),
+        vec![EncExpect::Entries(0), EncExpect::Header(1000)],
+    );
+    let mut s = Snap::new();
+    s.put(&meta_key(b"neg"), 10, &meta("neg", ""));
+    s.put(
+        &data_key(b"neg", 1, b"n-1"),
+        100,
+        &msg("n-1", b"x", -5, 1, ""),
+    );
+    c.add(
+        "REQ-ENC-8-negative-times",
+        "negative send and available times clamp to 0 in the vis and byage keys",
+        &[],
+        dump_of(&s, &[]),
+        vec![has_key(KeyParts::MsgByAge {
+            queue: b"neg".to_vec(),
+            partition: None,
+            gen: 1,
+            send_ts: 0,
+            message_id: b"n-1".to_vec(),
+        })],
+    );
+    c.add(
+        "REQ-ENC-8-send-time-tie",
+        "of messages with one dedup id sent in the same millisecond, the first line owns the dedup row",
+        &[],
+        dump_of(
+            &fifo(
+                "",
+                &[
+                    ("t-2", "g", "d", T0, 1),
+                    ("t-0", "g", "d", T0, 2),
+                    ("t-1", "g", "d", T0, 2),
+                ],
+            ),
+            &[],
+        ),
+        vec![value_has(
+            KeyParts::MsgDedup {
+                queue: b"f.fifo".to_vec(),
+                partition: None,
+                gen: 1,
+                dedup_id: b"d".to_vec(),
+            },
+            r#""message_id":"t-2""#,
+        )],
+    );
+    let mut d = dump_of(&orders(), &[]);
+    if let Some(b) = d.get_mut(MANIFEST_FILE) {
+        let text = String::from_utf8_lossy(b).into_owned();
+        *b = text
+            .lines()
+            .filter(|l| !l.contains("\"wall_time_iso\""))
+            .map(|l| format!("{l}\n"))
+            .collect::<String>()
+            .into_bytes();
+    }
+    resum(&mut d);
+    c.add(
+        "REQ-ENC-15-manifest-without-wall-time",
+        "[Decision] a manifest without wall_time_iso (a dump of an older sqsdump) restores (upstream refuses it)",
+        &[],
+        d,
+        vec![EncExpect::Header(1000)],
+    );
+    let mut s = Snap::new();
+    s.put(&meta_key(b"q\xff"), 10, &meta("", ""));
+    s.put(
+        &data_key(b"q\xff", 1, b"m"),
+        100,
+        &msg("m", b"x", T0, 1, ""),
+    );
+    c.add(
+        "REQ-ENC-14-non-utf8-queue-name",
+        "[Decision] a queue name that is not UTF-8 is restored under its raw bytes from the directory (upstream restores the lossy name)",
+        &[],
+        dump_of(&s, &[]),
+        vec![has_key(q_meta(b"q\xff"))],
+    );
+}
+
+/// An HT-FIFO queue `ht.fifo`: 4 partitions, per-group lanes, three
+/// messages of three groups.
+fn ht_fifo() -> Snap {
+    let hq = QueueCfg::ht();
+    let mut s = Snap::new();
+    let qn = b"ht.fifo";
+    s.put(
+        &meta_key(qn),
+        10,
+        &meta(
+            "ht.fifo",
+            r#","is_fifo":true,"partition_count":4,"fifo_throughput_limit":"perMessageGroupId","deduplication_scope":"messageGroup""#,
+        ),
+    );
+    s.put(&super::gen_key(qn), 10, b"1");
+    for (i, group) in ["g-a", "g-b", "g-c"].iter().enumerate() {
+        let id = format!("h-{i}");
+        let part = crate::encode::model::partition_for(&hq.0, group);
+        s.put(
+            &pdata_key(qn, part, 1, id.as_bytes()),
+            100,
+            &msg(
+                &id,
+                b"ht",
+                T0 + i as i64,
+                1,
+                &format!(
+                    r#","message_group_id":"{group}","message_deduplication_id":"d-{i}","sequence_number":{}"#,
+                    i + 1
+                ),
+            ),
+        );
+    }
+    s
+}
+
+/// A partitioned queue config for lane computation.
+struct QueueCfg(crate::encode::model::QueueConfig);
+
+impl QueueCfg {
+    fn ht() -> Self {
+        QueueCfg(crate::encode::model::QueueConfig {
+            partition_count: 4,
+            fifo_throughput_limit: crate::encode::model::PER_MESSAGE_GROUP_ID.to_string(),
+            ..Default::default()
+        })
+    }
+}
+
+fn error_cases(c: &mut EncCases) {
+    let base = dump_of(&orders(), &[]);
+    let msgs = "sqs/orders/messages.jsonl";
+    let qfile = "sqs/orders/_queue.json";
+
+    let mut d = base.clone();
+    d.remove(MANIFEST_FILE);
+    resum(&mut d);
+    c.add(
+        "REQ-ENC-2-missing-manifest",
+        "a dump without MANIFEST.json is invalid_manifest",
+        &[],
+        d,
+        vec![error("invalid_manifest")],
+    );
+    let mut d = base.clone();
+    d.insert(
+        MANIFEST_FILE.to_string(),
+        b"{\"format_version\":1,".to_vec(),
+    );
+    resum(&mut d);
+    c.add(
+        "REQ-ENC-2-manifest-not-json",
+        "a MANIFEST.json that does not parse is invalid_manifest",
+        &[],
+        d,
+        vec![error("invalid_manifest")],
+    );
+    let mut d = base.clone();
+    edit(
+        &mut d,
+        MANIFEST_FILE,
+        "\"format_version\": 1",
+        "\"format_version\": 2",
+    );
+    resum(&mut d);
+    c.add(
+        "REQ-ENC-2-manifest-format-version",
+        "a MANIFEST.json with another format_version is invalid_manifest",
+        &[],
+        d,
+        vec![error("invalid_manifest")],
+    );
+    c.add(
+        "REQ-ENC-2-side-records-refused",
+        "a dump taken with --include-sqs-side-records is refused as unsupported_dump",
+        &[],
+        dump_of(&orders(), &[SIDE]),
+        vec![error("unsupported_dump")],
+    );
+    c.add(
+        "REQ-ENC-2-preserved-visibility-refused",
+        "a dump taken with --preserve-sqs-visibility is refused as unsupported_dump",
+        &[],
+        dump_of(&orders(), &[PRESERVE]),
+        vec![error("unsupported_dump")],
+    );
+
+    let mut d = base.clone();
+    edit(&mut d, msgs, "A-1", "B-2");
+    c.add(
+        "REQ-ENC-3-tampered-messages",
+        "[Decision] a message file whose SHA-256 differs from CHECKSUMS is checksum_mismatch (upstream never reads CHECKSUMS)",
+        &[],
+        d,
+        vec![error("checksum_mismatch")],
+    );
+    let mut d = base.clone();
+    if let Some(b) = d.get_mut(msgs) {
+        let keep = b.iter().position(|&c| c == b'\n').map_or(0, |i| i + 1);
+        b.truncate(keep);
+    }
+    c.add(
+        "REQ-ENC-3-truncated-messages",
+        "[Decision] a message file cut after its first line is checksum_mismatch (upstream restores the rest silently)",
+        &[],
+        d,
+        vec![error("checksum_mismatch")],
+    );
+    let mut d = base.clone();
+    d.remove(CHECKSUMS_FILE);
+    c.add(
+        "REQ-ENC-3-missing-checksums",
+        "[Decision] a dump without CHECKSUMS is invalid_checksums",
+        &[],
+        d,
+        vec![error("invalid_checksums")],
+    );
+    let mut d = base.clone();
+    if let Some(b) = d.get_mut(CHECKSUMS_FILE) {
+        let text = String::from_utf8_lossy(b).into_owned();
+        *b = text
+            .lines()
+            .filter(|l| !l.ends_with(msgs))
+            .map(|l| format!("{l}\n"))
+            .collect::<String>()
+            .into_bytes();
+    }
+    c.add(
+        "REQ-ENC-3-unlisted-file",
+        "[Decision] a file CHECKSUMS does not list is invalid_checksums",
+        &[],
+        d,
+        vec![error("invalid_checksums")],
+    );
+
+    let mut d = base.clone();
+    edit(
+        &mut d,
+        msgs,
+        "{\"message_id\":\"o-2\"",
+        "{\"message_id\":\"o-2\",",
+    );
+    resum(&mut d);
+    c.add(
+        "REQ-ENC-4-bad-message-line",
+        "[Decision] a messages.jsonl line that does not parse is invalid_message_line",
+        &[],
+        d,
+        vec![error("invalid_message_line")],
+    );
+    let mut d = base.clone();
+    edit(
+        &mut d,
+        msgs,
+        "\"message_id\":\"o-2\"",
+        "\"message_id\":\"o-2\",\"colour\":\"red\"",
+    );
+    resum(&mut d);
+    c.add(
+        "REQ-ENC-4-unknown-message-field",
+        "[Decision] a message line with an unknown field is invalid_message_line (upstream ignores it)",
+        &[],
+        d,
+        vec![error("invalid_message_line")],
+    );
+    let mut d = base.clone();
+    edit(
+        &mut d,
+        msgs,
+        "\"message_id\":\"o-2\"",
+        "\"Message_Id\":\"o-2\"",
+    );
+    resum(&mut d);
+    c.add(
+        "REQ-ENC-4-field-name-case",
+        "[Decision] field names are exact: Message_Id is invalid_message_line (upstream matches it case-insensitively)",
+        &[],
+        d,
+        vec![error("invalid_message_line")],
+    );
+    let mut d = base.clone();
+    edit(
+        &mut d,
+        qfile,
+        "\"delay_seconds\": 0",
+        "\"delay_seconds\": \"0\"",
+    );
+    resum(&mut d);
+    c.add(
+        "REQ-ENC-4-invalid-queue-file",
+        "[Decision] a _queue.json field of the wrong type is invalid_queue_file",
+        &[],
+        d,
+        vec![error("invalid_queue_file")],
+    );
+    // The queue's files under another directory (the manifest still
+    // lists the name in _queue.json).
+    let mut d: BTreeMap<String, Vec<u8>> = base
+        .iter()
+        .map(|(p, b)| (p.replace("sqs/orders/", "sqs/shipments/"), b.clone()))
+        .collect();
+    resum(&mut d);
+    c.add(
+        "REQ-ENC-4-directory-mismatch",
+        "[Decision] a queue directory that is not the encoding of its queue name is directory_mismatch",
+        &[],
+        d,
+        vec![error("directory_mismatch")],
+    );
+    let mut d = dump_of(&partitioned_for_damage(), &[]);
+    edit(
+        &mut d,
+        "sqs/p.fifo/messages.jsonl",
+        "\"partition\":0",
+        "\"partition\":4",
+    );
+    resum(&mut d);
+    c.add(
+        "REQ-ENC-4-partition-out-of-range",
+        "[Decision] a partition at or above partition_count is invalid_partition",
+        &[],
+        d,
+        vec![error("invalid_partition")],
+    );
+    let mut d = base.clone();
+    if let Some(b) = d.get_mut(msgs) {
+        let text = String::from_utf8_lossy(b).into_owned();
+        let lines: Vec<&str> = text.lines().collect();
+        if let Some(first) = lines.first() {
+            let again = first.replace(
+                &format!("\"send_timestamp_millis\":{T0}"),
+                &format!("\"send_timestamp_millis\":{}", T0 + 100),
+            );
+            *b = format!("{text}{again}\n").into_bytes();
+        }
+    }
+    resum(&mut d);
+    c.add(
+        "REQ-ENC-4-duplicate-message-id",
+        "[Decision] two lines of one queue with the same message_id are duplicate_message_id",
+        &[],
+        d,
+        vec![error("duplicate_message_id")],
+    );
+
+    let mut d = base.clone();
+    edit(&mut d, MANIFEST_FILE, "\"orders\"", "\"other\"");
+    resum(&mut d);
+    c.add(
+        "REQ-ENC-16-queue-list-mismatch",
+        "[Decision] a manifest whose adapters.sqs.queues differs from the queue directories is invalid_manifest (upstream ignores the list)",
+        &[],
+        d,
+        vec![error("invalid_manifest")],
+    );
+    let mut d = base.clone();
+    if let Some(b) = d.get_mut(msgs) {
+        let text = String::from_utf8_lossy(b).into_owned();
+        let lines: Vec<&str> = text.lines().rev().collect();
+        *b = lines
+            .iter()
+            .map(|l| format!("{l}\n"))
+            .collect::<String>()
+            .into_bytes();
+    }
+    resum(&mut d);
+    c.add(
+        "REQ-ENC-4-lines-out-of-order",
+        "[Decision] message lines out of decode's send order are invalid_message_line",
+        &[],
+        d,
+        vec![error("invalid_message_line")],
+    );
+    let mut d = base.clone();
+    if let Some(b) = d.get_mut(msgs) {
+        b.pop();
+    }
+    resum(&mut d);
+    c.add(
+        "REQ-ENC-4-missing-final-newline",
+        "[Decision] a messages.jsonl whose last line has no newline is invalid_message_line",
+        &[],
+        d,
+        vec![error("invalid_message_line")],
+    );
+    let mut d = base.clone();
+    edit(
+        &mut d,
+        msgs,
+        "\"visible_at_millis\":0",
+        "\"visible_at_millis\":1700000030000",
+    );
+    resum(&mut d);
+    c.add(
+        "REQ-ENC-4-visibility-not-reset",
+        "[Decision] a message with visibility state in a dump without preserved visibility is invalid_message_line",
+        &[],
+        d,
+        vec![error("invalid_message_line")],
+    );
+    let mut d = base.clone();
+    edit(&mut d, msgs, "\"_wBiaW5hcnk\"", "\"_wBiaW5hcnk=\"");
+    resum(&mut d);
+    c.add(
+        "REQ-ENC-4-padded-body-envelope",
+        "[Decision] a base64 body envelope that is not canonical unpadded base64url is invalid_message_line",
+        &[],
+        d,
+        vec![error("invalid_message_line")],
+    );
+    let ht = dump_of(&ht_fifo(), &[]);
+    let ht_msgs = "sqs/ht.fifo/messages.jsonl";
+    let mut d = ht.clone();
+    edit(
+        &mut d,
+        ht_msgs,
+        "\"sequence_number\":1,\"partition\":0}",
+        "\"sequence_number\":1,\"partition\":1}",
+    );
+    resum(&mut d);
+    c.add(
+        "REQ-ENC-4-partition-not-group-lane",
+        "[Decision] a message whose partition is not the lane of its message group is invalid_partition",
+        &[],
+        d,
+        vec![error("invalid_partition")],
+    );
+    let mut d = ht;
+    edit(
+        &mut d,
+        "sqs/ht.fifo/_queue.json",
+        "\"partition_count\": 4",
+        "\"partition_count\": 3",
+    );
+    resum(&mut d);
+    c.add(
+        "REQ-ENC-4-partition-count-not-power-of-two",
+        "[Decision] a partition_count that is not a power of two is invalid_queue_file",
+        &[],
+        d,
+        vec![error("invalid_queue_file")],
+    );
+    let mut d = base.clone();
+    d.insert("sqs/orders/notes.txt".to_string(), b"hello\n".to_vec());
+    resum(&mut d);
+    c.add(
+        "REQ-ENC-6-file-outside-the-layout",
+        "[Decision] a file that is not part of the layout is unexpected_entry (upstream skips it silently)",
+        &[],
+        d,
+        vec![error("unexpected_entry")],
+    );
+    // messages.jsonl is a symlink to /dev/null: an encoder that follows
+    // it and ignores CHECKSUMS restores an empty queue.
+    let mut d = base.clone();
+    d.remove(msgs);
+    c.add(
+        "REQ-ENC-6-symlinked-messages",
+        "[Decision] a symlink in the dump is never followed: unexpected_entry",
+        &[],
+        d,
+        vec![error("unexpected_entry")],
+    );
+    c.with_symlinks(&[(msgs, "/dev/null")]);
+    let mut d = base;
+    d.insert(
+        "sqs/orders/_internals/side_records.jsonl".to_string(),
+        b"{}\n".to_vec(),
+    );
+    resum(&mut d);
+    c.add(
+        "REQ-ENC-6-internals-directory",
+        "[Decision] an _internals/ directory in a dump without side records is unexpected_entry (upstream skips it)",
+        &[],
+        d,
+        vec![error("unexpected_entry")],
+    );
+}
+
+/// An HT-FIFO queue `p.fifo` with 4 partitions and one message on lane 0
+/// (`perQueue` throughput, so every message is on partition 0).
+fn partitioned_for_damage() -> Snap {
+    let mut s = Snap::new();
+    let q = b"p.fifo";
+    s.put(
+        &meta_key(q),
+        10,
+        &meta(
+            "p.fifo",
+            r#","is_fifo":true,"partition_count":4,"fifo_throughput_limit":"perQueue","deduplication_scope":"messageGroup""#,
+        ),
+    );
+    s.put(&super::gen_key(q), 10, b"1");
+    s.put(
+        &pdata_key(q, 0, 1, b"p-1"),
+        100,
+        &msg(
+            "p-1",
+            b"x",
+            T0,
+            1,
+            r#","message_group_id":"g","message_deduplication_id":"d","sequence_number":1"#,
+        ),
+    );
+    s
+}
