@@ -147,7 +147,7 @@ pub fn run(args: &DecodeArgs) -> Result<(), Error> {
 /// it has not exited within a few seconds (a read blocked on a pipe), the
 /// staging directory is removed here and the process exits. The plain
 /// engine has no stopping points, so it exits at once.
-fn install_signal_handler(ctl: &Arc<Control>, engine: Engine) -> Result<(), Error> {
+pub(crate) fn install_signal_handler(ctl: &Arc<Control>, engine: Engine) -> Result<(), Error> {
     use signal_hook::consts::{SIGINT, SIGTERM};
     let mut signals = signal_hook::iterator::Signals::new([SIGINT, SIGTERM])
         .map_err(|e| Error::io("installing signal handlers", e))?;
