@@ -7,6 +7,11 @@ use std::collections::BTreeMap;
 use std::fs;
 use std::path::Path;
 
+use arbitrary::{Arbitrary, Unstructured};
+use proptest::collection::vec;
+use proptest::prelude::*;
+use proptest::test_runner::FileFailurePersistence;
+
 use sqsdump::cli::decode::{ENTRY_DELAY_ENV, SPILL_AFTER_ENV};
 use sqsdump::encode::check::{decode_sqs, make_restorable, source_of};
 use sqsdump::encode::model::{parse_queue, partition_for};
@@ -177,6 +182,50 @@ fn generated_dumps_encode_alike_with_and_without_spilling() {
         }
     }
     assert!(spilled > 30, "{spilled}");
+}
+
+fn config() -> ProptestConfig {
+    let mut c = ProptestConfig::default();
+    if std::env::var_os("PROPTEST_CASES").is_none() {
+        c.cases = 64;
+    }
+    c.failure_persistence = Some(Box::new(FileFailurePersistence::Direct(
+        "proptest-regressions/encode_spill.txt",
+    )));
+    c
+}
+
+fn model<T: for<'a> Arbitrary<'a> + std::fmt::Debug>(max: usize) -> impl Strategy<Value = T> {
+    vec(any::<u8>(), 0..max)
+        .prop_filter_map("model", |b| T::arbitrary(&mut Unstructured::new(&b)).ok())
+}
+
+proptest! {
+    #![proptest_config(config())]
+
+    // REQ-ENC-15
+    /// Any generated dump, restorable or not, spilled after any number of
+    /// bytes: the bytes of the in-memory encode, or its error.
+    #[test]
+    fn any_dump_encodes_alike_at_any_spill_size(
+        ValidSnapshot(mut m) in model::<ValidSnapshot>(4096),
+        spill_after in 1usize..3000,
+        restorable in any::<bool>(),
+    ) {
+        if restorable {
+            make_restorable(&mut m);
+        }
+        let files = decode_sqs(&m.to_fsm_bytes()).map_err(|e| TestCaseError::fail(e.to_string()))?;
+        let src = source_of(&files, m.last_commit_ts);
+        match (encode_to_vec(&src, &EncodeOptions::default()), encode_spilled(&src, spill_after)) {
+            (Ok((w, ws)), Ok((g, gs))) => {
+                prop_assert!(w == g, "bytes differ");
+                prop_assert_eq!(without_runs(gs), ws);
+            }
+            (Err(w), Err(g)) => prop_assert_eq!(w.to_string(), g.to_string()),
+            (w, g) => prop_assert!(false, "{:?} vs {:?}", w.map(|x| x.1), g.map(|x| x.1)),
+        }
+    }
 }
 
 // REQ-ENC-15, REQ-ENC-4, REQ-ENC-5
