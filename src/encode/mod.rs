@@ -73,7 +73,7 @@ impl Default for EncodeOptions {
 impl EncodeOptions {
     /// Bytes of buffered rows, and of buffered message ids, before they
     /// spill (REQ-ENC-15): of what the limit leaves after
-    /// [`FIXED_OVERHEAD`] (the program, read, merge and write buffers),
+    /// `FIXED_OVERHEAD` (the program, read, merge and write buffers),
     /// rows get half and ids a quarter; the last quarter is slack for the
     /// sort and the allocator.
     pub fn budgets(&self) -> (usize, usize) {
