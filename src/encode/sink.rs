@@ -68,7 +68,19 @@ struct Entry {
     rlen: usize,
     /// The queue it belongs to (index into [`Sink::queues`]).
     queue: u32,
+    /// Sort scratch: the key's bytes remaining at the current depth
+    /// (at most 8).
+    rem: u8,
+    /// Sort scratch: the key's 8 bytes at the current depth, big-endian,
+    /// zero-padded.
+    digit: u64,
 }
+
+/// Key bytes sorted by 8-byte digits before the sort falls back to
+/// comparisons (this bounds the recursion to 32 levels).
+const DIGIT_DEPTH: usize = 256;
+/// Groups smaller than this are sorted by comparison.
+const DIGIT_MIN_GROUP: usize = 32;
 
 /// What one buffered row costs besides its bytes.
 const ENTRY_COST: usize = std::mem::size_of::<Entry>();
@@ -107,13 +119,60 @@ impl Arena {
             .saturating_add(self.index.len().saturating_mul(ENTRY_COST))
     }
 
-    /// Sort the index by encoded key, then rank.
+    /// Sort the index by encoded key, then rank ([`row_order`]).
     fn sort(&mut self) {
         let mut index = std::mem::take(&mut self.index);
-        index.sort_unstable_by(|a, b| {
-            row_order(self.key(a), self.rank(a), self.key(b), self.rank(b))
-        });
+        self.sort_from(&mut index, 0);
         self.index = index;
+    }
+
+    /// Sort `index`, whose keys share their first `depth` bytes, by
+    /// [`row_order`]. Most keys share long prefixes (family, queue,
+    /// generation), so comparing them means touching both keys' bytes far
+    /// apart in the buffer. Instead each level reads every key once, caches
+    /// its next 8 bytes in the entry and sorts by them (a most significant
+    /// digit first radix sort with 8-byte digits), then sorts each group of
+    /// equal digits one level deeper; small groups, and groups still equal
+    /// after [`DIGIT_DEPTH`] bytes, are sorted by comparison.
+    fn sort_from(&self, index: &mut [Entry], depth: usize) {
+        if index.len() < 2 {
+            return;
+        }
+        if index.len() < DIGIT_MIN_GROUP || depth >= DIGIT_DEPTH {
+            index.sort_unstable_by(|a, b| {
+                row_order(self.key(a), self.rank(a), self.key(b), self.rank(b))
+            });
+            return;
+        }
+        for e in index.iter_mut() {
+            let tail = self.key(e).get(depth..).unwrap_or_default();
+            let mut digit = [0u8; 8];
+            for (d, b) in digit.iter_mut().zip(tail) {
+                *d = *b;
+            }
+            e.digit = u64::from_be_bytes(digit);
+            e.rem = tail.len().min(8) as u8;
+        }
+        // A key that ends inside the digit is padded with zero bytes; of
+        // two keys with equal digits the one with fewer bytes left is the
+        // prefix of the other, so it sorts first.
+        index.sort_unstable_by_key(|e| (e.digit, e.rem));
+        let mut rest = index;
+        while let Some(first) = rest.first() {
+            let (digit, rem) = (first.digit, first.rem);
+            let n = rest
+                .iter()
+                .position(|e| (e.digit, e.rem) != (digit, rem))
+                .unwrap_or(rest.len());
+            let (group, tail) = rest.split_at_mut(n);
+            if rem == 8 {
+                self.sort_from(group, depth + 8);
+            } else {
+                // Equal keys: only dedup candidates, ordered by rank.
+                group.sort_unstable_by(|a, b| self.rank(a).cmp(self.rank(b)));
+            }
+            rest = tail;
+        }
     }
 
     /// Forget every row, keeping the allocations for the next ones.
@@ -287,6 +346,8 @@ impl Sink {
             flen,
             rlen: rank.len(),
             queue,
+            rem: 0,
+            digit: 0,
         };
         self.arena.index.push(e);
         let over = if klen as u64 > MAX_KEY_LEN {
@@ -453,5 +514,72 @@ impl Emit {
         self.prev_candidate = candidate;
         self.entries += 1;
         Ok(None)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    // REQ-ENC-15
+    /// The digit sort orders rows exactly as comparing (key, rank) does:
+    /// keys with long shared prefixes (past the digit depth), zero bytes,
+    /// prefixes of other keys, and equal keys told apart by rank.
+    #[test]
+    fn digit_sort_matches_the_comparison_order() {
+        let mut state = 0x2545_f491_4f6c_dd1du64;
+        let mut next = move |n: u64| {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state % n
+        };
+        let prefixes: Vec<Vec<u8>> = vec![
+            Vec::new(),
+            b"!sqs|msg|data|".to_vec(),
+            b"!sqs|msg|data|cXVldWU\0\0".to_vec(),
+            vec![0u8; 9],
+            vec![b'p'; 300],
+        ];
+        for round in 0..20 {
+            let mut arena = Arena::default();
+            let rows = 50 + next(2000) as usize;
+            for _ in 0..rows {
+                let mut key = prefixes[next(prefixes.len() as u64) as usize].clone();
+                for _ in 0..next(20) {
+                    key.push([0u8, 1, b'a', 0xff][next(4) as usize]);
+                }
+                let rank: Vec<u8> = (0..next(3)).map(|_| next(3) as u8).collect();
+                let start = arena.bytes.len();
+                let klen = key.len() + SUFFIX_LEN;
+                arena.bytes.extend_from_slice(&(klen as u64).to_le_bytes());
+                arena.bytes.extend_from_slice(&key);
+                arena.bytes.extend_from_slice(&[7u8; SUFFIX_LEN]);
+                let flen = arena.bytes.len() - start;
+                arena.bytes.extend_from_slice(&rank);
+                arena.index.push(Entry {
+                    start,
+                    klen,
+                    flen,
+                    rlen: rank.len(),
+                    queue: 0,
+                    rem: 0,
+                    digit: 0,
+                });
+            }
+            let mut want: Vec<(Vec<u8>, Vec<u8>)> = arena
+                .index
+                .iter()
+                .map(|e| (arena.key(e).to_vec(), arena.rank(e).to_vec()))
+                .collect();
+            want.sort();
+            arena.sort();
+            let got: Vec<(Vec<u8>, Vec<u8>)> = arena
+                .index
+                .iter()
+                .map(|e| (arena.key(e).to_vec(), arena.rank(e).to_vec()))
+                .collect();
+            assert_eq!(got, want, "round {round}");
+        }
     }
 }
