@@ -418,3 +418,25 @@ fn sigterm_stops_an_encode_leaving_nothing_and_exits_143() {
     assert_eq!(code, Some(143), "{stderr}");
     assert_eq!(left, ["dump"]);
 }
+
+// REQ-ENC-15
+/// The budgets: 80 MiB set aside, then half for rows and a quarter for
+/// message ids; limits below 128 MiB count as 128 MiB; the test knob
+/// overrides both.
+#[test]
+fn budgets_split_what_the_limit_leaves() {
+    const MIB: usize = 1 << 20;
+    let at = |memory_limit: u64, spill_after: Option<usize>| {
+        EncodeOptions {
+            memory_limit,
+            spill_after,
+            ..EncodeOptions::default()
+        }
+        .budgets()
+    };
+    assert_eq!(EncodeOptions::default().memory_limit, 256 << 20);
+    assert_eq!(at(256 << 20, None), (88 * MIB, 44 * MIB));
+    assert_eq!(at(128 << 20, None), (24 * MIB, 12 * MIB));
+    assert_eq!(at(1, None), (24 * MIB, 12 * MIB));
+    assert_eq!(at(256 << 20, Some(5)), (5, 5));
+}
