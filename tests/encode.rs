@@ -304,6 +304,7 @@ fn last_commit_ts_override_may_only_raise_the_timestamp() {
     let src = dump(&[("orders", STD_QUEUE, &[])]);
     let opts = EncodeOptions {
         last_commit_ts: Some(TS + 5),
+        ..EncodeOptions::default()
     };
     let (fsm, s) = encode_to_vec(&src, &opts).unwrap();
     assert_eq!(s.commit_ts, TS + 5);
@@ -313,6 +314,7 @@ fn last_commit_ts_override_may_only_raise_the_timestamp() {
     );
     let low = EncodeOptions {
         last_commit_ts: Some(TS - 1),
+        ..EncodeOptions::default()
     };
     let err = encode_to_vec(&src, &low).unwrap_err();
     assert_eq!(err.class(), "commit_ts_regression");

@@ -150,7 +150,7 @@ pub fn run(args: &DecodeArgs) -> Result<(), Error> {
 /// staging directory is removed here and the process exits. The plain
 /// engine has no stopping points: it exits at once, removing the staging
 /// directory if it is writing one.
-fn install_signal_handler(ctl: &Arc<Control>, engine: Engine) -> Result<(), Error> {
+pub(crate) fn install_signal_handler(ctl: &Arc<Control>, engine: Engine) -> Result<(), Error> {
     use signal_hook::consts::{SIGINT, SIGTERM};
     let mut signals = signal_hook::iterator::Signals::new([SIGINT, SIGTERM])
         .map_err(|e| Error::io("installing signal handlers", e))?;

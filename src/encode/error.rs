@@ -154,6 +154,13 @@ pub enum EncodeError {
         /// Why it is refused.
         reason: String,
     },
+    /// SIGINT or SIGTERM stopped the run; nothing was left behind
+    /// (REQ-ENC-17). The process exits 128 + the signal number.
+    #[error("interrupted by signal {signal}; nothing was written")]
+    Interrupted {
+        /// The signal number (2 for SIGINT, 15 for SIGTERM).
+        signal: i32,
+    },
     /// Reading the dump or writing the snapshot failed.
     #[error("i/o error: {context}: {source}")]
     Io {
@@ -183,6 +190,7 @@ impl EncodeError {
             EncodeError::DuplicateKey { .. } => "duplicate_key",
             EncodeError::CommitTsRegression { .. } => "commit_ts_regression",
             EncodeError::UnsafeOutput { .. } => "unsafe_output",
+            EncodeError::Interrupted { .. } => "interrupted",
             EncodeError::Io { .. } => "io",
         }
     }

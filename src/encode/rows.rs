@@ -14,18 +14,18 @@
 //!   `send_timestamp_millis` (negative times clamp to 0), each holding the
 //!   message id;
 //! - FIFO only: one dedup row per dedup key, owned by the latest send
-//!   (first in order on ties), expiring 5 minutes after it; the seq
+//!   (first in order on ties; the sink keeps the owner of the candidate
+//!   rows), expiring 5 minutes after it; the seq
 //!   counter at the highest `sequence_number` when that is above 0;
 //! - no group-lock rows.
-
-use std::collections::HashMap;
 
 use base64::engine::general_purpose::STANDARD;
 use base64::Engine as _;
 use sha2::{Digest, Sha256};
 
+use super::error::EncodeError;
 use super::model::{DumpMessage, QueueConfig};
-use super::sink::RowArena;
+use super::sink::Sink;
 use crate::jsonout::{write_compact_raw, Html, Obj};
 use crate::key::{build, KeyParts};
 use crate::value::{MESSAGE_MAGIC, QUEUE_META_MAGIC};
@@ -34,9 +34,6 @@ use crate::value::{MESSAGE_MAGIC, QUEUE_META_MAGIC};
 pub const RESTORE_GENERATION: u64 = 1;
 /// The live FIFO deduplication window.
 pub const DEDUP_WINDOW_MILLIS: i64 = 5 * 60 * 1000;
-
-/// One live row: user key and value body.
-pub type Row = (Vec<u8>, Vec<u8>);
 
 /// The queue meta value (REQ-ENC-1; tags are REQ-ENC-9).
 pub fn queue_meta_value(q: &QueueConfig) -> Vec<u8> {
@@ -151,55 +148,63 @@ fn millis(v: i64) -> u64 {
     u64::try_from(v).unwrap_or(0)
 }
 
-/// A dedup row waiting for a later send of the same dedup key.
-#[derive(Debug)]
-struct DedupOwner {
-    send_ts: i64,
-    sequence_number: u64,
-    message_id: String,
-    row: Row,
+/// The rank of a dedup candidate row (REQ-ENC-8): of the sends of one
+/// dedup key the latest owns the row, and among sends at the same time the
+/// first in upstream's staging order. Ranks compare as bytes: the send
+/// time descending, then the sequence number and the message id
+/// ascending.
+pub fn dedup_rank(m: &DumpMessage) -> Vec<u8> {
+    let mut rank = Vec::with_capacity(16 + m.message_id.len());
+    // Order-preserving map of i64 to u64, inverted for descending order.
+    let send = (m.send_timestamp_millis as u64) ^ (1 << 63);
+    rank.extend_from_slice(&(!send).to_be_bytes());
+    rank.extend_from_slice(&m.sequence_number.to_be_bytes());
+    rank.extend_from_slice(m.message_id.as_bytes());
+    rank
 }
 
-/// The rows of one queue, built one message at a time (REQ-ENC-1,
-/// REQ-ENC-8): each message's data, vis and byage rows are made when it is
-/// pushed, so the parsed messages are never held; only one pending dedup
-/// row per dedup key is kept until [`QueueRows::finish`].
+/// The rows of one queue, made one message at a time (REQ-ENC-1,
+/// REQ-ENC-8): each message's data, vis and byage rows go to the sink
+/// when it is pushed, so the parsed messages are never held.
 ///
 /// The dedup row of a key belongs to the latest send; among sends at the
 /// same time, to the first in upstream's staging order. Staging order is
 /// file order on classic queues, and (partition, send time, sequence
 /// number, message id) on partitioned ones; since lines are in decode's
 /// order (REQ-ENC-4) and a partitioned dedup key includes the partition,
-/// both come down to the smallest (sequence number, message id).
+/// both come down to the smallest (sequence number, message id). Every
+/// send pushes a candidate row ranked by [`dedup_rank`]; the sink keeps
+/// the first of each key, so no map of dedup keys is held.
 #[derive(Debug)]
-pub struct QueueRows<'q> {
+pub struct QueueRows<'q, 's> {
     q: &'q QueueConfig,
-    rows: RowArena,
-    dedup: HashMap<(u32, String, String), DedupOwner>,
+    sink: &'s mut Sink,
     max_seq: u64,
 }
 
-impl<'q> QueueRows<'q> {
-    /// The rows of queue `q` into `rows` (from [`super::sink::Sink::arena`]),
+impl<'q, 's> QueueRows<'q, 's> {
+    /// The rows of queue `q`, read from directory `path`, into `sink`,
     /// starting with its meta and gen rows.
-    pub fn new(q: &'q QueueConfig, mut rows: RowArena) -> Self {
+    pub fn new(q: &'q QueueConfig, path: &str, sink: &'s mut Sink) -> Result<Self, EncodeError> {
+        sink.begin_queue(path);
         let name = q.key_bytes().to_vec();
-        rows.push(
+        sink.push(
             &build(&KeyParts::QueueMeta {
                 queue: name.clone(),
             }),
             &queue_meta_value(q),
-        );
-        rows.push(
+            None,
+        )?;
+        sink.push(
             &build(&KeyParts::QueueGen { queue: name }),
             RESTORE_GENERATION.to_string().as_bytes(),
-        );
-        QueueRows {
+            None,
+        )?;
+        Ok(QueueRows {
             q,
-            rows,
-            dedup: HashMap::new(),
+            sink,
             max_seq: 0,
-        }
+        })
     }
 
     fn partition(&self, m: &DumpMessage) -> Option<u32> {
@@ -207,13 +212,13 @@ impl<'q> QueueRows<'q> {
     }
 
     /// Add one message's rows.
-    pub fn push(&mut self, m: &DumpMessage) {
+    pub fn push(&mut self, m: &DumpMessage) -> Result<(), EncodeError> {
         let q = self.q;
         let name = q.key_bytes();
         let gen = RESTORE_GENERATION;
         let p = self.partition(m);
         let id = m.message_id.as_bytes();
-        self.rows.push(
+        self.sink.push(
             &build(&KeyParts::MsgData {
                 queue: name.to_vec(),
                 partition: p,
@@ -221,8 +226,9 @@ impl<'q> QueueRows<'q> {
                 message_id: id.to_vec(),
             }),
             &message_value(m),
-        );
-        self.rows.push(
+            None,
+        )?;
+        self.sink.push(
             &build(&KeyParts::MsgVis {
                 queue: name.to_vec(),
                 partition: p,
@@ -231,8 +237,9 @@ impl<'q> QueueRows<'q> {
                 message_id: id.to_vec(),
             }),
             id,
-        );
-        self.rows.push(
+            None,
+        )?;
+        self.sink.push(
             &build(&KeyParts::MsgByAge {
                 queue: name.to_vec(),
                 partition: p,
@@ -241,64 +248,37 @@ impl<'q> QueueRows<'q> {
                 message_id: id.to_vec(),
             }),
             id,
-        );
+            None,
+        )?;
         self.max_seq = self.max_seq.max(m.sequence_number);
         if !q.fifo {
-            return;
+            return Ok(());
         }
         let Some(dedup_id) = resolve_dedup_id(q, m) else {
-            return;
+            return Ok(());
         };
-        let slot = match p {
-            Some(p) => (p, m.message_group_id.clone(), dedup_id),
-            None => (0, String::new(), dedup_id),
-        };
-        let later = |o: &DedupOwner| {
-            m.send_timestamp_millis > o.send_ts
-                || (m.send_timestamp_millis == o.send_ts
-                    && (m.sequence_number, m.message_id.as_bytes())
-                        < (o.sequence_number, o.message_id.as_bytes()))
-        };
-        if self.dedup.get(&slot).is_some_and(|o| !later(o)) {
-            return;
-        }
         let key = build(&KeyParts::MsgDedup {
             queue: name.to_vec(),
             partition: p.map(|p| (p, m.message_group_id.as_bytes().to_vec())),
             gen,
-            dedup_id: slot.2.as_bytes().to_vec(),
+            dedup_id: dedup_id.into_bytes(),
         });
-        self.dedup.insert(
-            slot,
-            DedupOwner {
-                send_ts: m.send_timestamp_millis,
-                sequence_number: m.sequence_number,
-                message_id: m.message_id.clone(),
-                row: (key, dedup_value(m)),
-            },
-        );
+        self.sink.push(&key, &dedup_value(m), Some(&dedup_rank(m)))
     }
 
-    /// Every row of the queue, unsorted: the pushed messages' rows, the
-    /// dedup rows, and the FIFO seq counter when above 0.
-    pub fn finish(self) -> RowArena {
-        let QueueRows {
-            q,
-            mut rows,
-            dedup,
-            max_seq,
-        } = self;
-        for o in dedup.into_values() {
-            rows.push(&o.row.0, &o.row.1);
-        }
+    /// The FIFO seq counter when above 0; then the queue ends (a row over
+    /// the format's limits fails it here).
+    pub fn finish(self) -> Result<(), EncodeError> {
+        let QueueRows { q, sink, max_seq } = self;
         if q.fifo && max_seq > 0 {
-            rows.push(
+            sink.push(
                 &build(&KeyParts::QueueSeq {
                     queue: q.key_bytes().to_vec(),
                 }),
                 max_seq.to_string().as_bytes(),
-            );
+                None,
+            )?;
         }
-        rows
+        sink.end_queue()
     }
 }

@@ -1,276 +1,585 @@
-//! Step 4 of `encode`: rows → the `.fsm` stream in Pebble order with
-//! bounded memory (REQ-ENC-10).
+//! Step 4 of `encode`: rows → the `.fsm` stream in Pebble order within a
+//! memory budget (REQ-ENC-10, REQ-ENC-17).
 //!
-//! Rows arrive one queue at a time, framed as they are made (MVCC key
-//! suffix, 9-byte value header, length prefixes) into one buffer per queue
-//! ([`RowArena`]). Each queue's rows are sorted and cut into *runs*, one
-//! per key family; a run is appended to a spill store, and only its first
-//! key stays in memory. The runs of different queues
-//! never interleave in key order: every key of a run starts with the
-//! family prefix, the queue's base64url segment and a byte that no
-//! base64url segment holds (the `0x00` of the big-endian generation, or
-//! the partitioned layout's `|`), so two runs' key sets are disjoint
-//! intervals. Sorting the runs by first key and copying them in that order
-//! therefore writes every entry in ascending key order, as Pebble's
-//! iterator (and upstream's sorted builder) writes it.
+//! Rows arrive queue after queue, framed as they are made (MVCC key
+//! suffix, 9-byte value header, length prefixes) into one buffer
+//! ([`Arena`]) shared by all queues. When the buffer would exceed its
+//! budget, it is sorted by encoded key and written as one sorted run into
+//! the spill directory (the stream engine's sorter, `engine::spill`); at
+//! the end the runs and the sorted rest of the buffer are k-way merged
+//! into the snapshot. A dump whose rows fit the budget is never spilled:
+//! the buffer is sorted and written directly.
 //!
-//! Peak memory is one queue's framed rows (about the size of the entries
-//! it adds to the snapshot) plus 24 bytes per row, and one first key per
-//! run.
+//! A FIFO queue's dedup row belongs to the latest send of its dedup key
+//! (REQ-ENC-8). Every send pushes a *candidate* row under that key with a
+//! rank that sorts the owner first; the merge keeps the first candidate
+//! of each key and drops the others, so no per-queue map of dedup keys is
+//! held. Two rows with one key that are not both candidates are
+//! `duplicate_key` (the key layouts rule that out).
+//!
+//! Keys and values over the snapshot format's limits (REQ-FSM-4) are
+//! noted as they are pushed; at the end of a queue the smallest such key
+//! is reported, as a sort of that queue's rows would find it first.
 
-use std::io::{self, Read, Seek, SeekFrom, Write};
+use std::cmp::Ordering;
+use std::io::{self, Read, Write};
+use std::path::PathBuf;
 
 use super::error::EncodeError;
+use crate::engine::spill::{self, MemSource, Merge, RunItem, SpillDir};
+use crate::engine::stream::Control;
 use crate::error::Escaped;
 use crate::fsm::{encode_header, MAX_KEY_LEN, MAX_VALUE_LEN, VALUE_HEADER_LEN};
-use crate::key::Family;
-
-/// Where framed runs wait for the final ordered copy.
-pub enum Spill {
-    /// In memory (tests, fuzzing).
-    Mem(Vec<u8>),
-    /// An anonymous temporary file.
-    File(io::BufWriter<std::fs::File>),
-}
-
-impl std::fmt::Debug for Spill {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            Spill::Mem(v) => write!(f, "Spill::Mem({} bytes)", v.len()),
-            Spill::File(_) => write!(f, "Spill::File"),
-        }
-    }
-}
-
-/// One framed run: its first encoded key, where it is and how long.
-#[derive(Debug)]
-struct Run {
-    first_key: Vec<u8>,
-    offset: u64,
-    len: u64,
-}
-
-/// One queue's rows, already framed, in one buffer: each entry is
-/// `le64(key_len) key suffix le64(value_len) flags expire_at value`, and
-/// the index holds (start, key length with suffix, frame length). A row
-/// costs its frame bytes plus 24 bytes of index.
-#[derive(Debug)]
-pub struct RowArena {
-    suffix: [u8; 8],
-    bytes: Vec<u8>,
-    index: Vec<(usize, usize, usize)>,
-}
 
 /// Bytes before the key in a frame: its length prefix.
 const KEY_AT: usize = 8;
+/// Length of the MVCC commit-timestamp suffix of every key.
+const SUFFIX_LEN: usize = 8;
+/// Rows written between two interruption checks.
+const CHECK_EVERY: u64 = 4096;
 
-impl RowArena {
-    /// Frame and keep one row.
-    pub fn push(&mut self, key: &[u8], value: &[u8]) {
-        let start = self.bytes.len();
-        let klen = key.len() + self.suffix.len();
-        let vlen = value.len() + VALUE_HEADER_LEN;
-        self.bytes.extend_from_slice(&(klen as u64).to_le_bytes());
-        self.bytes.extend_from_slice(key);
-        self.bytes.extend_from_slice(&self.suffix);
-        self.bytes.extend_from_slice(&(vlen as u64).to_le_bytes());
-        // flags 0 (live, cleartext), expire_at 0.
-        self.bytes.extend_from_slice(&[0u8; VALUE_HEADER_LEN]);
-        self.bytes.extend_from_slice(value);
-        self.index
-            .push((start, klen, self.bytes.len().saturating_sub(start)));
+/// The error of an `engine::spill` call (only I/O errors and
+/// interruptions happen there) as an encode error.
+pub(crate) fn from_engine(e: crate::Error) -> EncodeError {
+    match e {
+        crate::Error::Io { context, source } => EncodeError::Io { context, source },
+        crate::Error::Interrupted { signal } => EncodeError::Interrupted { signal },
+        crate::Error::Encode(e) => e,
+        other => EncodeError::io("spilling", io::Error::other(other.to_string())),
     }
+}
 
-    /// The encoded key (user key ++ suffix) of index entry `e`.
-    fn key(&self, e: &(usize, usize, usize)) -> &[u8] {
+/// Stop with [`EncodeError::Interrupted`] if a signal arrived.
+pub(crate) fn check(ctl: &Control) -> Result<(), EncodeError> {
+    ctl.check().map_err(from_engine)
+}
+
+/// One buffered row: where its frame and rank are in [`Arena::bytes`].
+#[derive(Debug, Clone, Copy)]
+struct Entry {
+    /// Start of the frame.
+    start: usize,
+    /// Length of the encoded key (user key ++ suffix).
+    klen: usize,
+    /// Length of the frame.
+    flen: usize,
+    /// Length of the rank, right after the frame; 0 unless a dedup
+    /// candidate.
+    rlen: usize,
+    /// The queue it belongs to (index into [`Sink::queues`]).
+    queue: u32,
+    /// Sort scratch: the key's bytes remaining at the current depth
+    /// (at most 8).
+    rem: u8,
+    /// Sort scratch: the key's 8 bytes at the current depth, big-endian,
+    /// zero-padded.
+    digit: u64,
+}
+
+/// Key bytes sorted by 8-byte digits before the sort falls back to
+/// comparisons (this bounds the recursion to 32 levels).
+const DIGIT_DEPTH: usize = 256;
+/// Groups smaller than this are sorted by comparison.
+const DIGIT_MIN_GROUP: usize = 32;
+
+/// What one buffered row costs besides its bytes.
+const ENTRY_COST: usize = std::mem::size_of::<Entry>();
+
+/// Buffered rows: frames (each `le64(key_len) key suffix le64(value_len)
+/// flags expire_at value`, then the rank) in one byte buffer, and an
+/// index.
+#[derive(Debug, Default)]
+struct Arena {
+    bytes: Vec<u8>,
+    index: Vec<Entry>,
+}
+
+impl Arena {
+    fn key(&self, e: &Entry) -> &[u8] {
         self.bytes
-            .get(e.0 + KEY_AT..e.0 + KEY_AT + e.1)
+            .get(e.start + KEY_AT..e.start + KEY_AT + e.klen)
             .unwrap_or_default()
     }
 
-    /// The whole frame of index entry `e`.
-    fn frame(&self, e: &(usize, usize, usize)) -> &[u8] {
-        self.bytes.get(e.0..e.0 + e.2).unwrap_or_default()
+    fn frame(&self, e: &Entry) -> &[u8] {
+        self.bytes
+            .get(e.start..e.start + e.flen)
+            .unwrap_or_default()
     }
 
-    /// Rows held.
-    pub fn len(&self) -> usize {
-        self.index.len()
+    fn rank(&self, e: &Entry) -> &[u8] {
+        let at = e.start + e.flen;
+        self.bytes.get(at..at + e.rlen).unwrap_or_default()
     }
 
-    /// No rows held.
-    pub fn is_empty(&self) -> bool {
-        self.index.is_empty()
+    /// Bytes held (frames, ranks and index).
+    fn used(&self) -> usize {
+        self.bytes
+            .len()
+            .saturating_add(self.index.len().saturating_mul(ENTRY_COST))
+    }
+
+    /// Sort the index by encoded key, then rank ([`row_order`]).
+    fn sort(&mut self) {
+        let mut index = std::mem::take(&mut self.index);
+        self.sort_from(&mut index, 0);
+        self.index = index;
+    }
+
+    /// Sort `index`, whose keys share their first `depth` bytes, by
+    /// [`row_order`]. Most keys share long prefixes (family, queue,
+    /// generation), so comparing them means touching both keys' bytes far
+    /// apart in the buffer. Instead each level reads every key once, caches
+    /// its next 8 bytes in the entry and sorts by them (a most significant
+    /// digit first radix sort with 8-byte digits), then sorts each group of
+    /// equal digits one level deeper; small groups, and groups still equal
+    /// after [`DIGIT_DEPTH`] bytes, are sorted by comparison.
+    fn sort_from(&self, index: &mut [Entry], depth: usize) {
+        if index.len() < 2 {
+            return;
+        }
+        if index.len() < DIGIT_MIN_GROUP || depth >= DIGIT_DEPTH {
+            index.sort_unstable_by(|a, b| {
+                row_order(self.key(a), self.rank(a), self.key(b), self.rank(b))
+            });
+            return;
+        }
+        for e in index.iter_mut() {
+            let tail = self.key(e).get(depth..).unwrap_or_default();
+            let mut digit = [0u8; 8];
+            for (d, b) in digit.iter_mut().zip(tail) {
+                *d = *b;
+            }
+            e.digit = u64::from_be_bytes(digit);
+            e.rem = tail.len().min(8) as u8;
+        }
+        // A key that ends inside the digit is padded with zero bytes; of
+        // two keys with equal digits the one with fewer bytes left is the
+        // prefix of the other, so it sorts first.
+        index.sort_unstable_by_key(|e| (e.digit, e.rem));
+        let mut rest = index;
+        while let Some(first) = rest.first() {
+            let (digit, rem) = (first.digit, first.rem);
+            let n = rest
+                .iter()
+                .position(|e| (e.digit, e.rem) != (digit, rem))
+                .unwrap_or(rest.len());
+            let (group, tail) = rest.split_at_mut(n);
+            if rem == 8 {
+                self.sort_from(group, depth + 8);
+            } else {
+                // Equal keys: only dedup candidates, ordered by rank.
+                group.sort_unstable_by(|a, b| self.rank(a).cmp(self.rank(b)));
+            }
+            rest = tail;
+        }
+    }
+
+    /// Forget every row, keeping the allocations for the next ones.
+    fn clear(&mut self) {
+        self.bytes.clear();
+        self.index.clear();
     }
 }
 
-/// Collects runs and writes the snapshot.
+/// The order of rows: encoded key, then (for dedup candidates of one key)
+/// rank, owner first.
+fn row_order(ka: &[u8], ra: &[u8], kb: &[u8], rb: &[u8]) -> Ordering {
+    ka.cmp(kb).then_with(|| ra.cmp(rb))
+}
+
+/// A row as spilled: queue index, rank, frame.
+#[derive(Debug, Default)]
+struct RowItem {
+    queue: u32,
+    rank: Vec<u8>,
+    frame: Vec<u8>,
+    klen: usize,
+}
+
+impl RowItem {
+    fn key(&self) -> &[u8] {
+        self.frame
+            .get(KEY_AT..KEY_AT + self.klen)
+            .unwrap_or_default()
+    }
+}
+
+fn write_row(w: &mut impl Write, queue: u32, rank: &[u8], frame: &[u8]) -> io::Result<()> {
+    spill::put_u64(w, u64::from(queue))?;
+    spill::put_bytes(w, rank)?;
+    spill::put_bytes(w, frame)
+}
+
+impl RunItem for RowItem {
+    fn write(&self, w: &mut impl Write) -> io::Result<()> {
+        write_row(w, self.queue, &self.rank, &self.frame)
+    }
+
+    fn read(&mut self, r: &mut impl Read) -> io::Result<bool> {
+        let bad = |what: &str| io::Error::new(io::ErrorKind::InvalidData, what.to_string());
+        let Some(queue) = spill::get_u64_or_eof(r)? else {
+            return Ok(false);
+        };
+        self.queue = u32::try_from(queue).map_err(|_| bad("spilled queue index out of range"))?;
+        spill::get_bytes(r, &mut self.rank)?;
+        spill::get_bytes(r, &mut self.frame)?;
+        let klen = self
+            .frame
+            .get(..KEY_AT)
+            .and_then(|b| <[u8; 8]>::try_from(b).ok())
+            .map(u64::from_le_bytes)
+            .and_then(|n| usize::try_from(n).ok())
+            .filter(|&n| {
+                n.checked_add(KEY_AT)
+                    .is_some_and(|end| end <= self.frame.len())
+            })
+            .ok_or_else(|| bad("spilled row has a bad key length"))?;
+        self.klen = klen;
+        Ok(true)
+    }
+
+    fn order(&self, other: &Self) -> Ordering {
+        row_order(self.key(), &self.rank, other.key(), &other.rank)
+    }
+}
+
+/// The row over the format's limits with the smallest key in the current
+/// queue.
+#[derive(Debug)]
+struct TooLarge {
+    /// The encoded key (user key ++ suffix).
+    key: Vec<u8>,
+    what: &'static str,
+    len: u64,
+    limit: u64,
+}
+
+/// Collects the rows of every queue and writes the snapshot.
 #[derive(Debug)]
 pub struct Sink {
     commit_ts: u64,
-    spill: Spill,
-    written: u64,
-    runs: Vec<Run>,
-    entries: u64,
+    suffix: [u8; SUFFIX_LEN],
+    arena: Arena,
+    budget: usize,
+    spill: Option<SpillDir>,
+    runs: Vec<PathBuf>,
+    /// The directory of each queue, for errors.
+    queues: Vec<String>,
+    too_large: Option<TooLarge>,
 }
 
 impl Sink {
-    /// A sink that stamps every key with `commit_ts`.
-    pub fn new(commit_ts: u64, spill: Spill) -> Self {
+    /// A sink that stamps every key with `commit_ts` and holds at most
+    /// about `budget` bytes of rows before it spills a sorted run into
+    /// `spill` (never, without a spill directory).
+    pub(crate) fn new(commit_ts: u64, budget: usize, spill: Option<SpillDir>) -> Self {
+        let budget = if spill.is_some() { budget } else { usize::MAX };
+        let mut arena = Arena::default();
+        if spill.is_some() {
+            // Reserved up front (pages are only touched as rows arrive),
+            // so that the buffer never doubles past the budget.
+            arena.bytes.reserve(budget.min(1 << 30));
+        }
         Sink {
             commit_ts,
+            suffix: (!commit_ts).to_be_bytes(),
+            arena,
+            budget,
             spill,
-            written: 0,
             runs: Vec::new(),
-            entries: 0,
+            queues: Vec::new(),
+            too_large: None,
         }
     }
 
-    /// An empty arena for one queue's rows, framed for this sink.
-    pub fn arena(&self) -> RowArena {
-        RowArena {
-            suffix: (!self.commit_ts).to_be_bytes(),
-            bytes: Vec::new(),
-            index: Vec::new(),
+    /// Start the rows of the queue in directory `path`.
+    pub fn begin_queue(&mut self, path: &str) {
+        self.queues.push(path.to_string());
+        self.too_large = None;
+    }
+
+    /// Sorted runs spilled so far.
+    pub fn runs(&self) -> usize {
+        self.runs.len()
+    }
+
+    fn queue_path(&self, queue: u32) -> String {
+        usize::try_from(queue)
+            .ok()
+            .and_then(|q| self.queues.get(q))
+            .cloned()
+            .unwrap_or_default()
+    }
+
+    /// Add one row of the current queue. `rank` marks a dedup candidate:
+    /// of the candidates of one key only the one with the smallest rank
+    /// is written.
+    pub fn push(
+        &mut self,
+        key: &[u8],
+        value: &[u8],
+        rank: Option<&[u8]>,
+    ) -> Result<(), EncodeError> {
+        let rank = rank.unwrap_or_default();
+        let klen = key.len() + SUFFIX_LEN;
+        let vlen = value.len() + VALUE_HEADER_LEN;
+        let cost = (2 * 8 + klen + vlen + rank.len()).saturating_add(ENTRY_COST);
+        if !self.arena.index.is_empty() && self.arena.used().saturating_add(cost) > self.budget {
+            self.spill_arena()?;
         }
-    }
-
-    /// Entries added so far.
-    pub fn entries(&self) -> u64 {
-        self.entries
-    }
-
-    /// Add one queue's rows (from `path`, the queue directory, for errors):
-    /// sort them by encoded key (user key ++ commit-ts suffix, so a user
-    /// key that is a prefix of another sorts by the suffix's first byte),
-    /// refuse duplicates, and spill one run per key family.
-    pub fn add_queue(&mut self, path: &str, mut rows: RowArena) -> Result<(), EncodeError> {
-        let mut order = std::mem::take(&mut rows.index);
-        order.sort_unstable_by(|a, b| rows.key(a).cmp(rows.key(b)));
-        for pair in order.windows(2) {
-            if let [a, b] = pair {
-                if rows.key(a) == rows.key(b) {
-                    let key = rows.key(a);
-                    return Err(EncodeError::DuplicateKey {
-                        path: path.to_string(),
-                        key: Escaped::of(
-                            key.get(..key.len().saturating_sub(8)).unwrap_or_default(),
-                        )
-                        .to_string(),
-                    });
-                }
+        let queue = u32::try_from(self.queues.len().saturating_sub(1)).unwrap_or(u32::MAX);
+        let b = &mut self.arena.bytes;
+        let start = b.len();
+        b.extend_from_slice(&(klen as u64).to_le_bytes());
+        b.extend_from_slice(key);
+        b.extend_from_slice(&self.suffix);
+        b.extend_from_slice(&(vlen as u64).to_le_bytes());
+        // flags 0 (live, cleartext), expire_at 0.
+        b.extend_from_slice(&[0u8; VALUE_HEADER_LEN]);
+        b.extend_from_slice(value);
+        let flen = b.len() - start;
+        b.extend_from_slice(rank);
+        let e = Entry {
+            start,
+            klen,
+            flen,
+            rlen: rank.len(),
+            queue,
+            rem: 0,
+            digit: 0,
+        };
+        self.arena.index.push(e);
+        let over = if klen as u64 > MAX_KEY_LEN {
+            Some(("key", klen as u64, MAX_KEY_LEN))
+        } else if vlen as u64 > MAX_VALUE_LEN {
+            Some(("value of key", vlen as u64, MAX_VALUE_LEN))
+        } else {
+            None
+        };
+        if let Some((what, len, limit)) = over {
+            let key = self.arena.key(&e);
+            if self
+                .too_large
+                .as_ref()
+                .map_or(true, |t| key < t.key.as_slice())
+            {
+                self.too_large = Some(TooLarge {
+                    key: key.to_vec(),
+                    what,
+                    len,
+                    limit,
+                });
             }
-        }
-        let mut start = 0;
-        while start < order.len() {
-            let family = order
-                .get(start)
-                .and_then(|e| Family::split(rows.key(e)))
-                .map(|f| f.0);
-            let end = order
-                .iter()
-                .skip(start)
-                .position(|e| Family::split(rows.key(e)).map(|f| f.0) != family)
-                .map_or(order.len(), |n| start + n);
-            self.add_run(path, &rows, order.get(start..end).unwrap_or_default())?;
-            start = end;
         }
         Ok(())
     }
 
-    fn add_run(
-        &mut self,
-        path: &str,
-        rows: &RowArena,
-        run: &[(usize, usize, usize)],
-    ) -> Result<(), EncodeError> {
-        let Some(first) = run.first() else {
+    /// End the current queue: a row over the format's limits fails it,
+    /// naming the smallest such key.
+    pub fn end_queue(&mut self) -> Result<(), EncodeError> {
+        match self.too_large.take() {
+            None => Ok(()),
+            Some(t) => {
+                let shown = t.key.get(..64).unwrap_or(&t.key);
+                Err(EncodeError::EntryTooLarge {
+                    path: self.queues.last().cloned().unwrap_or_default(),
+                    key: Escaped::of(shown).to_string(),
+                    what: t.what,
+                    len: t.len,
+                    limit: t.limit,
+                })
+            }
+        }
+    }
+
+    /// Sort the buffered rows and write them as one run.
+    fn spill_arena(&mut self) -> Result<(), EncodeError> {
+        let Some(dir) = self.spill.as_mut() else {
             return Ok(());
         };
-        let offset = self.written;
-        for e in run {
-            let key = rows.key(e);
-            let frame = rows.frame(e);
-            check_len(path, key, "key", key.len() as u64, MAX_KEY_LEN)?;
-            // The frame is both length prefixes, the key and the value.
-            let vlen = frame.len().saturating_sub(KEY_AT + key.len() + 8) as u64;
-            check_len(path, key, "value of key", vlen, MAX_VALUE_LEN)?;
-            match &mut self.spill {
-                Spill::Mem(v) => v.extend_from_slice(frame),
-                Spill::File(f) => f
-                    .write_all(frame)
-                    .map_err(|e| EncodeError::io("writing the spill file", e))?,
-            }
-            self.written += frame.len() as u64;
-            self.entries += 1;
+        self.arena.sort();
+        let (path, mut w) = dir.new_file("rows").map_err(from_engine)?;
+        for e in &self.arena.index {
+            write_row(&mut w, e.queue, self.arena.rank(e), self.arena.frame(e))
+                .map_err(|err| from_engine(spill::spill_io(&path, err)))?;
         }
-        self.runs.push(Run {
-            first_key: rows.key(first).to_vec(),
-            offset,
-            len: self.written - offset,
-        });
+        w.flush()
+            .map_err(|err| from_engine(spill::spill_io(&path, err)))?;
+        self.runs.push(path);
+        self.arena.clear();
         Ok(())
     }
 
-    /// Write the header and every run in key order to `out`.
-    pub fn finish(self, out: &mut dyn Write) -> Result<(), EncodeError> {
-        let Sink {
-            commit_ts,
-            spill,
-            mut runs,
-            ..
-        } = self;
-        runs.sort_by(|a, b| a.first_key.cmp(&b.first_key));
+    /// Write the header and every row in key order to `out`; returns the
+    /// number of entries written. Spill files are removed by the caller
+    /// with the spill directory.
+    pub(crate) fn finish(mut self, out: &mut dyn Write, ctl: &Control) -> Result<u64, EncodeError> {
+        check(ctl)?;
+        self.arena.sort();
         let werr = |e| EncodeError::io("writing the snapshot", e);
-        out.write_all(&encode_header(commit_ts)).map_err(werr)?;
-        match spill {
-            Spill::Mem(bytes) => {
-                for r in &runs {
-                    let range = usize::try_from(r.offset)
-                        .ok()
-                        .zip(usize::try_from(r.offset + r.len).ok())
-                        .and_then(|(a, b)| bytes.get(a..b))
-                        .unwrap_or_default();
-                    out.write_all(range).map_err(werr)?;
+        out.write_all(&encode_header(self.commit_ts))
+            .map_err(werr)?;
+        let mut emit = Emit::default();
+        let runs = std::mem::take(&mut self.runs);
+        match self.spill.as_mut() {
+            Some(dir) if !runs.is_empty() => {
+                let runs = spill::reduce_runs::<RowItem>(dir, "rows", runs).map_err(from_engine)?;
+                let arena = &self.arena;
+                let mut next = 0usize;
+                let mem: MemSource<'_, RowItem> = Box::new(move |item: &mut RowItem| {
+                    let Some(e) = arena.index.get(next) else {
+                        return Ok(false);
+                    };
+                    next += 1;
+                    item.queue = e.queue;
+                    item.klen = e.klen;
+                    item.rank.clear();
+                    item.rank.extend_from_slice(arena.rank(e));
+                    item.frame.clear();
+                    item.frame.extend_from_slice(arena.frame(e));
+                    Ok(true)
+                });
+                let mut merge = Merge::open_with(&runs, Some(mem)).map_err(from_engine)?;
+                while let Some(item) = merge.next_item().map_err(from_engine)? {
+                    let (queue, candidate) = (item.queue, !item.rank.is_empty());
+                    if let Some(queue) = emit.row(item.key(), &item.frame, candidate, queue, out)? {
+                        return Err(self.duplicate(queue, &emit.prev));
+                    }
+                    if emit.entries % CHECK_EVERY == 0 {
+                        check(ctl)?;
+                    }
                 }
             }
-            Spill::File(f) => {
-                let mut f = f
-                    .into_inner()
-                    .map_err(|e| EncodeError::io("writing the spill file", e.into_error()))?;
-                let rerr = |e| EncodeError::io("reading the spill file", e);
-                for r in &runs {
-                    f.seek(SeekFrom::Start(r.offset)).map_err(rerr)?;
-                    let copied = io::copy(&mut (&mut f).take(r.len), out).map_err(rerr)?;
-                    if copied != r.len {
-                        return Err(rerr(io::Error::new(
-                            io::ErrorKind::UnexpectedEof,
-                            "spill file shorter than written",
-                        )));
+            _ => {
+                for e in &self.arena.index {
+                    let key = self.arena.key(e);
+                    let frame = self.arena.frame(e);
+                    if let Some(queue) = emit.row(key, frame, e.rlen > 0, e.queue, out)? {
+                        return Err(self.duplicate(queue, key));
+                    }
+                    if emit.entries % CHECK_EVERY == 0 {
+                        check(ctl)?;
                     }
                 }
             }
         }
-        out.flush().map_err(werr)
+        out.flush().map_err(werr)?;
+        Ok(emit.entries)
+    }
+
+    fn duplicate(&self, queue: u32, key: &[u8]) -> EncodeError {
+        EncodeError::DuplicateKey {
+            path: self.queue_path(queue),
+            key: Escaped::of(
+                key.get(..key.len().saturating_sub(SUFFIX_LEN))
+                    .unwrap_or_default(),
+            )
+            .to_string(),
+        }
     }
 }
 
-fn check_len(
-    path: &str,
-    key: &[u8],
-    what: &'static str,
-    len: u64,
-    limit: u64,
-) -> Result<(), EncodeError> {
-    if len > limit {
-        let shown = key.get(..64).unwrap_or(key);
-        return Err(EncodeError::EntryTooLarge {
-            path: path.to_string(),
-            key: Escaped::of(shown).to_string(),
-            what,
-            len,
-            limit,
-        });
+/// Writes rows in order, dropping all but the first dedup candidate of a
+/// key.
+#[derive(Debug, Default)]
+struct Emit {
+    prev: Vec<u8>,
+    prev_candidate: bool,
+    entries: u64,
+}
+
+impl Emit {
+    /// Write one row; `Some(queue)` when its key repeats the previous one
+    /// and it is not a dropped dedup candidate (a duplicate key).
+    fn row(
+        &mut self,
+        key: &[u8],
+        frame: &[u8],
+        candidate: bool,
+        queue: u32,
+        out: &mut dyn Write,
+    ) -> Result<Option<u32>, EncodeError> {
+        if self.entries > 0 && key == self.prev.as_slice() {
+            if candidate && self.prev_candidate {
+                // A dedup row of an earlier send of the same dedup key.
+                return Ok(None);
+            }
+            return Ok(Some(queue));
+        }
+        out.write_all(frame)
+            .map_err(|e| EncodeError::io("writing the snapshot", e))?;
+        self.prev.clear();
+        self.prev.extend_from_slice(key);
+        self.prev_candidate = candidate;
+        self.entries += 1;
+        Ok(None)
     }
-    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    // REQ-ENC-17
+    /// The digit sort orders rows exactly as comparing (key, rank) does:
+    /// keys with long shared prefixes (past the digit depth), zero bytes,
+    /// prefixes of other keys, and equal keys told apart by rank.
+    #[test]
+    fn digit_sort_matches_the_comparison_order() {
+        let mut state = 0x2545_f491_4f6c_dd1du64;
+        let mut next = move |n: u64| {
+            state ^= state << 13;
+            state ^= state >> 7;
+            state ^= state << 17;
+            state % n
+        };
+        let prefixes: Vec<Vec<u8>> = vec![
+            Vec::new(),
+            b"!sqs|msg|data|".to_vec(),
+            b"!sqs|msg|data|cXVldWU\0\0".to_vec(),
+            vec![0u8; 9],
+            vec![b'p'; 300],
+        ];
+        for round in 0..20 {
+            let mut arena = Arena::default();
+            let rows = 50 + next(2000) as usize;
+            for _ in 0..rows {
+                let mut key = prefixes[next(prefixes.len() as u64) as usize].clone();
+                for _ in 0..next(20) {
+                    key.push([0u8, 1, b'a', 0xff][next(4) as usize]);
+                }
+                let rank: Vec<u8> = (0..next(3)).map(|_| next(3) as u8).collect();
+                let start = arena.bytes.len();
+                let klen = key.len() + SUFFIX_LEN;
+                arena.bytes.extend_from_slice(&(klen as u64).to_le_bytes());
+                arena.bytes.extend_from_slice(&key);
+                arena.bytes.extend_from_slice(&[7u8; SUFFIX_LEN]);
+                let flen = arena.bytes.len() - start;
+                arena.bytes.extend_from_slice(&rank);
+                arena.index.push(Entry {
+                    start,
+                    klen,
+                    flen,
+                    rlen: rank.len(),
+                    queue: 0,
+                    rem: 0,
+                    digit: 0,
+                });
+            }
+            let mut want: Vec<(Vec<u8>, Vec<u8>)> = arena
+                .index
+                .iter()
+                .map(|e| (arena.key(e).to_vec(), arena.rank(e).to_vec()))
+                .collect();
+            want.sort();
+            arena.sort();
+            let got: Vec<(Vec<u8>, Vec<u8>)> = arena
+                .index
+                .iter()
+                .map(|e| (arena.key(e).to_vec(), arena.rank(e).to_vec()))
+                .collect();
+            assert_eq!(got, want, "round {round}");
+        }
+    }
 }

@@ -3,11 +3,14 @@
 //! - [`plain`]: the in-memory oracle, exactly the original decoder.
 //! - [`stream`]: the default engine; bounded memory, both cores, spill
 //!   files inside the staging directory.
+//! - `spill`: the sorted runs and k-way merge both the stream engine
+//!   and `encode` (REQ-ENC-17) sort through.
 //!
 //! Both produce the same dump tree, the same warnings in the same order and
 //! the same error class on every input.
 
 pub mod plain;
+pub(crate) mod spill;
 pub mod stream;
 
 /// Which engine `sqsdump decode` runs.

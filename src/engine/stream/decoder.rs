@@ -32,11 +32,11 @@ use std::io::{self, Read, Write};
 use std::path::PathBuf;
 
 use super::out::{FileOut, Tree};
-use super::spill::{self, Merge, RunItem, SpillDir};
 use super::warnlog::{Log, Mismatch, Sealed};
 use super::Control;
 use crate::decode::{cross_check, unknown_prefix, Options};
 use crate::dump::DecodeStats;
+use crate::engine::spill::{self, Merge, RunItem, SpillDir};
 use crate::error::{Escaped, KeyProblem};
 use crate::jsonout;
 use crate::key::{self, Family};

@@ -27,7 +27,6 @@
 mod decoder;
 mod out;
 mod resolve;
-mod spill;
 mod warnlog;
 
 use std::fs::{self, File};
@@ -45,10 +44,10 @@ use crate::manifest::ManifestInfo;
 use crate::snapshot::Summary;
 use crate::{write, Error};
 
+use crate::engine::spill::SpillDir;
 use decoder::{Parsed, StreamDecoder};
 use out::Tree;
 use resolve::{Mode, Outcome};
-use spill::SpillDir;
 pub use warnlog::Warnings;
 use warnlog::{Log, LOG_BUDGET};
 
@@ -58,7 +57,7 @@ pub const DEFAULT_MEMORY_LIMIT: u64 = 256 << 20;
 pub const MIN_MEMORY_LIMIT: u64 = 128 << 20;
 /// Memory set aside from `--memory-limit` for what does not grow with
 /// the input.
-const FIXED_OVERHEAD: u64 = 80 << 20;
+pub(crate) const FIXED_OVERHEAD: u64 = 80 << 20;
 
 /// Records per batch sent from the reader thread to the decoder thread.
 const BATCH_RECORDS: usize = 4096;

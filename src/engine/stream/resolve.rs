@@ -23,9 +23,9 @@ use std::cmp::Ordering;
 use std::io::{self, Read, Write};
 use std::path::PathBuf;
 
-use super::spill::{self, Merge, RunItem, SpillDir};
 use super::warnlog::{AfterHeader, Log, Sealed};
 use super::Control;
+use crate::engine::spill::{self, Merge, RunItem, SpillDir};
 use crate::fsm::{Entry, Reader, Version};
 use crate::key;
 use crate::mvcc::MvccStats;

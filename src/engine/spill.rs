@@ -1,5 +1,7 @@
 //! Spill files: sorted runs written inside the staging directory, and the
-//! k-way merge that reads them back (REQ-ENG-3).
+//! k-way merge that reads them back. The stream engine sorts message lines
+//! and versions through them (REQ-ENG-3), `encode` its rows and message
+//! ids (REQ-ENC-17).
 //!
 //! A run is a sequence of items of one [`RunItem`] type, each written with
 //! explicit little-endian lengths. Runs are only ever read by the process
