@@ -9,14 +9,16 @@
       treats differently from upstream: queue tags (REQ-ENC-9) and raw
       attribute bytes that Go's json.Marshal re-escapes (REQ-ENC-7);
       `<`, `>`, `&`, U+2028 and U+2029 are written as \\u escapes, which
-      changes no JSON value.
+      changes no JSON value; and queues whose directory name is not
+      UTF-8 (REQ-ENC-14: upstream restores the lossy name), which are
+      removed together with their manifest entry.
   encode-diff-prep.py upstream DIR     add wall_time_iso to MANIFEST.json
       (upstream's encoder requires it).
 
 JSON is re-serialised; both encoders parse it, so spelling is free.
 CHECKSUMS is rewritten after every change.
 """
-import hashlib, json, os, sys
+import hashlib, json, os, shutil, sys, urllib.parse
 
 def fnv_partition(group, count):
     h = 0x811C9DC5
@@ -78,6 +80,18 @@ def main(mode, root):
     for qd in sorted(os.listdir(sqs)) if os.path.isdir(sqs) else []:
         qp = os.path.join(sqs, qd, "_queue.json")
         q = json.load(open(qp))
+        if mode == "neutral":
+            try:
+                urllib.parse.unquote_to_bytes(qd).decode("utf-8")
+            except UnicodeDecodeError:
+                shutil.rmtree(os.path.join(sqs, qd))
+                mp = os.path.join(root, "MANIFEST.json")
+                m = json.load(open(mp))
+                listed = m.get("adapters", {}).get("sqs", {}).get("queues")
+                if isinstance(listed, list) and q.get("name") in listed:
+                    listed.remove(q.get("name"))
+                    open(mp, "w").write(json.dumps(m, indent=2))
+                continue
         if mode == "restorable":
             q = restorable_queue(q)
         else:
