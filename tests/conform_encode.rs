@@ -329,7 +329,7 @@ fn encode_expectations_and_reports_work_as_in_the_decode_direction() {
     assert_eq!(report["direction"], "encode");
     assert_eq!(
         report["requirements"]["REQ-ENC-10"]["title"],
-        "Pebble order, bounded memory"
+        "Pebble order"
     );
     assert!(fs::read_to_string(&junit).unwrap().contains("REQ-ENC-10"));
     assert!(fs::read_to_string(&md).unwrap().contains("REQ-ENC-10"));

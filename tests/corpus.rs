@@ -396,6 +396,10 @@ const ENCODE_NOT_OBSERVABLE: [(&str, &str); 4] = [
         "REQ-ENC-13",
         "a property of two runs, checked by tests/encode_props.rs",
     ),
+    (
+        "REQ-ENC-17",
+        "memory use, not bytes: tests/encode_spill.rs checks that spilling changes nothing",
+    ),
 ];
 
 // REQ-CONF-10
