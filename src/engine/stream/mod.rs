@@ -448,13 +448,21 @@ fn one_pass<R: PassInput>(
     let mut rxs = Vec::with_capacity(PARSERS);
     let mut ptxs = Vec::with_capacity(PARSERS);
     let mut prxs = Vec::with_capacity(PARSERS);
+    // Each parser's output buffers come back to it once applied, so a
+    // run allocates a handful of them rather than one per batch (freed on
+    // another thread, fresh buffers let the allocator's footprint creep).
+    let mut btxs = Vec::with_capacity(PARSERS);
+    let mut brxs = Vec::with_capacity(PARSERS);
     for _ in 0..PARSERS {
         let (tx, rx) = sync_channel::<Batch>(CHANNEL_BATCHES);
         let (ptx, prx) = sync_channel::<ParsedBatch>(CHANNEL_BATCHES);
+        let (btx, brx) = std::sync::mpsc::channel::<Vec<u8>>();
         txs.push(tx);
         rxs.push(rx);
         ptxs.push(ptx);
         prxs.push(prx);
+        btxs.push(btx);
+        brxs.push(brx);
     }
     let opts = cfg.opts;
     let (outcome, decode_err) = std::thread::scope(|s| {
@@ -491,10 +499,12 @@ fn one_pass<R: PassInput>(
         // Parser threads: keys routed, values parsed, lines rendered. Each
         // answers every batch it gets, so that the round robin below never
         // waits for a batch that will not come.
-        for (rx, ptx) in rxs.into_iter().zip(ptxs) {
+        for ((rx, ptx), brx) in rxs.into_iter().zip(ptxs).zip(brxs) {
             s.spawn(move || {
                 for batch in rx {
-                    let mut buf = Vec::with_capacity(BATCH_BYTES + BATCH_BYTES / 2);
+                    let mut buf = brx
+                        .try_recv()
+                        .unwrap_or_else(|_| Vec::with_capacity(BATCH_BYTES + BATCH_BYTES / 2));
                     let out: Vec<Parsed> = batch
                         .into_iter()
                         .map(|(k, v)| decoder::parse(opts, k, &v, &mut buf))
@@ -513,7 +523,8 @@ fn one_pass<R: PassInput>(
         let mut record_err: Option<(Vec<u8>, Error)> = None;
         let mut apply_err: Option<Error> = None;
         let mut i = 0usize;
-        while let Some(Ok((batch, buf))) = prxs.get(i % PARSERS).map(|rx| rx.recv()) {
+        while let Some(Ok((batch, mut buf))) = prxs.get(i % PARSERS).map(|rx| rx.recv()) {
+            let back = btxs.get(i % PARSERS);
             i = i.wrapping_add(1);
             for p in batch {
                 match p {
@@ -529,6 +540,13 @@ fn one_pass<R: PassInput>(
                         }
                     }
                     _ => {}
+                }
+            }
+            // A buffer a huge record made huge is not kept.
+            if buf.capacity() <= 4 * BATCH_BYTES {
+                buf.clear();
+                if let Some(back) = back {
+                    let _ = back.send(buf);
                 }
             }
         }
