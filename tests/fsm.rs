@@ -554,6 +554,70 @@ fn read_errors_are_io_errors() {
     assert_eq!(e.to_string(), "i/o error: reading snapshot: disk on fire");
 }
 
+/// A reader that hands out `first` bytes, then fails once with `kind`,
+/// then hands out the rest: a transient fault in the middle of a length
+/// prefix or header, where a retry would succeed.
+struct FailsOnce<'a> {
+    data: &'a [u8],
+    first: usize,
+    kind: Option<io::ErrorKind>,
+}
+
+impl Read for FailsOnce<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        if self.first == 0 {
+            if let Some(kind) = self.kind.take() {
+                return Err(io::Error::new(kind, "transient fault"));
+            }
+        }
+        let n = self.data.len().min(buf.len()).min(if self.first > 0 {
+            self.first
+        } else {
+            usize::MAX
+        });
+        buf[..n].copy_from_slice(&self.data[..n]);
+        self.data = &self.data[n..];
+        self.first -= n.min(self.first);
+        Ok(n)
+    }
+}
+
+// REQ-FSM-10
+#[test]
+fn a_real_read_error_inside_a_fixed_field_is_not_retried_but_an_interrupt_is() {
+    let (s, boundary) = two_entry_stream();
+    // Inside the header (after 4 bytes of the magic), inside the first
+    // key length prefix (byte 20), and inside the second entry's value
+    // length prefix.
+    let second_value_len = boundary + 8 + b"other".len() + 8 + 3;
+    for first in [4, 20, second_value_len] {
+        let e = read_all(FailsOnce {
+            data: &s,
+            first,
+            kind: Some(io::ErrorKind::Other),
+        })
+        .unwrap_err();
+        assert_eq!(e.class(), "io", "fault after {first} bytes");
+        assert_eq!(
+            e.to_string(),
+            "i/o error: reading snapshot: transient fault"
+        );
+        // ErrorKind::Interrupted means "try again": the same fault is
+        // invisible.
+        let retried = read_all(FailsOnce {
+            data: &s,
+            first,
+            kind: Some(io::ErrorKind::Interrupted),
+        })
+        .unwrap();
+        assert_eq!(
+            retried,
+            read_all(&s[..]).unwrap(),
+            "fault after {first} bytes"
+        );
+    }
+}
+
 // REQ-FSM-10
 #[test]
 fn progress_reports_bytes_read() {
