@@ -444,6 +444,14 @@ mod tests {
             r#""\u0000\u001f\u001b""#
         );
         assert_eq!(enc("/\u{7f}é\u{fffd}", Html::Raw), "\"/\u{7f}é\u{fffd}\"");
+        // Only U+2028 and U+2029 are escaped, not the characters that share
+        // their lead byte (E2) or their last two bytes (80 A8, 80 A9).
+        for c in [
+            '\u{2020}', '€', '\u{1028}', '\u{3028}', '\u{3029}', '\u{f029}',
+        ] {
+            let s = format!("a{c}b");
+            assert_eq!(enc(&s, Html::Raw), format!("\"{s}\""), "U+{:04X}", c as u32);
+        }
     }
 
     proptest::proptest! {
