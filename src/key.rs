@@ -669,6 +669,41 @@ mod tests {
         ));
     }
 
+    // REQ-KEY-2, REQ-KEY-3, REQ-KEY-7
+    #[test]
+    fn short_trailers_name_the_bytes_present_and_needed() {
+        let text = |e: KeyProblem| e.to_string();
+        // Data key: gen (8) and at least one message-id byte.
+        let mut key = b"!sqs|msg|data|cQ\x00".to_vec();
+        assert_eq!(
+            route(&key).map_err(text),
+            Err("trailer has 1 bytes, need at least 9".to_string())
+        );
+        key.extend_from_slice(&[0u8; 6]);
+        assert_eq!(
+            route(&key),
+            Err(KeyProblem::ShortTrailer { got: 7, need: 9 })
+        );
+        // Side record: routing takes one trailer byte; the full parse
+        // wants the gen, then for vis/byage keys a second u64.
+        assert_eq!(
+            parse(b"!sqs|msg|group|cQ\x00").map_err(text),
+            Err("trailer has 1 bytes, need at least 8".to_string())
+        );
+        let mut vis = b"!sqs|msg|vis|cQ\x00".to_vec();
+        vis.extend_from_slice(&[0u8; 10]);
+        assert_eq!(
+            parse(&vis).map_err(text),
+            Err("trailer has 11 bytes, need at least 16".to_string())
+        );
+        let mut age = b"!sqs|msg|byage|p|cQ|".to_vec();
+        age.extend_from_slice(&[0u8; 4 + 8 + 7]);
+        assert_eq!(
+            parse(&age),
+            Err(KeyProblem::ShortTrailer { got: 15, need: 16 })
+        );
+    }
+
     // REQ-KEY-4
     #[test]
     fn partitioned_keys_parse() {

@@ -159,6 +159,44 @@ mod tests {
         assert_eq!(encode_segment(b"b64abc"), "b64abc");
     }
 
+    // REQ-OUT-2
+    #[test]
+    fn fallback_shape_needs_all_32_hex_digits_then_two_underscores() {
+        let hex32 = "0123456789abcdefABCDEF0123456789";
+        // Shorter hex runs, with or without a `__`, are ordinary names.
+        for n in [30, 31] {
+            let name = &hex32[..n];
+            assert_eq!(encode_segment(name.as_bytes()), name);
+            let name = format!("{name}__");
+            assert!(!looks_like_fallback(&name), "{name}");
+            assert_eq!(encode_segment(name.as_bytes()), name);
+        }
+        // 32 hex digits and one `_` (33 bytes), or `_` then another byte,
+        // are not the fallback's shape either.
+        for name in [format!("{hex32}_"), format!("{hex32}_x"), hex32.to_string()] {
+            assert!(!looks_like_fallback(&name), "{name}");
+            assert_eq!(encode_segment(name.as_bytes()), name);
+        }
+        // Exactly 32 hex digits and `__` (34 bytes) is the shape.
+        let exact = format!("{hex32}__");
+        assert!(looks_like_fallback(&exact));
+        assert_ne!(encode_segment(exact.as_bytes()), exact);
+        // A non-hex byte anywhere among the 32 breaks the shape.
+        let broken = format!("{}g__", &hex32[..31]);
+        assert!(!looks_like_fallback(&broken));
+    }
+
+    // REQ-OUT-2
+    #[test]
+    fn an_empty_name_maps_to_the_fallback_not_to_an_empty_segment() {
+        let enc = encode_segment(b"");
+        assert_eq!(
+            enc,
+            format!("{}__", &hex::encode(Sha256::digest(b""))[..32])
+        );
+        assert!(looks_like_fallback(&enc));
+    }
+
     // REQ-OUT-3
     #[test]
     fn dot_and_dotdot_are_escaped() {

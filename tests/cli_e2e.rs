@@ -319,3 +319,32 @@ fn wall_time_comes_from_source_date_epoch_or_the_clock() {
     assert!(text(&bad.stderr).contains("seconds since the Unix epoch"));
     assert!(!out3.exists());
 }
+
+// REQ-CLI-5
+#[cfg(target_os = "linux")]
+#[test]
+fn a_bare_output_name_stages_in_the_working_directory_and_names_it_dot() {
+    // `--output dump` stages beside `dump`, in the working directory, which
+    // errors call ".". /proc takes no new directories, even from root.
+    let (_dir, input, _) = setup(&sample_fsm());
+    for engine in ["plain", "stream"] {
+        let out = Command::new(bin())
+            .current_dir("/proc")
+            .env("SOURCE_DATE_EPOCH", "1700000000")
+            .args(["decode", "--engine", engine, "--input"])
+            .arg(&input)
+            .args(["--output", "dump"])
+            .output()
+            .unwrap();
+        assert_eq!(out.status.code(), Some(1), "{engine}");
+        let err = text(&out.stderr);
+        assert!(
+            err.contains("error[io]: i/o error: creating a staging directory in .: "),
+            "{engine}: {err}"
+        );
+        assert!(
+            err.contains("at path \"/proc/./.sqsdump-staging-"),
+            "{engine}: {err}"
+        );
+    }
+}

@@ -5,6 +5,7 @@ mod common;
 
 use common::*;
 use sqsdump::decode::Options;
+use sqsdump::dump::DecodeStats;
 use sqsdump::key::{build, KeyParts};
 use sqsdump::warning::Warning;
 
@@ -185,6 +186,7 @@ fn orphan_messages_are_dropped_with_a_warning() {
         r#"{"event":"sqs_orphan_messages","encoded_queue":"Z29uZQ","buffered_messages":1,"buffered_side_records":0,"hint":"no !sqs|queue|meta| record matched this encoded queue; messages dropped (a DeleteQueue that left records behind is the usual cause)"}"#
     );
     assert_eq!(m.stats.orphans, 1);
+    assert_eq!(m.stats.sqs_records, 1);
 }
 
 // REQ-DEC-2
@@ -258,6 +260,14 @@ fn unknown_sqs_families_are_skipped_and_reported() {
                 count: 1
             },
         ]
+    );
+    // Skipped records still count as fed to the decoder.
+    assert_eq!(
+        m.stats,
+        DecodeStats {
+            sqs_records: 3,
+            ..DecodeStats::default()
+        }
     );
 }
 

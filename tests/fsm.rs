@@ -4,7 +4,7 @@ use std::io::{self, Read};
 
 use sqsdump::fsm::{
     encode_entry, encode_header, encode_key, encode_raw_entry, encode_value, is_operational_key,
-    Entry, Reader, Version, MAX_KEY_LEN, MAX_VALUE_LEN,
+    Entry, Reader, Version, HEADER_LEN, MAX_KEY_LEN, MAX_VALUE_LEN,
 };
 use sqsdump::snapshot::resolve_snapshot;
 use sqsdump::Error;
@@ -431,6 +431,45 @@ fn operational_keys_are_recognised_skipped_and_counted() {
     assert_eq!(records.len(), 1);
 }
 
+// REQ-FSM-6, REQ-FSM-10
+#[test]
+fn a_truncated_operational_value_is_truncated_at_the_value() {
+    let key = b"_meta_applied_index";
+    let mut s = encode_header(50);
+    s.extend_from_slice(&(key.len() as u64).to_le_bytes());
+    s.extend_from_slice(key);
+    s.extend_from_slice(&8u64.to_le_bytes());
+    let value_at = s.len();
+    s.extend_from_slice(&[1, 2, 3]);
+    let e = read_all(&s[..]).unwrap_err();
+    assert_eq!(e.class(), "truncated");
+    assert_eq!(
+        e.to_string(),
+        format!("truncated at offset {value_at}: value")
+    );
+    // All 8 bytes present: one operational entry, then a clean end.
+    s.extend_from_slice(&[4, 5, 6, 7, 8]);
+    let (_, entries) = read_all(&s[..]).unwrap();
+    assert_eq!(entries, vec![Entry::Operational { key: key.to_vec() }]);
+}
+
+// REQ-ERR-1
+#[test]
+fn debug_output_of_an_error_escapes_its_key_as_the_message_does() {
+    // `{:?}` is what `unwrap` and logs print: the key is as readable there.
+    let mut s = encode_header(50);
+    encode_raw_entry(&mut s, &encode_key(b"k\x00\xff\n", 1), &[0x08; 9]);
+    let e = read_all(&s[..]).unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "reserved value flags 0x08 for key \"k\\x00\\xff\\n\""
+    );
+    assert_eq!(
+        format!("{e:?}"),
+        "ReservedFlags { key: \"k\\x00\\xff\\n\", flags: 8 }"
+    );
+}
+
 // REQ-FSM-6
 #[test]
 fn operational_near_misses_are_mvcc_keys() {
@@ -552,6 +591,91 @@ fn read_errors_are_io_errors() {
     let e = read_all(Failing(&s[..30])).unwrap_err();
     assert_eq!(e.class(), "io");
     assert_eq!(e.to_string(), "i/o error: reading snapshot: disk on fire");
+}
+
+/// A reader that hands out `first` bytes, then fails once with `kind`,
+/// then hands out the rest: a transient fault in the middle of a length
+/// prefix or header, where a retry would succeed.
+struct FailsOnce<'a> {
+    data: &'a [u8],
+    first: usize,
+    kind: Option<io::ErrorKind>,
+}
+
+impl Read for FailsOnce<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        if self.first == 0 {
+            if let Some(kind) = self.kind.take() {
+                return Err(io::Error::new(kind, "transient fault"));
+            }
+        }
+        let n = self.data.len().min(buf.len()).min(if self.first > 0 {
+            self.first
+        } else {
+            usize::MAX
+        });
+        buf[..n].copy_from_slice(&self.data[..n]);
+        self.data = &self.data[n..];
+        self.first -= n.min(self.first);
+        Ok(n)
+    }
+}
+
+// REQ-FSM-10
+#[test]
+fn a_real_read_error_inside_a_fixed_field_is_not_retried_but_an_interrupt_is() {
+    let (s, boundary) = two_entry_stream();
+    // Inside the header (after 4 bytes of the magic), inside the first
+    // key length prefix (byte 20), and inside the second entry's value
+    // length prefix.
+    let second_value_len = boundary + 8 + b"other".len() + 8 + 3;
+    for first in [4, 20, second_value_len] {
+        let e = read_all(FailsOnce {
+            data: &s,
+            first,
+            kind: Some(io::ErrorKind::Other),
+        })
+        .unwrap_err();
+        assert_eq!(e.class(), "io", "fault after {first} bytes");
+        assert_eq!(
+            e.to_string(),
+            "i/o error: reading snapshot: transient fault"
+        );
+        // ErrorKind::Interrupted means "try again": the same fault is
+        // invisible.
+        let retried = read_all(FailsOnce {
+            data: &s,
+            first,
+            kind: Some(io::ErrorKind::Interrupted),
+        })
+        .unwrap();
+        assert_eq!(
+            retried,
+            read_all(&s[..]).unwrap(),
+            "fault after {first} bytes"
+        );
+    }
+}
+
+// REQ-FSM-10
+#[test]
+fn a_read_error_surfaces_at_the_field_that_needs_the_bytes() {
+    // The source fails right after the header: the header is complete, so
+    // opening succeeds and reports the timestamp; the first entry fails.
+    let (s, _) = two_entry_stream();
+    let mut reader = Reader::new(FailsOnce {
+        data: &s,
+        first: HEADER_LEN,
+        kind: Some(io::ErrorKind::Other),
+    })
+    .unwrap();
+    assert_eq!(reader.last_commit_ts(), 100);
+    assert_eq!(reader.bytes_read(), HEADER_LEN as u64);
+    let e = reader.next_entry().unwrap_err();
+    assert_eq!(
+        e.to_string(),
+        "i/o error: reading snapshot: transient fault"
+    );
 }
 
 // REQ-FSM-10

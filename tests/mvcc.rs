@@ -303,3 +303,50 @@ fn records_come_in_user_key_order_whatever_the_stream_order() {
         assert_eq!(records, [rec(k1, b"a"), rec(k2, b"b")]);
     }
 }
+
+// REQ-FSM-7
+#[test]
+fn running_counts_and_read_timestamp_are_visible_before_finish() {
+    // A progress display reads `stats()` while the stream is fed; the
+    // counts so far must be the real ones, and end equal to the final ones.
+    let mut r = Resolver::new(10);
+    assert_eq!(r.last_commit_ts(), 10);
+    assert_eq!(*r.stats(), MvccStats::default());
+    let feed: [V; 4] = [
+        (K, 3, false, 0, b"a"),
+        (b"!ddb|item|t", 1, false, 0, b"x"),
+        (K, 12, false, 0, b"late"),
+        (K, 4, true, 0, b""),
+    ];
+    for (i, &(user_key, commit_ts, tombstone, expire_at, body)) in feed.iter().enumerate() {
+        r.push_entry(Entry::Version(Version {
+            user_key: user_key.to_vec(),
+            commit_ts,
+            tombstone,
+            expire_at,
+            body: body.to_vec(),
+        }));
+        assert_eq!(r.stats().entries, i as u64 + 1);
+    }
+    r.push_entry(Entry::Operational {
+        key: b"_meta_last_applied".to_vec(),
+    });
+    let running = *r.stats();
+    assert_eq!(
+        running,
+        MvccStats {
+            entries: 5,
+            operational_keys: 1,
+            other_keyspace_entries: 1,
+            sqs_versions: 3,
+            versions_after_header: 1,
+            superseded_versions: 1,
+            tombstoned_keys: 1,
+            ..MvccStats::default()
+        }
+    );
+    assert_eq!(r.last_commit_ts(), 10);
+    let done = r.finish();
+    assert_eq!(done.stats, running);
+    assert_eq!(done.last_commit_ts, 10);
+}

@@ -355,3 +355,24 @@ fn files_are_0644_and_directories_0755_under_the_umask() {
         assert_eq!(mode(&out.join("MANIFEST.json")), 0o644);
     }
 }
+
+// REQ-CLI-4
+#[test]
+fn an_output_path_that_cannot_be_inspected_is_an_io_error_not_absent() {
+    // Only "not found" means absent. Below a regular file the lookup fails
+    // with "not a directory": that is an error, and nothing is written.
+    let tmp = tempfile::tempdir().unwrap();
+    let file = tmp.path().join("file");
+    fs::write(&file, "x").unwrap();
+    let out = file.join("dump");
+    let err = check_output(&out).unwrap_err();
+    assert_eq!(err.class(), "io");
+    assert!(
+        err.to_string()
+            .starts_with(&format!("i/o error: inspecting {}: ", out.display())),
+        "{err}"
+    );
+    let err = write_dump(&sample(), &out).unwrap_err();
+    assert_eq!(err.class(), "io");
+    assert_eq!(tree(tmp.path()), vec!["file"]);
+}
