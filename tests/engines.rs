@@ -614,3 +614,64 @@ fn sigterm_leaves_nothing_behind_and_exits_143() {
     assert_eq!(code, Some(143), "{stderr}");
     assert_eq!(left, ["snap.fsm"]);
 }
+
+// REQ-ENG-1: the comparison the engine tests rely on reports every kind
+// of difference (a missing, changed or extra file, warnings, summary,
+// errors), so equal results are not equal by accident.
+#[test]
+fn the_engine_comparison_reports_every_kind_of_difference() {
+    use sqsdump::engine::compare_observed;
+    let fsm = gen_snapshot_bytes();
+    let base = observe_plain(&fsm, Options::default()).unwrap();
+    assert!(!base.warnings.is_empty() && base.files.len() > 2);
+    let ok = |o: &sqsdump::engine::Observed| Ok::<_, sqsdump::Error>(o.clone());
+    assert_eq!(compare_observed(ok(&base), ok(&base)), Ok(()));
+
+    let (first, _) = base.files.iter().next().unwrap();
+    let mut missing = base.clone();
+    missing.files.remove(first);
+    let err = compare_observed(ok(&base), ok(&missing)).unwrap_err();
+    assert!(err.contains("lacks"), "{err}");
+    let err = compare_observed(ok(&missing), ok(&base)).unwrap_err();
+    assert!(err.contains("extra file"), "{err}");
+
+    let mut changed = base.clone();
+    changed.files.values_mut().next().unwrap().push(b'x');
+    let err = compare_observed(ok(&base), ok(&changed)).unwrap_err();
+    assert!(err.contains("differs"), "{err}");
+
+    let mut warnings = base.clone();
+    warnings.warnings.reverse();
+    warnings.warnings.pop();
+    let err = compare_observed(ok(&base), ok(&warnings)).unwrap_err();
+    assert!(err.contains("warnings differ"), "{err}");
+
+    let mut summary = base.clone();
+    summary.summary.messages_written += 1;
+    let err = compare_observed(ok(&base), ok(&summary)).unwrap_err();
+    assert!(err.contains("summaries differ"), "{err}");
+
+    let bad = |text: &[u8]| observe_plain(text, Options::default()).unwrap_err();
+    assert_eq!(compare_observed(Err(bad(b"x")), Err(bad(b"x"))), Ok(()));
+    let err = compare_observed(Err(bad(b"x")), Err(bad(b"EKVPBBL1"))).unwrap_err();
+    assert!(err.contains("errors differ"), "{err}");
+    let err = compare_observed(ok(&base), Err(bad(b"x"))).unwrap_err();
+    assert!(err.contains("only the stream engine failed"), "{err}");
+    let err = compare_observed(Err(bad(b"x")), ok(&base)).unwrap_err();
+    assert!(err.contains("only the plain engine failed"), "{err}");
+}
+
+fn gen_snapshot_bytes() -> Vec<u8> {
+    let mut fsm = Vec::new();
+    write_snapshot(
+        GenOptions {
+            seed: 3,
+            profile: Profile::Valid,
+            queues: 3,
+            messages: 200,
+        },
+        &mut fsm,
+    )
+    .unwrap();
+    fsm
+}

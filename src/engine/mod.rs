@@ -191,8 +191,19 @@ pub fn compare_engines(
     opts: Options,
     spill_after: Option<usize>,
 ) -> Result<(), String> {
-    let plain = observe_plain(fsm, opts);
-    let stream = observe_stream(fsm, opts, spill_after);
+    compare_observed(
+        observe_plain(fsm, opts),
+        observe_stream(fsm, opts, spill_after),
+    )
+}
+
+/// The comparison of [`compare_engines`]: `Ok` when both runs wrote the
+/// same files, warnings and summary, or failed with the same error class
+/// and text; otherwise the first difference.
+pub fn compare_observed(
+    plain: Result<Observed, Error>,
+    stream: Result<Observed, Error>,
+) -> Result<(), String> {
     match (plain, stream) {
         (Ok(p), Ok(s)) => {
             for (path, bytes) in &p.files {
