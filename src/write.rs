@@ -213,7 +213,7 @@ pub fn validate_model_paths<'a>(paths: impl IntoIterator<Item = &'a str>) -> Res
 }
 
 /// The directory that holds `out` (`.` for a bare name).
-fn parent_dir(out: &Path) -> PathBuf {
+pub(crate) fn parent_dir(out: &Path) -> PathBuf {
     match out.parent() {
         Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
         _ => PathBuf::from("."),

@@ -149,10 +149,7 @@ fn pebble_layout(
     w: &mut impl Write,
 ) -> Result<crate::testkit::seeded::GenSummary, Error> {
     use crate::fsm::{encode_header, encode_key, encode_raw_entry, encode_value};
-    let dir = match output.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
-        _ => std::path::PathBuf::from("."),
-    };
+    let dir = crate::write::parent_dir(output);
     let raw = tempfile::NamedTempFile::new_in(&dir)
         .map_err(|e| Error::io(format!("creating a scratch file in {}", dir.display()), e))?;
     {

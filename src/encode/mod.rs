@@ -382,10 +382,7 @@ pub fn encode_to_file_with(
     opts: &EncodeOptions,
     ctl: &Control,
 ) -> Result<EncodeSummary, EncodeError> {
-    let unsafe_out = |reason: &str| EncodeError::UnsafeOutput {
-        path: output.display().to_string(),
-        reason: reason.to_string(),
-    };
+    let unsafe_out = |reason: &str| unsafe_output(output, reason);
     if std::fs::symlink_metadata(output).is_ok() {
         return Err(unsafe_out("the output path already exists"));
     }
@@ -413,6 +410,13 @@ pub fn encode_to_file_with(
     result
 }
 
+fn unsafe_output(output: &Path, reason: &str) -> EncodeError {
+    EncodeError::UnsafeOutput {
+        path: output.display().to_string(),
+        reason: reason.to_string(),
+    }
+}
+
 fn set_staging(ctl: &Control, dir: Option<&Path>) {
     if let Ok(mut s) = ctl.staging.lock() {
         *s = dir.map(Path::to_path_buf);
@@ -427,10 +431,7 @@ fn encode_staged(
     opts: &EncodeOptions,
     ctl: &Control,
 ) -> Result<EncodeSummary, EncodeError> {
-    let unsafe_out = |reason: &str| EncodeError::UnsafeOutput {
-        path: output.display().to_string(),
-        reason: reason.to_string(),
-    };
+    let unsafe_out = |reason: &str| unsafe_output(output, reason);
     // Created new with the dump files' mode, 0644 before the umask
     // (REQ-CLI-7), not tempfile's private 0600.
     let mut tmp = tempfile::Builder::new()

@@ -191,6 +191,12 @@ impl<T: RunItem> Ord for Head<T> {
 /// An in-memory source of a merge: fills the item, `false` when done.
 pub(crate) type MemSource<'a, T> = Box<dyn FnMut(&mut T) -> Result<bool, Error> + 'a>;
 
+/// The in-memory source that yields `items` in order, moving each out.
+pub(crate) fn vec_source<'a, T: 'a>(items: Vec<T>) -> MemSource<'a, T> {
+    let mut items = items.into_iter();
+    Box::new(move |item: &mut T| Ok(items.next().map(|next| *item = next).is_some()))
+}
+
 /// A k-way merge over run files (and at most one in-memory source, which
 /// comes last), yielding items in run order.
 pub(crate) struct Merge<'a, T> {

@@ -234,18 +234,8 @@ impl SideLines {
     fn drain_into(&mut self, out: &mut super::out::FileOut) -> Result<(), Error> {
         let mut items = std::mem::take(&mut self.items);
         items.sort_unstable_by(|a, b| a.order(b));
-        let mut tail = items.into_iter();
-        let mem = move |item: &mut SideItem| -> Result<bool, Error> {
-            match tail.next() {
-                Some(next) => {
-                    *item = next;
-                    Ok(true)
-                }
-                None => Ok(false),
-            }
-        };
         let runs = std::mem::take(&mut self.runs);
-        let mut merge = Merge::<SideItem>::open_with(&runs, Some(Box::new(mem)))?;
+        let mut merge = Merge::<SideItem>::open_with(&runs, Some(spill::vec_source(items)))?;
         while let Some(item) = merge.next_item()? {
             out.write(&item.line)?;
         }
@@ -324,8 +314,7 @@ pub(crate) struct ParsedMsg {
 }
 
 /// The order-independent half of [`crate::decode::SqsDecoder::push`].
-pub(crate) fn parse(opts: Options, key: Vec<u8>, value: &[u8], buf: &mut Vec<u8>) -> Parsed {
-    let user_key = key.as_slice();
+pub(crate) fn parse(opts: Options, user_key: &[u8], value: &[u8], buf: &mut Vec<u8>) -> Parsed {
     let Some((family, _)) = Family::split(user_key) else {
         return Parsed::Unknown(unknown_prefix(user_key));
     };
@@ -334,14 +323,14 @@ pub(crate) fn parse(opts: Options, key: Vec<u8>, value: &[u8], buf: &mut Vec<u8>
     }
     let r = match key::route(user_key) {
         Ok(r) => r,
-        Err(p) => return Parsed::Failed(key.clone(), malformed(user_key, p)),
+        Err(p) => return Parsed::Failed(user_key.to_vec(), malformed(user_key, p)),
     };
     let kind = match family {
         Family::QueueMeta => match value::decode_queue_meta(value) {
             Ok(meta) => Kind::Meta(meta),
             Err(reason) => {
                 return Parsed::Failed(
-                    key.clone(),
+                    user_key.to_vec(),
                     Error::InvalidQueueMeta {
                         key: Escaped::of(user_key),
                         reason,
@@ -353,7 +342,7 @@ pub(crate) fn parse(opts: Options, key: Vec<u8>, value: &[u8], buf: &mut Vec<u8>
             Some(gen) => Kind::Gen(gen),
             None => {
                 return Parsed::Failed(
-                    key.clone(),
+                    user_key.to_vec(),
                     Error::InvalidGenValue {
                         key: Escaped::of(user_key),
                         value: Escaped::of(value),
@@ -366,7 +355,7 @@ pub(crate) fn parse(opts: Options, key: Vec<u8>, value: &[u8], buf: &mut Vec<u8>
                 Ok(m) => m,
                 Err(reason) => {
                     return Parsed::Failed(
-                        key.clone(),
+                        user_key.to_vec(),
                         Error::InvalidMessage {
                             key: Escaped::of(user_key),
                             reason,
@@ -402,20 +391,15 @@ pub(crate) fn parse(opts: Options, key: Vec<u8>, value: &[u8], buf: &mut Vec<u8>
                 warnings,
             }))
         }
+        // The key goes with a side record (it orders them).
         _ => Kind::Side(
-            Vec::new(),
+            user_key.to_vec(),
             jsonout::side_record_line(family.prefix(), user_key, value),
         ),
     };
-    let (encoded, name) = (r.encoded_queue, r.queue);
-    // The key goes with a side record (it orders them).
-    let kind = match kind {
-        Kind::Side(_, line) => Kind::Side(key, line),
-        other => other,
-    };
     Parsed::Record {
-        encoded,
-        name,
+        encoded: r.encoded_queue,
+        name: r.queue,
         kind,
     }
 }

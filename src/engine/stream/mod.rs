@@ -512,7 +512,7 @@ fn one_pass<R: PassInput>(
                         .unwrap_or_else(|_| Vec::with_capacity(BATCH_BYTES + BATCH_BYTES / 2));
                     let out: Vec<Parsed> = batch
                         .into_iter()
-                        .map(|(k, v)| decoder::parse(opts, k, &v, &mut buf))
+                        .map(|(k, v)| decoder::parse(opts, &k, &v, &mut buf))
                         .collect();
                     if ptx.send((out, buf)).is_err() {
                         break;

@@ -271,17 +271,7 @@ impl<T: LogItem + Clone> Sealed<T> {
             runs,
             count: _,
         } = self;
-        let mut tail = items.into_iter();
-        let mem = move |item: &mut T| -> Result<bool, Error> {
-            match tail.next() {
-                Some(next) => {
-                    *item = next;
-                    Ok(true)
-                }
-                None => Ok(false),
-            }
-        };
-        let mut merge = Merge::<T>::open_with(&runs, Some(Box::new(mem)))?;
+        let mut merge = Merge::<T>::open_with(&runs, Some(spill::vec_source(items)))?;
         while let Some(item) = merge.next_item()? {
             f(item.clone().into_warning());
         }
