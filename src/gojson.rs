@@ -735,7 +735,12 @@ impl<'a> Parser<'a> {
                 self.literal(b"false")?;
                 *b = false;
             }
-            (Some(b'"'), Slot::Str(s)) => *s = self.string()?.text().into_owned(),
+            (Some(b'"'), Slot::Str(s)) => {
+                // Go replaces the string; the buffer is kept for reuse.
+                let text = self.string()?.text();
+                s.clear();
+                s.push_str(&text);
+            }
             // REQ-JSON-9: a string for `[]byte` is padded standard base64.
             (Some(b'"'), Slot::Bytes(b)) => {
                 // Without escapes the raw bytes serve: a non-ASCII byte is

@@ -241,9 +241,9 @@ impl<'a> Obj<'a> {
             self.str(k, v);
         }
     }
-    pub(crate) fn num(&mut self, k: &str, v: impl std::fmt::Display) {
+    pub(crate) fn num(&mut self, k: &str, v: impl itoa::Integer) {
         let out = self.key(k);
-        out.extend_from_slice(v.to_string().as_bytes());
+        out.extend_from_slice(itoa::Buffer::new().format(v).as_bytes());
     }
     pub(crate) fn raw(&mut self, k: &str, v: &[u8]) {
         self.key(k).extend_from_slice(v);

@@ -108,6 +108,30 @@ proptest! {
         prop_assert!(case.live.rejects(&v), "accepted {:?}", String::from_utf8_lossy(&v));
     }
 
+    // REQ-VAL-5: one reused MessageReader (the stream engine's parser
+    // threads keep one) reads every value of a sequence exactly as
+    // decode_message reads it alone: nothing of one value leaks into the
+    // next, whether the one before was valid, quirky or rejected.
+    #[test]
+    fn a_reused_message_reader_reads_each_value_alone(
+        good in vec(model::<QuirkCase>(1024), 1..6),
+        bad in vec(model::<InvalidCase>(1024), 0..4),
+    ) {
+        let mut seq = Vec::new();
+        for (i, case) in good.iter().enumerate() {
+            seq.push(case.live.quirky_value(&case.quirks));
+            if let Some(b) = bad.get(i) {
+                seq.push(b.value());
+            }
+            seq.push(case.live.value());
+        }
+        let mut reader = value::MessageReader::default();
+        for v in &seq {
+            let reused = reader.read(v).map(|m| m.clone());
+            prop_assert_eq!(reused, value::decode_message(v));
+        }
+    }
+
     // REQ-VAL-6: gen values read as strconv.ParseUint(strings.TrimSpace(v), 10, 64).
     #[test]
     fn gen_values_parse_like_parse_uint(GenCase(g) in model::<GenCase>(64), raw in vec(any::<u8>(), 0..24)) {

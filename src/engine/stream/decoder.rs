@@ -97,9 +97,12 @@ fn msg_order(a: (i64, u64, &[u8], &[u8]), b: (i64, u64, &[u8], &[u8])) -> Orderi
         .then_with(|| a.3.cmp(b.3))
 }
 
-/// A buffered message: offsets into the decoder's shared arena.
+/// A buffered message: its queue and offsets into the decoder's shared
+/// arena.
 #[derive(Debug, Clone, Copy)]
 struct Slot {
+    /// The queue's index in [`StreamDecoder::names`].
+    queue: usize,
     ts: i64,
     seq: u64,
     gen: u64,
@@ -137,47 +140,45 @@ fn slot_item(arena: &[u8], s: &Slot, item: &mut MsgItem) {
     item.line.extend_from_slice(slot_line(arena, s));
 }
 
-/// Messages of one queue: slots into the shared arena plus spilled runs.
-#[derive(Debug, Default)]
-struct Messages {
-    slots: Vec<Slot>,
-    runs: Vec<PathBuf>,
+/// Write a slot as [`MsgItem::write`] writes the item [`slot_item`] makes
+/// of it, straight from the arena.
+fn write_slot(w: &mut impl Write, arena: &[u8], s: &Slot) -> io::Result<()> {
+    spill::put_u64(w, s.ts as u64)?;
+    spill::put_u64(w, s.seq)?;
+    spill::put_u64(w, s.gen)?;
+    spill::put_bytes(w, slot_id(arena, s))?;
+    spill::put_bytes(w, slot_key(arena, s))?;
+    spill::put_bytes(w, slot_line(arena, s))
 }
 
-impl Messages {
-    fn sort(&mut self, arena: &[u8]) {
-        self.slots.sort_unstable_by(|a, b| {
+/// Sort slots by queue, then in message order (REQ-DEC-7).
+fn sort_slots(slots: &mut [Slot], arena: &[u8]) {
+    slots.sort_unstable_by(|a, b| {
+        a.queue.cmp(&b.queue).then_with(|| {
             msg_order(
                 (a.ts, a.seq, slot_id(arena, a), slot_key(arena, a)),
                 (b.ts, b.seq, slot_id(arena, b), slot_key(arena, b)),
             )
-        });
-    }
+        })
+    });
+}
 
-    /// Sort the slots and write them as one run; drop the slots.
-    fn spill(&mut self, arena: &[u8], dir: &mut SpillDir) -> Result<(), Error> {
-        if self.slots.is_empty() {
-            return Ok(());
+/// The slots of each queue in slots sorted by [`sort_slots`]: (queue,
+/// range) pairs.
+fn queue_ranges(slots: &[Slot]) -> Vec<(usize, std::ops::Range<usize>)> {
+    let mut out: Vec<(usize, std::ops::Range<usize>)> = Vec::new();
+    for (i, s) in slots.iter().enumerate() {
+        match out.last_mut() {
+            Some((q, r)) if *q == s.queue => r.end = i + 1,
+            _ => out.push((s.queue, i..i + 1)),
         }
-        self.sort(arena);
-        let (path, mut w) = dir.new_file("messages")?;
-        let mut item = MsgItem::default();
-        for s in &self.slots {
-            slot_item(arena, s, &mut item);
-            item.write(&mut w).map_err(|e| spill::spill_io(&path, e))?;
-        }
-        w.flush().map_err(|e| spill::spill_io(&path, e))?;
-        self.runs.push(path);
-        // Keep the capacity: the queue's next lines fill it again.
-        self.slots.clear();
-        Ok(())
     }
+    out
+}
 
-    fn discard(&mut self) {
-        for run in self.runs.drain(..) {
-            let _ = fs::remove_file(run);
-        }
-        self.slots = Vec::new();
+fn remove_runs(runs: &mut Vec<PathBuf>) {
+    for run in runs.drain(..) {
+        let _ = fs::remove_file(run);
     }
 }
 
@@ -260,7 +261,10 @@ struct QueueState {
     name: Vec<u8>,
     meta: Option<QueueMeta>,
     active_gen: Option<u64>,
-    msgs: Messages,
+    /// The queue's index in [`StreamDecoder::names`].
+    index: usize,
+    /// Spilled runs of the queue's messages, each sorted.
+    runs: Vec<PathBuf>,
     /// Messages seen, per `queue_generation`.
     per_gen: HashMap<u64, usize>,
     msg_count: usize,
@@ -314,7 +318,16 @@ pub(crate) struct ParsedMsg {
 }
 
 /// The order-independent half of [`crate::decode::SqsDecoder::push`].
-pub(crate) fn parse(opts: Options, user_key: &[u8], value: &[u8], buf: &mut Vec<u8>) -> Parsed {
+///
+/// `reader` is the parser thread's message reader, reused from one record
+/// to the next.
+pub(crate) fn parse(
+    opts: Options,
+    user_key: &[u8],
+    value: &[u8],
+    buf: &mut Vec<u8>,
+    reader: &mut value::MessageReader,
+) -> Parsed {
     let Some((family, _)) = Family::split(user_key) else {
         return Parsed::Unknown(unknown_prefix(user_key));
     };
@@ -351,7 +364,7 @@ pub(crate) fn parse(opts: Options, user_key: &[u8], value: &[u8], buf: &mut Vec<
             }
         },
         Family::MsgData => {
-            let mut msg = match value::decode_message(value) {
+            let msg = match reader.read(value) {
                 Ok(m) => m,
                 Err(reason) => {
                     return Parsed::Failed(
@@ -365,7 +378,7 @@ pub(crate) fn parse(opts: Options, user_key: &[u8], value: &[u8], buf: &mut Vec<
             };
             let mut warnings = Vec::new();
             if let Some(fields) = &r.data {
-                cross_check(&mut warnings, user_key, fields, &msg);
+                cross_check(&mut warnings, user_key, fields, msg);
             }
             if !opts.preserve_visibility {
                 // REQ-DEC-5.
@@ -378,7 +391,7 @@ pub(crate) fn parse(opts: Options, user_key: &[u8], value: &[u8], buf: &mut Vec<
             buf.extend_from_slice(msg.message_id.as_bytes());
             buf.extend_from_slice(user_key);
             let line_start = buf.len();
-            jsonout::write_message_line(buf, &msg, r.partition);
+            jsonout::write_message_line(buf, msg, r.partition);
             Kind::Msg(Box::new(ParsedMsg {
                 ts: msg.send_timestamp_millis,
                 seq: msg.sequence_number,
@@ -416,6 +429,11 @@ pub(crate) struct StreamDecoder {
     /// Id and line bytes of every buffered message, all queues. Cleared
     /// (not freed) when spilled, so its pages are reused.
     arena: Vec<u8>,
+    /// Every buffered message, all queues; cleared (not freed) when
+    /// spilled, as the arena.
+    slots: Vec<Slot>,
+    /// The encoded segment of each queue, by index.
+    names: Vec<String>,
     /// Bytes held: arena, slots and side-record buffers.
     used: usize,
     budget: usize,
@@ -446,6 +464,8 @@ impl StreamDecoder {
             // Reserved once (pages are touched only as lines arrive), so
             // the arena never reallocates and copies itself.
             arena: Vec::with_capacity(budget.min(1 << 30)),
+            slots: Vec::new(),
+            names: Vec::new(),
             used: 0,
             budget,
             spill,
@@ -478,7 +498,14 @@ impl StreamDecoder {
         };
         let state = match self.queues.get_mut(&encoded) {
             Some(s) => s,
-            None => self.queues.entry(encoded).or_default(),
+            None => {
+                let index = self.names.len();
+                self.names.push(encoded.clone());
+                self.queues.entry(encoded).or_insert(QueueState {
+                    index,
+                    ..QueueState::default()
+                })
+            }
         };
         state.name = name;
         match kind {
@@ -493,7 +520,8 @@ impl StreamDecoder {
                 let off = self.arena.len();
                 self.arena
                     .extend_from_slice(buf.get(m.off..m.off + len).unwrap_or_default());
-                state.msgs.slots.push(Slot {
+                self.slots.push(Slot {
+                    queue: state.index,
                     ts: m.ts,
                     seq: m.seq,
                     gen: m.gen,
@@ -523,10 +551,24 @@ impl StreamDecoder {
     /// Spill every queue's buffered messages as one sorted run each and
     /// every side-record buffer, then reuse the arena.
     fn relieve(&mut self) -> Result<(), Error> {
+        sort_slots(&mut self.slots, &self.arena);
+        for (q, range) in queue_ranges(&self.slots) {
+            let (Some(name), Some(slots)) = (self.names.get(q), self.slots.get(range)) else {
+                continue;
+            };
+            let (path, mut w) = self.spill.new_file("messages")?;
+            for s in slots {
+                write_slot(&mut w, &self.arena, s).map_err(|e| spill::spill_io(&path, e))?;
+            }
+            w.flush().map_err(|e| spill::spill_io(&path, e))?;
+            if let Some(state) = self.queues.get_mut(name) {
+                state.runs.push(path);
+            }
+        }
         for q in self.queues.values_mut() {
-            q.msgs.spill(&self.arena, &mut self.spill)?;
             q.side.spill(&mut self.spill)?;
         }
+        self.slots.clear();
         self.arena.clear();
         self.used = 0;
         Ok(())
@@ -549,12 +591,23 @@ impl StreamDecoder {
         let queues = std::mem::take(&mut self.queues);
         let total = queues.values().map(|q| q.msg_count as u64).sum::<u64>();
         ctl.merge_progress(0, total);
+        let mut slots = std::mem::take(&mut self.slots);
+        sort_slots(&mut slots, &self.arena);
+        let mut ranges = vec![0..0; self.names.len()];
+        for (q, range) in queue_ranges(&slots) {
+            if let Some(r) = ranges.get_mut(q) {
+                *r = range;
+            }
+        }
         let mut jobs: Vec<Job> = Vec::new();
         for (encoded, mut state) in queues {
             ctl.check()?;
             match state.meta.take() {
                 None => self.plan_orphan(tree, &encoded, state, include_side, &mut jobs)?,
-                Some(meta) => self.plan_queue(tree, &encoded, meta, state, &mut jobs)?,
+                Some(meta) => {
+                    let range = ranges.get(state.index).cloned().unwrap_or(0..0);
+                    self.plan_queue(tree, &encoded, meta, state, range, &mut jobs)?
+                }
             }
         }
         for (prefix, count) in std::mem::take(&mut self.unknown) {
@@ -562,7 +615,7 @@ impl StreamDecoder {
                 .push(Warning::UnknownSqsKeys { prefix, count });
         }
         tree.queues.sort();
-        let sums = run_jobs(jobs, &self.arena, ctl, total, tree.sync)?;
+        let sums = run_jobs(jobs, &self.arena, &slots, ctl, total, tree.sync)?;
         for (rel, sum) in sums {
             tree.record_sum(rel, sum);
         }
@@ -579,7 +632,7 @@ impl StreamDecoder {
         include_side: bool,
         jobs: &mut Vec<Job>,
     ) -> Result<(), Error> {
-        state.msgs.discard();
+        remove_runs(&mut state.runs);
         if state.msg_count == 0 && state.side.count == 0 {
             state.side.discard();
             return Ok(());
@@ -628,6 +681,7 @@ impl StreamDecoder {
         encoded: &str,
         meta: QueueMeta,
         mut state: QueueState,
+        slots: std::ops::Range<usize>,
         jobs: &mut Vec<Job>,
     ) -> Result<(), Error> {
         let key_name = jsonout::utf8_per_byte_lossy(&state.name);
@@ -668,17 +722,17 @@ impl StreamDecoder {
             self.stats.messages_written += kept as u64;
             let rel = format!("{dir}/messages.jsonl");
             let full = tree.claim(&rel, &owner)?;
-            let runs = std::mem::take(&mut state.msgs.runs);
+            let runs = std::mem::take(&mut state.runs);
             let runs = spill::reduce_runs::<MsgItem>(&mut self.spill, "messages", runs)?;
             jobs.push(Job::Messages {
                 rel,
                 full,
-                slots: std::mem::take(&mut state.msgs.slots),
+                slots,
                 runs,
                 active,
             });
         }
-        state.msgs.discard();
+        remove_runs(&mut state.runs);
         if state.side.count > 0 {
             self.plan_side(tree, &dir, std::mem::take(&mut state.side), &owner, jobs)?;
         }
@@ -688,12 +742,12 @@ impl StreamDecoder {
 
 /// A file to write after the sequential pass.
 enum Job {
-    /// Merge a queue's runs and in-memory slots into `messages.jsonl`,
-    /// keeping only the active generation.
+    /// Merge a queue's runs and in-memory slots (a range of the sorted
+    /// slots) into `messages.jsonl`, keeping only the active generation.
     Messages {
         rel: String,
         full: PathBuf,
-        slots: Vec<Slot>,
+        slots: std::ops::Range<usize>,
         runs: Vec<PathBuf>,
         active: Option<u64>,
     },
@@ -713,6 +767,7 @@ type JobResult = Result<(String, String), Error>;
 fn run_jobs(
     jobs: Vec<Job>,
     arena: &[u8],
+    slots: &[Slot],
     ctl: &Control,
     total: u64,
     sync: bool,
@@ -732,7 +787,7 @@ fn run_jobs(
                 let Some(slot) = jobs.get(i) else { break };
                 let job = slot.lock().ok().and_then(|mut j| j.take());
                 let Some(job) = job else { continue };
-                let r = run_job(job, arena, ctl, &merged, total, sync);
+                let r = run_job(job, arena, slots, ctl, &merged, total, sync);
                 let failed = r.is_err();
                 if let Ok(mut res) = results.lock() {
                     res.push((i, r));
@@ -763,6 +818,7 @@ fn run_jobs(
 fn run_job(
     job: Job,
     arena: &[u8],
+    slots: &[Slot],
     ctl: &Control,
     merged: &std::sync::atomic::AtomicU64,
     total: u64,
@@ -783,26 +839,22 @@ fn run_job(
         Job::Messages {
             rel,
             full,
-            mut slots,
+            slots: range,
             runs,
             active,
         } => {
             let keep = |gen: u64| active.map_or(true, |a| a == gen);
             let mut f = FileOut::create(rel, &full, sync)?;
-            let mut m = Messages {
-                slots: std::mem::take(&mut slots),
-                runs: Vec::new(),
-            };
-            m.sort(arena);
+            let slots = slots.get(range).unwrap_or_default();
             if runs.is_empty() {
-                for s in &m.slots {
+                for s in slots {
                     if keep(s.gen) {
                         f.write(slot_line(arena, s))?;
                     }
                 }
             } else {
                 // The sorted in-memory tail is one more source of the merge.
-                let mut tail = m.slots.iter();
+                let mut tail = slots.iter();
                 let mem = move |item: &mut MsgItem| -> Result<bool, Error> {
                     let Some(s) = tail.next() else {
                         return Ok(false);

@@ -506,13 +506,14 @@ fn one_pass<R: PassInput>(
         // waits for a batch that will not come.
         for ((rx, ptx), brx) in rxs.into_iter().zip(ptxs).zip(brxs) {
             s.spawn(move || {
+                let mut reader = crate::value::MessageReader::default();
                 for batch in rx {
                     let mut buf = brx
                         .try_recv()
                         .unwrap_or_else(|_| Vec::with_capacity(BATCH_BYTES + BATCH_BYTES / 2));
                     let out: Vec<Parsed> = batch
                         .into_iter()
-                        .map(|(k, v)| decoder::parse(opts, &k, &v, &mut buf))
+                        .map(|(k, v)| decoder::parse(opts, &k, &v, &mut buf, &mut reader))
                         .collect();
                     if ptx.send((out, buf)).is_err() {
                         break;
