@@ -19,7 +19,7 @@ use crate::Error;
 /// Buffer size of one run reader during a merge.
 pub(crate) const RUN_READ_BUFFER: usize = 128 * 1024;
 /// Buffer size of a run writer.
-const RUN_WRITE_BUFFER: usize = 1 << 20;
+pub(crate) const RUN_WRITE_BUFFER: usize = 1 << 20;
 /// Most runs merged at once; more are first merged down in passes, so the
 /// merge's buffers stay within `MERGE_FAN_IN * RUN_READ_BUFFER`.
 pub(crate) const MERGE_FAN_IN: usize = 64;
@@ -44,6 +44,12 @@ impl SpillDir {
 
     /// A new, empty spill file.
     pub(crate) fn new_file(&mut self, what: &str) -> Result<(PathBuf, BufWriter<File>), Error> {
+        let (path, file) = self.new_unbuffered(what)?;
+        Ok((path, BufWriter::with_capacity(RUN_WRITE_BUFFER, file)))
+    }
+
+    /// A new, empty spill file, for a writer that brings its own buffer.
+    pub(crate) fn new_unbuffered(&mut self, what: &str) -> Result<(PathBuf, File), Error> {
         self.next += 1;
         let path = self.dir.join(format!("{what}-{:06}", self.next));
         let file = File::options()
@@ -51,7 +57,7 @@ impl SpillDir {
             .create_new(true)
             .open(&path)
             .map_err(|e| Error::io(format!("creating spill file {}", path.display()), e))?;
-        Ok((path, BufWriter::with_capacity(RUN_WRITE_BUFFER, file)))
+        Ok((path, file))
     }
 
     /// Remove the whole directory (best effort; the staging directory is

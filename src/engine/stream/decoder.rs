@@ -434,6 +434,8 @@ pub(crate) struct StreamDecoder {
     slots: Vec<Slot>,
     /// The encoded segment of each queue, by index.
     names: Vec<String>,
+    /// The write buffer of message runs.
+    run_buf: Vec<u8>,
     /// Bytes held: arena, slots and side-record buffers.
     used: usize,
     budget: usize,
@@ -466,6 +468,7 @@ impl StreamDecoder {
             arena: Vec::with_capacity(budget.min(1 << 30)),
             slots: Vec::new(),
             names: Vec::new(),
+            run_buf: Vec::new(),
             used: 0,
             budget,
             spill,
@@ -556,11 +559,19 @@ impl StreamDecoder {
             let (Some(name), Some(slots)) = (self.names.get(q), self.slots.get(range)) else {
                 continue;
             };
-            let (path, mut w) = self.spill.new_file("messages")?;
+            // One write buffer for every run (a new one per run costs
+            // fresh pages each time).
+            let (path, mut file) = self.spill.new_unbuffered("messages")?;
+            let buf = &mut self.run_buf;
+            buf.clear();
             for s in slots {
-                write_slot(&mut w, &self.arena, s).map_err(|e| spill::spill_io(&path, e))?;
+                write_slot(buf, &self.arena, s).map_err(|e| spill::spill_io(&path, e))?;
+                if buf.len() >= spill::RUN_WRITE_BUFFER {
+                    file.write_all(buf).map_err(|e| spill::spill_io(&path, e))?;
+                    buf.clear();
+                }
             }
-            w.flush().map_err(|e| spill::spill_io(&path, e))?;
+            file.write_all(buf).map_err(|e| spill::spill_io(&path, e))?;
             if let Some(state) = self.queues.get_mut(name) {
                 state.runs.push(path);
             }

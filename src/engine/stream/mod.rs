@@ -383,39 +383,78 @@ impl<R: Read + Send> PassInput for Tee<R> {
     }
 }
 
-type Batch = Vec<(Vec<u8>, Vec<u8>)>;
+/// Records on their way to a parser thread: their keys and values one
+/// after another in one buffer. Batches go back to the reader once parsed,
+/// so the records' bytes are copied into a few reused buffers instead of
+/// being allocated on one thread and freed on another.
+#[derive(Debug, Default)]
+struct Batch {
+    bytes: Vec<u8>,
+    /// Each record's key start, value start and value end in `bytes`.
+    records: Vec<(usize, usize, usize)>,
+}
+
+impl Batch {
+    fn push(&mut self, key: &[u8], value: &[u8]) {
+        let start = self.bytes.len();
+        self.bytes.extend_from_slice(key);
+        let mid = self.bytes.len();
+        self.bytes.extend_from_slice(value);
+        self.records.push((start, mid, self.bytes.len()));
+    }
+
+    fn iter(&self) -> impl Iterator<Item = (&[u8], &[u8])> {
+        self.records.iter().map(|&(start, mid, end)| {
+            (
+                self.bytes.get(start..mid).unwrap_or_default(),
+                self.bytes.get(mid..end).unwrap_or_default(),
+            )
+        })
+    }
+
+    fn clear(&mut self) {
+        self.bytes.clear();
+        self.records.clear();
+    }
+}
+
 /// Parsed records and the buffer their message bytes live in.
 type ParsedBatch = (Vec<Parsed>, Vec<u8>);
+
+/// A buffer is kept for reuse unless a huge record made it huge.
+fn reusable(capacity: usize) -> bool {
+    capacity <= 4 * BATCH_BYTES
+}
 
 /// Sends records to the parser threads in batches, round robin.
 struct BatchSink {
     txs: Vec<std::sync::mpsc::SyncSender<Batch>>,
+    /// Batches the parsers are done with.
+    spare: std::sync::mpsc::Receiver<Batch>,
     next: usize,
     max_records: usize,
     batch: Batch,
-    bytes: usize,
 }
 
 impl BatchSink {
     fn flush(&mut self) {
-        if !self.batch.is_empty() {
-            let batch = std::mem::replace(&mut self.batch, Vec::with_capacity(self.max_records));
+        if !self.batch.records.is_empty() {
+            let fresh = self.spare.try_recv().unwrap_or_default();
+            let batch = std::mem::replace(&mut self.batch, fresh);
             // Each parser drains until the reader is done, so a failed
             // send only happens if it is already gone.
             if let Some(tx) = self.txs.get(self.next % self.txs.len().max(1)) {
                 let _ = tx.send(batch);
             }
             self.next = self.next.wrapping_add(1);
-            self.bytes = 0;
         }
     }
 }
 
 impl resolve::Sink for BatchSink {
     fn record(&mut self, user_key: Vec<u8>, body: Vec<u8>) -> Result<(), Error> {
-        self.bytes += user_key.len() + body.len();
-        self.batch.push((user_key, body));
-        if self.batch.len() >= self.max_records || self.bytes >= BATCH_BYTES {
+        self.batch.push(&user_key, &body);
+        if self.batch.records.len() >= self.max_records || self.batch.bytes.len() >= BATCH_BYTES {
             self.flush();
         }
         Ok(())
@@ -458,10 +497,13 @@ fn one_pass<R: PassInput>(
     // another thread, fresh buffers let the allocator's footprint creep).
     let mut btxs = Vec::with_capacity(PARSERS);
     let mut brxs = Vec::with_capacity(PARSERS);
+    // Input batches come back to the reader the same way (one channel, at
+    // most the batches in flight).
+    let (spare_tx, spare_rx) = std::sync::mpsc::channel::<Batch>();
     for _ in 0..PARSERS {
         let (tx, rx) = sync_channel::<Batch>(CHANNEL_BATCHES);
         let (ptx, prx) = sync_channel::<ParsedBatch>(CHANNEL_BATCHES);
-        let (btx, brx) = std::sync::mpsc::channel::<Vec<u8>>();
+        let (btx, brx) = std::sync::mpsc::channel::<ParsedBatch>();
         txs.push(tx);
         rxs.push(rx);
         ptxs.push(ptx);
@@ -474,14 +516,14 @@ fn one_pass<R: PassInput>(
         let reader = s.spawn(|| {
             let mut sink = BatchSink {
                 txs,
+                spare: spare_rx,
                 next: 0,
                 max_records: if cfg.spill_after.is_some() {
                     TEST_BATCH_RECORDS
                 } else {
                     BATCH_RECORDS
                 },
-                batch: Vec::new(),
-                bytes: 0,
+                batch: Batch::default(),
             };
             let r = resolve::resolve(
                 &mut input,
@@ -505,22 +547,32 @@ fn one_pass<R: PassInput>(
         // answers every batch it gets, so that the round robin below never
         // waits for a batch that will not come.
         for ((rx, ptx), brx) in rxs.into_iter().zip(ptxs).zip(brxs) {
+            let spare = spare_tx.clone();
             s.spawn(move || {
                 let mut reader = crate::value::MessageReader::default();
-                for batch in rx {
-                    let mut buf = brx
-                        .try_recv()
-                        .unwrap_or_else(|_| Vec::with_capacity(BATCH_BYTES + BATCH_BYTES / 2));
-                    let out: Vec<Parsed> = batch
-                        .into_iter()
-                        .map(|(k, v)| decoder::parse(opts, &k, &v, &mut buf, &mut reader))
-                        .collect();
+                for mut batch in rx {
+                    let (mut out, mut buf) = brx.try_recv().unwrap_or_else(|_| {
+                        (
+                            Vec::new(),
+                            Vec::with_capacity(BATCH_BYTES + BATCH_BYTES / 2),
+                        )
+                    });
+                    out.extend(
+                        batch
+                            .iter()
+                            .map(|(k, v)| decoder::parse(opts, k, v, &mut buf, &mut reader)),
+                    );
+                    if reusable(batch.bytes.capacity()) {
+                        batch.clear();
+                        let _ = spare.send(batch);
+                    }
                     if ptx.send((out, buf)).is_err() {
                         break;
                     }
                 }
             });
         }
+        drop(spare_tx);
         // Records are applied in the reader's order (user-key or Pebble
         // order). Of the record errors the one with the least user key
         // wins, as in the plain engine; after the first error records are
@@ -529,10 +581,10 @@ fn one_pass<R: PassInput>(
         let mut record_err: Option<(Vec<u8>, Error)> = None;
         let mut apply_err: Option<Error> = None;
         let mut i = 0usize;
-        while let Some(Ok((batch, mut buf))) = prxs.get(i % PARSERS).map(|rx| rx.recv()) {
+        while let Some(Ok((mut batch, mut buf))) = prxs.get(i % PARSERS).map(|rx| rx.recv()) {
             let back = btxs.get(i % PARSERS);
             i = i.wrapping_add(1);
-            for p in batch {
+            for p in batch.drain(..) {
                 match p {
                     Parsed::Failed(key, e)
                         if record_err.as_ref().map_or(true, |(k, _)| key < *k) =>
@@ -548,11 +600,10 @@ fn one_pass<R: PassInput>(
                     _ => {}
                 }
             }
-            // A buffer a huge record made huge is not kept.
-            if buf.capacity() <= 4 * BATCH_BYTES {
+            if reusable(buf.capacity()) {
                 buf.clear();
                 if let Some(back) = back {
-                    let _ = back.send(buf);
+                    let _ = back.send((batch, buf));
                 }
             }
         }
