@@ -973,14 +973,12 @@ impl<'a> Parser<'a> {
         let mut i = start;
         let mut escaped = false;
         loop {
-            // Skip eight plain bytes at a time.
-            while let Some(chunk) = src.get(i..i + 8) {
-                let mut word = [0u8; 8];
-                word.copy_from_slice(chunk);
-                if has_string_special(u64::from_le_bytes(word)) {
-                    break;
-                }
-                i += 8;
+            // Skip blocks of plain bytes, then single ones up to the next
+            // special byte (rescanning its block for each byte before it
+            // would cost a block each).
+            i += crate::scan::plain_prefix(src.get(i..).unwrap_or_default(), string_special);
+            while src.get(i).is_some_and(|&b| !string_special(b)) {
+                i += 1;
             }
             let Some(&c) = src.get(i) else {
                 return Err(self.end());
@@ -1084,28 +1082,34 @@ impl<'a> Parser<'a> {
     }
 }
 
-/// Whether any of the eight bytes in `word` is `"`, `\\` or below 0x20
-/// (the bytes that end a plain run inside a string).
-fn has_string_special(word: u64) -> bool {
-    const ONES: u64 = 0x0101_0101_0101_0101;
-    const HIGHS: u64 = 0x8080_8080_8080_8080;
-    // A byte of `x` is below `n` (n <= 0x80) exactly when the word test
-    // `(x - n*ONES) & !x & HIGHS` is nonzero; equality is "below 1" after
-    // an XOR.
-    let below = |x: u64, n: u8| x.wrapping_sub(ONES * u64::from(n)) & !x & HIGHS != 0;
-    below(word, 0x20)
-        || below(word ^ (ONES * u64::from(b'"')), 1)
-        || below(word ^ (ONES * u64::from(b'\\')), 1)
+/// Whether `b` ends a plain run inside a string: `"`, `\\` or a byte
+/// below 0x20 (branch-free for [`crate::scan::plain_prefix`]).
+fn string_special(b: u8) -> bool {
+    (b == b'"') | (b == b'\\') | (b < 0x20)
 }
 
 /// Go's `strconv.ParseInt`/`ParseUint` (base 10) on a valid JSON number,
 /// plus the range check of the target type (REQ-JSON-5): a fraction or an
 /// exponent fails, as does a sign on an unsigned type (`-0` included).
-fn parse_int<N: std::str::FromStr>(literal: &[u8]) -> Option<N> {
-    if literal.iter().any(|&b| matches!(b, b'.' | b'e' | b'E')) {
+/// Digits accumulate in an `i128`, which holds every `i64` and `u64`; a
+/// longer number overflows it and fails, as it is out of range anyway.
+fn parse_int<N: TryFrom<i128>>(literal: &[u8]) -> Option<N> {
+    let (negative, digits) = match literal.split_first() {
+        Some((b'-', rest)) => (true, rest),
+        _ => (false, literal),
+    };
+    // Unsigned types (those that cannot hold -1) take no sign at all.
+    if digits.is_empty() || (negative && N::try_from(-1).is_err()) {
         return None;
     }
-    std::str::from_utf8(literal).ok()?.parse().ok()
+    let mut n: i128 = 0;
+    for &d in digits {
+        if !d.is_ascii_digit() {
+            return None;
+        }
+        n = n.checked_mul(10)?.checked_add(i128::from(d - b'0'))?;
+    }
+    N::try_from(if negative { -n } else { n }).ok()
 }
 
 /// The Go type name of a slot, for error messages.
@@ -1126,24 +1130,105 @@ fn go_type(slot: &Slot<'_>) -> &'static str {
 mod tests {
     use super::*;
 
-    fn special(b: u8) -> bool {
-        b == b'"' || b == b'\\' || b < 0x20
+    #[test]
+    fn string_special_is_exactly_quote_backslash_and_control_bytes() {
+        for b in 0..=255u8 {
+            assert_eq!(
+                string_special(b),
+                b == b'"' || b == b'\\' || b < 0x20,
+                "{b:#x}"
+            );
+        }
     }
 
     #[test]
-    fn word_scan_finds_every_special_byte_in_every_position() {
-        for filler in 0..=255u8 {
-            for byte in 0..=255u8 {
-                for at in 0..8 {
-                    let mut word = [filler; 8];
-                    word[at] = byte;
-                    assert_eq!(
-                        has_string_special(u64::from_le_bytes(word)),
-                        special(filler) || special(byte),
-                        "filler {filler:#x} byte {byte:#x} at {at}"
-                    );
-                }
-            }
+    fn long_strings_end_at_the_first_special_byte_in_any_position() {
+        // Bodies are long: a special byte anywhere in a long run is seen.
+        for at in 0..80 {
+            let mut doc = vec![b'"'];
+            doc.extend(std::iter::repeat(b'a').take(80));
+            doc[1 + at] = b'"';
+            let mut p = Parser::new(&doc);
+            let token = p.string().map(|t| t.raw.len());
+            assert_eq!(token.ok(), Some(at), "quote at {at}");
+            doc[1 + at] = 0x1f;
+            let mut p = Parser::new(&doc);
+            assert!(
+                matches!(p.string(), Err(JsonError::ControlByte { offset, byte: 0x1f }) if offset == 1 + at),
+                "control byte at {at}"
+            );
+        }
+    }
+
+    /// What Rust's own parser says (Go's `ParseInt`/`ParseUint` accept the
+    /// same decimal strings, no `+` ever reaching them from JSON).
+    fn std_parse<N: std::str::FromStr>(literal: &[u8]) -> Option<N> {
+        if literal.iter().any(|&b| matches!(b, b'.' | b'e' | b'E')) {
+            return None;
+        }
+        std::str::from_utf8(literal).ok()?.parse().ok()
+    }
+
+    fn same_as_std(literal: &[u8]) {
+        let l = String::from_utf8_lossy(literal);
+        assert_eq!(
+            parse_int::<i64>(literal),
+            std_parse::<i64>(literal),
+            "i64 {l}"
+        );
+        assert_eq!(
+            parse_int::<u64>(literal),
+            std_parse::<u64>(literal),
+            "u64 {l}"
+        );
+        assert_eq!(
+            parse_int::<u32>(literal),
+            std_parse::<u32>(literal),
+            "u32 {l}"
+        );
+        assert_eq!(parse_int::<u8>(literal), std_parse::<u8>(literal), "u8 {l}");
+    }
+
+    // REQ-JSON-5: range limits of every target type, signs, fractions,
+    // exponents and numbers too long for any type read as Rust's (and Go's)
+    // integer parsers read them.
+    #[test]
+    fn integers_parse_like_std_at_every_boundary() {
+        for literal in [
+            "0",
+            "-0",
+            "1",
+            "-1",
+            "255",
+            "256",
+            "-255",
+            "4294967295",
+            "4294967296",
+            "9223372036854775807",
+            "9223372036854775808",
+            "-9223372036854775808",
+            "-9223372036854775809",
+            "18446744073709551615",
+            "18446744073709551616",
+            "-18446744073709551616",
+            "170141183460469231731687303715884105727",
+            "170141183460469231731687303715884105728",
+            "99999999999999999999999999999999999999999",
+            "-170141183460469231731687303715884105728",
+            "1.5",
+            "1e3",
+            "1E3",
+            "-",
+            "",
+        ] {
+            same_as_std(literal.as_bytes());
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn integers_parse_like_std(literal in "-?(0|[1-9][0-9]{0,45})([.][0-9]{1,3})?([eE][+-]?[0-9]{1,2})?") {
+            same_as_std(literal.as_bytes());
         }
     }
 

@@ -55,22 +55,17 @@ pub fn write_go_bytes(out: &mut Vec<u8>, bytes: &[u8], html: Html) {
     out.push(b'"');
 }
 
-/// Whether any byte of `word` may need an escape in [`write_str_body`]: a
-/// control byte, `"`, `\\`, 0xE2 (U+2028 and U+2029 start with it), and
-/// `<>&` in [`Html::Escape`] mode. Bytewise SWAR tests; a false alarm only
-/// costs the byte-by-byte check.
-fn needs_look(word: u64, html: Html) -> bool {
-    const ONES: u64 = 0x0101_0101_0101_0101;
-    const HIGHS: u64 = 0x8080_8080_8080_8080;
-    // Some byte of `x` is below `n` (n <= 0x80).
-    let below = |x: u64, n: u8| x.wrapping_sub(ONES * u64::from(n)) & !x & HIGHS != 0;
-    // Some byte of `word` equals `c`.
-    let has = |c: u8| below(word ^ (ONES * u64::from(c)), 1);
-    below(word, 0x20)
-        || has(b'"')
-        || has(b'\\')
-        || has(0xe2)
-        || (html == Html::Escape && (has(b'<') || has(b'>') || has(b'&')))
+/// Whether `b` may need an escape in [`write_str_body`]: a control byte,
+/// `"`, `\\`, 0xE2 (U+2028 and U+2029 start with it), and `<>&` in
+/// [`Html::Escape`] mode. Branch-free for [`crate::scan::plain_prefix`]; a
+/// false alarm only costs the byte-by-byte check.
+fn needs_look(b: u8, html: Html) -> bool {
+    let html = html == Html::Escape;
+    (b < 0x20)
+        | (b == b'"')
+        | (b == b'\\')
+        | (b == 0xe2)
+        | (html & ((b == b'<') | (b == b'>') | (b == b'&')))
 }
 
 /// The escapes of [`write_str`] without the quotes.
@@ -79,14 +74,18 @@ fn write_str_body(out: &mut Vec<u8>, s: &str, html: Html) {
     let mut run_start = 0;
     let mut i = 0;
     while i < bytes.len() {
-        // Skip eight bytes at a time while none of them needs a look.
-        while let Some(chunk) = bytes.get(i..i + 8) {
-            let mut word = [0u8; 8];
-            word.copy_from_slice(chunk);
-            if needs_look(u64::from_le_bytes(word), html) {
-                break;
-            }
-            i += 8;
+        // Skip blocks in which no byte needs a look.
+        i += match html {
+            Html::Escape => crate::scan::plain_prefix(bytes.get(i..).unwrap_or_default(), |b| {
+                needs_look(b, Html::Escape)
+            }),
+            Html::Raw => crate::scan::plain_prefix(bytes.get(i..).unwrap_or_default(), |b| {
+                needs_look(b, Html::Raw)
+            }),
+        };
+        // Then single bytes up to the next one that needs a look.
+        while bytes.get(i).is_some_and(|&b| !needs_look(b, html)) {
+            i += 1;
         }
         let Some(&b) = bytes.get(i) else { break };
         let needs_escape = b < 0x20
@@ -487,11 +486,35 @@ mod tests {
         }
     }
 
+    // REQ-JSON-11, REQ-JSON-12: long strings (bodies) are skipped in
+    // blocks; every character that may need an escape is still seen in
+    // every position of every block, in both modes.
+    #[test]
+    fn fast_string_writer_sees_every_special_character_in_long_strings() {
+        let mut specials: Vec<char> = (0u8..0x20).map(char::from).collect();
+        specials.extend([
+            '"', '\\', '<', '>', '&', '\u{2028}', '\u{2029}', '\u{2020}', 'é', '\u{7f}',
+        ]);
+        for html in [Html::Escape, Html::Raw] {
+            for &c in &specials {
+                for at in 0..100 {
+                    let mut s: String = "a".repeat(100);
+                    s.insert(at, c);
+                    let mut fast = Vec::new();
+                    write_str(&mut fast, &s, html);
+                    let mut plain = Vec::new();
+                    write_str_plain(&mut plain, &s, html);
+                    assert_eq!(fast, plain, "{c:?} at {at}, {html:?}");
+                }
+            }
+        }
+    }
+
     proptest::proptest! {
         // REQ-JSON-11, REQ-JSON-12
         #[test]
         fn fast_string_writer_matches_the_plain_oracle(
-            s in proptest::string::string_regex("([a-z <>&\"\\\\/\u{0}-\u{1f}\u{7f}\u{2027}-\u{202a}é€😀\u{fffd}]){0,40}").unwrap(),
+            s in proptest::string::string_regex("([a-z <>&\"\\\\/\u{0}-\u{1f}\u{7f}\u{2027}-\u{202a}é€😀\u{fffd}]){0,40}|[a-z]{20,80}[<\"\u{0}-\u{1f}\u{2028}][a-z]{0,80}").unwrap(),
             html in proptest::bool::ANY,
         ) {
             let html = if html { Html::Escape } else { Html::Raw };

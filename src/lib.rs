@@ -51,6 +51,7 @@ pub mod gojson;
 pub mod jsonout;
 pub mod key;
 pub mod manifest;
+mod scan;
 pub mod segment;
 #[cfg(feature = "testkit")]
 pub mod testkit;
