@@ -105,6 +105,8 @@ struct Slot {
     queue: usize,
     ts: i64,
     seq: u64,
+    /// The id's first eight bytes, big-endian, zero-padded ([`id_prefix`]).
+    id_prefix: u64,
     gen: u64,
     /// Where id, user key and line start in the arena, one after another.
     off: usize,
@@ -151,15 +153,31 @@ fn write_slot(w: &mut impl Write, arena: &[u8], s: &Slot) -> io::Result<()> {
     spill::put_bytes(w, slot_line(arena, s))
 }
 
-/// Sort slots by queue, then in message order (REQ-DEC-7).
+/// The first eight bytes of a message id as a big-endian number, padded
+/// with zeros. Ids whose prefixes differ compare as their prefixes do (a
+/// padding zero stands where the shorter id ended, before any byte of the
+/// longer one it is a prefix of, or ties with a real zero byte); equal
+/// prefixes need the whole comparison.
+fn id_prefix(id: &[u8]) -> u64 {
+    let mut word = [0u8; 8];
+    for (w, b) in word.iter_mut().zip(id) {
+        *w = *b;
+    }
+    u64::from_be_bytes(word)
+}
+
+/// Sort slots by queue, then in message order (REQ-DEC-7); the id prefix
+/// settles most ties of timestamp and sequence without reading the arena.
 fn sort_slots(slots: &mut [Slot], arena: &[u8]) {
     slots.sort_unstable_by(|a, b| {
-        a.queue.cmp(&b.queue).then_with(|| {
-            msg_order(
-                (a.ts, a.seq, slot_id(arena, a), slot_key(arena, a)),
-                (b.ts, b.seq, slot_id(arena, b), slot_key(arena, b)),
-            )
-        })
+        (a.queue, a.ts, a.seq, a.id_prefix)
+            .cmp(&(b.queue, b.ts, b.seq, b.id_prefix))
+            .then_with(|| {
+                msg_order(
+                    (a.ts, a.seq, slot_id(arena, a), slot_key(arena, a)),
+                    (b.ts, b.seq, slot_id(arena, b), slot_key(arena, b)),
+                )
+            })
     });
 }
 
@@ -295,7 +313,7 @@ pub(crate) enum Parsed {
 pub(crate) enum Kind {
     Meta(QueueMeta),
     Gen(u64),
-    Msg(Box<ParsedMsg>),
+    Msg(ParsedMsg),
     /// A side-record line and its user key.
     Side(Vec<u8>, Vec<u8>),
 }
@@ -392,7 +410,7 @@ pub(crate) fn parse(
             buf.extend_from_slice(user_key);
             let line_start = buf.len();
             jsonout::write_message_line(buf, msg, r.partition);
-            Kind::Msg(Box::new(ParsedMsg {
+            Kind::Msg(ParsedMsg {
                 ts: msg.send_timestamp_millis,
                 seq: msg.sequence_number,
                 gen: msg.queue_generation,
@@ -402,7 +420,7 @@ pub(crate) fn parse(
                 line_len: buf.len() - line_start,
                 value_len: value.len() as u64,
                 warnings,
-            }))
+            })
         }
         // The key goes with a side record (it orders them).
         _ => Kind::Side(
@@ -483,40 +501,50 @@ impl StreamDecoder {
     }
 
     /// Apply one parsed record, in user-key order: the sequential half of
-    /// [`crate::decode::SqsDecoder::push`].
-    pub(crate) fn apply(&mut self, parsed: Parsed, buf: &[u8]) -> Result<(), Error> {
+    /// [`crate::decode::SqsDecoder::push`]. What it keeps it takes out of
+    /// `parsed`; the rest goes back to the parser thread with its batch, to
+    /// be freed on the thread that allocated it.
+    pub(crate) fn apply(&mut self, parsed: &mut Parsed, buf: &[u8]) -> Result<(), Error> {
         self.stats.sqs_records += 1;
         let (encoded, name, kind) = match parsed {
             Parsed::Unknown(prefix) => {
-                *self.unknown.entry(prefix).or_default() += 1;
+                *self.unknown.entry(std::mem::take(prefix)).or_default() += 1;
                 return Ok(());
             }
             Parsed::Skip => return Ok(()),
-            Parsed::Failed(_, e) => return Err(e),
+            Parsed::Failed(..) => {
+                return match std::mem::replace(parsed, Parsed::Skip) {
+                    Parsed::Failed(_, e) => Err(e),
+                    _ => Ok(()),
+                }
+            }
             Parsed::Record {
                 encoded,
                 name,
                 kind,
             } => (encoded, name, kind),
         };
-        let state = match self.queues.get_mut(&encoded) {
+        let state = match self.queues.get_mut(encoded.as_str()) {
             Some(s) => s,
             None => {
                 let index = self.names.len();
                 self.names.push(encoded.clone());
-                self.queues.entry(encoded).or_insert(QueueState {
+                self.queues.entry(encoded.clone()).or_insert(QueueState {
                     index,
                     ..QueueState::default()
                 })
             }
         };
-        state.name = name;
+        // The last record's name wins; it is the same for almost every one.
+        if state.name != *name {
+            state.name = std::mem::take(name);
+        }
         match kind {
-            Kind::Meta(meta) => state.meta = Some(meta),
-            Kind::Gen(gen) => state.active_gen = Some(gen),
+            Kind::Meta(meta) => state.meta = Some(std::mem::take(meta)),
+            Kind::Gen(gen) => state.active_gen = Some(*gen),
             Kind::Msg(m) => {
                 self.stats.message_value_bytes += m.value_len;
-                for w in m.warnings {
+                for w in m.warnings.drain(..) {
                     self.record_warnings.push(w)?;
                 }
                 let len = m.id_len + m.key_len + m.line_len;
@@ -527,6 +555,7 @@ impl StreamDecoder {
                     queue: state.index,
                     ts: m.ts,
                     seq: m.seq,
+                    id_prefix: id_prefix(buf.get(m.off..m.off + m.id_len).unwrap_or_default()),
                     gen: m.gen,
                     off,
                     id_len: m.id_len,
@@ -538,6 +567,7 @@ impl StreamDecoder {
                 state.msg_count += 1;
             }
             Kind::Side(key, line) => {
+                let (key, line) = (std::mem::take(key), std::mem::take(line));
                 self.used = self
                     .used
                     .saturating_add(key.len() + line.len() + std::mem::size_of::<SideItem>());
@@ -895,4 +925,48 @@ fn run_job(
             f.finish()
         }
     }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// The order [`sort_slots`] gives ids: prefix first, then all bytes.
+    fn by_prefix(a: &[u8], b: &[u8]) -> Ordering {
+        id_prefix(a).cmp(&id_prefix(b)).then_with(|| a.cmp(b))
+    }
+
+    // REQ-DEC-7: comparing id prefixes first never changes the order of
+    // ids (shorter ids, ids that are prefixes of others, zero bytes).
+    #[test]
+    fn id_prefixes_keep_byte_order() {
+        let ids: [&[u8]; 9] = [
+            b"",
+            b"\0",
+            b"a",
+            b"a\0",
+            b"ab",
+            b"abcdefgh",
+            b"abcdefgh\0",
+            b"abcdefgi",
+            b"\xff",
+        ];
+        for a in ids {
+            for b in ids {
+                assert_eq!(by_prefix(a, b), a.cmp(b), "{a:?} {b:?}");
+            }
+        }
+    }
+
+    proptest::proptest! {
+        #[test]
+        fn id_prefixes_keep_byte_order_on_any_ids(
+            a in proptest::collection::vec(proptest::prop_oneof![Just(0u8), Just(b'a'), proptest::num::u8::ANY], 0..12),
+            b in proptest::collection::vec(proptest::prop_oneof![Just(0u8), Just(b'a'), proptest::num::u8::ANY], 0..12),
+        ) {
+            proptest::prop_assert_eq!(by_prefix(&a, &b), a.cmp(&b));
+        }
+    }
+
+    use proptest::strategy::Just;
 }

@@ -557,6 +557,9 @@ fn one_pass<R: PassInput>(
                             Vec::with_capacity(BATCH_BYTES + BATCH_BYTES / 2),
                         )
                     });
+                    // What the main thread did not keep is freed here, on
+                    // the thread that allocated it.
+                    out.clear();
                     out.extend(
                         batch
                             .iter()
@@ -584,12 +587,14 @@ fn one_pass<R: PassInput>(
         while let Some(Ok((mut batch, mut buf))) = prxs.get(i % PARSERS).map(|rx| rx.recv()) {
             let back = btxs.get(i % PARSERS);
             i = i.wrapping_add(1);
-            for p in batch.drain(..) {
+            for p in batch.iter_mut() {
                 match p {
-                    Parsed::Failed(key, e)
-                        if record_err.as_ref().map_or(true, |(k, _)| key < *k) =>
+                    Parsed::Failed(key, _)
+                        if record_err.as_ref().map_or(true, |(k, _)| *key < *k) =>
                     {
-                        record_err = Some((key, e));
+                        if let Parsed::Failed(key, e) = std::mem::replace(p, Parsed::Skip) {
+                            record_err = Some((key, e));
+                        }
                     }
                     Parsed::Failed(..) => {}
                     p if record_err.is_none() && apply_err.is_none() => {
