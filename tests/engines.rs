@@ -321,6 +321,72 @@ fn a_prefix_key_that_comes_back_takes_the_general_pass() {
     assert_eq!(compare_engines(&fsm, Options::default(), None), Ok(()));
 }
 
+// REQ-ENG-3: a sorted pass that met disorder removes its spill files
+// before the general pass starts, so the two passes never hold their runs
+// on disk at once (on a big snapshot both would be the size of the input).
+#[test]
+fn the_spill_files_of_a_pass_that_met_disorder_are_gone_before_the_second_pass() {
+    use sqsdump::engine::stream::{self, Control, Progress, Source};
+    use std::sync::{Arc, Mutex};
+    // Many messages in key order, spilled every few bytes, then a key that
+    // comes back: the sorted pass spills runs, then gives up.
+    let mut fsm = encode_header(1000);
+    let mut ids: Vec<String> = (0..200).map(|i| format!("m{i:04}")).collect();
+    ids.sort();
+    for id in &ids {
+        let (key, body) = message(id, 1, 7);
+        encode_entry(&mut fsm, &key, 10, false, 0, &body);
+    }
+    let (first, body) = message(&ids[0], 1, 7);
+    encode_entry(&mut fsm, &first, 5, false, 0, &body);
+    let tmp = tempfile::tempdir().unwrap();
+    let out = tmp.path().join("out");
+    let parent = tmp.path().to_path_buf();
+    // At the restart: the spill directories left in the staging directory.
+    let seen: Arc<Mutex<Option<Vec<String>>>> = Arc::default();
+    let record = Arc::clone(&seen);
+    let ctl = Control {
+        progress: Some(Box::new(move |p| {
+            if p == Progress::Restart {
+                let mut dirs = Vec::new();
+                for staging in fs::read_dir(&parent).unwrap().flatten() {
+                    for e in fs::read_dir(staging.path()).unwrap().flatten() {
+                        dirs.push(e.file_name().to_string_lossy().into_owned());
+                    }
+                }
+                *record.lock().unwrap() = Some(dirs);
+            }
+        })),
+        ..Control::default()
+    };
+    let cfg = stream::Config {
+        spill_after: Some(64),
+        sync_files: false,
+        ..stream::Config::default()
+    };
+    let info = sqsdump::manifest::ManifestInfo {
+        last_commit_ts: 0,
+        source_name: "input.fsm".to_string(),
+        source_size: 0,
+        preserve_visibility: false,
+        include_side_records: false,
+        wall_time: sqsdump::manifest::wall_time(Some(0)),
+    };
+    let prepared = stream::prepare(Source::Bytes(&fsm), &out, &cfg, &info, &ctl).unwrap();
+    let at_restart = seen
+        .lock()
+        .unwrap()
+        .clone()
+        .expect("the sorted pass met disorder");
+    assert!(
+        !at_restart.iter().any(|d| d.starts_with("spill-0-")),
+        "first pass's spill files still there at the restart: {at_restart:?}"
+    );
+    // The second pass did spill (the check above is not vacuous).
+    prepared.commit(&out, &ctl).unwrap();
+    assert_eq!(compare_engines(&fsm, Options::default(), Some(64)), Ok(()));
+}
+
 // REQ-ENG-3, REQ-ENG-1: after-header and key/value mismatch warnings are spilled as
 // sorted runs and merged back; the warnings (content and order) are the
 // plain engine's, in Pebble order and shuffled.
