@@ -1246,6 +1246,10 @@ mod tests {
         assert!(fold_eq(b"is_fifo", "I\u{17f}_fifo".as_bytes()));
         assert!(fold_eq(b"token", "to\u{212a}en".as_bytes()));
         assert!(!fold_eq(b"token", "to\u{17f}en".as_bytes()));
+        // The Kelvin sign stands only for k, and only it does.
+        assert!(!fold_eq(b"tosen", "to\u{212a}en".as_bytes()));
+        assert!(!fold_eq(b"token", "to\u{20ac}en".as_bytes()));
+        assert!(!fold_eq(b"is_fifo", "i\u{20ac}_fifo".as_bytes()));
         assert!(!fold_eq(b"is_fifo", "is_fifo\u{17f}".as_bytes()));
         assert!(!fold_eq(b"a_b", b"a\x7fb"));
         assert!(!fold_eq(b"name", b"nam"));
