@@ -305,3 +305,55 @@ pub(crate) fn reduce_runs<T: RunItem>(
     }
     Ok(runs)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// Hands out its steps in order: bytes, or an error of a kind.
+    struct Steps(Vec<Result<Vec<u8>, io::ErrorKind>>);
+
+    impl Read for Steps {
+        fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+            if self.0.is_empty() {
+                return Ok(0);
+            }
+            match self.0.remove(0) {
+                Ok(bytes) => {
+                    let n = bytes.len().min(buf.len());
+                    buf[..n].copy_from_slice(&bytes[..n]);
+                    Ok(n)
+                }
+                Err(kind) => Err(io::Error::new(kind, "step")),
+            }
+        }
+    }
+
+    #[test]
+    fn a_run_ends_cleanly_only_on_an_item_boundary() {
+        assert_eq!(get_u64_or_eof(&mut Steps(vec![])).unwrap(), None);
+        let seven = 7u64.to_le_bytes().to_vec();
+        let got = get_u64_or_eof(&mut Steps(vec![
+            Ok(seven[..3].to_vec()),
+            Ok(seven[3..].to_vec()),
+        ]));
+        assert_eq!(got.unwrap(), Some(7));
+        // A run cut inside a number is an error, not the end of the run
+        // (its remaining items would be lost).
+        let err = get_u64_or_eof(&mut Steps(vec![Ok(seven[..3].to_vec())])).unwrap_err();
+        assert_eq!(err.kind(), io::ErrorKind::UnexpectedEof);
+    }
+
+    #[test]
+    fn reading_a_run_retries_interruptions_and_reports_other_errors() {
+        let seven = 7u64.to_le_bytes().to_vec();
+        let got = get_u64_or_eof(&mut Steps(vec![
+            Err(io::ErrorKind::Interrupted),
+            Ok(seven.clone()),
+        ]));
+        assert_eq!(got.unwrap(), Some(7));
+        let err =
+            get_u64_or_eof(&mut Steps(vec![Err(io::ErrorKind::Other), Ok(seven)])).unwrap_err();
+        assert_eq!(err.kind(), io::ErrorKind::Other);
+    }
+}
