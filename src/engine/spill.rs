@@ -345,6 +345,23 @@ mod tests {
     }
 
     #[test]
+    fn a_field_longer_than_the_limit_is_refused_before_reading_it() {
+        let mut out = Vec::new();
+        let too_long = (MAX_FIELD + 1).to_le_bytes().to_vec();
+        let err = get_bytes(&mut Steps(vec![Ok(too_long)]), &mut out).unwrap_err();
+        assert_eq!(err.kind(), io::ErrorKind::InvalidData);
+        // At the limit, the field is read (here it is cut short).
+        let at_limit = MAX_FIELD.to_le_bytes().to_vec();
+        let err = get_bytes(
+            &mut Steps(vec![Ok(at_limit), Ok(b"abc".to_vec())]),
+            &mut out,
+        )
+        .unwrap_err();
+        assert_eq!(err.kind(), io::ErrorKind::UnexpectedEof);
+        assert_eq!(out, b"abc");
+    }
+
+    #[test]
     fn reading_a_run_retries_interruptions_and_reports_other_errors() {
         let seven = 7u64.to_le_bytes().to_vec();
         let got = get_u64_or_eof(&mut Steps(vec![
