@@ -194,8 +194,10 @@ fn queue_ranges(slots: &[Slot]) -> Vec<(usize, std::ops::Range<usize>)> {
     out
 }
 
-fn remove_runs(runs: &mut Vec<PathBuf>) {
-    for run in runs.drain(..) {
+/// Remove spill runs that are no longer needed (best effort: the staging
+/// directory goes anyway).
+fn remove_runs(runs: &[PathBuf]) {
+    for run in runs {
         let _ = fs::remove_file(run);
     }
 }
@@ -259,16 +261,13 @@ impl SideLines {
             out.write(&item.line)?;
         }
         drop(merge);
-        for run in &runs {
-            let _ = fs::remove_file(run);
-        }
+        remove_runs(&runs);
         Ok(())
     }
 
     fn discard(&mut self) {
-        for run in self.runs.drain(..) {
-            let _ = fs::remove_file(run);
-        }
+        remove_runs(&self.runs);
+        self.runs.clear();
         self.items = Vec::new();
     }
 }
@@ -673,7 +672,7 @@ impl StreamDecoder {
         include_side: bool,
         jobs: &mut Vec<Job>,
     ) -> Result<(), Error> {
-        remove_runs(&mut state.runs);
+        remove_runs(&state.runs);
         if state.msg_count == 0 && state.side.count == 0 {
             state.side.discard();
             return Ok(());
@@ -773,7 +772,7 @@ impl StreamDecoder {
                 active,
             });
         }
-        remove_runs(&mut state.runs);
+        remove_runs(&state.runs);
         if state.side.count > 0 {
             self.plan_side(tree, &dir, std::mem::take(&mut state.side), &owner, jobs)?;
         }
@@ -917,9 +916,7 @@ fn run_job(
                     }
                 }
                 drop(merge);
-                for run in &runs {
-                    let _ = fs::remove_file(run);
-                }
+                remove_runs(&runs);
                 merged.fetch_add(n % 65_536, AtOrd::Relaxed);
             }
             f.finish()
