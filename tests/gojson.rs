@@ -132,6 +132,30 @@ fn with_magic(magic: [u8; 4], json: &[u8]) -> Vec<u8> {
     [&magic[..], json].concat()
 }
 
+// REQ-JSON-6
+#[test]
+fn closed_containers_give_their_level_back() {
+    on_small_stack(|| {
+        // After siblings of every container kind, empty or not, read into
+        // a field or skipped, a value may still nest to the limit.
+        let deep = format!("{}{}", "[".repeat(MAX_DEPTH - 1), "]".repeat(MAX_DEPTH - 1));
+        let siblings =
+            r#""raw":{},"raw":{"k":[1]},"bytes":[],"bytes":[1,2],"x":{},"x":[],"x":{"a":[{}]}"#;
+        let json = format!(r#"{{{siblings},"y":{deep},"s":"ok"}}"#);
+        assert_eq!(probe(json.as_bytes()).map(|p| p.s), Ok("ok".to_string()));
+        // A Go map[string]string: the queue's tags.
+        let meta = format!(r#"{{"tags":{{}},"tags":{{"a":"b"}},"x":{deep},"name":"q"}}"#);
+        let got = decode_queue_meta(&with_magic(QUEUE_META_MAGIC, meta.as_bytes()));
+        assert_eq!(
+            got.map(|m| (m.name, m.tags.len())),
+            Ok(("q".to_string(), 1))
+        );
+        // One level more after the same siblings is refused.
+        let deeper = format!(r#"{{"tags":{{}},"x":[{deep}]}}"#);
+        assert!(decode_queue_meta(&with_magic(QUEUE_META_MAGIC, deeper.as_bytes())).is_err());
+    });
+}
+
 proptest! {
     // REQ-JSON-6, REQ-ERR-2: no input makes the reader panic.
     #[test]

@@ -1270,6 +1270,22 @@ fn null_array_element_is_zero_or_keeps_the_old_byte() {
 
 // REQ-JSON-9
 #[test]
+fn a_long_byte_array_keeps_every_element() {
+    // Past the first backing array of 4 and each growth after it.
+    let all: Vec<u8> = (0..=255).collect();
+    let list = all.iter().map(u8::to_string).collect::<Vec<_>>().join(",");
+    assert_eq!(body(format!(r#"{{"body":[{list}]}}"#)), all);
+    // Nulls past the longest earlier array read zeros, before it the old bytes.
+    assert_eq!(
+        body(
+            r#"{"body":[1,2,3,4,5,6,7],"body":[9],"body":[null,null,null,null,null,null,null,null,null,null]}"#
+        ),
+        [9, 2, 3, 4, 5, 6, 7, 0, 0, 0]
+    );
+}
+
+// REQ-JSON-9
+#[test]
 fn bad_array_elements_are_errors() {
     let cases: &[(&str, &str)] = &[
         ("256", "number 256"),

@@ -334,3 +334,124 @@ impl Warnings {
         Ok(all)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn after(key: &str, ts: u64) -> Warning {
+        Warning::VersionAfterHeader {
+            key_hex: key.to_owned(),
+            commit_ts: ts,
+            last_commit_ts: 5,
+        }
+    }
+
+    fn mismatch(key: &str, field: &'static str, says: &str) -> Warning {
+        Warning::KeyValueMismatch {
+            key_hex: key.to_owned(),
+            field,
+            key_says: says.to_owned(),
+            value_says: format!("not {says}"),
+        }
+    }
+
+    fn spill_files(dir: &std::path::Path) -> usize {
+        std::fs::read_dir(dir).map_or(0, |d| d.count())
+    }
+
+    /// REQ-ENG-3: a warning's size is its bytes plus its fixed part.
+    #[test]
+    fn an_item_counts_its_bytes_and_its_fixed_part() {
+        let a = AfterHeader::from_warning(after("abcd", 1)).unwrap();
+        assert_eq!(a.size(), 4 + std::mem::size_of::<AfterHeader>());
+        let m = Mismatch::from_warning(mismatch("ab", "message_id", "xyz")).unwrap();
+        assert_eq!(m.size(), 2 + 3 + 7 + std::mem::size_of::<Mismatch>());
+        // Each log takes only its own kind.
+        assert!(AfterHeader::from_warning(mismatch("ab", "message_id", "x")).is_none());
+        assert!(Mismatch::from_warning(after("ab", 1)).is_none());
+        assert!(Mismatch::from_warning(mismatch("ab", "other", "x")).is_none());
+    }
+
+    /// REQ-ENG-3: a log keeps at most its budget in memory; it spills as
+    /// soon as its bytes pass the budget and not before, and its spill
+    /// files are gone once it is drained or discarded.
+    #[test]
+    fn a_log_spills_when_its_bytes_pass_the_budget() {
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = tmp.path().join("after");
+        let item = AfterHeader::from_warning(after("aa", 1)).unwrap().size();
+        let mut log = Log::<AfterHeader>::new(dir.clone(), 2 * item);
+        log.push(after("bb", 2)).unwrap();
+        log.push(after("aa", 9)).unwrap();
+        // Exactly at the budget: still in memory.
+        assert_eq!(
+            (log.runs.len(), log.items.len(), log.bytes),
+            (0, 2, 2 * item)
+        );
+        assert!(!dir.exists());
+        log.push(after("aa", 1)).unwrap();
+        assert_eq!((log.runs.len(), log.items.len(), log.bytes), (1, 0, 0));
+        assert_eq!(spill_files(&dir), 1);
+        // Warnings of another kind are not this log's.
+        log.push(mismatch("00", "message_id", "x")).unwrap();
+        log.push(after("ab", 4)).unwrap();
+        assert_eq!((log.count, log.items.len()), (4, 1));
+
+        let sealed = log.seal().unwrap();
+        let warnings = Warnings::new(
+            sealed,
+            Sealed::default(),
+            vec![mismatch("ff", "message_id", "y")],
+        );
+        assert_eq!(warnings.len(), 5);
+        assert!(!warnings.is_empty());
+        let all = warnings.collect().unwrap();
+        assert_eq!(
+            all,
+            vec![
+                after("aa", 1),
+                after("aa", 9),
+                after("ab", 4),
+                after("bb", 2),
+                mismatch("ff", "message_id", "y")
+            ]
+        );
+        assert!(!dir.exists(), "drained: spill files removed");
+
+        let mut log = Log::<AfterHeader>::new(dir.clone(), 0);
+        log.push(after("aa", 1)).unwrap();
+        assert_eq!(spill_files(&dir), 1);
+        log.discard();
+        assert!(!dir.exists(), "discarded: spill files removed");
+    }
+
+    /// REQ-ENG-3: mismatches come back from spill files whole and in key
+    /// order, one record's warnings in their order; `len` counts every kind.
+    #[test]
+    fn spilled_mismatches_come_back_whole_and_in_order() {
+        let tmp = tempfile::tempdir().unwrap();
+        let mut log = Log::<Mismatch>::new(tmp.path().join("m"), 0);
+        let ws = [
+            mismatch("bb", "queue_generation", "2"),
+            mismatch("bb", "message_id", "m1"),
+            mismatch("aa", "message_id", "m0"),
+        ];
+        for w in ws.iter().cloned() {
+            log.push(w).unwrap();
+        }
+        log.push(after("00", 1)).unwrap();
+        assert_eq!((log.count, log.runs.len()), (3, 3));
+        let mut after_log = Log::<AfterHeader>::new(tmp.path().join("a"), 1 << 20);
+        after_log.push(after("cc", 3)).unwrap();
+        let warnings = Warnings::new(after_log.seal().unwrap(), log.seal().unwrap(), Vec::new());
+        assert_eq!(warnings.len(), 4);
+        let all = warnings.collect().unwrap();
+        assert_eq!(
+            all,
+            vec![after("cc", 3), ws[2].clone(), ws[0].clone(), ws[1].clone()]
+        );
+        assert!(Warnings::default().is_empty());
+        assert_eq!(Warnings::default().len(), 0);
+    }
+}
