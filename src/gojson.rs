@@ -1016,8 +1016,8 @@ impl<'a> Parser<'a> {
                         None => return Err(self.end()),
                     }
                 }
-                0..=0x1f => return Err(JsonError::ControlByte { offset: i, byte: c }),
-                _ => i += 1,
+                // The scan above stops only on `"`, `\` and bytes below 0x20.
+                _ => return Err(JsonError::ControlByte { offset: i, byte: c }),
             }
         }
         self.pos = i + 1;

@@ -936,6 +936,14 @@ fn malformed_documents_are_errors() {
             "json: invalid character '}' in literal true at offset 8",
         ),
         (
+            r#"{"a":falze}"#,
+            "json: invalid character 'z' in literal false at offset 8",
+        ),
+        (
+            r#"{"a":nul}"#,
+            "json: invalid character '}' in literal null at offset 8",
+        ),
+        (
             r#"{"a":NaN}"#,
             "json: invalid character 'N' looking for beginning of value at offset 5",
         ),

@@ -500,6 +500,54 @@ mod tests {
         [key, &(!ts).to_be_bytes()].concat()
     }
 
+    // REQ-ENG-3: a version spilled by the general pass reads back whole,
+    // with a key as long as the snapshot reader accepts; a longer one (a
+    // damaged spill file) is refused before it is read.
+    #[test]
+    fn a_spilled_version_reads_back_with_a_key_up_to_the_reader_limit() {
+        let limit = usize::try_from(crate::fsm::MAX_KEY_LEN).unwrap();
+        for len in [0, limit, limit + 1] {
+            let best = Best {
+                key: vec![b'k'; len],
+                commit_ts: 9,
+                seq: 3,
+                versions: 2,
+                state: VState::Expired,
+                body: b"body".to_vec(),
+            };
+            let mut file = Vec::new();
+            best.write(&mut file).unwrap();
+            let mut back = Best::default();
+            let got = back.read(&mut file.as_slice());
+            if len > limit {
+                assert_eq!(got.unwrap_err().kind(), io::ErrorKind::InvalidData);
+                assert!(back.key.is_empty(), "nothing read");
+                continue;
+            }
+            assert!(got.unwrap());
+            assert_eq!(
+                (
+                    &back.key,
+                    back.commit_ts,
+                    back.seq,
+                    back.versions,
+                    back.state.code(),
+                    &back.body
+                ),
+                (&best.key, 9, 3, 2, 2, &best.body)
+            );
+            assert!(!back.read(&mut &file[file.len()..]).unwrap(), "end of run");
+            // A run cut inside the key says so.
+            if len > 0 {
+                let cut = back.read(&mut &file[..8 + len - 1]).unwrap_err();
+                assert_eq!(
+                    (cut.kind(), cut.to_string()),
+                    (io::ErrorKind::UnexpectedEof, "short spill key".to_string())
+                );
+            }
+        }
+    }
+
     // REQ-ENG-2: the comparison is the bytewise order of the framed keys,
     // also where one user key is a prefix of the other.
     #[test]
