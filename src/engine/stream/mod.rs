@@ -710,3 +710,38 @@ fn finish(
     };
     Ok((root, warnings, summary))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const MIB: usize = 1 << 20;
+
+    // REQ-ENG-3: the figures of the requirement: by default 256 MiB, of
+    // which 96 MiB are set aside, a quarter of the rest for versions being
+    // sorted and two fifths for buffered lines; a limit below 128 MiB
+    // counts as 128 MiB; `spill_after` (tests) overrides both.
+    #[test]
+    fn the_memory_limit_is_shared_as_the_requirement_says() {
+        let default = Config::default();
+        assert_eq!(default.memory_limit, 256 << 20);
+        assert_eq!(default.budgets(), (40 * MIB, 64 * MIB));
+        let at = |memory_limit: u64| {
+            Config {
+                memory_limit,
+                ..Config::default()
+            }
+            .budgets()
+        };
+        let rest = 1000 * MIB as u64;
+        assert_eq!(at(96 * MIB as u64 + rest), (250 * MIB, 400 * MIB));
+        assert_eq!(at(MIN_MEMORY_LIMIT), (8 * MIB, 32 * MIB / 5 * 2));
+        assert_eq!(at(1), at(MIN_MEMORY_LIMIT));
+        assert_eq!(MIN_MEMORY_LIMIT, 128 << 20);
+        let test = Config {
+            spill_after: Some(7),
+            ..Config::default()
+        };
+        assert_eq!(test.budgets(), (7, 7));
+    }
+}
