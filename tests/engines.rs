@@ -741,3 +741,86 @@ fn gen_snapshot_bytes() -> Vec<u8> {
     .unwrap();
     fsm
 }
+
+// REQ-ENG-5, REQ-CLI-5: a run stages its dump beside the output, where
+// the signal thread finds it through the control; it reports the bytes it
+// has read up to the input's size and the messages it has merged up to
+// their total; a run that fails leaves no staging directory and forgets
+// it.
+#[test]
+fn a_run_names_its_staging_directory_and_reports_progress() {
+    use sqsdump::engine::stream::{self, Control, Progress, Source};
+    use std::sync::{Arc, Mutex};
+    let mut fsm = encode_header(1000);
+    for i in 0..20 {
+        let (key, body) = message(&format!("m{i:02}"), 1, 7);
+        encode_entry(&mut fsm, &key, 10, false, 0, &body);
+    }
+    let tmp = tempfile::tempdir().unwrap();
+    let parent = tmp.path().join("dumps");
+    let out = parent.join("out");
+    let events: Arc<Mutex<Vec<Progress>>> = Arc::default();
+    let record = Arc::clone(&events);
+    let ctl = Control {
+        progress: Some(Box::new(move |p| record.lock().unwrap().push(p))),
+        ..Control::default()
+    };
+    let cfg = stream::Config {
+        sync_files: false,
+        ..stream::Config::default()
+    };
+    let info = sqsdump::manifest::ManifestInfo {
+        last_commit_ts: 0,
+        source_name: "input.fsm".to_string(),
+        source_size: 0,
+        preserve_visibility: false,
+        include_side_records: false,
+        wall_time: sqsdump::manifest::wall_time(Some(0)),
+    };
+    let prepared = stream::prepare(Source::Bytes(&fsm), &out, &cfg, &info, &ctl).unwrap();
+    let staging = ctl.staging.lock().unwrap().clone().expect("staging named");
+    assert_eq!(staging.parent(), Some(parent.as_path()));
+    let name = staging.file_name().unwrap().to_string_lossy().into_owned();
+    assert!(name.starts_with(sqsdump::write::STAGING_PREFIX), "{name}");
+    assert!(staging.is_dir());
+    let seen = events.lock().unwrap().clone();
+    // Bytes read grow within a pass (a second pass starts again at 0).
+    let last_pass = seen
+        .iter()
+        .rposition(|p| *p == Progress::Restart)
+        .map_or(0, |i| i + 1);
+    let read: Vec<u64> = seen[last_pass..]
+        .iter()
+        .filter_map(|p| match p {
+            Progress::Read(n) => Some(*n),
+            _ => None,
+        })
+        .collect();
+    assert!(read.windows(2).all(|w| w[0] <= w[1]), "{seen:?}");
+    assert_eq!(read.last(), Some(&(fsm.len() as u64)));
+    let merged = seen.iter().rev().find_map(|p| match p {
+        Progress::Merge(done, total) => Some((*done, *total)),
+        _ => None,
+    });
+    assert_eq!(merged, Some((20, 20)));
+    prepared.commit(&out, &ctl).unwrap();
+    let top: Vec<_> = fs::read_dir(&out)
+        .unwrap()
+        .flatten()
+        .map(|e| e.file_name())
+        .collect();
+    assert!(!top.is_empty(), "the dump is in place");
+    assert!(!staging.exists(), "staging removed");
+
+    // A run that fails: nothing staged is left, and the control forgets it.
+    let failed = parent.join("failed");
+    let ctl = Control::default();
+    assert!(stream::prepare(Source::Bytes(b"not a snapshot"), &failed, &cfg, &info, &ctl).is_err());
+    assert_eq!(*ctl.staging.lock().unwrap(), None);
+    let left: Vec<_> = fs::read_dir(&parent)
+        .unwrap()
+        .flatten()
+        .map(|e| e.file_name())
+        .collect();
+    assert_eq!(left, vec![std::ffi::OsString::from("out")]);
+}

@@ -234,15 +234,8 @@ impl Prepared {
             *g = None;
         }
         let _ = self.staging.close();
-        if let Some(parent) = out.parent() {
-            let parent = if parent.as_os_str().is_empty() {
-                Path::new(".")
-            } else {
-                parent
-            };
-            if let Ok(dir) = File::open(parent) {
-                let _ = dir.sync_all();
-            }
+        if let Ok(dir) = File::open(write::parent_dir(out)) {
+            let _ = dir.sync_all();
         }
         Ok(())
     }
@@ -260,10 +253,7 @@ pub fn prepare(
     ctl: &Control,
 ) -> Result<Prepared, Error> {
     write::check_output(out)?;
-    let parent = match out.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
-        _ => PathBuf::from("."),
-    };
+    let parent = write::parent_dir(out);
     crate::write::dir_builder(true)
         .create(&parent)
         .map_err(|e| Error::io(format!("creating {}", parent.display()), e))?;
@@ -743,5 +733,20 @@ mod tests {
             ..Config::default()
         };
         assert_eq!(test.budgets(), (7, 7));
+    }
+
+    // A control prints its state, not its callback.
+    #[test]
+    fn a_control_debug_prints_its_interrupt_and_delay() {
+        let ctl = Control {
+            entry_delay: Some(Duration::from_micros(5)),
+            progress: Some(Box::new(|_| {})),
+            ..Control::default()
+        };
+        ctl.interrupt.store(2, Ordering::Relaxed);
+        assert_eq!(
+            format!("{ctl:?}"),
+            "Control { interrupt: 2, entry_delay: Some(5µs), .. }"
+        );
     }
 }
