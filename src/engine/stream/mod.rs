@@ -735,6 +735,15 @@ mod tests {
         assert_eq!(test.budgets(), (7, 7));
     }
 
+    // REQ-ENG-3: a batch buffer that a huge record grew is dropped, not
+    // kept for the rest of the run.
+    #[test]
+    fn only_batch_buffers_up_to_four_batches_are_kept() {
+        assert!(reusable(0));
+        assert!(reusable(4 * BATCH_BYTES));
+        assert!(!reusable(4 * BATCH_BYTES + 1));
+    }
+
     // A control prints its state, not its callback.
     #[test]
     fn a_control_debug_prints_its_interrupt_and_delay() {
