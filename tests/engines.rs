@@ -824,3 +824,31 @@ fn a_run_names_its_staging_directory_and_reports_progress() {
         .collect();
     assert_eq!(left, vec![std::ffi::OsString::from("out")]);
 }
+
+// REQ-ENG-1: of several records that fail, both engines report the one
+// with the least user key: in plain key order, and in Pebble order, which
+// brings a key (`m10`) before its prefix (`m1`).
+#[test]
+fn of_several_bad_records_the_least_key_is_reported() {
+    let bad = |id: &str| {
+        let (key, _) = message(id, 1, 7);
+        (
+            key,
+            10,
+            [sqsdump::value::MESSAGE_MAGIC.as_slice(), b"{"].concat(),
+        )
+    };
+    let error = |fsm: &[u8]| match observe_stream(fsm, Options::default(), None) {
+        Ok(_) => panic!("decoded a snapshot with a bad record"),
+        Err(e) => e.to_string(),
+    };
+    for (first, second) in [("m1", "m10"), ("a", "b")] {
+        let only_first = error(&pebble_snapshot(vec![bad(first)]));
+        assert_ne!(only_first, error(&pebble_snapshot(vec![bad(second)])));
+        let both = pebble_snapshot(vec![bad(first), bad(second)]);
+        assert_eq!(error(&both), only_first, "{first} and {second}");
+        for spill in spill_modes() {
+            assert_eq!(compare_engines(&both, Options::default(), spill), Ok(()));
+        }
+    }
+}
