@@ -744,6 +744,50 @@ mod tests {
         assert!(!reusable(4 * BATCH_BYTES + 1));
     }
 
+    // REQ-ENG-3: the reader thread sends its records on in batches of at
+    // most `max_records` records, or as soon as a batch holds a batch's
+    // worth of bytes, so a batch in flight stays small whatever the
+    // records; batches go to the parsers in turn, in order.
+    #[test]
+    fn batches_are_cut_by_records_and_by_bytes() {
+        use resolve::Sink;
+        let (tx0, rx0) = std::sync::mpsc::sync_channel(64);
+        let (tx1, rx1) = std::sync::mpsc::sync_channel(64);
+        let (_spare_tx, spare) = std::sync::mpsc::channel();
+        let mut sink = BatchSink {
+            txs: vec![tx0, tx1],
+            spare,
+            next: 0,
+            max_records: 3,
+            batch: Batch::default(),
+        };
+        let big = vec![b'v'; BATCH_BYTES / 2];
+        let records: [(&[u8], &[u8]); 6] = [
+            (b"k1", b"a"),
+            (b"k2", b"b"),
+            (b"k3", b"c"),
+            (b"k4", &big),
+            (b"k5", &big),
+            (b"k6", b"d"),
+        ];
+        for (k, v) in records {
+            sink.record(k.to_vec(), v.to_vec()).unwrap();
+        }
+        sink.flush();
+        let keys = |b: Batch| b.iter().map(|(k, _)| k.to_vec()).collect::<Vec<_>>();
+        let to_first: Vec<_> = rx0.try_iter().map(keys).collect();
+        let to_second: Vec<_> = rx1.try_iter().map(keys).collect();
+        // Three records; then two that pass the bytes; then the rest.
+        assert_eq!(
+            to_first,
+            vec![
+                vec![b"k1".to_vec(), b"k2".to_vec(), b"k3".to_vec()],
+                vec![b"k6".to_vec()]
+            ]
+        );
+        assert_eq!(to_second, vec![vec![b"k4".to_vec(), b"k5".to_vec()]]);
+    }
+
     // A control prints its state, not its callback.
     #[test]
     fn a_control_debug_prints_its_interrupt_and_delay() {
