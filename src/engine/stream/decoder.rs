@@ -928,6 +928,46 @@ fn run_job(
 mod tests {
     use super::*;
 
+    fn side(key: &str) -> SideItem {
+        SideItem {
+            key: key.as_bytes().to_vec(),
+            line: format!("line {key}").into_bytes(),
+        }
+    }
+
+    fn run_items(path: &PathBuf) -> Vec<Vec<u8>> {
+        let mut merge = Merge::<SideItem>::open(std::slice::from_ref(path)).unwrap();
+        let mut keys = Vec::new();
+        while let Some(item) = merge.next_item().unwrap() {
+            keys.push(item.key.clone());
+        }
+        keys
+    }
+
+    // REQ-ENG-3, REQ-DEC-14: a queue's buffered side records leave memory
+    // as one run sorted by user key; discarded (the pass met disorder or
+    // failed), the runs are removed from disk at once.
+    #[test]
+    fn side_records_spill_as_one_sorted_run_and_discard_removes_it() {
+        let tmp = tempfile::tempdir().unwrap();
+        let mut dir = SpillDir::create(tmp.path().join("spill")).unwrap();
+        let mut lines = SideLines::default();
+        lines.spill(&mut dir).unwrap();
+        assert!(lines.runs.is_empty(), "nothing buffered, no run");
+        lines.items = vec![side("b"), side("c"), side("a")];
+        lines.spill(&mut dir).unwrap();
+        assert!(lines.items.is_empty());
+        assert_eq!(lines.runs.len(), 1);
+        assert_eq!(run_items(&lines.runs[0]), [b"a", b"b", b"c"]);
+        lines.items = vec![side("d")];
+        lines.spill(&mut dir).unwrap();
+        let runs = lines.runs.clone();
+        assert!(runs.iter().all(|r| r.exists()));
+        lines.discard();
+        assert!(lines.runs.is_empty() && lines.items.is_empty());
+        assert!(runs.iter().all(|r| !r.exists()), "discarded runs removed");
+    }
+
     /// The order [`sort_slots`] gives ids: prefix first, then all bytes.
     fn by_prefix(a: &[u8], b: &[u8]) -> Ordering {
         id_prefix(a).cmp(&id_prefix(b)).then_with(|| a.cmp(b))
