@@ -504,7 +504,6 @@ impl StreamDecoder {
     /// `parsed`; the rest goes back to the parser thread with its batch, to
     /// be freed on the thread that allocated it.
     pub(crate) fn apply(&mut self, parsed: &mut Parsed, buf: &[u8]) -> Result<(), Error> {
-        self.stats.sqs_records += 1;
         let (encoded, name, kind) = match parsed {
             Parsed::Unknown(prefix) => {
                 *self.unknown.entry(std::mem::take(prefix)).or_default() += 1;
@@ -966,6 +965,72 @@ mod tests {
         lines.discard();
         assert!(lines.runs.is_empty() && lines.items.is_empty());
         assert!(runs.iter().all(|r| !r.exists()), "discarded runs removed");
+    }
+
+    /// A rendered message of queue `q` whose id, key and line (in that
+    /// order) fill `buf`.
+    fn msg(buf: &mut Vec<u8>, id: &[u8], line: &[u8]) -> Parsed {
+        buf.clear();
+        buf.extend_from_slice(id);
+        buf.extend_from_slice(b"key-");
+        buf.extend_from_slice(id);
+        buf.extend_from_slice(line);
+        Parsed::Record {
+            encoded: "q".to_string(),
+            name: b"q".to_vec(),
+            kind: Kind::Msg(ParsedMsg {
+                ts: 1,
+                seq: 0,
+                gen: 1,
+                off: 0,
+                id_len: id.len(),
+                key_len: 4 + id.len(),
+                line_len: line.len(),
+                value_len: 0,
+                warnings: Vec::new(),
+            }),
+        }
+    }
+
+    fn side_record(key: &[u8], line: &[u8]) -> Parsed {
+        Parsed::Record {
+            encoded: "q".to_string(),
+            name: b"q".to_vec(),
+            kind: Kind::Side(key.to_vec(), line.to_vec()),
+        }
+    }
+
+    // REQ-ENG-3: the decoder counts a buffered message as its id, user key
+    // and line bytes plus its slot, and a side record as its key and line
+    // plus its item; it spills everything buffered as soon as the count
+    // passes its budget, and not before.
+    #[test]
+    fn the_decoder_spills_when_its_buffers_pass_the_budget() {
+        let line = vec![b'l'; 100];
+        let msg_cost = 2 + 6 + 100 + std::mem::size_of::<Slot>();
+        let side_cost = 5 + 100 + std::mem::size_of::<SideItem>();
+        let tmp = tempfile::tempdir().unwrap();
+        let dir = tmp.path().join("spill");
+        let warnings = Log::new(tmp.path().join("w"), 1 << 20);
+        let budget = 2 * msg_cost + side_cost;
+        let mut d = StreamDecoder::new(
+            Options::default(),
+            budget,
+            SpillDir::create(dir.clone()).unwrap(),
+            warnings,
+        );
+        let mut buf = Vec::new();
+        let runs = || std::fs::read_dir(&dir).unwrap().count();
+        d.apply(&mut msg(&mut buf, b"m1", &line), &buf).unwrap();
+        assert_eq!(d.used, msg_cost);
+        d.apply(&mut side_record(b"side1", &line), &buf).unwrap();
+        assert_eq!(d.used, msg_cost + side_cost);
+        d.apply(&mut msg(&mut buf, b"m2", &line), &buf).unwrap();
+        // Exactly at the budget: nothing spilled yet.
+        assert_eq!((d.used, runs()), (budget, 0));
+        d.apply(&mut msg(&mut buf, b"m3", &line), &buf).unwrap();
+        // Past it: the messages as one run, the side records as another.
+        assert_eq!((d.used, runs(), d.slots.len()), (0, 2, 0));
     }
 
     /// The order [`sort_slots`] gives ids: prefix first, then all bytes.
