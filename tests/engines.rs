@@ -852,3 +852,60 @@ fn of_several_bad_records_the_least_key_is_reported() {
         }
     }
 }
+
+// REQ-ENG-5: a long merge reports its progress, and looks for an
+// interruption, every 65,536 messages: a queue of 70,000 spilled messages
+// reports 0, 65,536 and then all of them, in that order.
+#[test]
+fn a_long_merge_reports_progress_every_65536_messages() {
+    use sqsdump::engine::stream::{self, Control, Progress, Source};
+    use std::sync::{Arc, Mutex};
+    const N: u64 = 70_000;
+    let mut entries: Vec<_> = (0..N)
+        .map(|i| {
+            let (key, body) = message(&format!("m{i:05}"), 1, 7);
+            (key, 10, body)
+        })
+        .collect();
+    let mut meta = sqsdump::value::QUEUE_META_MAGIC.to_vec();
+    meta.extend_from_slice(br#"{"name":"q"}"#);
+    let meta_key = sqsdump::key::build(&sqsdump::key::KeyParts::QueueMeta {
+        queue: b"q".to_vec(),
+    });
+    entries.push((meta_key, 5, meta));
+    let fsm = pebble_snapshot(entries);
+    let events: Arc<Mutex<Vec<(u64, u64)>>> = Arc::default();
+    let record = Arc::clone(&events);
+    let ctl = Control {
+        progress: Some(Box::new(move |p| {
+            if let Progress::Merge(done, total) = p {
+                record.lock().unwrap().push((done, total));
+            }
+        })),
+        ..Control::default()
+    };
+    let cfg = stream::Config {
+        sync_files: false,
+        spill_after: Some(1 << 20),
+        ..stream::Config::default()
+    };
+    let info = sqsdump::manifest::ManifestInfo {
+        last_commit_ts: 0,
+        source_name: "input.fsm".to_string(),
+        source_size: 0,
+        preserve_visibility: false,
+        include_side_records: false,
+        wall_time: sqsdump::manifest::wall_time(Some(0)),
+    };
+    let tmp = tempfile::tempdir().unwrap();
+    let prepared = stream::prepare(
+        Source::Bytes(&fsm),
+        &tmp.path().join("out"),
+        &cfg,
+        &info,
+        &ctl,
+    )
+    .unwrap();
+    assert_eq!(prepared.summary.messages_written, N);
+    assert_eq!(*events.lock().unwrap(), [(0, N), (65_536, N), (N, N)]);
+}

@@ -376,3 +376,23 @@ fn an_output_path_that_cannot_be_inspected_is_an_io_error_not_absent() {
     assert_eq!(err.class(), "io");
     assert_eq!(tree(tmp.path()), vec!["file"]);
 }
+
+// REQ-ENG-5, REQ-CLI-5: the plain engine's staging directory is named to
+// the signal thread only while it exists: after a finished write and after
+// a failed one the name is cleared, so a late signal removes nothing.
+#[test]
+fn the_staging_name_is_cleared_after_every_write() {
+    use sqsdump::write::{write_dump_with, WriteHooks};
+    use std::sync::Mutex;
+    let tmp = tempfile::tempdir().unwrap();
+    let staging = Mutex::new(Some(PathBuf::from("stale")));
+    let hooks = WriteHooks {
+        staging: Some(&staging),
+        pace: None,
+    };
+    write_dump_with(&sample(), &tmp.path().join("dump"), &hooks).unwrap();
+    assert_eq!(*staging.lock().unwrap(), None, "cleared after success");
+    *staging.lock().unwrap() = Some(PathBuf::from("stale"));
+    assert!(write_dump_with(&failing_model(), &tmp.path().join("failed"), &hooks).is_err());
+    assert_eq!(*staging.lock().unwrap(), None, "cleared after an error");
+}
