@@ -222,6 +222,18 @@ fn out_of_order_versions_are_resolved_like_the_plain_engine() {
 
 /// `entries` (user key, commit ts, body) framed in encoded-key order, as
 /// Pebble iterates: a key comes after the keys it is a prefix of.
+/// The manifest facts of a run on `input.fsm` at time 0.
+fn manifest_info() -> sqsdump::manifest::ManifestInfo {
+    sqsdump::manifest::ManifestInfo {
+        last_commit_ts: 0,
+        source_name: "input.fsm".to_string(),
+        source_size: 0,
+        preserve_visibility: false,
+        include_side_records: false,
+        wall_time: sqsdump::manifest::wall_time(Some(0)),
+    }
+}
+
 fn pebble_snapshot(mut entries: Vec<(Vec<u8>, u64, Vec<u8>)>) -> Vec<u8> {
     entries.sort_by(|a, b| {
         let ka = [a.0.as_slice(), &(!a.1).to_be_bytes()].concat();
@@ -364,14 +376,7 @@ fn the_spill_files_of_a_pass_that_met_disorder_are_gone_before_the_second_pass()
         sync_files: false,
         ..stream::Config::default()
     };
-    let info = sqsdump::manifest::ManifestInfo {
-        last_commit_ts: 0,
-        source_name: "input.fsm".to_string(),
-        source_size: 0,
-        preserve_visibility: false,
-        include_side_records: false,
-        wall_time: sqsdump::manifest::wall_time(Some(0)),
-    };
+    let info = manifest_info();
     let prepared = stream::prepare(Source::Bytes(&fsm), &out, &cfg, &info, &ctl).unwrap();
     let at_restart = seen
         .lock()
@@ -769,14 +774,7 @@ fn a_run_names_its_staging_directory_and_reports_progress() {
         sync_files: false,
         ..stream::Config::default()
     };
-    let info = sqsdump::manifest::ManifestInfo {
-        last_commit_ts: 0,
-        source_name: "input.fsm".to_string(),
-        source_size: 0,
-        preserve_visibility: false,
-        include_side_records: false,
-        wall_time: sqsdump::manifest::wall_time(Some(0)),
-    };
+    let info = manifest_info();
     let prepared = stream::prepare(Source::Bytes(&fsm), &out, &cfg, &info, &ctl).unwrap();
     let staging = ctl.staging.lock().unwrap().clone().expect("staging named");
     assert_eq!(staging.parent(), Some(parent.as_path()));
@@ -889,14 +887,7 @@ fn a_long_merge_reports_progress_every_65536_messages() {
         spill_after: Some(1 << 20),
         ..stream::Config::default()
     };
-    let info = sqsdump::manifest::ManifestInfo {
-        last_commit_ts: 0,
-        source_name: "input.fsm".to_string(),
-        source_size: 0,
-        preserve_visibility: false,
-        include_side_records: false,
-        wall_time: sqsdump::manifest::wall_time(Some(0)),
-    };
+    let info = manifest_info();
     let tmp = tempfile::tempdir().unwrap();
     let prepared = stream::prepare(
         Source::Bytes(&fsm),
