@@ -566,16 +566,16 @@ fn one_pass<R: PassInput>(
             });
         }
         drop(spare_tx);
-        // Records are applied in the reader's order (user-key or Pebble
-        // order). Of the record errors the one with the least user key
-        // wins, as in the plain engine; after the first error records are
-        // only checked for errors. A closed channel means the reader sent
-        // no further batch.
         // Owned here, not borrowed: if this thread panics, unwinding
         // drops the receivers, so the parsers' sends fail and every thread
         // ends instead of waiting on a full channel while the scope waits
         // for them.
         let prxs = prxs;
+        // Records are applied in the reader's order (user-key or Pebble
+        // order). Of the record errors the one with the least user key
+        // wins, as in the plain engine; after the first error records are
+        // only checked for errors. A closed channel means the reader sent
+        // no further batch.
         let mut record_err: Option<(Vec<u8>, Error)> = None;
         let mut apply_err: Option<Error> = None;
         let mut i = 0usize;
