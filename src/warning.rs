@@ -6,6 +6,8 @@
 
 use serde_json::json;
 
+use crate::encode::restorable::Kind;
+
 /// Something noteworthy that did not stop the decode.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Warning {
@@ -57,10 +59,24 @@ pub enum Warning {
         /// The header's `last_commit_ts`.
         last_commit_ts: u64,
     },
+    /// A queue of the dump that `sqsdump encode` refuses as it is
+    /// (REQ-OUT-10): one warning per queue and kind of fault. The dump is
+    /// still a faithful copy of the snapshot.
+    NotRestorable {
+        /// The queue name, as in `_queue.json`.
+        queue: String,
+        /// The kind, e.g. `partition_not_group_lane`.
+        kind: Kind,
+        /// Messages of the queue affected (every message of the queue for
+        /// a queue-level kind).
+        messages: u64,
+    },
 }
 
 const ORPHAN_HINT: &str = "no !sqs|queue|meta| record matched this encoded queue; \
 messages dropped (a DeleteQueue that left records behind is the usual cause)";
+const RESTORE_HINT: &str = "sqsdump encode refuses this queue as it is; the dump is a faithful \
+copy of the snapshot, and the queue restores once the named fault is fixed";
 const STALE_HINT: &str = "messages of an older queue generation (purged or deleted, \
 not yet reaped) were dropped";
 
@@ -73,6 +89,7 @@ impl Warning {
             Warning::KeyValueMismatch { .. } => "sqs_key_value_mismatch",
             Warning::UnknownSqsKeys { .. } => "sqs_unknown_key_family",
             Warning::VersionAfterHeader { .. } => "snapshot_version_after_header",
+            Warning::NotRestorable { .. } => "sqs_queue_not_restorable",
         }
     }
 
@@ -128,6 +145,18 @@ impl Warning {
                 "commit_ts": commit_ts,
                 "last_commit_ts": last_commit_ts,
             }),
+            Warning::NotRestorable {
+                queue,
+                kind,
+                messages,
+            } => json!({
+                "event": self.event(),
+                "queue": queue,
+                "kind": kind.as_str(),
+                "messages": messages,
+                "encode_error": kind.encode_class(),
+                "hint": RESTORE_HINT,
+            }),
         };
         v.to_string()
     }
@@ -166,6 +195,11 @@ mod tests {
                 commit_ts: 9,
                 last_commit_ts: 8,
             },
+            Warning::NotRestorable {
+                queue: "q".into(),
+                kind: Kind::PartitionNotGroupLane,
+                messages: 2,
+            },
         ];
         let events: Vec<&str> = all.iter().map(Warning::event).collect();
         assert_eq!(
@@ -175,7 +209,8 @@ mod tests {
                 "sqs_stale_generation_messages_dropped",
                 "sqs_key_value_mismatch",
                 "sqs_unknown_key_family",
-                "snapshot_version_after_header"
+                "snapshot_version_after_header",
+                "sqs_queue_not_restorable"
             ]
         );
         for w in &all {
@@ -188,6 +223,10 @@ mod tests {
                 "{line}"
             );
         }
+        assert_eq!(
+            all[5].to_json_line(),
+            r#"{"event":"sqs_queue_not_restorable","queue":"q","kind":"partition_not_group_lane","messages":2,"encode_error":"invalid_partition","hint":"sqsdump encode refuses this queue as it is; the dump is a faithful copy of the snapshot, and the queue restores once the named fault is fixed"}"#
+        );
         assert_eq!(
             all[1].to_json_line(),
             r#"{"event":"sqs_stale_generation_messages_dropped","queue":"q","active_gen":2,"dropped":3,"hint":"messages of an older queue generation (purged or deleted, not yet reaped) were dropped"}"#

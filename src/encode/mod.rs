@@ -21,6 +21,7 @@ pub mod check;
 pub mod error;
 mod ids;
 pub mod model;
+pub mod restorable;
 pub mod rows;
 pub mod sink;
 pub mod tree;
@@ -176,28 +177,16 @@ fn encode_in(
             reason,
         })?;
         let mut q = q;
-        let expected = crate::segment::encode_segment(q.name.as_bytes());
-        if expected != dir.name {
-            // A name that came from the key and is not UTF-8: `_queue.json`
-            // holds it with U+FFFD per invalid byte (REQ-JSON-11), the
-            // directory holds its raw bytes. Restore the raw bytes.
-            let raw = crate::segment::percent_decode(&dir.name)
-                .ok()
-                .filter(|raw| {
-                    crate::segment::encode_segment(raw) == dir.name
-                        && crate::jsonout::utf8_per_byte_lossy(raw) == q.name
-                });
-            match raw {
-                Some(raw) => q.key_name = Some(raw),
-                None => {
-                    return Err(EncodeError::DirectoryMismatch {
-                        path: dir.path.clone(),
-                        name: q.name,
-                        expected,
-                    })
-                }
+        // A name that came from the key and is not UTF-8: `_queue.json`
+        // holds it with U+FFFD per invalid byte (REQ-JSON-11), the
+        // directory holds its raw bytes, which are restored.
+        q.key_name = restorable::queue_key_name(&dir.name, &q.name).map_err(|_| {
+            EncodeError::DirectoryMismatch {
+                path: dir.path.clone(),
+                name: q.name.clone(),
+                expected: crate::segment::encode_segment(q.name.as_bytes()),
             }
-        }
+        })?;
         configs.push(q);
     }
     if let Some(listed) = &tree.manifest.queues {

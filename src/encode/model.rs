@@ -15,16 +15,10 @@ use base64::Engine as _;
 use serde::Deserialize;
 use serde_json::value::RawValue;
 
-/// Most HT-FIFO partitions a queue may have (the live validator's limit).
-pub const MAX_PARTITIONS: u32 = 32;
-/// `fifo_throughput_limit` for per-group lanes.
-pub const PER_MESSAGE_GROUP_ID: &str = "perMessageGroupId";
-/// `fifo_throughput_limit` that puts every message on partition 0.
-pub const PER_QUEUE: &str = "perQueue";
-/// `deduplication_scope` per message group.
-pub const SCOPE_MESSAGE_GROUP: &str = "messageGroup";
-/// `deduplication_scope` per queue.
-pub const SCOPE_QUEUE: &str = "queue";
+pub use super::restorable::{
+    MAX_PARTITIONS, PER_MESSAGE_GROUP_ID, PER_QUEUE, SCOPE_MESSAGE_GROUP, SCOPE_QUEUE,
+};
+use super::restorable::{self, QueueRules};
 
 /// A queue's configuration as `_queue.json` holds it (REQ-OUT-4).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
@@ -88,7 +82,17 @@ impl QueueConfig {
 impl QueueConfig {
     /// Partitioned (HT-FIFO) key families are used: `partition_count > 1`.
     pub fn is_partitioned(&self) -> bool {
-        self.partition_count > 1
+        self.rules().is_partitioned()
+    }
+
+    /// The settings the HT-FIFO and partition rules read.
+    pub fn rules(&self) -> QueueRules<'_> {
+        QueueRules {
+            fifo: self.fifo,
+            partition_count: self.partition_count,
+            fifo_throughput_limit: &self.fifo_throughput_limit,
+            deduplication_scope: &self.deduplication_scope,
+        }
     }
 }
 
@@ -101,54 +105,8 @@ pub fn parse_queue(bytes: &[u8]) -> Result<QueueConfig, String> {
     if q.name.is_empty() {
         return Err("empty queue name".to_string());
     }
-    if !matches!(
-        q.fifo_throughput_limit.as_str(),
-        "" | PER_MESSAGE_GROUP_ID | PER_QUEUE
-    ) {
-        return Err(format!(
-            "unsupported fifo_throughput_limit {:?}",
-            q.fifo_throughput_limit
-        ));
-    }
-    if !matches!(
-        q.deduplication_scope.as_str(),
-        "" | SCOPE_MESSAGE_GROUP | SCOPE_QUEUE
-    ) {
-        return Err(format!(
-            "unsupported deduplication_scope {:?}",
-            q.deduplication_scope
-        ));
-    }
-    let pc = q.partition_count;
-    if pc != 0 && !pc.is_power_of_two() {
-        return Err(format!("partition_count {pc} must be a power of two"));
-    }
-    if pc > MAX_PARTITIONS {
-        return Err(format!("partition_count {pc} exceeds max {MAX_PARTITIONS}"));
-    }
-    if !q.fifo {
-        if pc > 1 {
-            return Err(format!("partition_count {pc} is only valid on FIFO queues"));
-        }
-        if !q.fifo_throughput_limit.is_empty() {
-            return Err("fifo_throughput_limit is only valid on FIFO queues".to_string());
-        }
-        if !q.deduplication_scope.is_empty() {
-            return Err("deduplication_scope is only valid on FIFO queues".to_string());
-        }
-    } else {
-        if pc > 1 && q.deduplication_scope == SCOPE_QUEUE {
-            return Err(format!(
-                "deduplication_scope \"queue\" is incompatible with partition_count {pc}"
-            ));
-        }
-        if q.fifo_throughput_limit == PER_MESSAGE_GROUP_ID && pc <= 1 {
-            return Err(
-                "fifo_throughput_limit \"perMessageGroupId\" requires partition_count > 1"
-                    .to_string(),
-            );
-        }
-    }
+    // The live HT-FIFO rules (REQ-OUT-10 shares them).
+    restorable::check_queue(q.rules()).map_err(|f| f.reason)?;
     Ok(q)
 }
 
@@ -230,9 +188,7 @@ pub struct DumpMessage {
 /// without preserved visibility (REQ-ENC-4). The error is the reason.
 pub fn parse_message(line: &[u8]) -> Result<DumpMessage, String> {
     let l: Line<'_> = serde_json::from_slice(line).map_err(|e| e.to_string())?;
-    if l.message_id.is_empty() {
-        return Err("empty message_id".to_string());
-    }
+    restorable::check_message_id(&l.message_id).map_err(|f| f.reason)?;
     // REQ-DEC-5: a dump without preserved visibility holds reset state.
     if l.visible_at_millis != 0
         || l.receive_count != 0
@@ -290,51 +246,16 @@ fn parse_body(raw: &str) -> Result<Vec<u8>, String> {
 /// group id masked by `partition_count - 1`; 0 for classic and `perQueue`
 /// queues and for an empty group.
 pub fn partition_for(q: &QueueConfig, group: &str) -> u32 {
-    if !q.is_partitioned() || q.fifo_throughput_limit == PER_QUEUE || group.is_empty() {
-        return 0;
-    }
-    let mut h: u32 = 0x811c_9dc5;
-    for &b in group.as_bytes() {
-        h ^= u32::from(b);
-        h = h.wrapping_mul(0x0100_0193);
-    }
-    h & (q.partition_count - 1)
+    restorable::lane(q.rules(), restorable::group_hash(group))
 }
 
 /// Check a message's `partition` against its queue (REQ-ENC-4). The error
 /// is the reason.
 pub fn check_partition(q: &QueueConfig, m: &DumpMessage) -> Result<(), String> {
-    let pc = q.partition_count;
-    if !q.is_partitioned() {
-        return match m.partition {
-            Some(p) if p != 0 => Err(format!(
-                "partition {p} on a queue without partitions (partition_count {pc})"
-            )),
-            _ => Ok(()),
-        };
-    }
-    let Some(p) = m.partition else {
-        return Err(format!(
-            "partition missing on a partitioned queue (partition_count {pc})"
-        ));
-    };
-    if p >= pc {
-        return Err(format!("partition {p} is not below partition_count {pc}"));
-    }
-    if q.fifo_throughput_limit == PER_QUEUE {
-        if p != 0 {
-            return Err(format!(
-                "partition {p} on a perQueue queue, whose messages are all on partition 0"
-            ));
-        }
-        return Ok(());
-    }
-    let want = partition_for(q, &m.message_group_id);
-    if p != want {
-        return Err(format!(
-            "partition {p}, but message_group_id {:?} belongs on partition {want}",
-            m.message_group_id
-        ));
-    }
-    Ok(())
+    restorable::check_lane(
+        q.rules(),
+        m.partition,
+        restorable::group_hash(&m.message_group_id),
+    )
+    .map_err(|f| f.reason(q.partition_count, &m.message_group_id))
 }

@@ -9,6 +9,7 @@
 use std::collections::BTreeMap;
 
 use crate::dump::DumpModel;
+use crate::encode::restorable::{self, MessageFacts, QueueRules, Tally};
 use crate::error::{Escaped, KeyProblem};
 use crate::jsonout;
 use crate::key::{self, Family};
@@ -36,6 +37,8 @@ struct Buffered {
     sequence_number: u64,
     message_id: String,
     queue_generation: u64,
+    /// What the restore rules read (REQ-OUT-10).
+    facts: MessageFacts,
     line: Vec<u8>,
 }
 
@@ -142,7 +145,13 @@ impl SqsDecoder {
                 }
                 self.scratch.clear();
                 jsonout::write_message_line(&mut self.scratch, &msg, r.partition);
+                let facts = MessageFacts {
+                    id_empty: msg.message_id.is_empty(),
+                    partition: r.partition,
+                    group: restorable::group_hash(&msg.message_group_id),
+                };
                 state.messages.push(Buffered {
+                    facts,
                     send_timestamp_millis: msg.send_timestamp_millis,
                     sequence_number: msg.sequence_number,
                     queue_generation: msg.queue_generation,
@@ -166,10 +175,11 @@ impl SqsDecoder {
         model.stats.sqs_records = self.sqs_records;
         model.stats.message_value_bytes = self.message_value_bytes;
         let include_side = self.opts.include_side_records;
+        let mut restore = Vec::new();
         for (encoded, mut state) in self.queues {
             match state.meta.take() {
                 None => finish_orphan(&mut model, &encoded, state, include_side)?,
-                Some(meta) => finish_queue(&mut model, &encoded, meta, state)?,
+                Some(meta) => restore.extend(finish_queue(&mut model, &encoded, meta, state)?),
             }
         }
         for (prefix, count) in self.unknown {
@@ -177,6 +187,8 @@ impl SqsDecoder {
                 .warnings
                 .push(Warning::UnknownSqsKeys { prefix, count });
         }
+        // REQ-OUT-10: last, in queue order.
+        model.warnings.extend(restore);
         model.queues.sort();
         Ok(model)
     }
@@ -253,13 +265,14 @@ fn write_side(model: &mut DumpModel, dir: &str, side: &[Side], owner: &str) -> R
 }
 
 /// A queue with its meta record: `_queue.json`, then `messages.jsonl`
-/// when any message survives, then side records when asked for.
+/// when any message survives, then side records when asked for. Returns
+/// the queue's `sqs_queue_not_restorable` warnings (REQ-OUT-10).
 fn finish_queue(
     model: &mut DumpModel,
     encoded: &str,
     meta: QueueMeta,
     state: QueueState,
-) -> Result<(), Error> {
+) -> Result<Vec<Warning>, Error> {
     let key_name = jsonout::utf8_per_byte_lossy(&state.name);
     let dir = format!("sqs/{}", segment::encode_segment(&state.name));
     let owner = format!("queue segment {encoded}");
@@ -286,12 +299,24 @@ fn finish_queue(
         if dropped > 0 {
             model.stats.stale_dropped += dropped as u64;
             model.warnings.push(Warning::StaleGenerationDropped {
-                queue: display_name,
+                queue: display_name.clone(),
                 active_gen: active,
                 dropped,
             });
         }
     }
+    let rules = QueueRules::from(&meta);
+    let mut tally = Tally::default();
+    for b in &messages {
+        tally.add(rules, b.facts);
+    }
+    let restore = restorable::warnings(
+        rules,
+        &state.name,
+        &display_name,
+        messages.len() as u64,
+        tally,
+    );
     if !messages.is_empty() {
         // REQ-DEC-7: send order; the sort is stable.
         messages.sort_by(|a, b| {
@@ -309,5 +334,5 @@ fn finish_queue(
     if !state.side.is_empty() {
         write_side(model, &dir, &state.side, &owner)?;
     }
-    Ok(())
+    Ok(restore)
 }

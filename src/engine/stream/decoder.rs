@@ -36,6 +36,7 @@ use super::warnlog::{Log, Mismatch, Sealed};
 use super::Control;
 use crate::decode::{cross_check, unknown_prefix, Options};
 use crate::dump::DecodeStats;
+use crate::encode::restorable::{self, MessageFacts, OwnedRules, QueueRules, Tally};
 use crate::engine::spill::{self, Merge, RunItem, SpillDir};
 use crate::error::{Escaped, KeyProblem};
 use crate::jsonout;
@@ -51,6 +52,7 @@ pub(crate) struct MsgItem {
     ts: i64,
     seq: u64,
     gen: u64,
+    facts: MessageFacts,
     id: Vec<u8>,
     key: Vec<u8>,
     line: Vec<u8>,
@@ -61,6 +63,9 @@ impl RunItem for MsgItem {
         spill::put_u64(w, self.ts as u64)?;
         spill::put_u64(w, self.seq)?;
         spill::put_u64(w, self.gen)?;
+        let (a, b) = pack_facts(self.facts);
+        spill::put_u64(w, a)?;
+        spill::put_u64(w, b)?;
         spill::put_bytes(w, &self.id)?;
         spill::put_bytes(w, &self.key)?;
         spill::put_bytes(w, &self.line)
@@ -73,6 +78,8 @@ impl RunItem for MsgItem {
         self.ts = ts as i64;
         self.seq = spill::get_u64(r)?;
         self.gen = spill::get_u64(r)?;
+        let a = spill::get_u64(r)?;
+        self.facts = unpack_facts(a, spill::get_u64(r)?);
         spill::get_bytes(r, &mut self.id)?;
         spill::get_bytes(r, &mut self.key)?;
         spill::get_bytes(r, &mut self.line)?;
@@ -84,6 +91,27 @@ impl RunItem for MsgItem {
             (self.ts, self.seq, &self.id, &self.key),
             (other.ts, other.seq, &other.id, &other.key),
         )
+    }
+}
+
+/// A message's restore facts (REQ-OUT-10) as two words: the partition
+/// and flags (id empty, partition present, group present), then the
+/// group hash.
+fn pack_facts(f: MessageFacts) -> (u64, u64) {
+    let flags =
+        u64::from(f.id_empty) | u64::from(f.partition.is_some()) << 1 | u64::from(f.group.is_some()) << 2;
+    (
+        u64::from(f.partition.unwrap_or(0)) | flags << 32,
+        u64::from(f.group.unwrap_or(0)),
+    )
+}
+
+fn unpack_facts(a: u64, b: u64) -> MessageFacts {
+    let flags = a >> 32;
+    MessageFacts {
+        id_empty: flags & 1 != 0,
+        partition: (flags & 2 != 0).then_some(a as u32),
+        group: (flags & 4 != 0).then_some(b as u32),
     }
 }
 
@@ -108,6 +136,7 @@ struct Slot {
     /// The id's first eight bytes, big-endian, zero-padded ([`id_prefix`]).
     id_prefix: u64,
     gen: u64,
+    facts: MessageFacts,
     /// Where id, user key and line start in the arena, one after another.
     off: usize,
     id_len: usize,
@@ -134,6 +163,7 @@ fn slot_item(arena: &[u8], s: &Slot, item: &mut MsgItem) {
     item.ts = s.ts;
     item.seq = s.seq;
     item.gen = s.gen;
+    item.facts = s.facts;
     item.id.clear();
     item.id.extend_from_slice(slot_id(arena, s));
     item.key.clear();
@@ -148,6 +178,9 @@ fn write_slot(w: &mut impl Write, arena: &[u8], s: &Slot) -> io::Result<()> {
     spill::put_u64(w, s.ts as u64)?;
     spill::put_u64(w, s.seq)?;
     spill::put_u64(w, s.gen)?;
+    let (a, b) = pack_facts(s.facts);
+    spill::put_u64(w, a)?;
+    spill::put_u64(w, b)?;
     spill::put_bytes(w, slot_id(arena, s))?;
     spill::put_bytes(w, slot_key(arena, s))?;
     spill::put_bytes(w, slot_line(arena, s))
@@ -323,6 +356,7 @@ pub(crate) struct ParsedMsg {
     ts: i64,
     seq: u64,
     gen: u64,
+    facts: MessageFacts,
     /// Where the message's id, user key and line start in its batch's
     /// buffer, one after another (the arena's layout).
     off: usize,
@@ -413,6 +447,11 @@ pub(crate) fn parse(
                 ts: msg.send_timestamp_millis,
                 seq: msg.sequence_number,
                 gen: msg.queue_generation,
+                facts: MessageFacts {
+                    id_empty: msg.message_id.is_empty(),
+                    partition: r.partition,
+                    group: restorable::group_hash(&msg.message_group_id),
+                },
                 off,
                 id_len: msg.message_id.len(),
                 key_len: user_key.len(),
@@ -555,6 +594,7 @@ impl StreamDecoder {
                     seq: m.seq,
                     id_prefix: id_prefix(buf.get(m.off..m.off + m.id_len).unwrap_or_default()),
                     gen: m.gen,
+                    facts: m.facts,
                     off,
                     id_len: m.id_len,
                     key_len: m.key_len,
@@ -639,13 +679,15 @@ impl StreamDecoder {
             }
         }
         let mut jobs: Vec<Job> = Vec::new();
+        let mut pending: Vec<Pending> = Vec::new();
         for (encoded, mut state) in queues {
             ctl.check()?;
             match state.meta.take() {
                 None => self.plan_orphan(tree, &encoded, state, include_side, &mut jobs)?,
                 Some(meta) => {
                     let range = ranges.get(state.index).cloned().unwrap_or(0..0);
-                    self.plan_queue(tree, &encoded, meta, state, range, &mut jobs)?
+                    let p = self.plan_queue(tree, &encoded, meta, state, range, &mut jobs)?;
+                    pending.push(p);
                 }
             }
         }
@@ -654,9 +696,25 @@ impl StreamDecoder {
                 .push(Warning::UnknownSqsKeys { prefix, count });
         }
         tree.queues.sort();
-        let sums = run_jobs(jobs, &self.arena, &slots, ctl, total, tree.sync)?;
-        for (rel, sum) in sums {
+        let done = run_jobs(jobs, &self.arena, &slots, ctl, total, tree.sync)?;
+        let mut tallies: Vec<Option<Tally>> = Vec::with_capacity(done.len());
+        for (rel, sum, tally) in done {
             tree.record_sum(rel, sum);
+            tallies.push(Some(tally));
+        }
+        // REQ-OUT-10: last, in queue order, as the plain engine.
+        for p in pending {
+            let tally = p
+                .job
+                .and_then(|i| tallies.get_mut(i).and_then(Option::take))
+                .unwrap_or_default();
+            self.warnings.extend(restorable::warnings(
+                p.rules.rules(),
+                &p.key_name,
+                &p.queue,
+                p.kept,
+                tally,
+            ));
         }
         let spill = self.spill;
         spill.remove();
@@ -722,7 +780,7 @@ impl StreamDecoder {
         mut state: QueueState,
         slots: std::ops::Range<usize>,
         jobs: &mut Vec<Job>,
-    ) -> Result<(), Error> {
+    ) -> Result<Pending, Error> {
         let key_name = jsonout::utf8_per_byte_lossy(&state.name);
         let dir = format!("sqs/{}", segment::encode_segment(&state.name));
         let owner = format!("queue segment {encoded}");
@@ -751,13 +809,22 @@ impl StreamDecoder {
             if dropped > 0 {
                 self.stats.stale_dropped += dropped as u64;
                 self.warnings.push(Warning::StaleGenerationDropped {
-                    queue: display_name,
+                    queue: display_name.clone(),
                     active_gen,
                     dropped,
                 });
             }
         }
+        let rules = QueueRules::from(&meta);
+        let mut pending = Pending {
+            queue: display_name,
+            key_name: state.name.clone(),
+            rules: rules.to_owned_rules(),
+            kept: kept as u64,
+            job: None,
+        };
         if kept > 0 {
+            pending.job = Some(jobs.len());
             self.stats.messages_written += kept as u64;
             let rel = format!("{dir}/messages.jsonl");
             let full = tree.claim(&rel, &owner)?;
@@ -769,14 +836,26 @@ impl StreamDecoder {
                 slots,
                 runs,
                 active,
+                rules: pending.rules.clone(),
             });
         }
         remove_runs(&state.runs);
         if state.side.count > 0 {
             self.plan_side(tree, &dir, std::mem::take(&mut state.side), &owner, jobs)?;
         }
-        Ok(())
+        Ok(pending)
     }
+}
+
+/// A queue whose `sqs_queue_not_restorable` warnings (REQ-OUT-10) wait for
+/// the tally of its messages job.
+struct Pending {
+    queue: String,
+    key_name: Vec<u8>,
+    rules: OwnedRules,
+    kept: u64,
+    /// The index of its messages job, if it has one.
+    job: Option<usize>,
 }
 
 /// A file to write after the sequential pass.
@@ -789,6 +868,8 @@ enum Job {
         slots: std::ops::Range<usize>,
         runs: Vec<PathBuf>,
         active: Option<u64>,
+        /// The queue's settings, for the tally of refused messages.
+        rules: OwnedRules,
     },
     /// Copy a queue's side-record lines.
     Side {
@@ -798,8 +879,9 @@ enum Job {
     },
 }
 
-/// A written file's path and checksum.
-type JobResult = Result<(String, String), Error>;
+/// A written file's path and checksum, and the faults of the messages
+/// written (REQ-OUT-10; empty for side records).
+type JobResult = Result<(String, String, Tally), Error>;
 
 /// Run the jobs on up to two threads; return each file's checksum. The
 /// first error (by job order) wins; the others stop at their next check.
@@ -810,7 +892,7 @@ fn run_jobs(
     ctl: &Control,
     total: u64,
     sync: bool,
-) -> Result<Vec<(String, String)>, Error> {
+) -> Result<Vec<(String, String, Tally)>, Error> {
     use std::sync::atomic::{AtomicU64, AtomicUsize, Ordering as AtOrd};
     use std::sync::Mutex;
     let n = jobs.len();
@@ -862,7 +944,7 @@ fn run_job(
     merged: &std::sync::atomic::AtomicU64,
     total: u64,
     sync: bool,
-) -> Result<(String, String), Error> {
+) -> JobResult {
     use std::sync::atomic::Ordering as AtOrd;
     match job {
         Job::Side {
@@ -873,7 +955,8 @@ fn run_job(
             let mut f = FileOut::create(rel, &full, sync)?;
             side.drain_into(&mut f)?;
             side.discard();
-            f.finish()
+            let (rel, sum) = f.finish()?;
+            Ok((rel, sum, Tally::default()))
         }
         Job::Messages {
             rel,
@@ -881,14 +964,18 @@ fn run_job(
             slots: range,
             runs,
             active,
+            rules,
         } => {
             let keep = |gen: u64| active.map_or(true, |a| a == gen);
+            let rules = rules.rules();
+            let mut tally = Tally::default();
             let mut f = FileOut::create(rel, &full, sync)?;
             let slots = slots.get(range).unwrap_or_default();
             if runs.is_empty() {
                 for s in slots {
                     if keep(s.gen) {
                         f.write(slot_line(arena, s))?;
+                        tally.add(rules, s.facts);
                     }
                 }
             } else {
@@ -906,6 +993,7 @@ fn run_job(
                 while let Some(item) = merge.next_item()? {
                     if keep(item.gen) {
                         f.write(&item.line)?;
+                        tally.add(rules, item.facts);
                     }
                     n += 1;
                     if n % 65_536 == 0 {
@@ -918,7 +1006,8 @@ fn run_job(
                 remove_runs(&runs);
                 merged.fetch_add(n % 65_536, AtOrd::Relaxed);
             }
-            f.finish()
+            let (rel, sum) = f.finish()?;
+            Ok((rel, sum, tally))
         }
     }
 }
@@ -982,6 +1071,7 @@ mod tests {
                 ts: 1,
                 seq: 0,
                 gen: 1,
+                facts: MessageFacts::default(),
                 off: 0,
                 id_len: id.len(),
                 key_len: 4 + id.len(),
