@@ -903,3 +903,141 @@ fn a_long_merge_reports_progress_every_65536_messages() {
         .collect();
     assert_eq!(merged, [(0, N), (65_536, N), (N, N)]);
 }
+
+/// A queue's meta record, `json` the live record's fields after its name.
+fn ht_meta(queue: &str, name: &str, json: &str) -> (Vec<u8>, u64, Vec<u8>) {
+    let key = sqsdump::key::build(&sqsdump::key::KeyParts::QueueMeta {
+        queue: queue.as_bytes().to_vec(),
+    });
+    let mut body = sqsdump::value::QUEUE_META_MAGIC.to_vec();
+    body.extend_from_slice(format!(r#"{{"name":"{name}"{json}}}"#).as_bytes());
+    (key, 5, body)
+}
+
+/// A message of `queue` under key id `id` (value id `value_id`), in
+/// `group`, on `partition` (a partitioned key) or a classic key.
+fn ht_message(
+    queue: &str,
+    partition: Option<u32>,
+    gen: u64,
+    id: &str,
+    value_id: &str,
+    group: &str,
+) -> (Vec<u8>, u64, Vec<u8>) {
+    let key = sqsdump::key::build(&sqsdump::key::KeyParts::MsgData {
+        queue: queue.as_bytes().to_vec(),
+        partition,
+        gen,
+        message_id: id.as_bytes().to_vec(),
+    });
+    let mut body = sqsdump::value::MESSAGE_MAGIC.to_vec();
+    body.extend_from_slice(
+        format!(r#"{{"message_id":"{value_id}","body":"aGk=","send_timestamp_millis":1,"queue_generation":{gen},"message_group_id":"{group}"}}"#)
+            .as_bytes(),
+    );
+    (key, 5, body)
+}
+
+// REQ-OUT-10, REQ-ERR-3, REQ-ENG-1: a snapshot with a queue for every
+// kind of fault `encode` refuses gives one `sqs_queue_not_restorable`
+// warning per queue and kind, with the number of messages written that
+// have it (stale generations dropped first), last and in queue order, the
+// same on both engines, spilled or not. The decode still succeeds.
+#[test]
+fn every_restore_fault_is_warned_once_per_queue_and_kind_by_both_engines() {
+    use sqsdump::encode::restorable::{group_hash, lane, QueueRules};
+    use sqsdump::warning::Warning;
+    let ht = QueueRules {
+        fifo: true,
+        partition_count: 4,
+        fifo_throughput_limit: "perMessageGroupId",
+        deduplication_scope: "",
+    };
+    let right = lane(ht, group_hash("g"));
+    let wrong = (right + 1) % 4;
+    let fifo4 = r#","is_fifo":true,"partition_count":4,"fifo_throughput_limit":"perMessageGroupId""#;
+    let mut e = vec![
+        ht_meta("a-pc3", "a-pc3", r#","is_fifo":true,"partition_count":3"#),
+        ht_message("a-pc3", Some(0), 1, "m1", "m1", "g"),
+        ht_message("a-pc3", Some(1), 1, "m2", "m2", "g"),
+        ht_meta("b-pc64", "b-pc64", r#","is_fifo":true,"partition_count":64"#),
+        ht_meta("c-std", "c-std", r#","partition_count":4"#),
+        ht_message("c-std", Some(2), 1, "m1", "m1", ""),
+        ht_meta(
+            "d-scope",
+            "d-scope",
+            r#","is_fifo":true,"partition_count":4,"deduplication_scope":"queue""#,
+        ),
+        ht_meta(
+            "e-pergroup",
+            "e-pergroup",
+            r#","is_fifo":true,"fifo_throughput_limit":"perMessageGroupId""#,
+        ),
+        ht_meta("f-limit", "f-limit", r#","is_fifo":true,"fifo_throughput_limit":"fast""#),
+        ht_meta("g-scope", "g-scope", r#","is_fifo":true,"deduplication_scope":"group""#),
+        ht_meta("h-named", "someone else", ""),
+        ht_message("h-named", None, 1, "m1", "m1", ""),
+        ht_meta("i-lanes", "i-lanes", fifo4),
+        ht_message("i-lanes", Some(right), 1, "ok", "ok", "g"),
+        ht_message("i-lanes", Some(wrong), 1, "w1", "w1", "g"),
+        ht_message("i-lanes", Some(wrong), 1, "w2", "w2", "g"),
+        ht_message("i-lanes", None, 1, "legacy", "legacy", "g"),
+        ht_message("i-lanes", Some(7), 1, "far", "far", "g"),
+        ht_message("i-lanes", Some(right), 1, "e", "", "g"),
+        // Dropped by the generation filter: not in the dump, not counted.
+        ht_message("i-lanes", Some(wrong), 2, "old", "old", "g"),
+        ht_meta(
+            "j-perqueue",
+            "j-perqueue",
+            r#","is_fifo":true,"partition_count":4,"fifo_throughput_limit":"perQueue""#,
+        ),
+        ht_message("j-perqueue", Some(0), 1, "ok", "ok", "g"),
+        ht_message("j-perqueue", Some(1), 1, "off", "off", "g"),
+        ht_meta("k-classic", "k-classic", ""),
+        ht_message("k-classic", Some(0), 1, "zero", "zero", ""),
+        ht_message("k-classic", Some(2), 1, "two", "two", ""),
+        ht_meta("l-fine", "l-fine", fifo4),
+        ht_message("l-fine", Some(right), 1, "ok", "ok", "g"),
+    ];
+    let gen_key = sqsdump::key::build(&sqsdump::key::KeyParts::QueueGen {
+        queue: b"i-lanes".to_vec(),
+    });
+    e.push((gen_key, 5, b"1".to_vec()));
+    let fsm = pebble_snapshot(e);
+    for spill in spill_modes() {
+        assert_eq!(compare_engines(&fsm, Options::default(), spill), Ok(()));
+    }
+    let plain = observe_plain(&fsm, Options::default()).unwrap();
+    let got: Vec<(String, &str, u64)> = plain
+        .warnings
+        .iter()
+        .skip_while(|w| !matches!(w, Warning::NotRestorable { .. }))
+        .map(|w| match w {
+            Warning::NotRestorable {
+                queue,
+                kind,
+                messages,
+            } => (queue.clone(), kind.as_str(), *messages),
+            other => panic!("{other:?} after the restore warnings"),
+        })
+        .collect();
+    let want: Vec<(&str, &str, u64)> = vec![
+        ("a-pc3", "partition_count_not_power_of_two", 2),
+        ("b-pc64", "partition_count_too_large", 0),
+        ("c-std", "ht_fifo_on_standard_queue", 1),
+        ("d-scope", "dedup_scope_incompatible", 0),
+        ("e-pergroup", "per_group_throughput_without_partitions", 0),
+        ("f-limit", "fifo_throughput_limit_unknown", 0),
+        ("g-scope", "deduplication_scope_unknown", 0),
+        ("someone else", "queue_name_not_directory", 1),
+        ("i-lanes", "message_id_empty", 1),
+        ("i-lanes", "partition_missing", 1),
+        ("i-lanes", "partition_out_of_range", 1),
+        ("i-lanes", "partition_not_group_lane", 2),
+        ("j-perqueue", "partition_not_zero_on_per_queue", 1),
+        ("k-classic", "partition_on_unpartitioned_queue", 1),
+    ];
+    let got: Vec<(&str, &str, u64)> = got.iter().map(|(q, k, n)| (q.as_str(), *k, *n)).collect();
+    assert_eq!(got, want);
+    assert_eq!(plain.summary.messages_written, 15);
+}

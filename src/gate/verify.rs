@@ -14,7 +14,7 @@
 //!
 //! | requirement | what is checked |
 //! |---|---|
-//! | REQ-OUT-1 | only `MANIFEST.json`, `CHECKSUMS` and `sqs/<dir>/{_queue.json, messages.jsonl, _internals/side_records.jsonl}`; `messages.jsonl` only beside `_queue.json`; no empty directories or special files |
+//! | REQ-OUT-1 | `MANIFEST.json` and `CHECKSUMS` present (an empty directory is no dump); only `MANIFEST.json`, `CHECKSUMS` and `sqs/<dir>/{_queue.json, messages.jsonl, _internals/side_records.jsonl}`; `messages.jsonl` only beside `_queue.json`; no empty directories or special files |
 //! | REQ-OUT-2, REQ-OUT-3 | a queue directory name is the canonical segment encoding of the name it decodes to |
 //! | REQ-DEC-3 | a directory without `_queue.json` is `<b64>.orphan` (or its hash fallback) and its side records belong to that segment |
 //! | REQ-OUT-4 | `_queue.json`: known fields, in order, typed, omitted when false/zero/empty |
@@ -28,12 +28,13 @@
 //! | REQ-OUT-7, REQ-DEC-1 | side-record lines: exact shape, a valid side-record key of the right family, routed to this directory |
 //! | REQ-OUT-9 | every file is valid UTF-8 |
 //! | REQ-CLI-6 | no symlinks |
+//! | REQ-OUT-10 | nothing `encode` refuses: the HT-FIFO settings, the name against the directory, each message's id and partition, ids unique per queue; one violation per queue and kind, with the number of messages |
 //! | REQ-CLI-8 | MANIFEST.json fields, queue list = the `_queue.json` names; CHECKSUMS lists every other file, sorted, with its SHA-256 |
 //!
 //! Nothing here panics on any tree: all parsing is bounds-checked and the
 //! JSON scanner is iterative (no recursion depth to exhaust).
 
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::fmt;
 use std::fs::{self, File};
 use std::io::{self, Read};
@@ -45,6 +46,7 @@ use clap::Args;
 use sha2::{Digest, Sha256};
 
 use crate::dump::DumpModel;
+use crate::encode::restorable::{self, Kind as Refusal, QueueRules};
 use crate::jsonout::{write_str, Html};
 use crate::key::{self, Family};
 use crate::manifest::{CHECKSUMS_FILE, MANIFEST_FILE};
@@ -1477,6 +1479,148 @@ fn check_side_records(path: &str, dir: &str, orphan: bool, bytes: &[u8], out: &m
 }
 
 // ---------------------------------------------------------------------------
+// REQ-OUT-10: what `encode` refuses
+
+/// The last value of each named member of an object, raw.
+fn last_members<'a>(members: &'a [scan::Member<'a>], names: &[&str]) -> Vec<Option<&'a [u8]>> {
+    names
+        .iter()
+        .map(|n| members.iter().rev().find(|m| m.key == *n).map(|m| m.value))
+        .collect()
+}
+
+/// A kind's tally in one queue: messages, first line, first reason.
+type KindTally = (u64, usize, String);
+
+/// REQ-OUT-10: the queue in directory `dir` and its messages break none
+/// of the rules `encode` refuses a dump for, checked by the encoder's own
+/// functions ([`restorable`]). One violation per kind: at the queue file
+/// for a queue-level kind (which hides the per-message ones, as `encode`
+/// stops there), else at the first line of the kind, with the number of
+/// messages affected. Fields that cannot be read are other requirements'
+/// violations and are skipped here.
+fn check_restorable(dir: &str, queue: &[u8], messages: Option<&[u8]>, out: &mut Vec<Violation>) {
+    let Ok(members) = scan::object(queue) else {
+        return;
+    };
+    let fields = last_members(
+        &members,
+        &[
+            "name",
+            "fifo",
+            "partition_count",
+            "fifo_throughput_limit",
+            "deduplication_scope",
+        ],
+    );
+    let text = |i: usize| match fields.get(i).copied().flatten() {
+        None => Some(String::new()),
+        Some(v) => string_value(v),
+    };
+    let (Some(name), Some(throughput), Some(scope)) = (text(0), text(3), text(4)) else {
+        return;
+    };
+    let fifo = fields.get(1).copied().flatten() == Some(b"true".as_slice());
+    let Some(partition_count) = fields
+        .get(2)
+        .copied()
+        .flatten()
+        .map_or(Some(0), canonical_u32)
+    else {
+        return;
+    };
+    let rules = QueueRules {
+        fifo,
+        partition_count,
+        fifo_throughput_limit: &throughput,
+        deduplication_scope: &scope,
+    };
+    let lines: Vec<(usize, &[u8])> = messages
+        .unwrap_or_default()
+        .split(|&c| c == b'\n')
+        .enumerate()
+        .filter(|(_, l)| !l.is_empty())
+        .map(|(i, l)| (i + 1, l))
+        .collect();
+    let queue_path = format!("sqs/{dir}/_queue.json");
+    let queue_fault = restorable::check_queue(rules)
+        .err()
+        .or_else(|| restorable::queue_key_name(dir, &name).err());
+    if let Some(f) = queue_fault {
+        out.push(violation(
+            "REQ-OUT-10",
+            &queue_path,
+            None,
+            format!(
+                "{}: encode refuses the queue and its {} message(s): {}",
+                f.kind.as_str(),
+                lines.len(),
+                f.reason
+            ),
+        ));
+        return;
+    }
+    let mut kinds: BTreeMap<Refusal, KindTally> = BTreeMap::new();
+    let mut count = |kind: Refusal, line: usize, reason: &dyn Fn() -> String| {
+        kinds
+            .entry(kind)
+            .and_modify(|t| t.0 += 1)
+            .or_insert_with(|| (1, line, reason()));
+    };
+    let mut ids: HashMap<String, usize> = HashMap::new();
+    for (n, line) in lines {
+        let Ok(members) = scan::object(line) else {
+            continue;
+        };
+        let fields = last_members(&members, &["message_id", "partition", "message_group_id"]);
+        let Some(id) = fields.first().copied().flatten().and_then(string_value) else {
+            continue;
+        };
+        let partition = match fields.get(1).copied().flatten() {
+            None => None,
+            Some(v) => match canonical_u32(v) {
+                Some(p) => Some(p),
+                None => continue,
+            },
+        };
+        let group = match fields.get(2).copied().flatten() {
+            None => String::new(),
+            Some(v) => match string_value(v) {
+                Some(g) => g,
+                None => continue,
+            },
+        };
+        if let Err(f) = restorable::check_message_id(&id) {
+            count(f.kind, n, &|| f.reason.clone());
+        } else if let Err(f) =
+            restorable::check_lane(rules, partition, restorable::group_hash(&group))
+        {
+            count(f.kind(), n, &|| f.reason(partition_count, &group));
+        }
+        match ids.get(&id) {
+            Some(&first) => count(Refusal::DuplicateMessageId, n, &|| {
+                format!("duplicate message id {id:?}, first on line {first}")
+            }),
+            None => {
+                ids.insert(id, n);
+            }
+        }
+    }
+    let path = format!("sqs/{dir}/messages.jsonl");
+    for (kind, (messages, line, reason)) in kinds {
+        out.push(violation(
+            "REQ-OUT-10",
+            &path,
+            Some(line),
+            format!(
+                "{}: encode refuses {messages} message(s) of the queue: {reason}",
+                kind.as_str()
+            ),
+        ));
+    }
+}
+
+// ---------------------------------------------------------------------------
 // MANIFEST.json and CHECKSUMS
 
 /// REQ-CLI-8: the manifest's fields. Returns the flags it records.
@@ -1723,21 +1867,30 @@ pub fn verify_model(model: &DumpModel) -> Vec<Violation> {
         Some(bytes) if utf8.contains(MANIFEST_FILE) => check_manifest(bytes, &names, &mut out),
         _ => Flags::default(),
     };
-    match (manifest.is_some(), checksums) {
-        (true, Some(bytes)) => check_checksums(model, bytes, &mut out),
-        (true, None) => out.push(violation(
-            "REQ-CLI-8",
+    if model.files.is_empty() {
+        out.push(violation(
+            "REQ-OUT-1",
+            ".",
+            None,
+            "empty dump: no MANIFEST.json, CHECKSUMS or sqs/",
+        ));
+    }
+    if manifest.is_none() {
+        out.push(violation(
+            "REQ-OUT-1",
             MANIFEST_FILE,
             None,
-            "MANIFEST.json without CHECKSUMS",
-        )),
-        (false, Some(_)) => out.push(violation(
-            "REQ-CLI-8",
+            "missing (every dump has MANIFEST.json at its root)",
+        ));
+    }
+    match checksums {
+        Some(bytes) => check_checksums(model, bytes, &mut out),
+        None => out.push(violation(
+            "REQ-OUT-1",
             CHECKSUMS_FILE,
             None,
-            "CHECKSUMS without MANIFEST.json",
+            "missing (every dump has CHECKSUMS at its root)",
         )),
-        (false, None) => {}
     }
     for (path, bytes) in &model.files {
         if !utf8.contains(path.as_str()) {
@@ -1745,6 +1898,13 @@ pub fn verify_model(model: &DumpModel) -> Vec<Violation> {
         }
         match place(path) {
             Place::Messages { .. } => check_messages(path, bytes, flags, &mut out),
+            Place::Queue { dir } => {
+                let messages = model
+                    .files
+                    .get(&format!("sqs/{dir}/messages.jsonl"))
+                    .filter(|_| utf8.contains(format!("sqs/{dir}/messages.jsonl").as_str()));
+                check_restorable(dir, bytes, messages.map(Vec::as_slice), &mut out);
+            }
             Place::Side { dir } => {
                 if flags.include_side_records == Some(false) {
                     out.push(violation(
