@@ -11,8 +11,9 @@ use sqsdump::decode::Options;
 use sqsdump::dump::DumpModel;
 use sqsdump::gate::conform::{generated_input, Profile};
 use sqsdump::gate::corpus::{self, expected_outcome};
-use sqsdump::gate::verify::{load_tree, verify_dir, verify_model};
+use sqsdump::gate::verify::{load_tree, verify_dir, verify_model, Violation};
 use sqsdump::manifest;
+use sqsdump::warning::Warning;
 
 const SAMPLE: &[u8] = include_bytes!("../examples/sample.fsm");
 
@@ -31,43 +32,141 @@ fn sample(preserve_visibility: bool, include_side_records: bool) -> DumpModel {
     .unwrap()
 }
 
+fn lines(v: &[Violation]) -> String {
+    v.iter()
+        .map(|v| v.to_string())
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// A REQ-OUT-10 finding or a `sqs_queue_not_restorable` warning: the
+/// queue's name, the kind, the number of messages.
+type Finding = (String, String, u64);
+
+/// The REQ-OUT-10 findings of `v`, with the queue names of `files`.
+fn findings(files: &BTreeMap<String, Vec<u8>>, v: &[Violation]) -> BTreeSet<Finding> {
+    v.iter()
+        .filter(|v| v.req == "REQ-OUT-10")
+        .map(|v| {
+            let dir = v.path.split('/').nth(1).unwrap();
+            let queue: serde_json::Value =
+                serde_json::from_slice(&files[&format!("sqs/{dir}/_queue.json")]).unwrap();
+            let (kind, rest) = v.what.split_once(": ").unwrap();
+            let n: String = rest
+                .split_once("refuses ")
+                .unwrap()
+                .1
+                .trim_start_matches("the queue and its ")
+                .chars()
+                .take_while(char::is_ascii_digit)
+                .collect();
+            (
+                queue["name"].as_str().unwrap().to_string(),
+                kind.to_string(),
+                n.parse().unwrap(),
+            )
+        })
+        .collect()
+}
+
+/// The `sqs_queue_not_restorable` warnings of a decode.
+fn warned(warnings: &[Warning]) -> BTreeSet<Finding> {
+    warnings
+        .iter()
+        .filter_map(|w| match w {
+            Warning::NotRestorable {
+                queue,
+                kind,
+                messages,
+            } => Some((queue.clone(), kind.as_str().to_string(), *messages)),
+            _ => None,
+        })
+        .collect()
+}
+
+/// `model`, a decode, breaks no structural rule, and its REQ-OUT-10
+/// findings are exactly the decode's `sqs_queue_not_restorable` warnings.
 #[track_caller]
 fn assert_clean(what: &str, model: &DumpModel) {
     let v = verify_model(model);
-    assert!(
-        v.is_empty(),
+    let structural: Vec<Violation> = v.iter().filter(|v| v.req != "REQ-OUT-10").cloned().collect();
+    assert!(structural.is_empty(), "{what}:\n{}", lines(&structural));
+    assert_eq!(
+        findings(&model.files, &v),
+        warned(&model.warnings),
         "{what}:\n{}",
-        v.iter()
-            .map(|v| v.to_string())
-            .collect::<Vec<_>>()
-            .join("\n")
+        lines(&v)
     );
 }
 
-// REQ-CONF-7, REQ-OUT-1, REQ-OUT-2, REQ-OUT-3, REQ-OUT-4, REQ-OUT-5, REQ-OUT-6, REQ-OUT-7, REQ-OUT-9, REQ-JSON-11, REQ-JSON-12, REQ-JSON-13, REQ-JSON-14, REQ-JSON-15, REQ-DEC-7, REQ-DEC-12, REQ-CLI-8
+/// The corpus cases whose expected dumps `encode` refuses (REQ-OUT-10),
+/// and why. Each input shows a decode rule with a record the live system
+/// does not write: a meta record named other than its key (REQ-DEC-1 and
+/// the manifest cases use one to show where each name goes; the REQ-FSM-9
+/// and REQ-KEY-8 inputs name `q\0` `q-nul`), HT-FIFO settings the live
+/// validator refuses (a standard queue with partitions to show the
+/// `partition` field; a `U+2028` throughput limit to show escaping), or
+/// partitions off their group's lane (the REQ-KEY-4 keys, and the bundled
+/// sample's `events.fifo`).
+const UNRESTORABLE_CASES: [(&str, &str); 9] = [
+    ("REQ-CLI-12-manifest-shape", "queue_name_not_directory"),
+    ("REQ-CLI-8-manifest", "queue_name_not_directory"),
+    ("REQ-DEC-1-queue-names", "queue_name_not_directory"),
+    ("REQ-DEC-6-partition-field", "ht_fifo_on_standard_queue"),
+    ("REQ-FSM-6-bundled-sample", "partition_not_group_lane"),
+    ("REQ-FSM-9-versions-not-adjacent", "queue_name_not_directory"),
+    ("REQ-JSON-15-queue-file-layout", "fifo_throughput_limit_unknown"),
+    ("REQ-KEY-4-partitioned-keys", "partition_not_group_lane"),
+    ("REQ-KEY-8-gen-2-56-misparse", "queue_name_not_directory"),
+];
+
+// REQ-CONF-7, REQ-OUT-1, REQ-OUT-2, REQ-OUT-3, REQ-OUT-4, REQ-OUT-5, REQ-OUT-6, REQ-OUT-7, REQ-OUT-9, REQ-OUT-10, REQ-JSON-11, REQ-JSON-12, REQ-JSON-13, REQ-JSON-14, REQ-JSON-15, REQ-DEC-7, REQ-DEC-12, REQ-CLI-8
 #[test]
 fn every_expected_tree_of_the_corpus_verifies() {
     let mut checked = 0;
+    let mut unrestorable = BTreeSet::new();
     for entry in fs::read_dir(corpus_dir()).unwrap() {
-        let expected = entry.unwrap().path().join("expected");
+        let case = entry.unwrap().path();
+        let expected = case.join("expected");
         if !expected.is_dir() {
             continue;
         }
+        let name = case.file_name().unwrap().to_str().unwrap().to_string();
         let (tree, violations) = verify_dir(&expected).unwrap();
+        let structural: Vec<Violation> = violations
+            .iter()
+            .filter(|v| v.req != "REQ-OUT-10")
+            .cloned()
+            .collect();
         assert!(
-            violations.is_empty(),
+            structural.is_empty(),
             "{}:\n{}",
             expected.display(),
-            violations
-                .iter()
-                .map(|v| v.to_string())
-                .collect::<Vec<_>>()
-                .join("\n")
+            lines(&structural)
         );
+        // The restorability findings are exactly the decode's warnings on
+        // the case's input.
+        let flags = fs::read_to_string(case.join("flags")).unwrap();
+        let flags: Vec<&str> = flags.lines().filter(|l| !l.is_empty()).collect();
+        let decoded = expected_outcome(
+            &fs::read(case.join("input.fsm")).unwrap(),
+            corpus::options_from_flags(&flags).unwrap(),
+        )
+        .unwrap();
+        let found = findings(&tree.model.files, &violations);
+        assert_eq!(found, warned(&decoded.warnings), "{name}");
+        for (_, kind, _) in found {
+            unrestorable.insert((name.clone(), kind));
+        }
         assert!(tree.model.files.contains_key("MANIFEST.json"));
         checked += 1;
     }
     assert!(checked > 60, "only {checked} expected trees");
+    let want: BTreeSet<(String, String)> = UNRESTORABLE_CASES
+        .iter()
+        .map(|(c, k)| (c.to_string(), k.to_string()))
+        .collect();
+    assert_eq!(unrestorable, want);
 }
 
 // REQ-CONF-7, REQ-DEC-5, REQ-DEC-8
@@ -93,11 +192,67 @@ fn generated_decodes_verify() {
     }
 }
 
-/// The base model (sample, both flags) with `f` applied and CHECKSUMS
-/// recomputed, so only the intended rule breaks.
+/// `model` with every partitioned message moved to its group's lane and
+/// CHECKSUMS recomputed, so that it restores (the bundled sample's
+/// `events.fifo` has a message off its lane); a model that restores is
+/// returned as it is.
+fn on_their_lanes(mut model: DumpModel) -> DumpModel {
+    use sqsdump::encode::restorable::{group_hash, lane, QueueRules};
+    let paths: Vec<String> = model
+        .files
+        .keys()
+        .filter(|p| p.ends_with("/messages.jsonl"))
+        .cloned()
+        .collect();
+    for path in paths {
+        let q: serde_json::Value =
+            serde_json::from_slice(&model.files[&path.replace("messages.jsonl", "_queue.json")])
+                .unwrap();
+        let rules = QueueRules {
+            fifo: q["fifo"].as_bool().unwrap_or(false),
+            partition_count: q["partition_count"].as_u64().unwrap_or(0) as u32,
+            fifo_throughput_limit: q["fifo_throughput_limit"].as_str().unwrap_or(""),
+            deduplication_scope: q["deduplication_scope"].as_str().unwrap_or(""),
+        };
+        let text = String::from_utf8(model.files[&path].clone()).unwrap();
+        let mut out = String::new();
+        for line in text.lines() {
+            let m: serde_json::Value = serde_json::from_str(line).unwrap();
+            let group = m["message_group_id"].as_str().unwrap_or("");
+            let fixed = match (m["partition"].as_u64(), rules.is_partitioned()) {
+                (Some(p), true) => line.replace(
+                    &format!("\"partition\":{p}}}"),
+                    &format!("\"partition\":{}}}", lane(rules, group_hash(group))),
+                ),
+                _ => line.to_string(),
+            };
+            out.push_str(&fixed);
+            out.push('\n');
+        }
+        model.files.insert(path, out.into_bytes());
+    }
+    model.files.remove(manifest::CHECKSUMS_FILE);
+    let sums = manifest::checksums(&model).unwrap();
+    model
+        .files
+        .insert(manifest::CHECKSUMS_FILE.to_string(), sums);
+    model.warnings.retain(|w| !matches!(w, Warning::NotRestorable { .. }));
+    model
+}
+
+/// The bundled sample's decode with its partitions on their lanes
+/// ([`on_their_lanes`]): a dump that verifies clean.
+fn restorable_sample(preserve_visibility: bool, include_side_records: bool) -> DumpModel {
+    let m = on_their_lanes(sample(preserve_visibility, include_side_records));
+    assert_eq!(verify_model(&m), Vec::new());
+    m
+}
+
+/// The base model (sample, both flags, restorable) with `f` applied and
+/// CHECKSUMS recomputed, so only the intended rule breaks.
 fn broken(f: impl FnOnce(&mut BTreeMap<String, Vec<u8>>)) -> BTreeSet<&'static str> {
     let mut m = DumpModel::new();
-    m.files = sample(true, true).files;
+    m.files = restorable_sample(true, true).files;
     f(&mut m.files);
     m.files.remove(manifest::CHECKSUMS_FILE);
     let sums = manifest::checksums(&m).unwrap();
@@ -370,13 +525,15 @@ fn layout_and_directory_names_are_checked() {
         }),
         &["REQ-OUT-1", "REQ-DEC-3", "REQ-CLI-12"],
     );
+    // `encode` refuses these directories too: they are not the encoding
+    // of the queue's name.
     assert_reqs(
         broken(|f| rename_dir(f, "sqs/orders/", "sqs/ord%65rs/")),
-        &["REQ-OUT-2"],
+        &["REQ-OUT-2", "REQ-OUT-10"],
     );
     assert_reqs(
         broken(|f| rename_dir(f, "sqs/orders/", "sqs/../")),
-        &["REQ-OUT-3"],
+        &["REQ-OUT-3", "REQ-OUT-10"],
     );
     assert_reqs(
         broken(|f| rename_dir(f, "sqs/ZGVsZXRlZA.orphan/", "sqs/ZGVsZXRlZA.orphaned/")),
@@ -468,7 +625,7 @@ fn utf8_manifest_and_checksums_are_checked() {
         &["REQ-CLI-8"],
     );
     // CHECKSUMS not recomputed after a change.
-    let mut m = sample(true, true);
+    let mut m = restorable_sample(true, true);
     let text = String::from_utf8(m.files[ORDERS].clone()).unwrap();
     m.files.insert(
         ORDERS.into(),
@@ -480,11 +637,139 @@ fn utf8_manifest_and_checksums_are_checked() {
         v[0].to_string().split(':').next(),
         Some("REQ-CLI-8 CHECKSUMS")
     );
-    let mut m = sample(true, true);
+    let mut m = restorable_sample(true, true);
     m.files.remove(manifest::CHECKSUMS_FILE);
     assert_reqs(
         verify_model(&m).into_iter().map(|v| v.req).collect(),
-        &["REQ-CLI-8"],
+        &["REQ-OUT-1"],
+    );
+}
+
+/// `verify` of `dir`: the violations, one line each.
+fn verified(dir: &Path) -> Vec<String> {
+    let (_, v) = verify_dir(dir).unwrap();
+    v.iter().map(|v| v.to_string()).collect()
+}
+
+// REQ-CONF-7, REQ-OUT-1: an empty directory is no dump, and a dump
+// without MANIFEST.json or CHECKSUMS (or both) breaks REQ-OUT-1; the
+// command exits 1 on each.
+#[test]
+fn an_empty_directory_or_a_missing_manifest_or_checksums_is_a_violation() {
+    let tmp = tempfile::tempdir().unwrap();
+    let empty = tmp.path().join("empty");
+    fs::create_dir(&empty).unwrap();
+    assert_eq!(
+        verified(&empty),
+        [
+            "REQ-OUT-1 .: empty dump: no MANIFEST.json, CHECKSUMS or sqs/",
+            "REQ-OUT-1 CHECKSUMS: missing (every dump has CHECKSUMS at its root)",
+            "REQ-OUT-1 MANIFEST.json: missing (every dump has MANIFEST.json at its root)",
+        ]
+    );
+    assert_eq!(verify_cli(&empty).0, Some(1));
+    let write = |name: &str, remove: &[&str]| {
+        let dump = tmp.path().join(name);
+        sqsdump::write::write_dump(&restorable_sample(false, false), &dump).unwrap();
+        for f in remove {
+            fs::remove_file(dump.join(f)).unwrap();
+        }
+        dump
+    };
+    let both = write("both", &["MANIFEST.json", "CHECKSUMS"]);
+    assert_eq!(
+        verified(&both),
+        [
+            "REQ-OUT-1 CHECKSUMS: missing (every dump has CHECKSUMS at its root)",
+            "REQ-OUT-1 MANIFEST.json: missing (every dump has MANIFEST.json at its root)",
+        ]
+    );
+    assert_eq!(verify_cli(&both).0, Some(1));
+    let manifest = write("manifest", &["MANIFEST.json"]);
+    assert_eq!(
+        verified(&manifest),
+        [
+            "REQ-CLI-8 CHECKSUMS:1: lists MANIFEST.json, which is not a file of the dump",
+            "REQ-OUT-1 MANIFEST.json: missing (every dump has MANIFEST.json at its root)",
+        ]
+    );
+    assert_eq!(verify_cli(&manifest).0, Some(1));
+    let checksums = write("checksums", &["CHECKSUMS"]);
+    assert_eq!(
+        verified(&checksums),
+        ["REQ-OUT-1 CHECKSUMS: missing (every dump has CHECKSUMS at its root)"]
+    );
+    assert_eq!(verify_cli(&checksums).0, Some(1));
+}
+
+const EVENTS: &str = "sqs/events.fifo/messages.jsonl";
+const EVENTS_Q: &str = "sqs/events.fifo/_queue.json";
+
+/// The restorable sample with `f` applied and CHECKSUMS recomputed: its
+/// violations, one line each.
+fn broken_lines(f: impl FnOnce(&mut BTreeMap<String, Vec<u8>>)) -> Vec<String> {
+    let mut m = restorable_sample(false, false);
+    f(&mut m.files);
+    m.files.remove(manifest::CHECKSUMS_FILE);
+    let sums = manifest::checksums(&m).unwrap();
+    m.files.insert(manifest::CHECKSUMS_FILE.to_string(), sums);
+    verify_model(&m).iter().map(|v| v.to_string()).collect()
+}
+
+// REQ-CONF-7, REQ-OUT-10: what `encode` refuses is a violation of
+// REQ-OUT-10, once per queue and kind, at the queue file or the first
+// line of the kind, with the number of messages: HT-FIFO settings,
+// partitions off their lane, empty and duplicate message ids.
+#[test]
+fn what_encode_refuses_breaks_req_out_10() {
+    assert_eq!(
+        broken_lines(|f| edit(f, EVENTS_Q, "\"partition_count\": 4", "\"partition_count\": 3")),
+        ["REQ-OUT-10 sqs/events.fifo/_queue.json: partition_count_not_power_of_two: encode refuses the queue and its 3 message(s): partition_count 3 must be a power of two"]
+    );
+    assert_eq!(
+        broken_lines(|f| edit(
+            f,
+            EVENTS_Q,
+            "\"deduplication_scope\": \"messageGroup\"",
+            "\"deduplication_scope\": \"queue\""
+        )),
+        ["REQ-OUT-10 sqs/events.fifo/_queue.json: dedup_scope_incompatible: encode refuses the queue and its 3 message(s): deduplication_scope \"queue\" is incompatible with partition_count 4"]
+    );
+    // Move e-2 (line 2) and e-3 (line 3) off their lanes.
+    let off_lane = broken_lines(|f| {
+        let text = String::from_utf8(f[EVENTS].clone()).unwrap();
+        let mut out = String::new();
+        for (i, line) in text.lines().enumerate() {
+            let p: u64 = line.rsplit_once("\"partition\":").unwrap().1.trim_end_matches('}').parse().unwrap();
+            let line = if i == 0 {
+                line.to_string()
+            } else {
+                line.replace(&format!("\"partition\":{p}}}"), &format!("\"partition\":{}}}", (p + 1) % 4))
+            };
+            out.push_str(&line);
+            out.push('\n');
+        }
+        f.insert(EVENTS.into(), out.into_bytes());
+    });
+    assert_eq!(off_lane.len(), 1, "{off_lane:?}");
+    assert!(
+        off_lane[0].starts_with("REQ-OUT-10 sqs/events.fifo/messages.jsonl:2: partition_not_group_lane: encode refuses 2 message(s) of the queue: partition "),
+        "{off_lane:?}"
+    );
+    assert_eq!(
+        broken_lines(|f| edit(f, ORDERS, "\"o-3\"", "\"o-1\"")),
+        ["REQ-OUT-10 sqs/orders/messages.jsonl:2: duplicate_message_id: encode refuses 1 message(s) of the queue: duplicate message id \"o-1\", first on line 1"]
+    );
+    assert_eq!(
+        broken_lines(|f| edit(f, ORDERS, "\"o-1\"", "\"\"")),
+        ["REQ-OUT-10 sqs/orders/messages.jsonl:1: message_id_empty: encode refuses 1 message(s) of the queue: empty message_id"]
+    );
+    assert_eq!(
+        broken_lines(|f| {
+            edit(f, ORDERS_Q, "\"name\": \"orders\"", "\"name\": \"other\"");
+            edit(f, "MANIFEST.json", "\"orders\"", "\"other\"");
+        }),
+        ["REQ-OUT-10 sqs/orders/_queue.json: queue_name_not_directory: encode refuses the queue and its 2 message(s): directory name does not match queue name \"other\": expected directory \"other\""]
     );
 }
 
@@ -495,7 +780,7 @@ fn the_loader_never_follows_symlinks_and_reports_what_is_not_a_file() {
     let secret = tmp.path().join("secret");
     fs::write(&secret, "outside the dump").unwrap();
     let dump = tmp.path().join("dump");
-    sqsdump::write::write_dump(&sample(false, false), &dump).unwrap();
+    sqsdump::write::write_dump(&restorable_sample(false, false), &dump).unwrap();
     std::os::unix::fs::symlink(&secret, dump.join("sqs/orders/link")).unwrap();
     std::os::unix::fs::symlink(tmp.path(), dump.join("sqs/up")).unwrap();
     fs::create_dir(dump.join("sqs/empty")).unwrap();
@@ -540,7 +825,7 @@ fn verify_cli(dir: &Path) -> (Option<i32>, String) {
 fn verify_command_lists_violations_and_exits_1() {
     let tmp = tempfile::tempdir().unwrap();
     let dump = tmp.path().join("dump");
-    sqsdump::write::write_dump(&sample(false, false), &dump).unwrap();
+    sqsdump::write::write_dump(&restorable_sample(false, false), &dump).unwrap();
     let (code, out) = verify_cli(&dump);
     assert_eq!(code, Some(0), "{out}");
     assert_eq!(
@@ -584,7 +869,7 @@ fn nested(n: usize) -> String {
 #[test]
 fn deep_nesting_anywhere_is_a_violation_not_a_crash() {
     let deep = nested(200_000);
-    let mut m = sample(false, false);
+    let mut m = restorable_sample(false, false);
     edit(
         &mut m.files,
         ORDERS_Q,
