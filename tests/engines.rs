@@ -955,12 +955,17 @@ fn every_restore_fault_is_warned_once_per_queue_and_kind_by_both_engines() {
     };
     let right = lane(ht, group_hash("g"));
     let wrong = (right + 1) % 4;
-    let fifo4 = r#","is_fifo":true,"partition_count":4,"fifo_throughput_limit":"perMessageGroupId""#;
+    let fifo4 =
+        r#","is_fifo":true,"partition_count":4,"fifo_throughput_limit":"perMessageGroupId""#;
     let mut e = vec![
         ht_meta("a-pc3", "a-pc3", r#","is_fifo":true,"partition_count":3"#),
         ht_message("a-pc3", Some(0), 1, "m1", "m1", "g"),
         ht_message("a-pc3", Some(1), 1, "m2", "m2", "g"),
-        ht_meta("b-pc64", "b-pc64", r#","is_fifo":true,"partition_count":64"#),
+        ht_meta(
+            "b-pc64",
+            "b-pc64",
+            r#","is_fifo":true,"partition_count":64"#,
+        ),
         ht_meta("c-std", "c-std", r#","partition_count":4"#),
         ht_message("c-std", Some(2), 1, "m1", "m1", ""),
         ht_meta(
@@ -973,8 +978,16 @@ fn every_restore_fault_is_warned_once_per_queue_and_kind_by_both_engines() {
             "e-pergroup",
             r#","is_fifo":true,"fifo_throughput_limit":"perMessageGroupId""#,
         ),
-        ht_meta("f-limit", "f-limit", r#","is_fifo":true,"fifo_throughput_limit":"fast""#),
-        ht_meta("g-scope", "g-scope", r#","is_fifo":true,"deduplication_scope":"group""#),
+        ht_meta(
+            "f-limit",
+            "f-limit",
+            r#","is_fifo":true,"fifo_throughput_limit":"fast""#,
+        ),
+        ht_meta(
+            "g-scope",
+            "g-scope",
+            r#","is_fifo":true,"deduplication_scope":"group""#,
+        ),
         ht_meta("h-named", "someone else", ""),
         ht_message("h-named", None, 1, "m1", "m1", ""),
         ht_meta("i-lanes", "i-lanes", fifo4),

@@ -60,7 +60,8 @@ fn warned(warnings: &[Warning]) -> BTreeSet<(String, Kind, u64)> {
         .collect()
 }
 
-/// (queue name, kind name) of each REQ-OUT-10 finding but duplicate ids.
+/// (queue name, kind name) of each restorability finding of verify but
+/// duplicate ids.
 fn found(files: &BTreeMap<String, Vec<u8>>) -> BTreeSet<(String, String)> {
     let mut model = sqsdump::dump::DumpModel::new();
     model.files = files.clone();
@@ -187,9 +188,10 @@ proptest! {
 }
 
 // REQ-OUT-10: the fault decode does not see. Two generations of one
-// message id with no gen record both survive the decode (REQ-DEC-4), so
-// the dump repeats the id: decode warns of nothing, verify finds
-// `duplicate_message_id`, and encode refuses it with that class.
+// message id with no gen record both survive the decode (no generation
+// filter without one), so the dump repeats the id: decode warns of
+// nothing, verify finds `duplicate_message_id`, and encode refuses it
+// with that class.
 #[test]
 fn a_repeated_message_id_is_found_by_verify_and_refused_by_encode_only() {
     use sqsdump::fsm::{encode_entry, encode_header};

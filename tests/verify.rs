@@ -43,7 +43,7 @@ fn lines(v: &[Violation]) -> String {
 /// queue's name, the kind, the number of messages.
 type Finding = (String, String, u64);
 
-/// The REQ-OUT-10 findings of `v`, with the queue names of `files`.
+/// The restorability findings of `v`, with the queue names of `files`.
 fn findings(files: &BTreeMap<String, Vec<u8>>, v: &[Violation]) -> BTreeSet<Finding> {
     v.iter()
         .filter(|v| v.req == "REQ-OUT-10")
@@ -84,12 +84,16 @@ fn warned(warnings: &[Warning]) -> BTreeSet<Finding> {
         .collect()
 }
 
-/// `model`, a decode, breaks no structural rule, and its REQ-OUT-10
+/// `model`, a decode, breaks no structural rule, and its restorability
 /// findings are exactly the decode's `sqs_queue_not_restorable` warnings.
 #[track_caller]
 fn assert_clean(what: &str, model: &DumpModel) {
     let v = verify_model(model);
-    let structural: Vec<Violation> = v.iter().filter(|v| v.req != "REQ-OUT-10").cloned().collect();
+    let structural: Vec<Violation> = v
+        .iter()
+        .filter(|v| v.req != "REQ-OUT-10")
+        .cloned()
+        .collect();
     assert!(structural.is_empty(), "{what}:\n{}", lines(&structural));
     assert_eq!(
         findings(&model.files, &v),
@@ -114,8 +118,14 @@ const UNRESTORABLE_CASES: [(&str, &str); 9] = [
     ("REQ-DEC-1-queue-names", "queue_name_not_directory"),
     ("REQ-DEC-6-partition-field", "ht_fifo_on_standard_queue"),
     ("REQ-FSM-6-bundled-sample", "partition_not_group_lane"),
-    ("REQ-FSM-9-versions-not-adjacent", "queue_name_not_directory"),
-    ("REQ-JSON-15-queue-file-layout", "fifo_throughput_limit_unknown"),
+    (
+        "REQ-FSM-9-versions-not-adjacent",
+        "queue_name_not_directory",
+    ),
+    (
+        "REQ-JSON-15-queue-file-layout",
+        "fifo_throughput_limit_unknown",
+    ),
     ("REQ-KEY-4-partitioned-keys", "partition_not_group_lane"),
     ("REQ-KEY-8-gen-2-56-misparse", "queue_name_not_directory"),
 ];
@@ -236,7 +246,9 @@ fn on_their_lanes(mut model: DumpModel) -> DumpModel {
     model
         .files
         .insert(manifest::CHECKSUMS_FILE.to_string(), sums);
-    model.warnings.retain(|w| !matches!(w, Warning::NotRestorable { .. }));
+    model
+        .warnings
+        .retain(|w| !matches!(w, Warning::NotRestorable { .. }));
     model
 }
 
@@ -740,11 +752,20 @@ fn what_encode_refuses_breaks_req_out_10() {
         let text = String::from_utf8(f[EVENTS].clone()).unwrap();
         let mut out = String::new();
         for (i, line) in text.lines().enumerate() {
-            let p: u64 = line.rsplit_once("\"partition\":").unwrap().1.trim_end_matches('}').parse().unwrap();
+            let p: u64 = line
+                .rsplit_once("\"partition\":")
+                .unwrap()
+                .1
+                .trim_end_matches('}')
+                .parse()
+                .unwrap();
             let line = if i == 0 {
                 line.to_string()
             } else {
-                line.replace(&format!("\"partition\":{p}}}"), &format!("\"partition\":{}}}", (p + 1) % 4))
+                line.replace(
+                    &format!("\"partition\":{p}}}"),
+                    &format!("\"partition\":{}}}", (p + 1) % 4),
+                )
             };
             out.push_str(&line);
             out.push('\n');

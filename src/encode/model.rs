@@ -15,10 +15,10 @@ use base64::Engine as _;
 use serde::Deserialize;
 use serde_json::value::RawValue;
 
+use super::restorable::{self, QueueRules};
 pub use super::restorable::{
     MAX_PARTITIONS, PER_MESSAGE_GROUP_ID, PER_QUEUE, SCOPE_MESSAGE_GROUP, SCOPE_QUEUE,
 };
-use super::restorable::{self, QueueRules};
 
 /// A queue's configuration as `_queue.json` holds it (REQ-OUT-4).
 #[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]

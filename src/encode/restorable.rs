@@ -207,10 +207,14 @@ impl OwnedRules {
     }
 }
 
+// REQ-OUT-10, REQ-ENC-4
 /// The HT-FIFO settings the live validator accepts: the first rule a
 /// queue breaks.
 pub fn check_queue(q: QueueRules<'_>) -> Result<(), Fault> {
-    if !matches!(q.fifo_throughput_limit, "" | PER_MESSAGE_GROUP_ID | PER_QUEUE) {
+    if !matches!(
+        q.fifo_throughput_limit,
+        "" | PER_MESSAGE_GROUP_ID | PER_QUEUE
+    ) {
         return Err(fault(
             Kind::FifoThroughputLimitUnknown,
             format!(
@@ -219,10 +223,16 @@ pub fn check_queue(q: QueueRules<'_>) -> Result<(), Fault> {
             ),
         ));
     }
-    if !matches!(q.deduplication_scope, "" | SCOPE_MESSAGE_GROUP | SCOPE_QUEUE) {
+    if !matches!(
+        q.deduplication_scope,
+        "" | SCOPE_MESSAGE_GROUP | SCOPE_QUEUE
+    ) {
         return Err(fault(
             Kind::DeduplicationScopeUnknown,
-            format!("unsupported deduplication_scope {:?}", q.deduplication_scope),
+            format!(
+                "unsupported deduplication_scope {:?}",
+                q.deduplication_scope
+            ),
         ));
     }
     let pc = q.partition_count;
@@ -266,6 +276,7 @@ pub fn check_queue(q: QueueRules<'_>) -> Result<(), Fault> {
     Ok(())
 }
 
+// REQ-OUT-10, REQ-ENC-4, REQ-ENC-14
 /// The raw queue name the keys are restored under, from the queue
 /// directory `dir` and the `name` of its `_queue.json`: `None` when it is
 /// `name` itself; the directory's raw bytes when `name` is those bytes
@@ -372,6 +383,7 @@ impl LaneFault {
     }
 }
 
+// REQ-OUT-10, REQ-ENC-4
 /// Check a message's `partition` against its queue: present exactly on
 /// partitioned queues (0 or absent otherwise), below `partition_count`, 0
 /// on `perQueue` queues, and the lane of its group (hash `group`,
@@ -425,7 +437,9 @@ pub fn message_fault(q: QueueRules<'_>, m: MessageFacts) -> Option<Kind> {
     if m.id_empty {
         return Some(Kind::MessageIdEmpty);
     }
-    check_lane(q, m.partition, m.group).err().map(LaneFault::kind)
+    check_lane(q, m.partition, m.group)
+        .err()
+        .map(LaneFault::kind)
 }
 
 /// Counts of refused messages of one queue, by kind, as decode reports
@@ -481,6 +495,7 @@ impl<'a> From<&'a crate::value::QueueMeta> for QueueRules<'a> {
     }
 }
 
+// REQ-OUT-10, REQ-ERR-3
 /// The `sqs_queue_not_restorable` warnings of one decoded queue
 /// (REQ-OUT-10): `queue` is the name in `_queue.json`, `key_name` the raw
 /// name of its keys, `kept` the messages written, `tally` their

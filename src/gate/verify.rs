@@ -1492,6 +1492,7 @@ fn last_members<'a>(members: &'a [scan::Member<'a>], names: &[&str]) -> Vec<Opti
 /// A kind's tally in one queue: messages, first line, first reason.
 type KindTally = (u64, usize, String);
 
+// REQ-OUT-10, REQ-CONF-7
 /// REQ-OUT-10: the queue in directory `dir` and its messages break none
 /// of the rules `encode` refuses a dump for, checked by the encoder's own
 /// functions ([`restorable`]). One violation per kind: at the queue file

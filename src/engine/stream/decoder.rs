@@ -94,12 +94,13 @@ impl RunItem for MsgItem {
     }
 }
 
-/// A message's restore facts (REQ-OUT-10) as two words: the partition
+/// A message's restore facts ([`MessageFacts`]) as two words: the partition
 /// and flags (id empty, partition present, group present), then the
 /// group hash.
 fn pack_facts(f: MessageFacts) -> (u64, u64) {
-    let flags =
-        u64::from(f.id_empty) | u64::from(f.partition.is_some()) << 1 | u64::from(f.group.is_some()) << 2;
+    let flags = u64::from(f.id_empty)
+        | u64::from(f.partition.is_some()) << 1
+        | u64::from(f.group.is_some()) << 2;
     (
         u64::from(f.partition.unwrap_or(0)) | flags << 32,
         u64::from(f.group.unwrap_or(0)),
