@@ -526,3 +526,82 @@ pub fn warnings(
         })
         .collect()
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    // REQ-OUT-10: every kind has its own snake_case name; the queue-level
+    // kinds are those of `_queue.json` and the directory, and each maps to
+    // the class `encode` fails with.
+    #[test]
+    fn kinds_have_distinct_names_and_their_encode_class() {
+        let names: std::collections::BTreeSet<&str> =
+            Kind::ALL.iter().map(|k| k.as_str()).collect();
+        assert_eq!(names.len(), Kind::ALL.len());
+        for k in Kind::ALL {
+            assert!(k
+                .as_str()
+                .bytes()
+                .all(|b| b.is_ascii_lowercase() || b == b'_'));
+            let queue_class = matches!(
+                k.encode_class(),
+                "invalid_queue_file" | "directory_mismatch"
+            );
+            assert_eq!(k.is_queue_level(), queue_class, "{k:?}");
+        }
+        assert!(Kind::ALL.windows(2).all(|w| w[0] < w[1]), "ALL is in order");
+    }
+
+    // REQ-OUT-10, REQ-ENC-4: the lane rules, in the order `encode` checks
+    // them.
+    #[test]
+    fn lanes_are_checked_in_order() {
+        let q = QueueRules {
+            fifo: true,
+            partition_count: 4,
+            fifo_throughput_limit: PER_MESSAGE_GROUP_ID,
+            deduplication_scope: "",
+        };
+        let g = group_hash("g");
+        let want = lane(q, g);
+        assert_eq!(want, g.unwrap() & 3);
+        assert_eq!(check_lane(q, Some(want), g), Ok(()));
+        assert_eq!(check_lane(q, None, g), Err(LaneFault::Missing));
+        assert_eq!(check_lane(q, Some(4), g), Err(LaneFault::OutOfRange(4)));
+        assert_eq!(
+            check_lane(q, Some((want + 1) % 4), g),
+            Err(LaneFault::NotGroupLane((want + 1) % 4, want))
+        );
+        // An empty group is on partition 0.
+        assert_eq!(check_lane(q, Some(0), group_hash("")), Ok(()));
+        let per_queue = QueueRules {
+            fifo_throughput_limit: PER_QUEUE,
+            ..q
+        };
+        assert_eq!(check_lane(per_queue, Some(0), g), Ok(()));
+        assert_eq!(
+            check_lane(per_queue, Some(1), g),
+            Err(LaneFault::NotZeroOnPerQueue(1))
+        );
+        let classic = QueueRules::default();
+        assert_eq!(check_lane(classic, Some(0), g), Ok(()));
+        assert_eq!(check_lane(classic, None, g), Ok(()));
+        assert_eq!(
+            check_lane(classic, Some(2), g),
+            Err(LaneFault::OnUnpartitioned(2))
+        );
+        assert_eq!(
+            message_fault(
+                q,
+                MessageFacts {
+                    id_empty: true,
+                    partition: None,
+                    group: g
+                }
+            ),
+            Some(Kind::MessageIdEmpty),
+            "the id is checked before the partition"
+        );
+    }
+}
