@@ -242,3 +242,50 @@ fn a_repeated_message_id_is_found_by_verify_and_refused_by_encode_only() {
         ["REQ-OUT-10 sqs/q/messages.jsonl:2: duplicate_message_id: encode refuses 1 message(s) of the queue: duplicate message id \"m\", first on line 1"]
     );
 }
+
+// REQ-OUT-10: queue names the directory rule has to get right, each
+// under the relation: a long name (hash-fallback directory), a key name
+// that is not UTF-8 with an empty live name (restored from the
+// directory, REQ-ENC-14) or a live name of its own, a live name other
+// than the key's, and `..`.
+#[test]
+fn hard_queue_names_are_warned_exactly_when_encode_refuses_them() {
+    use sqsdump::fsm::{encode_entry, encode_header};
+    use sqsdump::key::{build, KeyParts};
+    let long = "q".repeat(300);
+    let cases: [(&[u8], &str, bool); 7] = [
+        (long.as_bytes(), "", false),
+        (long.as_bytes(), &long, false),
+        (b"q\xff", "", false),
+        (b"q\xff", "q\u{fffd}", false),
+        (b"q\xff", "other", true),
+        (b"orders", "other", true),
+        (b"..", "", false),
+    ];
+    for (key_name, live_name, refused) in cases {
+        let mut fsm = encode_header(100);
+        let key = build(&KeyParts::MsgData {
+            queue: key_name.to_vec(),
+            partition: None,
+            gen: 1,
+            message_id: b"m".to_vec(),
+        });
+        let mut v = sqsdump::value::MESSAGE_MAGIC.to_vec();
+        v.extend_from_slice(
+            br#"{"message_id":"m","body":"aGk=","send_timestamp_millis":1,"queue_generation":1}"#,
+        );
+        encode_entry(&mut fsm, &key, 5, false, 0, &v);
+        let mut meta = sqsdump::value::QUEUE_META_MAGIC.to_vec();
+        meta.extend_from_slice(format!(r#"{{"name":"{live_name}"}}"#).as_bytes());
+        let meta_key = build(&KeyParts::QueueMeta {
+            queue: key_name.to_vec(),
+        });
+        encode_entry(&mut fsm, &meta_key, 5, false, 0, &meta);
+        let what = format!("{key_name:?} named {live_name:?}");
+        let mut t = Tally::default();
+        check(&fsm, &what, &mut t).unwrap();
+        assert_eq!(t.decoded, 1, "{what}");
+        assert_eq!(t.warned, u64::from(refused), "{what}");
+        assert_eq!(t.accepted, u64::from(!refused), "{what}: {t:?}");
+    }
+}
