@@ -450,8 +450,8 @@ pub struct Tally {
 }
 
 impl Tally {
-    /// Count one message of a queue with settings `q` (after
-    /// [`queue_fault`] found nothing).
+    /// Count one message of a queue with settings `q` ([`warnings`]
+    /// drops the counts when the queue itself is refused).
     pub fn add(&mut self, q: QueueRules<'_>, m: MessageFacts) {
         if let Some(kind) = message_fault(q, m) {
             *self.counts.entry(kind).or_default() += 1;

@@ -16,7 +16,11 @@
 //!   before anything is merged, so the warnings come out in the plain
 //!   engine's order;
 //! - at [`StreamDecoder::finish`] each queue, in sorted order of its
-//!   encoded segment, is k-way merged straight into `messages.jsonl`.
+//!   encoded segment, is k-way merged straight into `messages.jsonl`;
+//!   each message written is checked against the queue's restore rules
+//!   on the way (the meta record sorts after the messages), and the
+//!   `sqs_queue_not_restorable` warnings follow every other one, as in
+//!   the plain engine.
 //!
 //! Records may arrive in user-key order or in encoded-key (Pebble) order,
 //! where a key comes after the keys it is a prefix of. Nothing here
