@@ -290,7 +290,16 @@ fn parse_body(raw: &str) -> Result<Vec<u8>, String> {
 /// group id masked by `partition_count - 1`; 0 for classic and `perQueue`
 /// queues and for an empty group.
 pub fn partition_for(q: &QueueConfig, group: &str) -> u32 {
-    if !q.is_partitioned() || q.fifo_throughput_limit == PER_QUEUE || group.is_empty() {
+    lane(q.partition_count, &q.fifo_throughput_limit, group)
+}
+
+/// The live router's lane for `group` on a queue with these settings (the
+/// one implementation of the rule; the testkit generators route with it
+/// too): FNV-1a 32 of the group id masked by `partition_count - 1` when
+/// `partition_count > 1`, else 0; 0 on a `perQueue` queue and for an
+/// empty group. `partition_count` is a power of two on a valid queue.
+pub fn lane(partition_count: u32, fifo_throughput_limit: &str, group: &str) -> u32 {
+    if partition_count <= 1 || fifo_throughput_limit == PER_QUEUE || group.is_empty() {
         return 0;
     }
     let mut h: u32 = 0x811c_9dc5;
@@ -298,7 +307,7 @@ pub fn partition_for(q: &QueueConfig, group: &str) -> u32 {
         h ^= u32::from(b);
         h = h.wrapping_mul(0x0100_0193);
     }
-    h & (q.partition_count - 1)
+    h & (partition_count - 1)
 }
 
 /// Check a message's `partition` against its queue (REQ-ENC-4). The error
