@@ -201,9 +201,10 @@ pub fn shared_model(opts: GenOptions) -> arbitrary::Result<SnapshotModel> {
 /// `valid`, `mixed` and `adversarial` are written entry by entry: each
 /// queue's messages, then its meta, gen and side records, then orphans,
 /// foreign and operational entries. Entries are not globally sorted (the
-/// decoder must not depend on order, REQ-DEC-11). `shared` is
-/// [`shared_model`] written in sorted (Pebble) order; it is built in
-/// memory first, so it needs memory for the whole snapshot.
+/// decoder must not depend on order, REQ-DEC-11). Queues get restorable
+/// HT-FIFO settings and partitions as [`Profile::restorable_queue`] says.
+/// `shared` is [`shared_model`] written in sorted (Pebble) order; it is
+/// built in memory first, so it needs memory for the whole snapshot.
 pub fn write_snapshot<W: Write>(opts: GenOptions, w: &mut W) -> io::Result<GenSummary> {
     if opts.profile == Profile::Shared {
         let model = shared_model(opts).map_err(|e| io::Error::other(format!("generator: {e}")))?;
