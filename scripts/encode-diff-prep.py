@@ -1,10 +1,6 @@
 #!/usr/bin/env python3
 """Helper of scripts/encode-diff: rewrite a dump tree in place.
 
-  encode-diff-prep.py restorable DIR   make a generated dump restorable:
-      fix queue settings and message partitions that break the live
-      HT-FIFO rules both encoders enforce (the generator draws them at
-      random), so that the encoders get past validation.
   encode-diff-prep.py neutral DIR      remove what a sqsdump Decision
       treats differently from upstream: queue tags (REQ-ENC-9) and raw
       attribute bytes that Go's json.Marshal re-escapes (REQ-ENC-7);
@@ -19,36 +15,6 @@ JSON is re-serialised; both encoders parse it, so spelling is free.
 CHECKSUMS is rewritten after every change.
 """
 import hashlib, json, os, shutil, sys, urllib.parse
-
-def fnv_partition(group, count):
-    h = 0x811C9DC5
-    for b in group.encode():
-        h ^= b
-        h = (h * 0x01000193) & 0xFFFFFFFF
-    return h & (count - 1)
-
-def restorable_queue(q):
-    pc = q.get("partition_count", 0)
-    fifo = q.get("fifo", False)
-    if pc and (pc & (pc - 1) or pc > 32 or not fifo):
-        q.pop("partition_count", None); pc = 0
-    if not fifo:
-        q.pop("fifo_throughput_limit", None); q.pop("deduplication_scope", None)
-    if pc > 1 and q.get("deduplication_scope") == "queue":
-        q["deduplication_scope"] = "messageGroup"
-    if q.get("fifo_throughput_limit") == "perMessageGroupId" and pc <= 1:
-        q.pop("fifo_throughput_limit")
-    return q
-
-def restorable_message(q, m):
-    pc = q.get("partition_count", 0)
-    if pc <= 1:
-        m.pop("partition", None)
-    elif q.get("fifo_throughput_limit") == "perQueue":
-        m["partition"] = 0
-    else:
-        m["partition"] = fnv_partition(m.get("message_group_id", ""), pc) if m.get("message_group_id") else 0
-    return m
 
 def go_escape(text):
     for a, b in (("<", "\\u003c"), (">", "\\u003e"), ("&", "\\u0026"),
@@ -76,37 +42,30 @@ def main(mode, root):
         open(p, "w").write(json.dumps(m, indent=2))
         rewrite_checksums(root)
         return
+    if mode != "neutral":
+        sys.exit(f"encode-diff-prep.py: unknown mode {mode}")
     sqs = os.path.join(root, "sqs")
     for qd in sorted(os.listdir(sqs)) if os.path.isdir(sqs) else []:
         qp = os.path.join(sqs, qd, "_queue.json")
         q = json.load(open(qp))
-        if mode == "neutral":
-            try:
-                urllib.parse.unquote_to_bytes(qd).decode("utf-8")
-            except UnicodeDecodeError:
-                shutil.rmtree(os.path.join(sqs, qd))
-                mp = os.path.join(root, "MANIFEST.json")
-                m = json.load(open(mp))
-                listed = m.get("adapters", {}).get("sqs", {}).get("queues")
-                if isinstance(listed, list) and q.get("name") in listed:
-                    listed.remove(q.get("name"))
-                    open(mp, "w").write(json.dumps(m, indent=2))
-                continue
-        if mode == "restorable":
-            q = restorable_queue(q)
-        else:
-            q.pop("tags", None)
+        try:
+            urllib.parse.unquote_to_bytes(qd).decode("utf-8")
+        except UnicodeDecodeError:
+            shutil.rmtree(os.path.join(sqs, qd))
+            mp = os.path.join(root, "MANIFEST.json")
+            m = json.load(open(mp))
+            listed = m.get("adapters", {}).get("sqs", {}).get("queues")
+            if isinstance(listed, list) and q.get("name") in listed:
+                listed.remove(q.get("name"))
+                open(mp, "w").write(json.dumps(m, indent=2))
+            continue
+        q.pop("tags", None)
         open(qp, "w", encoding="utf-8").write(json.dumps(q, ensure_ascii=False, indent=2))
         mp = os.path.join(sqs, qd, "messages.jsonl")
         if not os.path.exists(mp):
             continue
         lines = open(mp, encoding="utf-8", newline="").read().split("\n")[:-1]
-        out = []
-        for line in lines:
-            if mode == "restorable":
-                out.append(json.dumps(restorable_message(q, json.loads(line)), ensure_ascii=False, separators=(",", ":")))
-            else:
-                out.append(go_escape(line))
+        out = [go_escape(line) for line in lines]
         open(mp, "w", encoding="utf-8", newline="").write("".join(l + "\n" for l in out))
     rewrite_checksums(root)
 

@@ -345,39 +345,15 @@ fn manifests_with_and_without_wall_time_are_accepted() {
     );
 }
 
-// REQ-ENC-13, REQ-ENC-4
+// REQ-ENC-13, REQ-CLI-11
 #[test]
-fn the_bundled_sample_round_trips_once_its_ht_fifo_lane_is_fixed() {
+fn the_bundled_sample_round_trips() {
     let fsm = std::fs::read(concat!(env!("CARGO_MANIFEST_DIR"), "/examples/sample.fsm")).unwrap();
     let ts = Reader::new(fsm.as_slice()).unwrap().last_commit_ts();
-    let mut files = decode_sqs(&fsm).unwrap();
-    // The sample's HT-FIFO queue holds a message off its group's lane,
-    // which the live router would never read: refused.
-    let err = encode_to_vec(&source_of(&files, ts), &EncodeOptions::default()).unwrap_err();
-    assert_eq!(
-        err.to_string(),
-        "sqs/events.fifo/messages.jsonl:1: invalid partition: partition 1, but message_group_id \"dev-1\" belongs on partition 2"
-    );
-    let path = "sqs/events.fifo/messages.jsonl".to_string();
-    let fixed = String::from_utf8(files[&path].clone())
-        .unwrap()
-        .replace(
-            r#""message_group_id":"dev-1","sequence_number":1,"partition":1"#,
-            r#""message_group_id":"dev-1","sequence_number":1,"partition":2"#,
-        )
-        .replace(
-            r#""message_group_id":"dev-1","sequence_number":2,"partition":1"#,
-            r#""message_group_id":"dev-1","sequence_number":2,"partition":2"#,
-        );
-    assert_eq!(
-        fixed.matches(r#""partition":2}"#).count(),
-        2,
-        "the fix applies"
-    );
-    files.insert(path, fixed.into_bytes());
+    let files = decode_sqs(&fsm).unwrap();
     let s = round_trip(&files, ts)
         .unwrap()
-        .expect("the fixed sample encodes");
+        .expect("the sample's dump encodes as it is");
     assert_eq!((s.queues, s.messages), (5, 12));
 }
 
@@ -414,6 +390,88 @@ fn encode_to_file_is_atomic_and_never_overwrites() {
     assert_eq!(names.len(), 2, "{names:?}");
 }
 
+/// Write the dump `src` as a directory tree at `root`.
+fn write_tree(root: &std::path::Path, src: &MemSource) {
+    for (path, bytes) in &src.files {
+        let p = root.join(path);
+        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
+        std::fs::write(p, bytes).unwrap();
+    }
+}
+
+// REQ-CLI-11, REQ-ENC-12, REQ-ENC-13
+/// `decode` of the bundled sample, then `encode` of that dump, from the
+/// command line: both succeed, and the restored snapshot decodes to the
+/// same dump (normalised: every `queue_generation` 1).
+#[test]
+fn the_bundled_sample_decodes_and_restores_from_the_command_line() {
+    let bin = env!("CARGO_BIN_EXE_sqsdump");
+    let tmp = tempfile::tempdir().unwrap();
+    let sample = concat!(env!("CARGO_MANIFEST_DIR"), "/examples/sample.fsm");
+    let run = |args: &[&std::ffi::OsStr]| {
+        let out = std::process::Command::new(bin).args(args).output().unwrap();
+        assert!(
+            out.status.success(),
+            "{args:?}: {}",
+            String::from_utf8_lossy(&out.stderr)
+        );
+        String::from_utf8_lossy(&out.stderr).into_owned()
+    };
+    let (dump_dir, restored, again) = (
+        tmp.path().join("dump"),
+        tmp.path().join("restored.fsm"),
+        tmp.path().join("again"),
+    );
+    let os = |s: &'static str| std::ffi::OsStr::new(s);
+    run(&[
+        os("decode"),
+        os("--input"),
+        os(sample),
+        os("--output"),
+        dump_dir.as_os_str(),
+    ]);
+    let summary = run(&[
+        os("encode"),
+        os("--input"),
+        dump_dir.as_os_str(),
+        os("--output"),
+        restored.as_os_str(),
+    ]);
+    assert!(
+        summary.starts_with("encoded 5 queues, 12 messages, "),
+        "{summary}"
+    );
+    run(&[
+        os("decode"),
+        os("--input"),
+        restored.as_os_str(),
+        os("--output"),
+        again.as_os_str(),
+    ]);
+    let sqs_files = |root: &std::path::Path| {
+        let mut files = BTreeMap::new();
+        for dir in std::fs::read_dir(root.join("sqs")).unwrap() {
+            let dir = dir.unwrap();
+            for f in std::fs::read_dir(dir.path()).unwrap() {
+                let f = f.unwrap();
+                let name = format!(
+                    "sqs/{}/{}",
+                    dir.file_name().to_string_lossy(),
+                    f.file_name().to_string_lossy()
+                );
+                files.insert(name, std::fs::read(f.path()).unwrap());
+            }
+        }
+        files
+    };
+    let want = sqsdump::encode::check::normalised(&sqs_files(&dump_dir));
+    assert_eq!(want.len(), 10, "{:?}", want.keys());
+    assert!(
+        sqs_files(&again) == want,
+        "the restored sample decodes to another dump"
+    );
+}
+
 // REQ-ENC-12
 #[test]
 fn encode_command_restores_a_decoded_dump_and_reports_errors() {
@@ -427,8 +485,24 @@ fn encode_command_restores_a_decoded_dump_and_reports_errors() {
         .output()
         .unwrap();
     assert!(st.status.success());
-    // The sample's off-lane HT-FIFO message: exit 1, one error line, no
-    // output.
+    // The sample's dump with an HT-FIFO message moved off its group's
+    // lane: exit 1, one error line, no output.
+    let fsm = std::fs::read(sample).unwrap();
+    let mut files = decode_sqs(&fsm).unwrap();
+    let path = "sqs/events.fifo/messages.jsonl".to_string();
+    let moved = String::from_utf8(files[&path].clone()).unwrap().replacen(
+        r#""message_group_id":"dev-1","sequence_number":1,"partition":2"#,
+        r#""message_group_id":"dev-1","sequence_number":1,"partition":1"#,
+        1,
+    );
+    assert_ne!(
+        moved.as_bytes(),
+        files[&path].as_slice(),
+        "the edit applies"
+    );
+    files.insert(path, moved.into_bytes());
+    let off_lane = tmp.path().join("off-lane");
+    write_tree(&off_lane, &source_of(&files, 1000));
     let out = tmp.path().join("r.fsm");
     let run = |input: &std::path::Path, out: &std::path::Path| {
         std::process::Command::new(bin)
@@ -439,7 +513,7 @@ fn encode_command_restores_a_decoded_dump_and_reports_errors() {
             .output()
             .unwrap()
     };
-    let failed = run(&dump_dir, &out);
+    let failed = run(&off_lane, &out);
     assert_eq!(failed.status.code(), Some(1));
     let stderr = String::from_utf8_lossy(&failed.stderr);
     assert!(
@@ -448,14 +522,18 @@ fn encode_command_restores_a_decoded_dump_and_reports_errors() {
     );
     assert_eq!(stderr.lines().count(), 1);
     assert!(!out.exists());
+    // The decoded sample itself restores.
+    let restored = run(&dump_dir, &out);
+    assert!(
+        restored.status.success(),
+        "{}",
+        String::from_utf8_lossy(&restored.stderr)
+    );
+    std::fs::remove_file(&out).unwrap();
     // A restorable dump: exit 0, a summary line, the snapshot.
     let good = tmp.path().join("good");
     let src = dump(&[("orders", STD_QUEUE, &[])]);
-    for (path, bytes) in &src.files {
-        let p = good.join(path);
-        std::fs::create_dir_all(p.parent().unwrap()).unwrap();
-        std::fs::write(p, bytes).unwrap();
-    }
+    write_tree(&good, &src);
     let ok = run(&good, &out);
     assert!(ok.status.success());
     let stderr = String::from_utf8_lossy(&ok.stderr);

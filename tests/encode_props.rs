@@ -1,5 +1,6 @@
 //! Round-trip properties of `encode` over the testkit generator model
-//! (REQ-ENC-13). 128 cases per property by default; `PROPTEST_CASES`
+//! (REQ-ENC-13): every `valid` and `shared` snapshot's dump restores
+//! (REQ-CLI-10). 128 cases per property by default; `PROPTEST_CASES`
 //! overrides. Failures persist in `proptest-regressions/encode_props.txt`.
 
 use std::fmt::Debug;
@@ -9,8 +10,12 @@ use proptest::collection::vec;
 use proptest::prelude::*;
 use proptest::test_runner::FileFailurePersistence;
 
-use sqsdump::encode::check::{decode_sqs, make_restorable, round_trip};
-use sqsdump::testkit::snapshot::ValidSnapshot;
+use std::collections::BTreeMap;
+
+use sqsdump::encode::check::{decode_sqs, round_trip, source_of};
+use sqsdump::encode::{encode_to_vec, EncodeOptions};
+use sqsdump::testkit::seeded::{from_seed, write_snapshot, GenOptions};
+use sqsdump::testkit::snapshot::{Profile, RawHtFifoSnapshot, Size, SnapshotModel, ValidSnapshot};
 
 fn config() -> ProptestConfig {
     let mut c = ProptestConfig::default();
@@ -28,34 +33,174 @@ fn model<T: for<'a> Arbitrary<'a> + Debug>(max: usize) -> impl Strategy<Value = 
         .prop_filter_map("model", |b| T::arbitrary(&mut Unstructured::new(&b)).ok())
 }
 
+/// A model of the `shared` profile.
+#[derive(Debug)]
+struct SharedSnapshot(SnapshotModel);
+
+impl<'a> Arbitrary<'a> for SharedSnapshot {
+    fn arbitrary(u: &mut Unstructured<'a>) -> arbitrary::Result<Self> {
+        SnapshotModel::arbitrary_with(u, Profile::Shared, Size::SMALL).map(SharedSnapshot)
+    }
+}
+
+/// decode → encode → decode: the dump decode writes from `m` is accepted
+/// by encode and comes back the same after normalisation, and its
+/// re-encode is byte-identical.
+fn restores(m: &SnapshotModel) -> Result<(), TestCaseError> {
+    let files = decode_sqs(&m.to_fsm_bytes()).map_err(|e| TestCaseError::fail(e.to_string()))?;
+    match round_trip(&files, m.last_commit_ts) {
+        Ok(Some(_)) => Ok(()),
+        Ok(None) => {
+            let err = encode_to_vec(
+                &source_of(&files, m.last_commit_ts),
+                &EncodeOptions::default(),
+            )
+            .err()
+            .map(|e| e.to_string());
+            Err(TestCaseError::fail(format!(
+                "encode refused the dump: {err:?}"
+            )))
+        }
+        Err(e) => Err(TestCaseError::fail(e)),
+    }
+}
+
+/// The snapshot `sqsdump gen` writes for these options.
+fn gen(opts: GenOptions) -> Vec<u8> {
+    let mut out = Vec::new();
+    write_snapshot(opts, &mut out).expect("generate");
+    out
+}
+
 proptest! {
     #![proptest_config(config())]
 
-    // REQ-ENC-13, REQ-ENC-1, REQ-ENC-10
+    // REQ-ENC-13, REQ-ENC-1, REQ-ENC-10, REQ-CLI-10
     /// decode(encode(D)) == D after normalisation, and
-    /// encode(decode(encode(D))) == encode(D), for every dump D that
-    /// decode writes from a restorable generated snapshot; encode must
-    /// accept every such dump.
+    /// encode(decode(encode(D))) == encode(D), for the dump D that decode
+    /// writes from every `valid` snapshot; encode accepts every such dump
+    /// as it is.
     #[test]
-    fn restorable_dumps_round_trip(ValidSnapshot(mut m) in model::<ValidSnapshot>(4096)) {
-        make_restorable(&mut m);
-        let files = decode_sqs(&m.to_fsm_bytes()).map_err(|e| TestCaseError::fail(e.to_string()))?;
-        match round_trip(&files, m.last_commit_ts) {
+    fn valid_dumps_round_trip(ValidSnapshot(m) in model::<ValidSnapshot>(4096)) {
+        restores(&m)?;
+    }
+
+    // REQ-ENC-13, REQ-CLI-10
+    /// The same for every `shared` snapshot.
+    #[test]
+    fn shared_dumps_round_trip(SharedSnapshot(m) in model::<SharedSnapshot>(4096)) {
+        restores(&m)?;
+    }
+
+    // REQ-ENC-13, REQ-CLI-10
+    /// The same for the snapshots `sqsdump gen` writes (its streaming
+    /// `valid` writer and its `shared` one), with any seed and size.
+    #[test]
+    fn gen_valid_and_shared_dumps_round_trip(
+        seed in any::<u64>(),
+        shared in any::<bool>(),
+        queues in 1usize..5,
+        messages in 0u64..60,
+    ) {
+        let profile = if shared { Profile::Shared } else { Profile::Valid };
+        let fsm = gen(GenOptions { seed, profile, queues, messages });
+        let files = decode_sqs(&fsm).map_err(|e| TestCaseError::fail(e.to_string()))?;
+        let ts = sqsdump::fsm::Reader::new(fsm.as_slice()).map_err(|e| TestCaseError::fail(e.to_string()))?.last_commit_ts();
+        match round_trip(&files, ts) {
             Ok(Some(_)) => {}
-            Ok(None) => prop_assert!(false, "encode rejected a restorable dump"),
+            Ok(None) => prop_assert!(false, "encode refused seed {} {:?}", seed, profile),
             Err(e) => prop_assert!(false, "{}", e),
         }
     }
 
     // REQ-ENC-13, REQ-ENC-4, REQ-ERR-2
-    /// Any generated dump, restorable or not: a typed error or a round
-    /// trip.
+    /// A dump with the raw HT-FIFO draws, restorable or not: a typed
+    /// error or a round trip.
     #[test]
-    fn generated_dumps_round_trip_or_fail_typed(ValidSnapshot(m) in model::<ValidSnapshot>(4096)) {
+    fn raw_ht_fifo_dumps_round_trip_or_fail_typed(RawHtFifoSnapshot(m) in model::<RawHtFifoSnapshot>(4096)) {
         let files = decode_sqs(&m.to_fsm_bytes()).map_err(|e| TestCaseError::fail(e.to_string()))?;
         if let Err(e) = round_trip(&files, m.last_commit_ts) {
             prop_assert!(false, "{}", e);
         }
+    }
+}
+
+// REQ-CLI-10, REQ-ENC-4
+/// The `adversarial` draws (and the `mixed` queues that keep them) still
+/// break the live HT-FIFO rules encode checks: partitions off their
+/// group's lane, partition counts that are not powers of two, a `queue`
+/// dedup scope with partitions, `perMessageGroupId` without partitions;
+/// `valid` ones never do.
+#[test]
+fn adversarial_and_mixed_draws_still_break_the_routing_rules() {
+    let mut reasons: BTreeMap<&str, usize> = BTreeMap::new();
+    let mut refusal = |fsm: &[u8], ts: u64| -> Option<String> {
+        let files = decode_sqs(fsm).ok()?;
+        let err = encode_to_vec(&source_of(&files, ts), &EncodeOptions::default()).err()?;
+        let text = err.to_string();
+        for (name, needle) in [
+            ("off lane", "belongs on partition"),
+            ("not a power of two", "must be a power of two"),
+            ("queue scope", "is incompatible with partition_count"),
+            (
+                "perMessageGroupId without partitions",
+                "requires partition_count > 1",
+            ),
+        ] {
+            if text.contains(needle) {
+                *reasons.entry(name).or_default() += 1;
+            }
+        }
+        Some(err.class().to_string())
+    };
+    let mut raw_refused = 0;
+    for seed in 0..300u64 {
+        let RawHtFifoSnapshot(m) = from_seed::<RawHtFifoSnapshot>(seed, 4096).unwrap();
+        raw_refused += usize::from(refusal(&m.to_fsm_bytes(), m.last_commit_ts).is_some());
+        let ValidSnapshot(v) = from_seed::<ValidSnapshot>(seed, 4096).unwrap();
+        assert_eq!(
+            refusal(&v.to_fsm_bytes(), v.last_commit_ts),
+            None,
+            "valid seed {seed}"
+        );
+    }
+    // `sqsdump gen --profile mixed`: the snapshots that decode, a few of
+    // them refused for their raw queues.
+    let mut mixed_refused = 0;
+    for seed in 0..60u64 {
+        let opts = GenOptions {
+            seed,
+            profile: Profile::Mixed,
+            queues: 4,
+            messages: 40,
+        };
+        let fsm = gen(opts);
+        let Ok(r) = sqsdump::fsm::Reader::new(fsm.as_slice()) else {
+            continue;
+        };
+        if let Some(class) = refusal(&fsm, r.last_commit_ts()) {
+            assert!(
+                ["invalid_partition", "invalid_queue_file"].contains(&class.as_str()),
+                "{class}"
+            );
+            mixed_refused += 1;
+        }
+    }
+    assert!(raw_refused > 100, "{raw_refused} of 300 raw dumps refused");
+    assert!(
+        mixed_refused > 8,
+        "{mixed_refused} of 60 mixed dumps refused"
+    );
+    for reason in [
+        "off lane",
+        "not a power of two",
+        "queue scope",
+        "perMessageGroupId without partitions",
+    ] {
+        assert!(
+            reasons.get(reason).copied().unwrap_or(0) > 0,
+            "{reason}: {reasons:?}"
+        );
     }
 }
 
@@ -77,13 +222,11 @@ fn the_encode_fuzz_target_holds_on_seeded_inputs() {
 /// and messages of every kind.
 #[test]
 fn restorable_models_restore_messages_of_every_queue_kind() {
-    use sqsdump::testkit::seeded::from_seed;
     let (mut queues, mut messages, mut partitioned, mut fifo) = (0, 0, 0, 0);
     for seed in 0..200u64 {
-        let Ok(ValidSnapshot(mut m)) = from_seed::<ValidSnapshot>(seed, 4096) else {
+        let Ok(ValidSnapshot(m)) = from_seed::<ValidSnapshot>(seed, 4096) else {
             continue;
         };
-        make_restorable(&mut m);
         partitioned += m
             .queues
             .iter()

@@ -88,3 +88,70 @@ fn gen_command_is_deterministic_and_decodable() {
     assert!(status.success());
     assert!(out.join("MANIFEST.json").exists());
 }
+
+/// Run `scripts/encode-diff` on `seeds` seeds with `upstream` as the other
+/// encoder; its success and stdout.
+fn encode_diff(upstream: &std::path::Path, seeds: &str, profiles: &str) -> (bool, String) {
+    let out = Command::new("bash")
+        .arg(concat!(env!("CARGO_MANIFEST_DIR"), "/scripts/encode-diff"))
+        .args([seeds, "1"])
+        .env("SQSDUMP", env!("CARGO_BIN_EXE_sqsdump"))
+        .env("UPSTREAM_ENCODER", upstream)
+        .env("PROFILES", profiles)
+        .env("MESSAGES", "12")
+        .output()
+        .expect("run scripts/encode-diff");
+    (
+        out.status.success(),
+        String::from_utf8_lossy(&out.stdout).into_owned(),
+    )
+}
+
+/// A stand-in for upstream's encoder: a shell script running `body` with
+/// upstream's arguments (`--input DIR --output FILE`) in `$@`.
+fn encoder_stand_in(dir: &std::path::Path, name: &str, body: &str) -> std::path::PathBuf {
+    use std::os::unix::fs::PermissionsExt;
+    let path = dir.join(name);
+    std::fs::write(&path, format!("#!/bin/sh\n{body}\n")).expect("write stand-in");
+    std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o755)).expect("chmod");
+    path
+}
+
+// REQ-CLI-10: the encode differential counts how many generated
+// valid/shared dumps the other encoder accepts, fails on any refusal of
+// one, and skips when there is no upstream encoder.
+#[test]
+fn encode_diff_script_counts_acceptances_and_fails_on_a_refusal() {
+    let dir = tempfile::tempdir().expect("tempdir");
+    let (ok, out) = encode_diff(&dir.path().join("absent"), "3", "valid shared pebble");
+    assert!(ok, "{out}");
+    assert!(out.starts_with("skipped: no upstream encoder"), "{out}");
+
+    let same = encoder_stand_in(
+        dir.path(),
+        "same",
+        &format!("exec {} encode \"$@\"", env!("CARGO_BIN_EXE_sqsdump")),
+    );
+    let (ok, out) = encode_diff(&same, "6", "valid shared pebble");
+    assert!(ok, "{out}");
+    assert!(
+        out.contains("upstream's encoder accepted 6 of 6, sqsdump's 6 of 6"),
+        "{out}"
+    );
+    assert!(out.ends_with("6 passed, 0 failed\n"), "{out}");
+
+    let refuses = encoder_stand_in(dir.path(), "refuses", "echo 'err=no' >&2; exit 2");
+    let (ok, out) = encode_diff(&refuses, "2", "valid shared");
+    assert!(!ok, "{out}");
+    assert!(
+        out.contains("FAIL seed 1 (shared): only_upstream_reject: err=no"),
+        "{out}"
+    );
+    assert!(out.contains("accepted 0 of 2, sqsdump's 2 of 2"), "{out}");
+    assert!(out.ends_with("0 passed, 2 failed\n"), "{out}");
+
+    // Under `mixed`, refusals are fine when both encoders refuse.
+    let (ok, out) = encode_diff(&same, "4", "mixed adversarial");
+    assert!(ok, "{out}");
+    assert!(!out.contains("restorable dumps"), "{out}");
+}

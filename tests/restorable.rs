@@ -139,8 +139,12 @@ fn check(fsm: &[u8], what: &str, t: &mut Tally) -> Result<(), String> {
 fn decode_warns_verify_finds_and_encode_refuses_the_same_dumps() {
     let mut rng = SplitMix(0x5eed_0010);
     let mut t = Tally::default();
+    // At least 600 snapshots per profile: the generators put a partitioned
+    // message off its group's lane in about one snapshot in 300, and every
+    // kind below must be met.
+    let n = cases().max(600);
     for profile in [Profile::Mixed, Profile::Adversarial] {
-        for i in 0..cases() {
+        for i in 0..n {
             let opts = GenOptions {
                 seed: rng.next(),
                 profile,
@@ -155,8 +159,8 @@ fn decode_warns_verify_finds_and_encode_refuses_the_same_dumps() {
         }
     }
     eprintln!("{t:?}");
-    assert!(t.decoded > cases() / 2, "{t:?}");
-    assert!(t.warned > cases() / 4 && t.accepted > cases() / 8, "{t:?}");
+    assert!(t.decoded > n / 2, "{t:?}");
+    assert!(t.warned > n / 8 && t.accepted > n / 8, "{t:?}");
     // Every fault the generators make is met (they make no empty or
     // repeated ids and no names other than their keys').
     for kind in [

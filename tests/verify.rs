@@ -112,12 +112,11 @@ fn assert_clean(what: &str, model: &DumpModel) {
 /// `partition` field; a `U+2028` throughput limit to show escaping), or
 /// partitions off their group's lane (the REQ-KEY-4 keys, and the bundled
 /// sample's `events.fifo`).
-const UNRESTORABLE_CASES: [(&str, &str); 9] = [
+const UNRESTORABLE_CASES: [(&str, &str); 8] = [
     ("REQ-CLI-12-manifest-shape", "queue_name_not_directory"),
     ("REQ-CLI-8-manifest", "queue_name_not_directory"),
     ("REQ-DEC-1-queue-names", "queue_name_not_directory"),
     ("REQ-DEC-6-partition-field", "ht_fifo_on_standard_queue"),
-    ("REQ-FSM-6-bundled-sample", "partition_not_group_lane"),
     (
         "REQ-FSM-9-versions-not-adjacent",
         "queue_name_not_directory",
@@ -202,60 +201,9 @@ fn generated_decodes_verify() {
     }
 }
 
-/// `model` with every partitioned message moved to its group's lane and
-/// CHECKSUMS recomputed, so that it restores (the bundled sample's
-/// `events.fifo` has a message off its lane); a model that restores is
-/// returned as it is.
-fn on_their_lanes(mut model: DumpModel) -> DumpModel {
-    use sqsdump::encode::restorable::{group_hash, lane, QueueRules};
-    let paths: Vec<String> = model
-        .files
-        .keys()
-        .filter(|p| p.ends_with("/messages.jsonl"))
-        .cloned()
-        .collect();
-    for path in paths {
-        let q: serde_json::Value =
-            serde_json::from_slice(&model.files[&path.replace("messages.jsonl", "_queue.json")])
-                .unwrap();
-        let rules = QueueRules {
-            fifo: q["fifo"].as_bool().unwrap_or(false),
-            partition_count: q["partition_count"].as_u64().unwrap_or(0) as u32,
-            fifo_throughput_limit: q["fifo_throughput_limit"].as_str().unwrap_or(""),
-            deduplication_scope: q["deduplication_scope"].as_str().unwrap_or(""),
-        };
-        let text = String::from_utf8(model.files[&path].clone()).unwrap();
-        let mut out = String::new();
-        for line in text.lines() {
-            let m: serde_json::Value = serde_json::from_str(line).unwrap();
-            let group = m["message_group_id"].as_str().unwrap_or("");
-            let fixed = match (m["partition"].as_u64(), rules.is_partitioned()) {
-                (Some(p), true) => line.replace(
-                    &format!("\"partition\":{p}}}"),
-                    &format!("\"partition\":{}}}", lane(rules, group_hash(group))),
-                ),
-                _ => line.to_string(),
-            };
-            out.push_str(&fixed);
-            out.push('\n');
-        }
-        model.files.insert(path, out.into_bytes());
-    }
-    model.files.remove(manifest::CHECKSUMS_FILE);
-    let sums = manifest::checksums(&model).unwrap();
-    model
-        .files
-        .insert(manifest::CHECKSUMS_FILE.to_string(), sums);
-    model
-        .warnings
-        .retain(|w| !matches!(w, Warning::NotRestorable { .. }));
-    model
-}
-
-/// The bundled sample's decode with its partitions on their lanes
-/// ([`on_their_lanes`]): a dump that verifies clean.
+/// The bundled sample's decode: a dump that verifies clean and restores.
 fn restorable_sample(preserve_visibility: bool, include_side_records: bool) -> DumpModel {
-    let m = on_their_lanes(sample(preserve_visibility, include_side_records));
+    let m = sample(preserve_visibility, include_side_records);
     assert_eq!(verify_model(&m), Vec::new());
     m
 }

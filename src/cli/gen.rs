@@ -31,7 +31,9 @@ flags, damaged streams); `shared` decodes without error and touches no
 SPEC Decision (one version per key, no operational keys, no orphans, no
 tags, no seq records, no `.`/`..` or over-long names, sorted entries),
 so upstream's decoder must write the same `sqs/` tree (it is built in
-memory before it is written).
+memory before it is written). The dumps of `valid` and `shared`
+snapshots restore: their HT-FIFO settings and partitions follow the live
+rules, which `mixed` (on some queues) and `adversarial` break.
 
 `--upstream pebble|shuffled` rewrites the snapshot so that upstream's
 decoder can read it (for benchmarks): only the visible SQS records, one

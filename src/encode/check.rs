@@ -2,9 +2,6 @@
 //! tests and the `encode` fuzz target (REQ-ENC-13). Built with the
 //! `testkit` feature.
 //!
-//! - [`make_restorable`] edits a generator model so that its dump obeys
-//!   the live HT-FIFO rules `encode` enforces (the generator draws queue
-//!   settings and partitions at random).
 //! - [`source_of`] turns the `sqs/` files of a decoded dump into a dump
 //!   tree with a minimal `MANIFEST.json` and a `CHECKSUMS`.
 //! - [`normalised`] applies the documented normalisation of a round trip.
@@ -15,49 +12,10 @@ use std::collections::BTreeMap;
 use arbitrary::{Arbitrary, Unstructured};
 use sha2::{Digest, Sha256};
 
-use super::model::{partition_for, QueueConfig, PER_MESSAGE_GROUP_ID, PER_QUEUE, SCOPE_QUEUE};
 use super::tree::{MemSource, CHECKSUMS, MANIFEST};
 use super::{encode_to_vec, EncodeOptions, EncodeSummary};
 use crate::decode::Options;
-use crate::testkit::snapshot::{SnapshotModel, ValidSnapshot};
-
-/// Make a generator model restorable: valid HT-FIFO settings on every
-/// queue, and every message on the lane the live router gives it.
-pub fn make_restorable(model: &mut SnapshotModel) {
-    for q in &mut model.queues {
-        let m = &mut q.meta;
-        let pc = m.partition_count;
-        if pc != 0 && (!pc.is_power_of_two() || pc > 32 || !m.is_fifo) {
-            m.partition_count = 0;
-        }
-        if !m.is_fifo {
-            m.fifo_throughput_limit.clear();
-            m.deduplication_scope.clear();
-        }
-        if m.partition_count > 1 && m.deduplication_scope == SCOPE_QUEUE {
-            m.deduplication_scope = "messageGroup".to_string();
-        }
-        if m.fifo_throughput_limit == PER_MESSAGE_GROUP_ID && m.partition_count <= 1 {
-            m.fifo_throughput_limit.clear();
-        }
-        let cfg = QueueConfig {
-            partition_count: m.partition_count,
-            fifo_throughput_limit: m.fifo_throughput_limit.clone(),
-            ..QueueConfig::default()
-        };
-        for msg in &mut q.messages {
-            msg.partition = if cfg.is_partitioned() {
-                Some(if cfg.fifo_throughput_limit == PER_QUEUE {
-                    0
-                } else {
-                    partition_for(&cfg, &msg.record.message_group_id)
-                })
-            } else {
-                None
-            };
-        }
-    }
-}
+use crate::testkit::snapshot::ValidSnapshot;
 
 /// A dump tree holding `sqs_files` (paths under `sqs/`), a minimal
 /// `MANIFEST.json` with `last_commit_ts` and the queue names, and a
@@ -215,10 +173,10 @@ pub fn fuzz(data: &[u8]) -> bool {
     };
     match mode % 3 {
         0 | 1 => {
-            let Ok(ValidSnapshot(mut model)) = ValidSnapshot::arbitrary(&mut u) else {
+            // `valid` models restore (REQ-CLI-10).
+            let Ok(ValidSnapshot(model)) = ValidSnapshot::arbitrary(&mut u) else {
                 return false;
             };
-            make_restorable(&mut model);
             let Ok(files) = decode_sqs(&model.to_fsm_bytes()) else {
                 return false;
             };

@@ -249,6 +249,22 @@ pub fn partition_for(q: &QueueConfig, group: &str) -> u32 {
     restorable::lane(q.rules(), restorable::group_hash(group))
 }
 
+/// The live router's lane for `group` on a queue with these settings, for
+/// callers that hold the settings rather than a [`QueueConfig`] (the
+/// testkit generators and the sample builder). The rule itself is
+/// [`restorable::lane`]: FNV-1a 32 of the group id masked by
+/// `partition_count - 1` when `partition_count > 1`, else 0; 0 on a
+/// `perQueue` queue and for an empty group.
+pub fn lane(partition_count: u32, fifo_throughput_limit: &str, group: &str) -> u32 {
+    let rules = restorable::QueueRules {
+        fifo: true,
+        partition_count,
+        fifo_throughput_limit,
+        deduplication_scope: "",
+    };
+    restorable::lane(rules, restorable::group_hash(group))
+}
+
 /// Check a message's `partition` against its queue (REQ-ENC-4). The error
 /// is the reason.
 pub fn check_partition(q: &QueueConfig, m: &DumpMessage) -> Result<(), String> {

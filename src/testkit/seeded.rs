@@ -16,8 +16,9 @@ use arbitrary::{Arbitrary, Unstructured};
 use super::frame;
 use super::keys;
 use super::snapshot::{
-    push_shared_foreign, push_side, BadEntry, ForeignRecord, MessageModel, Order, OrphanModel,
-    Profile, QueueModel, RawRecord, SideModel, SnapshotModel, StreamDamage, Version,
+    push_shared_foreign, push_side, restorable_meta, route, BadEntry, ForeignRecord, MessageModel,
+    Order, OrphanModel, Profile, QueueModel, RawRecord, SideModel, SnapshotModel, StreamDamage,
+    Version,
 };
 use crate::key::build;
 
@@ -184,6 +185,7 @@ pub fn shared_model(opts: GenOptions) -> arbitrary::Result<SnapshotModel> {
                 push_side(&mut q.side, s);
             }
         }
+        q.make_restorable();
         model.queues.push(q);
     }
     rng.fill_bytes(&mut qbuf);
@@ -199,9 +201,10 @@ pub fn shared_model(opts: GenOptions) -> arbitrary::Result<SnapshotModel> {
 /// `valid`, `mixed` and `adversarial` are written entry by entry: each
 /// queue's messages, then its meta, gen and side records, then orphans,
 /// foreign and operational entries. Entries are not globally sorted (the
-/// decoder must not depend on order, REQ-DEC-11). `shared` is
-/// [`shared_model`] written in sorted (Pebble) order; it is built in
-/// memory first, so it needs memory for the whole snapshot.
+/// decoder must not depend on order, REQ-DEC-11). Queues get restorable
+/// HT-FIFO settings and partitions as [`Profile::restorable_queue`] says.
+/// `shared` is [`shared_model`] written in sorted (Pebble) order; it is
+/// built in memory first, so it needs memory for the whole snapshot.
 pub fn write_snapshot<W: Write>(opts: GenOptions, w: &mut W) -> io::Result<GenSummary> {
     if opts.profile == Profile::Shared {
         let model = shared_model(opts).map_err(|e| io::Error::other(format!("generator: {e}")))?;
@@ -264,6 +267,12 @@ pub fn write_snapshot<W: Write>(opts: GenOptions, w: &mut W) -> io::Result<GenSu
             names.insert(name.clone());
         }
         let (mut q, active) = QueueModel::skeleton_bytes(&mut u, name, key_only).map_err(err)?;
+        // Messages are drawn against the meta as drawn and routed by the
+        // restorable one, which the queue gets after them: the same model
+        // as `QueueModel::make_restorable` on the whole queue.
+        let restorable = opts.profile.restorable_queue(&mut u).map_err(err)?;
+        let mut lanes = q.meta.clone();
+        restorable_meta(&mut lanes);
         let count = per + u64::from((qi as u64) < extra);
         for i in 0..count {
             rng.fill_bytes(&mut mbuf);
@@ -277,13 +286,19 @@ pub fn write_snapshot<W: Write>(opts: GenOptions, w: &mut W) -> io::Result<GenSu
                 continue;
             }
             let gen = QueueModel::message_gen(&mut mu, active).map_err(err)?;
-            let m = MessageModel::arbitrary_for(&mut mu, i, gen, Some(&q.meta)).map_err(err)?;
+            let mut m = MessageModel::arbitrary_for(&mut mu, i, gen, Some(&q.meta)).map_err(err)?;
+            if restorable {
+                route(&lanes, &mut m);
+            }
             sink.record(&m.key(&q.name), &m.versions(last))?;
             sink.summary.messages += 1;
         }
         for _ in 0..u.int_in_range(0..=3u8).map_err(err)? {
             let s = SideModel::arbitrary_for(&mut u, &q.name).map_err(err)?;
             push_side(&mut q.side, s);
+        }
+        if restorable {
+            q.meta = lanes;
         }
         for (k, versions) in q.queue_records(last) {
             sink.record(&k, &versions)?;

@@ -16,6 +16,9 @@ use super::keys::{self, AdversarialKey};
 use super::values::{
     render_with_quirks, with_magic, GenText, Invalid, LiveMessage, LiveQueueMeta, Quirk,
 };
+use crate::encode::model::{
+    lane, MAX_PARTITIONS, PER_MESSAGE_GROUP_ID, SCOPE_MESSAGE_GROUP, SCOPE_QUEUE,
+};
 use crate::key::{b64, build, Family, KeyParts};
 use crate::segment;
 use crate::value::{Message, QueueMeta, MESSAGE_MAGIC, QUEUE_META_MAGIC};
@@ -376,7 +379,56 @@ pub struct QueueModel {
     pub side: Vec<SideModel>,
 }
 
+/// Make a queue's HT-FIFO settings ones the live validator accepts, as
+/// both encoders check them (REQ-ENC-4): a `partition_count` of 0 or a
+/// power of two up to 32, above 1 only on a FIFO queue; no
+/// `fifo_throughput_limit` or `deduplication_scope` on a standard queue;
+/// `perMessageGroupId` only with partitions; no `queue` dedup scope with
+/// partitions. Settings that are already valid are kept.
+pub fn restorable_meta(m: &mut LiveQueueMeta) {
+    let pc = m.partition_count;
+    if pc != 0 && (!pc.is_power_of_two() || pc > MAX_PARTITIONS || (pc > 1 && !m.is_fifo)) {
+        m.partition_count = 0;
+    }
+    if !m.is_fifo {
+        m.fifo_throughput_limit.clear();
+        m.deduplication_scope.clear();
+    }
+    if m.partition_count > 1 && m.deduplication_scope == SCOPE_QUEUE {
+        m.deduplication_scope = SCOPE_MESSAGE_GROUP.to_string();
+    }
+    if m.fifo_throughput_limit == PER_MESSAGE_GROUP_ID && m.partition_count <= 1 {
+        m.fifo_throughput_limit.clear();
+    }
+}
+
+/// Put a message of a queue with the (valid) settings `meta` where the
+/// live router writes it: on a partitioned queue, the lane of its group
+/// ([`crate::encode::model::lane`]); on any other queue a partitioned key
+/// stays, at partition 0 (decode writes `"partition":0`, which a round
+/// trip drops, REQ-ENC-13), and a legacy key stays legacy.
+pub fn route(meta: &LiveQueueMeta, msg: &mut MessageModel) {
+    msg.partition = if meta.partition_count > 1 {
+        Some(lane(
+            meta.partition_count,
+            &meta.fifo_throughput_limit,
+            &msg.record.message_group_id,
+        ))
+    } else {
+        msg.partition.map(|_| 0)
+    };
+}
+
 impl QueueModel {
+    /// Make the queue restorable: valid HT-FIFO settings
+    /// ([`restorable_meta`]) and every message on its lane ([`route`]).
+    pub fn make_restorable(&mut self) {
+        restorable_meta(&mut self.meta);
+        for m in &mut self.messages {
+            route(&self.meta, m);
+        }
+    }
+
     /// A queue named `name` with no messages yet; returns it and the
     /// generation new messages should carry.
     pub fn skeleton(u: &mut Unstructured<'_>, name: String) -> Result<(Self, u64)> {
@@ -860,14 +912,21 @@ impl StreamDamage {
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Arbitrary)]
 pub enum Profile {
     /// Decodes without error: histories, stale gens, orphans, side
-    /// records, operational and foreign keys, but nothing malformed.
+    /// records, operational and foreign keys, but nothing malformed; and
+    /// its dump restores (REQ-CLI-10): every queue's HT-FIFO settings and
+    /// partitions follow the live rules ([`QueueModel::make_restorable`]).
     Valid,
-    /// Mostly valid with a few adversarial entries.
+    /// Mostly valid with a few adversarial entries; one queue in four
+    /// keeps the raw HT-FIFO draws (partition counts that are not powers
+    /// of two, settings the live validator refuses, partitions off their
+    /// group's lane), so its dump may not restore.
     Mixed,
-    /// Every part exercises an error path.
+    /// Every part exercises an error path; no queue's HT-FIFO draws are
+    /// made restorable.
     Adversarial,
     /// Decodes without error and touches no SPEC Decision, so upstream's
-    /// decoder must write the same `sqs/` tree. It has one live version
+    /// decoder must write the same `sqs/` tree; its dump restores, like
+    /// `valid`'s. It has one live version
     /// per key, none after the header (REQ-FSM-7, REQ-FSM-8, REQ-FSM-9);
     /// no operational keys (REQ-FSM-6); no malformed, non-canonical,
     /// empty-queue or gen-trailing keys, no misparsing gens, no key/value
@@ -879,6 +938,21 @@ pub enum Profile {
     /// no unknown SQS families (REQ-DEC-13); entries in sorted (Pebble)
     /// order (REQ-DEC-11). [`SnapshotModel::is_shared`] checks a model.
     Shared,
+}
+
+impl Profile {
+    /// Whether the next queue gets restorable HT-FIFO settings and
+    /// partitions ([`QueueModel::make_restorable`]): always under `valid`
+    /// and `shared`, never under `adversarial`, and three times in four
+    /// under `mixed` (drawn from `u` only then), so that the other queues
+    /// keep the raw draws, which mostly break the live routing rules.
+    pub fn restorable_queue(self, u: &mut Unstructured<'_>) -> Result<bool> {
+        Ok(match self {
+            Profile::Valid | Profile::Shared => true,
+            Profile::Mixed => !u.ratio(1, 4)?,
+            Profile::Adversarial => false,
+        })
+    }
 }
 
 /// Entry order in the stream.
@@ -959,6 +1033,7 @@ impl SnapshotModel {
             } else {
                 QueueModel::skeleton_bytes(u, name, key_only)?
             };
+            let restorable = profile.restorable_queue(u)?;
             for i in 0..u.int_in_range(0..=size.messages)? {
                 let gen = QueueModel::message_gen(u, active)?;
                 let m = if shared {
@@ -975,6 +1050,9 @@ impl SnapshotModel {
                     SideModel::arbitrary_for(u, &q.name)?
                 };
                 push_side(&mut q.side, s);
+            }
+            if restorable {
+                q.make_restorable();
             }
             queues.push(q);
         }
@@ -1415,6 +1493,23 @@ impl<'a> Arbitrary<'a> for ValidSnapshot {
             Profile::Valid,
             Size::SMALL,
         )?))
+    }
+}
+
+/// A model that decodes without error but keeps the raw HT-FIFO draws
+/// of the `adversarial` profile on every queue (its bad entries and
+/// stream damage removed): partition counts that are not powers of two,
+/// settings the live validator refuses and partitions off their group's
+/// lane, so its dump is often not restorable (for encode's refusals).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct RawHtFifoSnapshot(pub SnapshotModel);
+
+impl<'a> Arbitrary<'a> for RawHtFifoSnapshot {
+    fn arbitrary(u: &mut Unstructured<'a>) -> Result<Self> {
+        let mut m = SnapshotModel::arbitrary_with(u, Profile::Adversarial, Size::SMALL)?;
+        m.bad.clear();
+        m.damage = None;
+        Ok(RawHtFifoSnapshot(m))
     }
 }
 

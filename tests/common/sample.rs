@@ -4,13 +4,15 @@
 //! - `orders`: a standard queue; one message updated (receive count) and
 //!   one deleted by a newer tombstone; a message that expired;
 //! - `payments.fifo`: a FIFO queue with two interleaved groups;
-//! - `events.fifo`: an HT-FIFO queue with partitioned keys and tags;
+//! - `events.fifo`: an HT-FIFO queue with partitioned keys and tags, each
+//!   message on its group's lane (the dump restores, REQ-CLI-11);
 //! - `blobs`: a binary body next to an HTML-bearing one;
 //! - `purged`: a gen bump that left messages of the old generation;
 //! - an orphan (`deleted`) whose meta is gone but a message and a
 //!   tombstone side record remain;
 //! - a version after the header, operational keys and a non-SQS key.
 
+use sqsdump::encode::model::lane;
 use sqsdump::fsm::{encode_header, encode_key, encode_raw_entry, encode_value, FLAG_TOMBSTONE};
 use sqsdump::key::{build, KeyParts};
 
@@ -200,11 +202,14 @@ pub fn sample_fsm() -> Vec<u8> {
         )),
     );
     version(&mut e, &gen_key("events.fifo"), 30, false, 0, b"1");
-    for (id, part, group, seq) in [
-        ("e-1", 1u32, "dev-1", 1u64),
-        ("e-2", 3, "dev-2", 1),
-        ("e-3", 1, "dev-1", 2),
+    // Each message on the lane the live router gives its group (dev-1 on
+    // partition 2, dev-2 on 3), so the dump restores.
+    for (id, group, seq) in [
+        ("e-1", "dev-1", 1u64),
+        ("e-2", "dev-2", 1),
+        ("e-3", "dev-1", 2),
     ] {
+        let part = lane(4, "perMessageGroupId", group);
         version(
             &mut e,
             &data_key("events.fifo", Some(part), 1, id),
