@@ -337,7 +337,8 @@ pub enum Indented {
 /// trailing newline) lays it out: one member per line indented two spaces
 /// per level, `"key": value`, the closing bracket on its own line at the
 /// parent's indent, and empty arrays and objects as `[]` and `{}`. Keys
-/// are HTML-escaped, as `json.Marshal` writes them.
+/// are HTML-escaped, as `json.Marshal` writes them. The ENCODE_INFO
+/// sidecar is written with it (REQ-ENC-18).
 pub fn write_indented(out: &mut Vec<u8>, v: &Indented, depth: usize) {
     let indent = |out: &mut Vec<u8>, n: usize| {
         out.push(b'\n');

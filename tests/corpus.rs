@@ -430,7 +430,8 @@ fn every_encode_error_class_a_dump_can_cause_has_a_case() {
         .collect();
     // Not here: entry_too_large (a key over 1 MiB), duplicate_key (no
     // dump that passes the line checks yields one), unsafe_output and io
-    // (the output path and the file system, not the dump).
+    // (the output path and the file system, not the dump), and
+    // self_test_mismatch (only under --self-test, REQ-ENC-19).
     let want = [
         "invalid_manifest",
         "unsupported_dump",

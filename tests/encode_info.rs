@@ -40,7 +40,6 @@ fn line(id: &str, body: &str, send: i64, gen: u64, fifo: Option<(&str, u64)>) ->
 /// holding `<` and `&`, a FIFO queue, an empty queue), with `cluster_id`
 /// added to its manifest when given, at `dir`.
 fn canonical_dump(dir: &Path, cluster_id: Option<&str>) {
-    let tmp = tempfile::tempdir().unwrap();
     let mut files = BTreeMap::new();
     files.insert("sqs/orders/_queue.json".to_string(), STD_QUEUE.into());
     files.insert(
@@ -56,8 +55,16 @@ fn canonical_dump(dir: &Path, cluster_id: Option<&str>) {
         "sqs/empty/_queue.json".to_string(),
         STD_QUEUE.replace("orders", "empty").into_bytes(),
     );
+    canonical(dir, &files, cluster_id);
+}
+
+/// The dump `sqsdump decode` writes for the snapshot of `files` (paths
+/// under `sqs/`), with `cluster_id` added to its manifest when given, at
+/// `dir`.
+fn canonical(dir: &Path, files: &BTreeMap<String, Vec<u8>>, cluster_id: Option<&str>) {
+    let tmp = tempfile::tempdir().unwrap();
     let raw = tmp.path().join("raw");
-    for (path, bytes) in &source_of(&files, TS).files {
+    for (path, bytes) in &source_of(files, TS).files {
         let p = raw.join(path);
         fs::create_dir_all(p.parent().unwrap()).unwrap();
         fs::write(p, bytes).unwrap();
@@ -141,7 +148,7 @@ fn fresh() -> Flags {
     }
 }
 
-// REQ-ENC-18, REQ-ENC-19
+// REQ-ENC-18, REQ-ENC-19, REQ-ENC-12
 #[test]
 fn a_self_tested_encode_passes_the_restore_checks() {
     let tmp = tempfile::tempdir().unwrap();
@@ -393,7 +400,7 @@ fn an_existing_sidecar_path_is_refused_like_an_existing_output() {
     assert!(!tmp.path().join("a.fsm").exists());
 }
 
-// REQ-ENC-19
+// REQ-ENC-19, REQ-ENC-12, REQ-ENC-5
 #[test]
 fn a_self_test_mismatch_names_the_first_differing_file_and_leaves_nothing() {
     let tmp = tempfile::tempdir().unwrap();
@@ -567,4 +574,141 @@ fn the_restore_checks_refuse_what_upstream_refuses() {
             header: TS - 1
         })
     );
+}
+
+/// Upstream's encoder (`/work/shared/upstream/elastickv-snapshot-encode-head`
+/// beside the repository, or `SQSDUMP_UPSTREAM_ENCODER`), if it is there.
+fn upstream_encoder() -> Option<PathBuf> {
+    let path = std::env::var_os("SQSDUMP_UPSTREAM_ENCODER")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| {
+            Path::new(env!("CARGO_MANIFEST_DIR"))
+                .join("../shared/upstream/elastickv-snapshot-encode-head")
+        });
+    path.is_file().then_some(path)
+}
+
+/// The sidecar's text without the lines that differ by design: the
+/// encoder's name and the wall time.
+fn comparable(text: &str) -> String {
+    text.lines()
+        .filter(|l| {
+            !l.starts_with("  \"encoder_version\": ") && !l.starts_with("  \"wall_time_iso\": ")
+        })
+        .map(|l| format!("{l}\n"))
+        .collect()
+}
+
+// REQ-ENC-18, REQ-ENC-19
+/// Differential against upstream's encoder, skipped when its binary is
+/// absent: on dumps where no Decision applies, both write the same
+/// snapshot bytes, and the same sidecar byte for byte apart from
+/// `encoder_version` and `wall_time_iso` (the paths are given alike), with
+/// and without `--self-test`, a cluster id and a timestamp override.
+#[test]
+fn sidecars_match_upstream_field_by_field() {
+    let Some(upstream) = upstream_encoder() else {
+        eprintln!("skipped: no upstream encoder");
+        return;
+    };
+    let cases: [(Option<&str>, &[&str]); 5] = [
+        (Some("c-<1>"), &["--self-test"]),
+        (Some("c-1"), &[]),
+        (None, &["--self-test"]),
+        (None, &[]),
+        (
+            Some("c"),
+            &["--self-test", "--last-commit-ts", "0x61a2b3c4d5e70"],
+        ),
+    ];
+    for (i, (cluster, flags)) in cases.iter().enumerate() {
+        let tmp = tempfile::tempdir().unwrap();
+        let (ours, theirs) = (tmp.path().join("ours"), tmp.path().join("theirs"));
+        canonical_dump(&ours.join("dump"), *cluster);
+        canonical_dump(&theirs.join("dump"), *cluster);
+        let out = encode(&ours, "dump", "r.fsm", flags);
+        assert!(out.status.success(), "case {i}: {out:?}");
+        let up = Command::new(&upstream)
+            .current_dir(&theirs)
+            .args(["--input", "dump", "--output", "r.fsm"])
+            .args(*flags)
+            .output()
+            .unwrap();
+        assert!(up.status.success(), "case {i}: upstream: {up:?}");
+        assert_eq!(
+            fs::read(ours.join("r.fsm")).unwrap(),
+            fs::read(theirs.join("r.fsm")).unwrap(),
+            "case {i}: snapshots differ"
+        );
+        let a = fs::read_to_string(ours.join("r.fsm.encode_info.json")).unwrap();
+        let b = fs::read_to_string(theirs.join("r.fsm.encode_info.json")).unwrap();
+        assert_eq!(comparable(&a), comparable(&b), "case {i}");
+        assert_eq!(comparable(&a).lines().count() + 2, a.lines().count());
+        // Both pass the restore checks alike.
+        let flags = Flags {
+            allow_missing_cluster_id: true,
+            allow_unverified_self_test: true,
+            ..fresh()
+        };
+        assert_eq!(
+            prepare_restore::check(&ours.join("r.fsm"), None, &flags).map(|_| ()),
+            prepare_restore::check(&theirs.join("r.fsm"), None, &flags).map(|_| ())
+        );
+    }
+}
+
+// REQ-ENC-19, REQ-ENC-17
+/// SIGINT while the self-test decodes (its scratch directory exists in the
+/// staging directory): exit 130, and nothing is left beside the dump.
+#[cfg(unix)]
+#[test]
+fn sigint_during_the_self_test_leaves_nothing_and_exits_130() {
+    use sqsdump::cli::decode::ENTRY_DELAY_ENV;
+    let tmp = tempfile::tempdir().unwrap();
+    let lines: String = (0..400)
+        .map(|i| line(&format!("m{i:04}"), "b", 1000 + i, 1, None))
+        .collect();
+    let mut files = BTreeMap::new();
+    files.insert("sqs/orders/_queue.json".to_string(), STD_QUEUE.into());
+    files.insert("sqs/orders/messages.jsonl".to_string(), lines.into_bytes());
+    canonical(&tmp.path().join("dump"), &files, None);
+    let child = bin()
+        .current_dir(tmp.path())
+        .args(["encode", "-i", "dump", "-o", "r.fsm", "--self-test"])
+        .env(ENTRY_DELAY_ENV, "3000")
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    let in_self_test = loop {
+        let found = fs::read_dir(tmp.path()).unwrap().any(|e| {
+            let p = e.unwrap().path();
+            p.file_name()
+                .unwrap()
+                .to_string_lossy()
+                .starts_with(".sqsdump-encode-")
+                && fs::read_dir(&p).is_ok_and(|d| {
+                    d.flatten().any(|e| {
+                        e.file_name()
+                            .to_string_lossy()
+                            .starts_with(".sqsdump-selftest-")
+                    })
+                })
+        });
+        if found || std::time::Instant::now() > deadline {
+            break found;
+        }
+        std::thread::sleep(std::time::Duration::from_millis(10));
+    };
+    assert!(in_self_test, "the self-test never started");
+    let status = Command::new("kill")
+        .args(["-INT", &child.id().to_string()])
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let out = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(130), "{stderr}");
+    assert!(stderr.contains("error[interrupted]"), "{stderr}");
+    assert_eq!(names(tmp.path()), ["dump"]);
 }

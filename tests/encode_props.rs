@@ -31,7 +31,7 @@ fn model<T: for<'a> Arbitrary<'a> + Debug>(max: usize) -> impl Strategy<Value = 
 proptest! {
     #![proptest_config(config())]
 
-    // REQ-ENC-13, REQ-ENC-1, REQ-ENC-10
+    // REQ-ENC-13, REQ-ENC-1, REQ-ENC-10, REQ-ENC-19
     /// decode(encode(D)) == D after normalisation, and
     /// encode(decode(encode(D))) == encode(D), for every dump D that
     /// decode writes from a restorable generated snapshot; encode must

@@ -152,7 +152,8 @@ pub fn normalised(files: &BTreeMap<String, Vec<u8>>) -> BTreeMap<String, Vec<u8>
 }
 
 /// Check both round-trip properties on the dump `files` (its `sqs/`
-/// files, as `decode` wrote them). `Ok(None)` when `encode` rejects the
+/// files, as `decode` wrote them), and that the self-test's comparison
+/// (REQ-ENC-19) finds no difference. `Ok(None)` when `encode` rejects the
 /// dump (with a typed error); `Err` describes a violated property.
 pub fn round_trip(
     files: &BTreeMap<String, Vec<u8>>,

@@ -105,7 +105,7 @@ fn boolean(b: bool) -> Indented {
 impl EncodeInfo {
     /// The sidecar bytes, as upstream's `WriteEncodeInfo` writes them: a
     /// `json.Encoder` with `SetIndent("", "  ")` (two-space indent, HTML
-    /// characters escaped, a trailing newline).
+    /// characters escaped, a trailing newline; REQ-ENC-18).
     pub fn to_json(&self) -> Vec<u8> {
         let mut fields: Vec<(&'static str, Indented)> = vec![
             ("format_version", num(FORMAT_VERSION)),

@@ -28,7 +28,7 @@ const GENERATION_FIELD: &[u8] = b"\"queue_generation\":";
 const PARTITION_ZERO_END: &[u8] = b",\"partition\":0}\n";
 
 /// One `messages.jsonl` line (with its `\n`) under REQ-ENC-13's
-/// normalisation: the value of the top-level `queue_generation` becomes
+/// normalisation, as the round trip and the self-test (REQ-ENC-19) apply it: the value of the top-level `queue_generation` becomes
 /// `1`, and on a queue without partitions (`partitioned` false) a final
 /// `"partition":0` member is dropped.
 ///
@@ -225,7 +225,7 @@ fn sqs_entries(src: &dyn Source) -> Result<BTreeMap<String, Kind>, EncodeError> 
 }
 
 /// Compare the `sqs/` trees of an input dump and of the decode of its
-/// snapshot, in path order; the first difference, if any. `_queue.json`
+/// snapshot, in path order; the first difference, if any (REQ-ENC-19). `_queue.json`
 /// files must be equal byte for byte, `messages.jsonl` lines after
 /// [`normalise_line`] of the input's.
 pub fn compare(

@@ -280,7 +280,7 @@ fn check_info(info: &Info, sha: &str, flags: &Flags) -> Result<(), Refusal> {
     if info.encoder_key_format_version != CURRENT_FORMAT_VERSION {
         return Err(Refusal::KeyFormatMismatch(info.encoder_key_format_version));
     }
-    if !flags.allow_unverified_self_test && !(info.self_test_ran && info.self_test_matched) {
+    if !flags.allow_unverified_self_test && (!info.self_test_ran || !info.self_test_matched) {
         return Err(Refusal::SelfTestMissing);
     }
     let source = info.manifest_cluster_id.as_str();
