@@ -509,7 +509,7 @@ fn a_queue_name_that_is_not_utf8_is_restored_from_its_directory() {
     assert_eq!(summary.queues, 1);
 }
 
-// REQ-CLI-7, REQ-ENC-11
+// REQ-CLI-7, REQ-ENC-11, REQ-ENC-18
 #[cfg(unix)]
 #[test]
 fn the_snapshot_is_created_0644_under_the_umask() {
@@ -532,5 +532,9 @@ fn the_snapshot_is_created_0644_under_the_umask() {
         .and_then(|m| u32::from_str_radix(m.trim(), 8).ok())
         .unwrap_or(0o022);
     let mode = std::fs::metadata(&out).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode, 0o644 & !mask);
+    // The ENCODE_INFO sidecar beside it too (REQ-ENC-18).
+    let sidecar = tmp.path().join("out.fsm.encode_info.json");
+    let mode = std::fs::metadata(sidecar).unwrap().permissions().mode() & 0o777;
     assert_eq!(mode, 0o644 & !mask);
 }

@@ -239,7 +239,7 @@ fn a_tampered_payload_fails_on_its_sha256() {
     );
 }
 
-// REQ-ENC-18
+// REQ-ENC-18, REQ-ENC-2
 #[test]
 fn the_cluster_id_is_taken_from_the_manifest_when_it_is_there() {
     let tmp = tempfile::tempdir().unwrap();
