@@ -712,3 +712,49 @@ fn sigint_during_the_self_test_leaves_nothing_and_exits_130() {
     assert!(stderr.contains("error[interrupted]"), "{stderr}");
     assert_eq!(names(tmp.path()), ["dump"]);
 }
+
+// REQ-ENC-18, REQ-ENC-11
+/// A sidecar that appears while the encode runs: the snapshot, already
+/// renamed into place, is taken back out, the other file is kept, and the
+/// run fails with `unsafe_output`.
+#[test]
+fn a_sidecar_that_appears_during_the_run_takes_the_snapshot_back_out() {
+    use sqsdump::cli::decode::ENTRY_DELAY_ENV;
+    let tmp = tempfile::tempdir().unwrap();
+    let lines: String = (0..300)
+        .map(|i| line(&format!("m{i:04}"), "b", 1000 + i, 1, None))
+        .collect();
+    let mut files = BTreeMap::new();
+    files.insert("sqs/orders/_queue.json".to_string(), STD_QUEUE.into());
+    files.insert("sqs/orders/messages.jsonl".to_string(), lines.into_bytes());
+    canonical(&tmp.path().join("dump"), &files, None);
+    let child = bin()
+        .current_dir(tmp.path())
+        .args(["encode", "-i", "dump", "-o", "r.fsm"])
+        .env(ENTRY_DELAY_ENV, "3000")
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+    while !fs::read_dir(tmp.path()).unwrap().any(|e| {
+        e.unwrap()
+            .file_name()
+            .to_string_lossy()
+            .starts_with(".sqsdump-encode-")
+    }) {
+        assert!(std::time::Instant::now() < deadline, "no staging directory");
+        std::thread::sleep(std::time::Duration::from_millis(5));
+    }
+    fs::write(tmp.path().join("r.fsm.encode_info.json"), b"theirs").unwrap();
+    let out = child.wait_with_output().unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(
+        String::from_utf8_lossy(&out.stderr),
+        "error[unsafe_output]: unsafe output r.fsm: its ENCODE_INFO sidecar r.fsm.encode_info.json already exists\n"
+    );
+    assert_eq!(names(tmp.path()), ["dump", "r.fsm.encode_info.json"]);
+    assert_eq!(
+        fs::read(tmp.path().join("r.fsm.encode_info.json")).unwrap(),
+        b"theirs"
+    );
+}
