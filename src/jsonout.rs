@@ -319,6 +319,66 @@ pub fn side_record_line(prefix: &str, user_key: &[u8], value: &[u8]) -> Vec<u8> 
     out
 }
 
+/// A JSON value laid out by [`write_indented`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Indented {
+    /// A scalar, already written (a string by [`write_str`] or
+    /// [`write_go_bytes`], a number, `true`, `false`, `null`).
+    Scalar(Vec<u8>),
+    /// An array.
+    Array(Vec<Indented>),
+    /// An object: its keys in the order given (Go writes struct fields in
+    /// declaration order).
+    Object(Vec<(&'static str, Indented)>),
+}
+
+/// Append `v` at nesting `depth` the way Go's `json.MarshalIndent(v, "",
+/// "  ")` (and a `json.Encoder` with `SetIndent("", "  ")`, before its
+/// trailing newline) lays it out: one member per line indented two spaces
+/// per level, `"key": value`, the closing bracket on its own line at the
+/// parent's indent, and empty arrays and objects as `[]` and `{}`. Keys
+/// are HTML-escaped, as `json.Marshal` writes them. The ENCODE_INFO
+/// sidecar is written with it (REQ-ENC-18).
+pub fn write_indented(out: &mut Vec<u8>, v: &Indented, depth: usize) {
+    let indent = |out: &mut Vec<u8>, n: usize| {
+        out.push(b'\n');
+        for _ in 0..n {
+            out.extend_from_slice(b"  ");
+        }
+    };
+    match v {
+        Indented::Scalar(bytes) => out.extend_from_slice(bytes),
+        Indented::Array(items) if items.is_empty() => out.extend_from_slice(b"[]"),
+        Indented::Object(fields) if fields.is_empty() => out.extend_from_slice(b"{}"),
+        Indented::Array(items) => {
+            out.push(b'[');
+            for (i, item) in items.iter().enumerate() {
+                if i > 0 {
+                    out.push(b',');
+                }
+                indent(out, depth + 1);
+                write_indented(out, item, depth + 1);
+            }
+            indent(out, depth);
+            out.push(b']');
+        }
+        Indented::Object(fields) => {
+            out.push(b'{');
+            for (i, (k, item)) in fields.iter().enumerate() {
+                if i > 0 {
+                    out.push(b',');
+                }
+                indent(out, depth + 1);
+                write_str(out, k, Html::Escape);
+                out.extend_from_slice(b": ");
+                write_indented(out, item, depth + 1);
+            }
+            indent(out, depth);
+            out.push(b'}');
+        }
+    }
+}
+
 /// `_queue.json` bytes (REQ-OUT-4, REQ-JSON-15): `json.MarshalIndent` with
 /// a two-space indent, HTML escaping on, no trailing newline. `name` is
 /// the live record's name, or the raw `key_name` when that is empty

@@ -383,11 +383,12 @@ fn encode_to_file_is_atomic_and_never_overwrites() {
     let err = encode_to_file(&input, &out2, &EncodeOptions::default()).unwrap_err();
     assert_eq!(err.class(), "checksum_mismatch");
     assert!(!out2.exists());
-    let names: Vec<_> = std::fs::read_dir(tmp.path())
+    let mut names: Vec<_> = std::fs::read_dir(tmp.path())
         .unwrap()
-        .map(|e| e.unwrap().file_name())
+        .map(|e| e.unwrap().file_name().into_string().unwrap())
         .collect();
-    assert_eq!(names.len(), 2, "{names:?}");
+    names.sort();
+    assert_eq!(names, ["dump", "out.fsm", "out.fsm.encode_info.json"]);
 }
 
 /// Write the dump `src` as a directory tree at `root`.
@@ -530,6 +531,7 @@ fn encode_command_restores_a_decoded_dump_and_reports_errors() {
         String::from_utf8_lossy(&restored.stderr)
     );
     std::fs::remove_file(&out).unwrap();
+    std::fs::remove_file(format!("{}.encode_info.json", out.display())).unwrap();
     // A restorable dump: exit 0, a summary line, the snapshot.
     let good = tmp.path().join("good");
     let src = dump(&[("orders", STD_QUEUE, &[])]);
@@ -586,7 +588,7 @@ fn a_queue_name_that_is_not_utf8_is_restored_from_its_directory() {
     assert_eq!(summary.queues, 1);
 }
 
-// REQ-CLI-7, REQ-ENC-11
+// REQ-CLI-7, REQ-ENC-11, REQ-ENC-18
 #[cfg(unix)]
 #[test]
 fn the_snapshot_is_created_0644_under_the_umask() {
@@ -609,5 +611,9 @@ fn the_snapshot_is_created_0644_under_the_umask() {
         .and_then(|m| u32::from_str_radix(m.trim(), 8).ok())
         .unwrap_or(0o022);
     let mode = std::fs::metadata(&out).unwrap().permissions().mode() & 0o777;
+    assert_eq!(mode, 0o644 & !mask);
+    // The ENCODE_INFO sidecar beside it too (REQ-ENC-18).
+    let sidecar = tmp.path().join("out.fsm.encode_info.json");
+    let mode = std::fs::metadata(sidecar).unwrap().permissions().mode() & 0o777;
     assert_eq!(mode, 0o644 & !mask);
 }

@@ -75,7 +75,7 @@ fn gen(opts: GenOptions) -> Vec<u8> {
 proptest! {
     #![proptest_config(config())]
 
-    // REQ-ENC-13, REQ-ENC-1, REQ-ENC-10, REQ-CLI-10
+    // REQ-ENC-13, REQ-ENC-1, REQ-ENC-10, REQ-CLI-10, REQ-ENC-19
     /// decode(encode(D)) == D after normalisation, and
     /// encode(decode(encode(D))) == encode(D), for the dump D that decode
     /// writes from every `valid` snapshot; encode accepts every such dump

@@ -349,7 +349,16 @@ fn memory_limit_flag_and_forced_spilling_on_the_command_line() {
     let a = fs::read(tmp.path().join("plain.fsm")).unwrap();
     let b = fs::read(tmp.path().join("spilled.fsm")).unwrap();
     assert!(a == b && a.len() > 1000);
-    assert_eq!(names(tmp.path()), ["dump", "plain.fsm", "spilled.fsm"]);
+    assert_eq!(
+        names(tmp.path()),
+        [
+            "dump",
+            "plain.fsm",
+            "plain.fsm.encode_info.json",
+            "spilled.fsm",
+            "spilled.fsm.encode_info.json"
+        ]
+    );
     let help = bin().args(["encode", "--help"]).output().unwrap();
     assert!(String::from_utf8_lossy(&help.stdout).contains("--memory-limit 128MiB"));
 }

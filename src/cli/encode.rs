@@ -5,6 +5,11 @@
 //! are handled as `decode` handles them (REQ-ENC-17): the run stops, its
 //! staging directory (spill files and partial snapshot) is removed, and
 //! the process exits 130 or 143.
+//!
+//! Every run writes the ENCODE_INFO sidecar `<output>.encode_info.json`
+//! beside the snapshot (REQ-ENC-18); `--self-test` decodes the staged
+//! snapshot and compares it with the input before anything is committed
+//! (REQ-ENC-19).
 
 use std::io::Write;
 use std::path::PathBuf;
@@ -14,16 +19,18 @@ use std::time::Duration;
 use clap::Args;
 
 use super::decode::{install_signal_handler, parse_size, ENTRY_DELAY_ENV, SPILL_AFTER_ENV};
-use crate::encode::{encode_to_file_with, EncodeError, EncodeOptions};
+use crate::encode::{encode_to_file_with, EncodeError, EncodeOptions, FileOptions};
 use crate::engine::stream::Control;
 use crate::engine::Engine;
-use crate::Error;
+use crate::{manifest, Error};
 
 const AFTER_HELP: &str = "\
 Examples:
-  sqsdump encode --input ./dump --output restored.fsm
+  sqsdump encode --input ./dump --output restored.fsm --self-test
   sqsdump encode -i ./dump -o restored.fsm --last-commit-ts 0x1a2b3c4d
   sqsdump encode -i ./dump -o restored.fsm --memory-limit 128MiB
+  SOURCE_DATE_EPOCH=1700000000 sqsdump encode -i ./dump -o restored.fsm \\
+      --self-test --scratch-root /var/tmp
 
 The dump must be one that `sqsdump decode` writes without
 --preserve-visibility and --include-sqs-side-records. MANIFEST.json and
@@ -33,7 +40,15 @@ restored visible, with their vis, byage and (FIFO) dedup rows and the FIFO
 sequence counter. The output must not exist; the snapshot is written in a
 staging directory beside it and renamed into place only when complete.
 Rows beyond --memory-limit are sorted through spill files in that staging
-directory, which is removed on success, on error and on SIGINT/SIGTERM.";
+directory, which is removed on success, on error and on SIGINT/SIGTERM.
+
+Every run also writes FILE.fsm.encode_info.json (which must not exist
+either), the ENCODE_INFO sidecar upstream's restore tool
+(elastickv-snapshot-prepare-restore) requires: the snapshot's SHA-256,
+its commit timestamp, the manifest's cluster_id and the self-test result.
+The snapshot is renamed into place first, then the sidecar; if the sidecar
+cannot be placed, the snapshot is removed again. The restore tool refuses
+a sidecar whose self-test did not run and match: pass --self-test.";
 
 /// Arguments of `sqsdump encode`.
 #[derive(Debug, Clone, Args)]
@@ -61,6 +76,27 @@ pub struct EncodeArgs {
     /// `--memory-limit 512MiB`.
     #[arg(long, value_name = "BYTES", default_value = "256MiB", value_parser = parse_size)]
     pub memory_limit: u64,
+
+    /// Before committing anything, decode the new snapshot into a scratch
+    /// directory and compare it with the input dump (queue generations
+    /// read as 1, a partition of 0 on an unpartitioned queue dropped);
+    /// on a difference fail with `self_test_mismatch` naming the first
+    /// differing file and write nothing. Recorded in the sidecar's
+    /// `self_test`. Example: `--self-test`.
+    #[arg(long)]
+    pub self_test: bool,
+
+    /// An existing directory for the self-test's scratch directory
+    /// (always removed); by default the staging directory beside the
+    /// output. Example: `--scratch-root /var/tmp`.
+    #[arg(long, value_name = "DIR", requires = "self_test")]
+    pub scratch_root: Option<PathBuf>,
+
+    /// Record this time (seconds since the Unix epoch) as the sidecar's
+    /// `wall_time_iso` instead of the current time, so that the sidecar
+    /// is reproducible. Example: `SOURCE_DATE_EPOCH=1700000000`.
+    #[arg(long, env = "SOURCE_DATE_EPOCH", value_name = "SECS", value_parser = manifest::parse_epoch)]
+    pub source_date_epoch: Option<u64>,
 }
 
 /// A decimal or `0x` hexadecimal u64.
@@ -88,22 +124,30 @@ pub fn run(args: &EncodeArgs) -> Result<(), Error> {
             .map(Duration::from_micros),
         ..Control::default()
     });
+    let file = FileOptions {
+        self_test: args.self_test,
+        scratch_root: args.scratch_root.clone(),
+        source_date_epoch: args.source_date_epoch,
+    };
     install_signal_handler(&ctl, Engine::Stream)?;
-    let s = match encode_to_file_with(&args.input, &args.output, &opts, &ctl) {
-        Ok(s) => s,
+    let r = match encode_to_file_with(&args.input, &args.output, &opts, &file, &ctl) {
+        Ok(r) => r,
         // REQ-ENC-17: exits 130 or 143 like decode.
         Err(EncodeError::Interrupted { signal }) => return Err(Error::Interrupted { signal }),
         Err(e) => return Err(e.into()),
     };
     let mut err = std::io::stderr().lock();
+    let s = r.summary;
     let _ = writeln!(
         err,
-        "encoded {} queues, {} messages, {} entries at commit ts {} into {}",
+        "encoded {} queues, {} messages, {} entries at commit ts {} into {} (ENCODE_INFO {}, self-test {})",
         s.queues,
         s.messages,
         s.entries,
         s.commit_ts,
-        args.output.display()
+        args.output.display(),
+        r.sidecar.display(),
+        if r.info.self_test.matched { "matched" } else { "not run" }
     );
     Ok(())
 }

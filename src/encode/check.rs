@@ -84,7 +84,9 @@ pub fn decode_sqs(fsm: &[u8]) -> Result<BTreeMap<String, Vec<u8>>, crate::Error>
 
 /// The round trip's normalisation of a dump's `sqs/` files (REQ-ENC-13):
 /// every `queue_generation` becomes 1, and a `partition` of 0 on a queue
-/// without partitions is dropped (its messages restore to classic keys).
+/// without partitions is dropped (its messages restore to classic keys);
+/// each line as [`super::selftest::normalise_line`], which `--self-test`
+/// uses too.
 pub fn normalised(files: &BTreeMap<String, Vec<u8>>) -> BTreeMap<String, Vec<u8>> {
     let mut out = BTreeMap::new();
     for (path, bytes) in files {
@@ -100,23 +102,7 @@ pub fn normalised(files: &BTreeMap<String, Vec<u8>>) -> BTreeMap<String, Vec<u8>
             .is_some_and(|p| p > 1);
         let mut lines = Vec::new();
         for line in bytes.split_inclusive(|&b| b == b'\n') {
-            let text = String::from_utf8_lossy(line);
-            let mut text = text.to_string();
-            // The top-level field is the last occurrence: no string holds an
-            // unescaped quote, and attribute objects come before it.
-            if let Some(at) = text.rfind("\"queue_generation\":") {
-                let start = at + "\"queue_generation\":".len();
-                let end = text[start..]
-                    .find(|c: char| !c.is_ascii_digit())
-                    .map_or(text.len(), |n| start + n);
-                text.replace_range(start..end, "1");
-            }
-            if !partitioned {
-                if let Some(stripped) = text.strip_suffix(",\"partition\":0}\n") {
-                    text = format!("{stripped}}}\n");
-                }
-            }
-            lines.extend_from_slice(text.as_bytes());
+            lines.extend_from_slice(&super::selftest::normalise_line(line, partitioned));
         }
         out.insert(path.clone(), lines);
     }
@@ -124,7 +110,8 @@ pub fn normalised(files: &BTreeMap<String, Vec<u8>>) -> BTreeMap<String, Vec<u8>
 }
 
 /// Check both round-trip properties on the dump `files` (its `sqs/`
-/// files, as `decode` wrote them). `Ok(None)` when `encode` rejects the
+/// files, as `decode` wrote them), and that the self-test's comparison
+/// (REQ-ENC-19) finds no difference. `Ok(None)` when `encode` rejects the
 /// dump (with a typed error); `Err` describes a violated property.
 pub fn round_trip(
     files: &BTreeMap<String, Vec<u8>>,
@@ -151,6 +138,12 @@ pub fn round_trip(
             })
             .unwrap_or_else(|| format!("file sets differ: {:?}", decoded.keys()));
         return Err(format!("decode(encode(D)) != D: {diff}"));
+    }
+    // The self-test's comparison (REQ-ENC-19) agrees.
+    let control = crate::engine::stream::Control::default();
+    match super::selftest::compare(&src, &source_of(&decoded, last_commit_ts), &control) {
+        Ok(None) => {}
+        other => return Err(format!("the self-test comparison says {other:?}")),
     }
     let again = encode_to_vec(
         &source_of(&decoded, last_commit_ts),

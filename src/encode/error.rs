@@ -145,13 +145,24 @@ pub enum EncodeError {
         /// The manifest value.
         manifest: u64,
     },
-    /// The output path exists (or is a symlink) or has no parent
-    /// directory.
+    /// The output path or its ENCODE_INFO sidecar path exists (or is a
+    /// symlink), or the output path has no file name.
     #[error("unsafe output {path}: {reason}")]
     UnsafeOutput {
         /// The output path.
         path: String,
         /// Why it is refused.
+        reason: String,
+    },
+    /// `--self-test` (REQ-ENC-19): the decode of the new snapshot differs
+    /// from the input dump, or the snapshot does not decode; nothing was
+    /// written.
+    #[error("{path}: self-test mismatch: {reason}; nothing was written")]
+    SelfTestMismatch {
+        /// The first differing file, relative to the dump root, or `the
+        /// snapshot`.
+        path: String,
+        /// What differs.
         reason: String,
     },
     /// SIGINT or SIGTERM stopped the run; nothing was left behind
@@ -190,6 +201,7 @@ impl EncodeError {
             EncodeError::DuplicateKey { .. } => "duplicate_key",
             EncodeError::CommitTsRegression { .. } => "commit_ts_regression",
             EncodeError::UnsafeOutput { .. } => "unsafe_output",
+            EncodeError::SelfTestMismatch { .. } => "self_test_mismatch",
             EncodeError::Interrupted { .. } => "interrupted",
             EncodeError::Io { .. } => "io",
         }

@@ -15,29 +15,37 @@
 //!    `--memory-limit`, through sorted runs in a spill directory when the
 //!    rows do not fit (REQ-ENC-17); [`encode_to_file`] writes it in a
 //!    staging directory beside the output and renames it into place.
+//! 5. [`selftest`]: with `--self-test`, the staged snapshot is decoded
+//!    and compared with the input (REQ-ENC-19); [`info`]: the ENCODE_INFO
+//!    sidecar committed beside the snapshot (REQ-ENC-18).
 
 #[cfg(feature = "testkit")]
 pub mod check;
 pub mod error;
 mod ids;
+pub mod info;
 pub mod model;
 pub mod restorable;
 pub mod rows;
+pub mod selftest;
 pub mod sink;
 pub mod tree;
 
 use std::collections::BTreeSet;
 use std::io::{BufRead, BufReader, BufWriter, Read, Write};
-use std::path::Path;
+use std::path::{Path, PathBuf};
+
+use sha2::{Digest, Sha256};
 
 use crate::engine::spill::SpillDir;
 use crate::engine::stream::{Control, DEFAULT_MEMORY_LIMIT, FIXED_OVERHEAD, MIN_MEMORY_LIMIT};
 pub use error::EncodeError;
 use ids::IdSet;
+pub use info::EncodeInfo;
 use model::QueueConfig;
 use rows::QueueRows;
 use sink::{check, from_engine, Sink};
-use tree::{join, DiskSource, Source, MESSAGES_FILE, QUEUE_FILE};
+use tree::{join, DiskSource, Manifest, Source, MESSAGES_FILE, QUEUE_FILE};
 
 /// Longest `messages.jsonl` line read: a 256 MiB body written with the
 /// longest JSON escapes, plus room for the other fields.
@@ -136,6 +144,17 @@ pub fn encode(
     ctl: &Control,
     out: &mut dyn Write,
 ) -> Result<EncodeSummary, EncodeError> {
+    encode_full(src, opts, spill, ctl, out).map(|(summary, _)| summary)
+}
+
+/// [`encode`], returning the dump's manifest too.
+fn encode_full(
+    src: &dyn Source,
+    opts: &EncodeOptions,
+    spill: Option<&Path>,
+    ctl: &Control,
+    out: &mut dyn Write,
+) -> Result<(EncodeSummary, Manifest), EncodeError> {
     let dirs = spill.map(|d| (d.join("spill-rows"), d.join("spill-ids")));
     let result = (|| {
         let (rows_spill, ids_spill) = match &dirs {
@@ -161,7 +180,7 @@ fn encode_in(
     ids_spill: Option<SpillDir>,
     ctl: &Control,
     out: &mut dyn Write,
-) -> Result<EncodeSummary, EncodeError> {
+) -> Result<(EncodeSummary, Manifest), EncodeError> {
     check(ctl)?;
     let tree = tree::check_tree(src)?;
     let commit_ts = resolve_commit_ts(tree.manifest.last_commit_ts, opts.last_commit_ts)?;
@@ -221,18 +240,23 @@ fn encode_in(
     }
     let (row_runs, id_runs) = (sink.runs() as u64, ids.spilled());
     let entries = sink.finish(out, ctl)?;
-    Ok(EncodeSummary {
+    let summary = EncodeSummary {
         commit_ts,
         queues: configs.len() as u64,
         messages,
         entries,
         row_runs,
         id_runs,
-    })
+    };
+    Ok((summary, tree.manifest))
 }
 
 /// Read a whole file of at most `limit` bytes.
-fn read_limited(src: &dyn Source, path: &str, limit: u64) -> Result<Vec<u8>, EncodeError> {
+pub(crate) fn read_limited(
+    src: &dyn Source,
+    path: &str,
+    limit: u64,
+) -> Result<Vec<u8>, EncodeError> {
     let mut bytes = Vec::new();
     src.open(path)?
         .take(limit + 1)
@@ -347,36 +371,106 @@ pub fn encode_to_vec(
     Ok((out, summary))
 }
 
+/// File-level options of an encode run into a file (REQ-ENC-18,
+/// REQ-ENC-19).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct FileOptions {
+    /// `--self-test`: decode the staged snapshot and compare it with the
+    /// input before anything is committed.
+    pub self_test: bool,
+    /// `--scratch-root`: an existing directory in which the self-test's
+    /// scratch directory is made; by default it is made in the staging
+    /// directory beside the output.
+    pub scratch_root: Option<PathBuf>,
+    /// `--source-date-epoch` (`SOURCE_DATE_EPOCH`): the sidecar's
+    /// `wall_time_iso`, the current time when absent.
+    pub source_date_epoch: Option<u64>,
+}
+
+/// What [`encode_to_file_with`] wrote.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Restored {
+    /// What the encode did.
+    pub summary: EncodeSummary,
+    /// The sidecar's contents.
+    pub info: EncodeInfo,
+    /// Where the sidecar is: `<output>.encode_info.json`.
+    pub sidecar: PathBuf,
+}
+
 /// Encode the dump directory `input` into the file `output`
-/// (REQ-ENC-11): the output must not exist; the snapshot is written to a
-/// temporary file beside it and renamed into place only when complete, so
-/// a failed run leaves nothing at `output`. Uses [`encode_to_file_with`]
-/// without signal handling.
+/// (REQ-ENC-11), with its ENCODE_INFO sidecar (REQ-ENC-18): neither may
+/// exist; both are written beside it and renamed into place only when
+/// complete, so a failed run leaves nothing. Uses [`encode_to_file_with`]
+/// without signal handling or self-test.
 pub fn encode_to_file(
     input: &Path,
     output: &Path,
     opts: &EncodeOptions,
 ) -> Result<EncodeSummary, EncodeError> {
-    encode_to_file_with(input, output, opts, &Control::default())
+    encode_to_file_with(
+        input,
+        output,
+        opts,
+        &FileOptions::default(),
+        &Control::default(),
+    )
+    .map(|r| r.summary)
 }
 
-/// [`encode_to_file`] under `ctl` (REQ-ENC-11, REQ-ENC-17): the snapshot
-/// and the spill files are written in a staging directory
-/// (`.sqsdump-encode-*`) beside the output, which is removed on success,
-/// on error and on interruption; `ctl.staging` names it while it exists,
-/// so that a signal thread can remove it too.
+/// [`encode_to_file`] under `ctl` and `file` (REQ-ENC-11, REQ-ENC-17,
+/// REQ-ENC-18, REQ-ENC-19): the snapshot, the sidecar, the spill files
+/// and the self-test's scratch directory (unless `--scratch-root` puts it
+/// elsewhere) are written in a staging directory (`.sqsdump-encode-*`)
+/// beside the output, which is removed on success, on error and on
+/// interruption; `ctl.staging` names it while it exists, so that a signal
+/// thread can remove it too.
+///
+/// Commit order: the snapshot is renamed onto `output` and the directory
+/// synced, then the sidecar is renamed onto `<output>.encode_info.json`
+/// and the directory synced again. Neither rename replaces anything. If
+/// the sidecar cannot be put in place, the snapshot is removed again. A
+/// sidecar therefore never exists without the snapshot it describes; a
+/// crash between the two renames leaves a snapshot without a sidecar,
+/// which upstream's restore tool refuses, and which a new run refuses to
+/// overwrite.
 pub fn encode_to_file_with(
     input: &Path,
     output: &Path,
     opts: &EncodeOptions,
+    file: &FileOptions,
     ctl: &Control,
-) -> Result<EncodeSummary, EncodeError> {
+) -> Result<Restored, EncodeError> {
     let unsafe_out = |reason: &str| unsafe_output(output, reason);
+    let sidecar = info::sidecar_path(output);
     if std::fs::symlink_metadata(output).is_ok() {
         return Err(unsafe_out("the output path already exists"));
     }
     if output.file_name().is_none() {
         return Err(unsafe_out("the output path has no file name"));
+    }
+    if std::fs::symlink_metadata(&sidecar).is_ok() {
+        return Err(unsafe_out(&format!(
+            "its ENCODE_INFO sidecar {} already exists",
+            sidecar.display()
+        )));
+    }
+    if let Some(root) = &file.scratch_root {
+        match std::fs::metadata(root) {
+            Ok(m) if m.is_dir() => {}
+            Ok(_) => {
+                return Err(EncodeError::io(
+                    format!("using --scratch-root {}", root.display()),
+                    std::io::Error::other("not a directory"),
+                ))
+            }
+            Err(e) => {
+                return Err(EncodeError::io(
+                    format!("using --scratch-root {}", root.display()),
+                    e,
+                ))
+            }
+        }
     }
     let parent = match output.parent() {
         Some(p) if !p.as_os_str().is_empty() => p,
@@ -393,10 +487,24 @@ pub fn encode_to_file_with(
             )
         })?;
     set_staging(ctl, Some(staging.path()));
-    let result = encode_staged(&src, staging.path(), output, opts, ctl);
+    let target = Target {
+        input,
+        output,
+        sidecar: &sidecar,
+        parent,
+    };
+    let result = encode_staged(&src, staging.path(), &target, opts, file, ctl);
     set_staging(ctl, None);
     let _ = staging.close();
     result
+}
+
+/// Where a run writes.
+struct Target<'a> {
+    input: &'a Path,
+    output: &'a Path,
+    sidecar: &'a Path,
+    parent: &'a Path,
 }
 
 fn unsafe_output(output: &Path, reason: &str) -> EncodeError {
@@ -412,38 +520,97 @@ fn set_staging(ctl: &Control, dir: Option<&Path>) {
     }
 }
 
-/// Encode into a file in `staging`, then rename it onto `output`.
-fn encode_staged(
-    src: &DiskSource,
-    staging: &Path,
-    output: &Path,
-    opts: &EncodeOptions,
-    ctl: &Control,
-) -> Result<EncodeSummary, EncodeError> {
-    let unsafe_out = |reason: &str| unsafe_output(output, reason);
-    // Created new with the dump files' mode, 0644 before the umask
-    // (REQ-CLI-7), not tempfile's private 0600.
-    let mut tmp = tempfile::Builder::new()
-        .prefix("snapshot-")
+/// A writer that hashes what it passes on.
+struct Hashing<W> {
+    inner: W,
+    hasher: Sha256,
+}
+
+impl<W: Write> Write for Hashing<W> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let n = self.inner.write(buf)?;
+        self.hasher.update(buf.get(..n).unwrap_or(buf));
+        Ok(n)
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.inner.flush()
+    }
+}
+
+/// A file created new in `staging` with the dump files' mode, 0644 before
+/// the umask (REQ-CLI-7), not tempfile's private 0600.
+fn staged_file(staging: &Path, prefix: &str) -> Result<tempfile::NamedTempFile, EncodeError> {
+    tempfile::Builder::new()
+        .prefix(prefix)
         .make_in(staging, |path| crate::write::file_options().open(path))
         .map_err(|e| {
             EncodeError::io(
                 format!("creating a temporary file in {}", staging.display()),
                 e,
             )
-        })?;
-    let summary = {
-        let mut w = BufWriter::with_capacity(1 << 20, tmp.as_file_mut());
-        let summary = encode(src, opts, Some(staging), ctl, &mut w)?;
+        })
+}
+
+/// Sync the directory `dir`, so that a rename in it is durable.
+fn sync_dir(dir: &Path) -> Result<(), EncodeError> {
+    let ctx = || format!("syncing the directory {}", dir.display());
+    std::fs::File::open(dir)
+        .and_then(|d| d.sync_all())
+        .map_err(|e| EncodeError::io(ctx(), e))
+}
+
+/// Encode into a file in `staging`, self-test it if asked, write the
+/// sidecar beside it, then rename both into place in the documented order
+/// ([`encode_to_file_with`]).
+fn encode_staged(
+    src: &DiskSource,
+    staging: &Path,
+    target: &Target<'_>,
+    opts: &EncodeOptions,
+    file: &FileOptions,
+    ctl: &Control,
+) -> Result<Restored, EncodeError> {
+    let output = target.output;
+    let unsafe_out = |reason: &str| unsafe_output(output, reason);
+    let mut tmp = staged_file(staging, "snapshot-")?;
+    let (summary, manifest, sha256) = {
+        let mut w = Hashing {
+            inner: BufWriter::with_capacity(1 << 20, tmp.as_file_mut()),
+            hasher: Sha256::new(),
+        };
+        let (summary, manifest) = encode_full(src, opts, Some(staging), ctl, &mut w)?;
         w.flush()
             .map_err(|e| EncodeError::io("writing the snapshot", e))?;
-        summary
+        (summary, manifest, hex::encode(w.hasher.finalize()))
     };
     tmp.as_file()
         .sync_all()
         .map_err(|e| EncodeError::io("syncing the snapshot", e))?;
+    if file.self_test {
+        let base = file.scratch_root.as_deref().unwrap_or(staging);
+        selftest::run(tmp.path(), src, summary.commit_ts, opts, base, ctl)?;
+    }
+    let info = EncodeInfo {
+        encoder_version: info::encoder_version(),
+        wall_time_iso: info::wall_time(file.source_date_epoch),
+        input_root: target.input.to_path_buf(),
+        output_fsm_path: output.to_path_buf(),
+        output_fsm_sha256: sha256,
+        last_commit_ts: summary.commit_ts,
+        last_commit_ts_overridden: opts.last_commit_ts.is_some(),
+        manifest_last_commit_ts: manifest.last_commit_ts,
+        manifest_cluster_id: manifest.cluster_id,
+        self_test: info::SelfTest {
+            ran: file.self_test,
+            matched: file.self_test,
+        },
+    };
+    let mut side = staged_file(staging, "encode-info-")?;
+    side.write_all(&info.to_json())
+        .and_then(|()| side.as_file().sync_all())
+        .map_err(|e| EncodeError::io("writing the ENCODE_INFO sidecar", e))?;
     // Hold the lock so that a signal thread cannot remove the staging
-    // directory halfway through the rename.
+    // directory halfway through the renames.
     let guard = ctl.staging.lock();
     check(ctl)?;
     tmp.persist_noclobber(output).map_err(|e| {
@@ -453,8 +620,41 @@ fn encode_staged(
             EncodeError::io(format!("renaming into {}", output.display()), e.error)
         }
     })?;
+    let mut sidecar_placed = false;
+    let placed = (|| {
+        sync_dir(target.parent)?;
+        side.persist_noclobber(target.sidecar).map_err(|e| {
+            if e.error.kind() == std::io::ErrorKind::AlreadyExists {
+                unsafe_out(&format!(
+                    "its ENCODE_INFO sidecar {} already exists",
+                    target.sidecar.display()
+                ))
+            } else {
+                EncodeError::io(
+                    format!("renaming into {}", target.sidecar.display()),
+                    e.error,
+                )
+            }
+        })?;
+        sidecar_placed = true;
+        sync_dir(target.parent)
+    })();
+    if let Err(e) = placed {
+        // The pair is not durably in place: take back what this run put
+        // there, the sidecar first.
+        if sidecar_placed {
+            let _ = std::fs::remove_file(target.sidecar);
+        }
+        let _ = std::fs::remove_file(output);
+        let _ = sync_dir(target.parent);
+        return Err(e);
+    }
     if let Ok(mut g) = guard {
         *g = None;
     }
-    Ok(summary)
+    Ok(Restored {
+        summary,
+        info,
+        sidecar: target.sidecar.to_path_buf(),
+    })
 }

@@ -246,6 +246,9 @@ pub struct Manifest {
     pub last_commit_ts: u64,
     /// `adapters.sqs.queues`, when present.
     pub queues: Option<Vec<String>>,
+    /// The top-level `cluster_id`; empty when absent or `null`
+    /// (REQ-ENC-18).
+    pub cluster_id: String,
 }
 
 /// One queue directory of the tree.
@@ -360,8 +363,9 @@ fn read_small(src: &dyn Source, path: &str) -> Result<Vec<u8>, EncodeError> {
 /// `format_version` 1, an unsigned `last_commit_ts`, an `adapters.sqs`
 /// object whose optional `queues` is a list of strings, optional
 /// `exclusions` flags of which `preserve_sqs_visibility` and
-/// `include_sqs_side_records` must not be true, and an optional string
-/// `wall_time_iso`. Other fields are ignored.
+/// `include_sqs_side_records` must not be true, and optional strings
+/// `wall_time_iso` and `cluster_id` (REQ-ENC-18). Other fields are
+/// ignored.
 pub fn read_manifest(src: &dyn Source) -> Result<Manifest, EncodeError> {
     let bytes = read_small(src, MANIFEST)?;
     let bad = |reason: String| EncodeError::InvalidManifest {
@@ -390,6 +394,11 @@ pub fn read_manifest(src: &dyn Source) -> Result<Manifest, EncodeError> {
             return Err(bad("wall_time_iso is not a string".to_string()));
         }
     }
+    let cluster_id = match obj.get("cluster_id") {
+        None | Some(serde_json::Value::Null) => String::new(),
+        Some(serde_json::Value::String(id)) => id.clone(),
+        Some(_) => return Err(bad("cluster_id is not a string".to_string())),
+    };
     let sqs = obj
         .get("adapters")
         .and_then(|a| a.get("sqs"))
@@ -428,6 +437,7 @@ pub fn read_manifest(src: &dyn Source) -> Result<Manifest, EncodeError> {
     Ok(Manifest {
         last_commit_ts,
         queues,
+        cluster_id,
     })
 }
 
