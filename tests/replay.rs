@@ -51,6 +51,13 @@ fn replay_sqs_restores_the_fixture_into_moto() {
     assert!(has(
         "queue events.fifo: sent 20 of 20; notes (repeated_dedup_replaced_by_message_id: 1)"
     ));
+    // Messages SQS refuses, whether replay-sqs sees it first or the
+    // server rejects them (the whole batch fails, then each is sent
+    // alone), and a queue whose name SQS refuses.
+    assert!(has("queue limits: sent 2 of 5; skipped 3 (attribute \"empty\" has an empty value: 1; empty body (SQS needs at least one character): 1; rejected by SQS: InvalidParameterValue: 1)"));
+    assert!(has(
+        "queue bad name!: sent 0 of 2; skipped 2 (queue name not valid in SQS: 2)"
+    ));
     // The second replay, binary bodies as base64 text.
     assert!(has("queue blobs: sent 6 of 6; notes (binary_as_base64: 3)"));
     // What came back out of the server, compared with the dump.
@@ -58,7 +65,7 @@ fn replay_sqs_restores_the_fixture_into_moto() {
         "fifo: queues 2, in dump 50, received 50, binary bodies skipped 0, non-UTF-8 binary attributes skipped 0"
     ));
     assert!(has(
-        "standard: queues 3, in dump 48, received 44, binary bodies skipped 3, non-UTF-8 binary attributes skipped 1"
+        "standard: queues 5, in dump 55, skipped: queue name not valid 2, received 46, binary bodies skipped 3, non-UTF-8 binary attributes skipped 1, refused 3"
     ));
     assert!(has("binary as base64: received 6"));
     let verdict = lines

@@ -15,7 +15,11 @@
 //!   partitioned keys, throughput and scope attributes, tags, and one
 //!   body repeated within a group;
 //! - `blobs`: a standard queue where half the bodies are binary (not
-//!   UTF-8).
+//!   UTF-8);
+//! - `limits`: a standard queue with a retention SQS does not accept and
+//!   a 1024-byte size limit, holding messages SQS refuses: a longer body,
+//!   an empty body, an attribute without a value;
+//! - `bad name!`: a queue whose name SQS does not accept.
 
 use base64::Engine as _;
 use serde_json::{json, Map, Value};
@@ -170,6 +174,21 @@ fn blobs() -> Vec<Msg> {
         .collect()
 }
 
+fn limits() -> Vec<Msg> {
+    let mut out = vec![
+        msg("lim-0000".into(), "fits\n"),
+        msg("lim-0001".into(), "y".repeat(2000)),
+        msg("lim-0002".into(), ""),
+        msg("lim-0003".into(), "no value"),
+        msg("lim-0004".into(), "fits too\n"),
+    ];
+    if let Some(m) = out.get_mut(3) {
+        m.attrs
+            .insert("empty".into(), json!({"DataType": "String"}));
+    }
+    out
+}
+
 struct Queue {
     name: &'static str,
     meta: Value,
@@ -235,6 +254,25 @@ fn queues() -> Vec<Queue> {
                 "delay_seconds": 0,
             }),
             msgs: blobs(),
+        },
+        Queue {
+            name: "limits",
+            meta: json!({
+                "visibility_timeout_seconds": 30,
+                "message_retention_seconds": 30,
+                "delay_seconds": 0,
+                "maximum_message_size": 1024,
+            }),
+            msgs: limits(),
+        },
+        Queue {
+            name: "bad name!",
+            meta: json!({
+                "visibility_timeout_seconds": 30,
+                "message_retention_seconds": 345600,
+                "delay_seconds": 0,
+            }),
+            msgs: vec![msg("bad-0000".into(), "a\n"), msg("bad-0001".into(), "b\n")],
         },
     ]
 }
