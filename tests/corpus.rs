@@ -172,7 +172,7 @@ fn every_case_is_named_after_a_spec_requirement_and_has_the_case_files() {
 
 /// Requirements that no tree or exit status of one decode can show, and
 /// why.
-const NOT_OBSERVABLE: [(&str, &str); 13] = [
+const NOT_OBSERVABLE: [(&str, &str); 14] = [
     ("REQ-KEY-7", "builders are a library interface"),
     ("REQ-ERR-1", "shown by every expected-error case; the class is named after the requirement that raises it"),
     ("REQ-ERR-3", "warnings go to stderr, which is not compared"),
@@ -183,6 +183,7 @@ const NOT_OBSERVABLE: [(&str, &str); 13] = [
     ("REQ-CLI-9", "every case is a reproducibility check"),
     ("REQ-CLI-10", "a command of sqsdump, not of a decoder"),
     ("REQ-CLI-11", "a file of this repository; its decode is the case REQ-FSM-6-bundled-sample"),
+    ("REQ-OUT-11", "a script that replays a dump into an SQS server, not a decode"),
     ("REQ-CONF-1", "the corpus itself"),
     ("REQ-CONF-2", "the corpus itself"),
     ("REQ-OUT-10", "a warning on stderr, which is not compared; tests/verify.rs checks every expected tree's findings against it"),

@@ -18,6 +18,8 @@
 //!   adversarial entries; their `.fsm` bytes ([`frame`]), their latest
 //!   visible state, and the output a correct decoder produces.
 //! - [`check`]: the checks of a decoded dump against that expected output.
+//! - [`replay`]: the fixed snapshot replayed into SQS by
+//!   `scripts/replay-sqs-test`.
 //! - [`seeded`]: the deterministic seeded driver and the streaming
 //!   snapshot writer behind `sqsdump gen`.
 
@@ -25,6 +27,7 @@ pub mod check;
 pub mod frame;
 pub mod gowrite;
 pub mod keys;
+pub mod replay;
 pub mod seeded;
 pub mod snapshot;
 pub mod values;
