@@ -24,9 +24,11 @@
 //! sorted in reverse; fixed-width hex makes that term, then index), and
 //! takes the first file that parses, passes its CRC, holds a token and
 //! whose `.fsm` file exists (REQ-NODE-2). Files passed over on the way are
-//! returned as warnings. The chosen pair is then cross-checked: file name
-//! against metadata, token index against metadata index, and the token's
-//! CRC against the `.fsm` footer, read with one seek (REQ-NODE-3). The
+//! returned as warnings ([`passed_over`] says which problems those are).
+//! A file that parses but contradicts itself or its `.fsm` stops the
+//! search instead (REQ-NODE-3): its name against its metadata, an unknown
+//! token version, the token's index against the metadata's, and the
+//! token's CRC against the `.fsm` footer, read with one seek. The
 //! payload's own CRC is not computed here: the decoder checks the footer
 //! while streaming the file.
 //!
