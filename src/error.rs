@@ -215,6 +215,10 @@ pub enum Error {
     /// (REQ-ENC-5).
     #[error(transparent)]
     Encode(#[from] crate::encode::EncodeError),
+    /// Locating the snapshot in a node's data directory failed; the inner
+    /// error names the file (REQ-NODE-3).
+    #[error(transparent)]
+    Node(#[from] NodeError),
     /// Reading the input or writing the dump failed.
     #[error("i/o error: {context}: {source}")]
     Io {
@@ -248,6 +252,7 @@ impl Error {
             Error::UnsafeOutput { .. } => "unsafe_output",
             Error::Interrupted { .. } => "interrupted",
             Error::Encode(e) => e.class(),
+            Error::Node(e) => e.class(),
             Error::Io { .. } => "io",
         }
     }
@@ -257,6 +262,175 @@ impl Error {
         Error::Io {
             context: context.into(),
             source,
+        }
+    }
+}
+
+/// Every way locating a snapshot in a node's raft data directory can go
+/// wrong (REQ-NODE-1 to REQ-NODE-3, see [`crate::node`]).
+///
+/// Each message starts with the file or directory at fault. The problems
+/// of one snap file that etcd's snapshotter would also pass over are
+/// reported as warnings while an older file is tried (REQ-NODE-2); the
+/// others stop the search.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum NodeError {
+    /// The data directory, its `snap/` or its `fsm-snap/` is missing or
+    /// is not a directory, e.g. a data directory without `fsm-snap/`.
+    #[error("{path}: {reason}")]
+    DataDirInvalid {
+        /// The directory.
+        path: String,
+        /// What is wrong.
+        reason: String,
+    },
+    /// A file in `snap/` ends in `.snap` but is not named
+    /// `<term:016x>-<index:016x>.snap` (lowercase hex), e.g. `latest.snap`.
+    #[error("{path}: not a snap file name: expected <term:016x>-<index:016x>.snap")]
+    SnapNameInvalid {
+        /// The file.
+        path: String,
+    },
+    /// A `.snap` file is empty, too large, not a regular file, or not a
+    /// well-formed `snappb.Snapshot` holding a `raftpb.Snapshot` with
+    /// metadata, e.g. a length prefix running past the end of the file.
+    #[error("{path}: invalid snap file at offset {offset}: {reason}")]
+    SnapFileInvalid {
+        /// The file.
+        path: String,
+        /// Byte offset in the file where the problem was found.
+        offset: u64,
+        /// What is wrong.
+        reason: String,
+    },
+    /// The CRC-32C stored in a `.snap` file differs from that of its data
+    /// (a corrupt file).
+    #[error("{path}: snap crc mismatch: the file says {stored:08x}, its data has {computed:08x}")]
+    SnapCrcMismatch {
+        /// The file.
+        path: String,
+        /// The `crc` field.
+        stored: u32,
+        /// CRC-32C of the `data` field.
+        computed: u32,
+    },
+    /// A `.snap` file's name and the snapshot metadata inside disagree,
+    /// e.g. a file renamed by hand.
+    #[error(
+        "{path}: the file name says term {name_term} index {name_index}, \
+         the snapshot metadata says term {term} index {index}"
+    )]
+    SnapNameMismatch {
+        /// The file.
+        path: String,
+        /// Term in the file name.
+        name_term: u64,
+        /// Index in the file name.
+        name_index: u64,
+        /// Term in the metadata.
+        term: u64,
+        /// Index in the metadata.
+        index: u64,
+    },
+    /// A snapshot's data is not an elastickv token: it embeds the FSM
+    /// payload itself, as nodes did before `fsm-snap/` existed.
+    #[error(
+        "{path}: the snapshot embeds its {len}-byte payload instead of naming a \
+         fsm-snap/ file (the format before snapshot offload); only offloaded \
+         snapshots are read from a data directory"
+    )]
+    SnapLegacyPayload {
+        /// The file.
+        path: String,
+        /// Length of the embedded data.
+        len: u64,
+    },
+    /// A snapshot's data has the token's length and `EKVT` magic but an
+    /// unknown version byte, e.g. 2.
+    #[error("{path}: invalid snapshot token: {reason}")]
+    TokenInvalid {
+        /// The snap file.
+        path: String,
+        /// What is wrong.
+        reason: String,
+    },
+    /// The token names another index than the snapshot metadata.
+    #[error("{path}: the token names index {token_index}, the snapshot metadata index {index}")]
+    TokenIndexMismatch {
+        /// The snap file.
+        path: String,
+        /// Index in the token.
+        token_index: u64,
+        /// Index in the metadata.
+        index: u64,
+    },
+    /// The `.fsm` file a token names does not exist or is not a regular
+    /// file.
+    #[error("{path}: not found or not a regular file (named by the token of {snap})")]
+    FsmNotFound {
+        /// The `.fsm` path.
+        path: String,
+        /// The snap file holding the token.
+        snap: String,
+    },
+    /// The `.fsm` file is shorter than its 4-byte CRC-32C footer.
+    #[error("{path}: {len} bytes, too small for the 4-byte crc32c footer")]
+    FsmTooSmall {
+        /// The `.fsm` file.
+        path: String,
+        /// Its length.
+        len: u64,
+    },
+    /// The `.fsm` file's footer differs from the CRC-32C in the token.
+    #[error("{path}: the footer says crc32c {footer:08x}, the token of {snap} says {token:08x}")]
+    TokenCrcMismatch {
+        /// The `.fsm` file.
+        path: String,
+        /// The snap file holding the token.
+        snap: String,
+        /// CRC-32C in the token.
+        token: u32,
+        /// CRC-32C in the footer.
+        footer: u32,
+    },
+    /// No `.snap` file leads to a usable snapshot; every file tried is
+    /// listed with what was wrong with it.
+    #[error("{dir}: no usable snapshot: {}", tried_summary(.tried))]
+    NoUsableSnapshot {
+        /// The `snap/` directory.
+        dir: String,
+        /// Why each `.snap` file was passed over, newest first.
+        tried: Vec<NodeError>,
+    },
+}
+
+fn tried_summary(tried: &[NodeError]) -> String {
+    if tried.is_empty() {
+        return "no .snap file".to_string();
+    }
+    let each: Vec<String> = tried
+        .iter()
+        .map(|e| format!("[{}] {e}", e.class()))
+        .collect();
+    format!("tried {}: {}", tried.len(), each.join("; "))
+}
+
+impl NodeError {
+    /// Stable machine-readable class (REQ-ERR-1).
+    pub fn class(&self) -> &'static str {
+        match self {
+            NodeError::DataDirInvalid { .. } => "data_dir_invalid",
+            NodeError::SnapNameInvalid { .. } => "snap_name_invalid",
+            NodeError::SnapFileInvalid { .. } => "snap_file_invalid",
+            NodeError::SnapCrcMismatch { .. } => "snap_crc_mismatch",
+            NodeError::SnapNameMismatch { .. } => "snap_name_mismatch",
+            NodeError::SnapLegacyPayload { .. } => "snap_legacy_payload",
+            NodeError::TokenInvalid { .. } => "token_invalid",
+            NodeError::TokenIndexMismatch { .. } => "token_index_mismatch",
+            NodeError::FsmNotFound { .. } => "fsm_not_found",
+            NodeError::FsmTooSmall { .. } => "fsm_too_small",
+            NodeError::TokenCrcMismatch { .. } => "token_crc_mismatch",
+            NodeError::NoUsableSnapshot { .. } => "no_usable_snapshot",
         }
     }
 }

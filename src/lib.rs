@@ -21,6 +21,9 @@
 //! The restore direction runs the other way: [`encode`] reads a dump tree
 //! back into an `.fsm` snapshot.
 //!
+//! [`node`] finds, in a node's raft data directory, the `.fsm` file the
+//! node would restore, without changing anything there.
+//!
 //! [`snapshot`] chains phases 1–4 for a reader. The same dump model feeds
 //! the on-disk writer, the golden tests and `verify`/`conform`.
 //!
@@ -51,6 +54,7 @@ pub mod gojson;
 pub mod jsonout;
 pub mod key;
 pub mod manifest;
+pub mod node;
 mod scan;
 pub mod segment;
 #[cfg(feature = "testkit")]

@@ -17,6 +17,8 @@
 //!   generations, orphans, side records, operational and foreign keys,
 //!   adversarial entries; their `.fsm` bytes ([`frame`]), their latest
 //!   visible state, and the output a correct decoder produces.
+//! - [`node`]: raft data directories laid out as a node lays them out,
+//!   with byte-built etcd snap files and `.fsm` files with their footer.
 //! - [`check`]: the checks of a decoded dump against that expected output.
 //! - [`replay`]: the fixed snapshot replayed into SQS by
 //!   `scripts/replay-sqs-test`.
@@ -27,6 +29,7 @@ pub mod check;
 pub mod frame;
 pub mod gowrite;
 pub mod keys;
+pub mod node;
 pub mod replay;
 pub mod seeded;
 pub mod snapshot;
