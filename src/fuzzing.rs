@@ -360,6 +360,7 @@ pub fn snapshot_raw(data: &[u8]) -> bool {
     let opts = Options {
         preserve_visibility: mode & 2 != 0,
         include_side_records: mode & 4 != 0,
+        require_footer: false,
     };
     let mut fsm = Vec::new();
     if mode & 1 != 0 {

@@ -39,6 +39,7 @@ fn info() -> ManifestInfo {
         preserve_visibility: false,
         include_side_records: true,
         wall_time: "2023-11-14T22:13:20.000Z".into(),
+        ..Default::default()
     }
 }
 

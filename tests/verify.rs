@@ -26,6 +26,7 @@ fn sample(preserve_visibility: bool, include_side_records: bool) -> DumpModel {
         Options {
             preserve_visibility,
             include_side_records,
+            require_footer: false,
         },
     )
     .unwrap()

@@ -478,6 +478,8 @@ pub fn expected_outcome(input: &[u8], opts: Options) -> Result<DumpModel, Error>
         preserve_visibility: opts.preserve_visibility,
         include_side_records: opts.include_side_records,
         wall_time: manifest::wall_time(Some(CORPUS_EPOCH)),
+        fsm_crc32c: summary.fsm_crc32c,
+        ..ManifestInfo::default()
     };
     manifest::add_manifest(&mut model, &info)?;
     write::validate_model_paths(model.files.keys().map(String::as_str))?;
