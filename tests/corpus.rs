@@ -273,6 +273,8 @@ fn every_error_class_a_file_can_cause_has_a_case() {
         "invalid_message",
         "invalid_gen_value",
         "path_collision",
+        "crc_mismatch",
+        "missing_footer",
     ]
     .iter()
     .map(|s| s.to_string())

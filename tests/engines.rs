@@ -110,6 +110,7 @@ fn case_flags(case: &std::path::Path) -> Options {
                 opts.preserve_visibility = true
             }
             "--include-sqs-side-records" => opts.include_side_records = true,
+            "--require-footer" => opts.require_footer = true,
             other => panic!("{}: unknown flag {other}", case.display()),
         }
     }

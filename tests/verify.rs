@@ -489,6 +489,41 @@ fn utf8_manifest_and_checksums_are_checked() {
     );
 }
 
+// REQ-CONF-7, REQ-CLI-8, REQ-CLI-13
+#[test]
+fn optional_manifest_fields_are_accepted_and_judged_by_their_requirement() {
+    let last = "  \"last_commit_ts\"";
+    let with = |fields: &str| {
+        let fields = fields.to_string();
+        broken(move |f| {
+            edit(f, "MANIFEST.json", last, &format!("{fields}\n{last}"));
+        })
+    };
+    let crc = |v: &str| {
+        let v = v.to_string();
+        broken(move |f| {
+            edit(
+                f,
+                "MANIFEST.json",
+                "\"fsm_path\": \"input.fsm\",",
+                &format!("\"fsm_path\": \"input.fsm\",\n    \"fsm_crc32c\": {v},"),
+            )
+        })
+    };
+    assert_reqs(
+        with("  \"cluster_id\": \"prod\",\n  \"snapshot_index\": 100,"),
+        &[],
+    );
+    assert_reqs(crc("\"954af5f9\""), &[]);
+    assert_reqs(crc("\"954AF5F9\""), &["REQ-CLI-8"]);
+    assert_reqs(crc("\"54af5f9\""), &["REQ-CLI-8"]);
+    assert_reqs(crc("2504717817"), &["REQ-CLI-8"]);
+    assert_reqs(with("  \"cluster_id\": \"\","), &["REQ-CLI-8"]);
+    assert_reqs(with("  \"cluster_id\": 5,"), &["REQ-CLI-8"]);
+    assert_reqs(with("  \"snapshot_index\": 0,"), &["REQ-CLI-13"]);
+    assert_reqs(with("  \"snapshot_index\": \"64\","), &["REQ-CLI-13"]);
+}
+
 // REQ-CONF-7
 #[test]
 fn the_loader_never_follows_symlinks_and_reports_what_is_not_a_file() {
