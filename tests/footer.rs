@@ -17,12 +17,12 @@ use sqsdump::testkit::seeded::{write_snapshot, GenOptions};
 use sqsdump::testkit::snapshot::Profile;
 use sqsdump::Error;
 
-/// 32 cases per property unless `PROPTEST_CASES` says otherwise: each
+/// 64 cases per property unless `PROPTEST_CASES` says otherwise: each
 /// case decodes a snapshot once per sampled corruption.
 fn config() -> ProptestConfig {
     let mut c = ProptestConfig::default();
     if std::env::var_os("PROPTEST_CASES").is_none() {
-        c.cases = 32;
+        c.cases = 64;
     }
     c
 }
