@@ -98,6 +98,26 @@ pub enum Error {
         /// What was being read (`header`, `key length`, `key`, …).
         what: &'static str,
     },
+    /// The stream ends 4 bytes after an entry boundary, and those 4 bytes
+    /// (a node file's footer) are not the big-endian CRC-32C of everything
+    /// before them, e.g. a node file with one payload bit flipped. A
+    /// payload cut inside a key length after 4 bytes looks the same.
+    #[error("crc mismatch at offset {offset}: footer 0x{stored:08x}, crc-32c of the {offset} bytes before it 0x{computed:08x} (the file is corrupt, or it is a payload truncated 4 bytes into a key length)")]
+    CrcMismatch {
+        /// Offset of the footer (the number of bytes it covers).
+        offset: u64,
+        /// The footer as stored (big-endian).
+        stored: u32,
+        /// The CRC-32C computed over the bytes before it.
+        computed: u32,
+    },
+    /// `--require-footer` was given and the stream ends cleanly at an
+    /// entry boundary with no footer, e.g. a bare payload.
+    #[error("missing footer: the stream ends at offset {offset} on an entry boundary without the 4-byte crc-32c footer of a node file (--require-footer)")]
+    MissingFooter {
+        /// Offset of the end of the stream.
+        offset: u64,
+    },
     /// An entry key is shorter than its 8-byte commit-ts suffix.
     #[error("short key at offset {offset}: {len} bytes, need at least 8")]
     ShortKey {
@@ -238,6 +258,8 @@ impl Error {
             Error::BadMagic { .. } => "bad_magic",
             Error::SstIngestUnsupported => "unsupported_format",
             Error::Truncated { .. } => "truncated",
+            Error::CrcMismatch { .. } => "crc_mismatch",
+            Error::MissingFooter { .. } => "missing_footer",
             Error::ShortKey { .. } => "short_key",
             Error::ShortValue { .. } => "short_value",
             Error::KeyTooLarge { .. } => "key_too_large",

@@ -1,12 +1,22 @@
 //! Phase 1: the `.fsm` snapshot stream → framed entries (REQ-FSM-1..6,
-//! REQ-FSM-10).
+//! REQ-FSM-10..12).
 //!
 //! The stream is the live store's native Pebble snapshot:
 //!
 //! ```text
 //! "EKVPBBL1"  last_commit_ts: u64 LE
 //! ( key_len: u64 LE  key  value_len: u64 LE  value )*   until a clean EOF
+//! [ crc32c: u32 BE ]                                    node files only
 //! ```
+//!
+//! A node's `fsm-snap/<index>.fsm` file is that payload followed by a
+//! 4-byte big-endian CRC-32C (Castagnoli) of every payload byte, header
+//! included (REQ-FSM-11). The reader tells the two apart by what is left
+//! after the last complete entry: nothing is a bare payload, exactly 4
+//! bytes are a footer, which must match. The checksum is computed while
+//! the bytes stream past ([`Tail`]), so the input is read once and may be
+//! a pipe. [`FooterPolicy::Require`] makes a bare payload an error
+//! (REQ-FSM-12); [`Reader::footer`] gives the verified value.
 //!
 //! An MVCC key is `user_key ++ be64(!commit_ts)`; an MVCC value is
 //! `flags ++ le64(expire_at) ++ body`. A few raw Pebble bookkeeping keys
@@ -81,6 +91,141 @@ pub const WRITER_REGISTRY_PREFIX: &[u8] = b"!encryption|writers|";
 /// be32 dek_id, `|`, be16 node id.
 pub const WRITER_REGISTRY_SUFFIX_LEN: usize = 7;
 
+/// Bytes of a node file's CRC-32C footer (REQ-FSM-11).
+pub const FOOTER_LEN: usize = 4;
+
+/// Whether a node-file footer must be present (REQ-FSM-11, REQ-FSM-12).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum FooterPolicy {
+    /// Accept a bare payload or a payload with a valid footer.
+    #[default]
+    Detect,
+    /// Accept only a payload with a valid footer; a bare payload is
+    /// [`Error::MissingFooter`].
+    Require,
+}
+
+/// CRC-32C (Castagnoli) of `data`, the checksum of a node file's footer.
+pub fn crc32c(data: &[u8]) -> u32 {
+    crc32c::crc32c(data)
+}
+
+/// Append the node-file footer to a payload: the big-endian CRC-32C of
+/// every byte already in `out` (REQ-FSM-11).
+pub fn append_footer(out: &mut Vec<u8>) {
+    let crc = crc32c(out);
+    out.extend_from_slice(&crc.to_be_bytes());
+}
+
+/// A [`Write`](io::Write) adapter that keeps the CRC-32C of everything
+/// written through it, so a streamed payload can be finished with its
+/// node-file footer ([`FooterWriter::finish`]).
+#[derive(Debug)]
+pub struct FooterWriter<W> {
+    inner: W,
+    crc: u32,
+}
+
+impl<W: io::Write> FooterWriter<W> {
+    /// Wrap `inner`.
+    pub fn new(inner: W) -> Self {
+        FooterWriter { inner, crc: 0 }
+    }
+
+    /// The CRC-32C of the bytes written so far.
+    pub fn crc(&self) -> u32 {
+        self.crc
+    }
+
+    /// Write the footer (REQ-FSM-11) and return the inner writer and the
+    /// CRC-32C the footer holds.
+    pub fn finish(mut self) -> io::Result<(W, u32)> {
+        let crc = self.crc;
+        self.inner.write_all(&crc.to_be_bytes())?;
+        Ok((self.inner, crc))
+    }
+
+    /// The inner writer, no footer written.
+    pub fn into_inner(self) -> W {
+        self.inner
+    }
+}
+
+impl<W: io::Write> io::Write for FooterWriter<W> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        let n = self.inner.write(buf)?;
+        self.crc = crc32c::crc32c_append(self.crc, buf.get(..n).unwrap_or_default());
+        Ok(n)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.inner.flush()
+    }
+}
+
+/// A [`Read`] adapter that passes every byte through and feeds a CRC-32C
+/// with all of them but the last [`FOOTER_LEN`] seen so far. At end of
+/// input the checksum covers exactly the bytes before the final four,
+/// which are the candidate footer.
+#[derive(Debug)]
+struct Tail<R> {
+    inner: R,
+    crc: u32,
+    held: [u8; FOOTER_LEN],
+    held_len: usize,
+}
+
+impl<R> Tail<R> {
+    fn new(inner: R) -> Self {
+        Tail {
+            inner,
+            crc: 0,
+            held: [0; FOOTER_LEN],
+            held_len: 0,
+        }
+    }
+
+    /// Account for `new`, the bytes that just followed those seen before.
+    fn absorb(&mut self, new: &[u8]) {
+        let total = self.held_len.saturating_add(new.len());
+        let Some(hash_len) = total.checked_sub(FOOTER_LEN) else {
+            // Still no more than 4 bytes held: keep them all.
+            for &b in new {
+                if let Some(slot) = self.held.get_mut(self.held_len) {
+                    *slot = b;
+                    self.held_len += 1;
+                }
+            }
+            return;
+        };
+        // The oldest held bytes leave the window first, then the new ones.
+        let from_held = self.held_len.min(hash_len);
+        let from_new = hash_len - from_held;
+        self.crc = crc32c::crc32c_append(self.crc, self.held.get(..from_held).unwrap_or_default());
+        self.crc = crc32c::crc32c_append(self.crc, new.get(..from_new).unwrap_or_default());
+        let mut window = [0u8; FOOTER_LEN];
+        let kept = self
+            .held
+            .get(from_held..self.held_len)
+            .unwrap_or_default()
+            .iter()
+            .chain(new.get(from_new..).unwrap_or_default());
+        for (slot, &b) in window.iter_mut().zip(kept) {
+            *slot = b;
+        }
+        self.held = window;
+        self.held_len = FOOTER_LEN;
+    }
+}
+
+impl<R: Read> Read for Tail<R> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = self.inner.read(buf)?;
+        self.absorb(buf.get(..n).unwrap_or_default());
+        Ok(n)
+    }
+}
+
 /// Size of the read buffer.
 const READ_BUFFER: usize = 64 * 1024;
 /// Largest buffer allocated up front for a key or value. A longer field
@@ -136,9 +281,12 @@ pub fn is_operational_key(raw_key: &[u8]) -> bool {
 /// Streaming reader of a `.fsm` snapshot.
 #[derive(Debug)]
 pub struct Reader<R> {
-    inner: BufReader<R>,
+    inner: BufReader<Tail<R>>,
     offset: u64,
     last_commit_ts: u64,
+    policy: FooterPolicy,
+    /// The verified footer, once the stream has ended with one.
+    footer: Option<u32>,
     /// Set once the iterator has returned an error or reached EOF.
     done: bool,
 }
@@ -159,11 +307,20 @@ impl<R: Read> Reader<R> {
     /// Fewer than 8 bytes that are a prefix of a known magic are a
     /// truncated header; anything else that is not `EKVPBBL1` is a bad magic,
     /// except `EKVSSTI1`, which is [`Error::SstIngestUnsupported`].
+    /// A node-file footer is accepted when present ([`FooterPolicy::Detect`]).
     pub fn new(input: R) -> Result<Self, Error> {
+        Self::with_footer(input, FooterPolicy::Detect)
+    }
+
+    /// [`Reader::new`] with the given footer policy (REQ-FSM-11,
+    /// REQ-FSM-12).
+    pub fn with_footer(input: R, policy: FooterPolicy) -> Result<Self, Error> {
         let mut reader = Reader {
-            inner: BufReader::with_capacity(READ_BUFFER, input),
+            inner: BufReader::with_capacity(READ_BUFFER, Tail::new(input)),
             offset: 0,
             last_commit_ts: 0,
+            policy,
+            footer: None,
             done: false,
         };
         let mut magic = [0u8; 8];
@@ -202,21 +359,35 @@ impl<R: Read> Reader<R> {
         self.last_commit_ts
     }
 
-    /// Bytes consumed from the input so far.
+    /// Bytes consumed from the input so far (a footer included).
     pub fn bytes_read(&self) -> u64 {
         self.offset
     }
 
+    /// The footer's CRC-32C, once [`Reader::next_entry`] has returned
+    /// `None` on a stream that ended with a footer (which was verified);
+    /// `None` for a bare payload or before the end.
+    pub fn footer(&self) -> Option<u32> {
+        self.footer
+    }
+
     /// The next entry, or `None` at a clean EOF on an entry boundary
-    /// (REQ-FSM-2).
+    /// (REQ-FSM-2), with or without a footer (REQ-FSM-11).
     pub fn next_entry(&mut self) -> Result<Option<Entry>, Error> {
         let entry_offset = self.offset;
 
-        // Key length; EOF before its first byte ends the stream.
+        // Key length; EOF before its first byte ends the stream, and EOF
+        // after exactly 4 of its bytes is a footer.
         let mut len = [0u8; 8];
         match self.fill(&mut len)? {
             Fill::Full => {}
+            Fill::Eof if self.policy == FooterPolicy::Require && self.footer.is_none() => {
+                return Err(Error::MissingFooter {
+                    offset: entry_offset,
+                })
+            }
             Fill::Eof => return Ok(None),
+            Fill::Partial(FOOTER_LEN) => return self.check_footer(&len, entry_offset),
             Fill::Partial(_) => return Err(truncated(entry_offset, "key length")),
         }
         let key_len = u64::from_le_bytes(len);
@@ -275,6 +446,26 @@ impl<R: Read> Reader<R> {
             expire_at: u64::from_le_bytes(expire),
             body,
         })))
+    }
+
+    /// REQ-FSM-11: the last 4 bytes, read at `offset` as the start of a
+    /// key length, are a footer; they must equal the big-endian CRC-32C of
+    /// the `offset` bytes before them.
+    fn check_footer(&mut self, bytes: &[u8; 8], offset: u64) -> Result<Option<Entry>, Error> {
+        let mut stored = [0u8; FOOTER_LEN];
+        stored.copy_from_slice(bytes.get(..FOOTER_LEN).unwrap_or(&[0; FOOTER_LEN]));
+        let stored = u32::from_be_bytes(stored);
+        let tail = self.inner.get_ref();
+        let computed = tail.crc;
+        if tail.held_len != FOOTER_LEN || stored != computed {
+            return Err(Error::CrcMismatch {
+                offset,
+                stored,
+                computed,
+            });
+        }
+        self.footer = Some(stored);
+        Ok(None)
     }
 
     /// Read a value length prefix and check it against [`MAX_VALUE_LEN`].

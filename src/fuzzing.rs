@@ -12,7 +12,7 @@ use serde_json::Value;
 
 use crate::decode::{Options, SqsDecoder};
 use crate::dump::DumpModel;
-use crate::fsm::{Entry, Reader};
+use crate::fsm::{Entry, FooterPolicy, Reader};
 use crate::key::{self, build, Family, KeyParts};
 use crate::mvcc::Resolver;
 use crate::testkit::keys::{self, AdversarialKey, ValidKey};
@@ -168,7 +168,8 @@ struct Best {
 
 /// `fsm_reader`: the `.fsm` reader and the MVCC resolver on raw bytes.
 /// A stream read to a clean EOF must have been consumed exactly, and
-/// re-encoding its versions must give the input back; errors are typed;
+/// re-encoding its versions (and a verified footer) must give the input
+/// back; errors are typed;
 /// the resolver's records equal an independent resolution of the same
 /// versions (REQ-FSM-1..REQ-FSM-9, REQ-ERR-2).
 pub fn fsm_reader(data: &[u8]) -> bool {
@@ -228,6 +229,7 @@ pub fn fsm_reader(data: &[u8]) -> bool {
             Err(e) => {
                 let allowed = [
                     "truncated",
+                    "crc_mismatch",
                     "short_key",
                     "short_value",
                     "key_too_large",
@@ -256,6 +258,9 @@ pub fn fsm_reader(data: &[u8]) -> bool {
                 ),
                 data,
             );
+        }
+        if let Some(crc) = reader.footer() {
+            reencoded.extend_from_slice(&crc.to_be_bytes());
         }
         if all_versions && reencoded != data {
             violation(
@@ -360,6 +365,7 @@ pub fn snapshot_raw(data: &[u8]) -> bool {
     let opts = Options {
         preserve_visibility: mode & 2 != 0,
         include_side_records: mode & 4 != 0,
+        require_footer: false,
     };
     let mut fsm = Vec::new();
     if mode & 1 != 0 {
@@ -447,6 +453,185 @@ pub fn encode(data: &[u8]) -> bool {
     crate::encode::check::fuzz(data)
 }
 
+/// A reader that hands out at most `chunk` bytes per call.
+struct Chunked<'a> {
+    data: &'a [u8],
+    chunk: usize,
+}
+
+impl std::io::Read for Chunked<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let n = self.chunk.min(buf.len()).min(self.data.len());
+        let (head, rest) = self.data.split_at(n);
+        if let Some(dst) = buf.get_mut(..n) {
+            dst.copy_from_slice(head);
+        }
+        self.data = rest;
+        Ok(n)
+    }
+}
+
+/// How a read ended: entries (as framed again), then the footer or the
+/// error text.
+type ReadOutcome = (Vec<Vec<u8>>, Result<(u64, Option<u32>), String>);
+
+/// Read `input` to the end with `policy`.
+fn read_footer<R: std::io::Read>(input: R, policy: FooterPolicy) -> ReadOutcome {
+    let mut reader = match Reader::with_footer(input, policy) {
+        Ok(r) => r,
+        Err(e) => return (Vec::new(), Err(format!("{}: {e}", e.class()))),
+    };
+    let mut entries = Vec::new();
+    loop {
+        match reader.next_entry() {
+            Ok(None) => return (entries, Ok((reader.bytes_read(), reader.footer()))),
+            Ok(Some(Entry::Operational { key })) => entries.push(key),
+            Ok(Some(Entry::Version(v))) => {
+                let mut out = Vec::new();
+                frame::entry(
+                    &mut out,
+                    &v.user_key,
+                    v.commit_ts,
+                    v.tombstone,
+                    v.expire_at,
+                    &v.body,
+                );
+                entries.push(out);
+            }
+            Err(e) => return (entries, Err(format!("{}: {e}", e.class()))),
+        }
+    }
+}
+
+/// `fsm_footer`: the node-file footer (REQ-FSM-11, REQ-FSM-12). Mode
+/// byte: bit 0 puts a valid header before the rest, bit 1 appends the
+/// valid footer of what precedes it, bit 2 requires the footer, bits 3-5
+/// pick the read size (1 to 8 bytes per read, against one whole read),
+/// bits 6 and 7 together also compare the two engines (the slow part, so
+/// a quarter of the inputs). Checked: every read size gives the
+/// same entries and outcome; errors are typed; a footer is reported only
+/// when the last 4 bytes are the big-endian CRC-32C of the rest; a bare
+/// payload is accepted only when the footer is not required; a payload
+/// that reads cleanly reads the same with its footer appended, under
+/// either policy; and with the footer required, a one-bit flip or a cut
+/// of a file that was accepted with its footer is an error.
+pub fn fsm_footer(data: &[u8]) -> bool {
+    let Some((&mode, rest)) = data.split_first() else {
+        return false;
+    };
+    let mut fsm = Vec::new();
+    if mode & 1 != 0 {
+        fsm.extend_from_slice(&frame::header(1 << 40));
+    }
+    fsm.extend_from_slice(rest);
+    let payload_len = fsm.len();
+    if mode & 2 != 0 {
+        crate::fsm::append_footer(&mut fsm);
+    }
+    let policy = if mode & 4 != 0 {
+        FooterPolicy::Require
+    } else {
+        FooterPolicy::Detect
+    };
+    let chunk = 1 + usize::from((mode >> 3) & 7);
+    let whole = read_footer(fsm.as_slice(), policy);
+    let chunked = read_footer(Chunked { data: &fsm, chunk }, policy);
+    if whole != chunked {
+        violation(
+            format!("reads of {chunk} bytes differ from one whole read: {chunked:?} vs {whole:?}"),
+            data,
+        );
+    }
+    match &whole.1 {
+        Err(e) => {
+            let allowed = [
+                "bad_magic",
+                "unsupported_format",
+                "truncated",
+                "crc_mismatch",
+                "missing_footer",
+                "short_key",
+                "short_value",
+                "key_too_large",
+                "value_too_large",
+                "encrypted_entry",
+                "reserved_flags",
+            ];
+            if !allowed.iter().any(|c| e.starts_with(&format!("{c}: "))) {
+                violation(format!("untyped error {e}"), data);
+            }
+            if e.starts_with("missing_footer") && policy == FooterPolicy::Detect {
+                violation("missing_footer without --require-footer", data);
+            }
+        }
+        Ok((read, footer)) => {
+            if *read != fsm.len() as u64 {
+                violation(
+                    format!("clean end after {read} of {} bytes", fsm.len()),
+                    data,
+                );
+            }
+            match footer {
+                Some(crc) => {
+                    let split = fsm.len().saturating_sub(crate::fsm::FOOTER_LEN);
+                    let (body, tail) = fsm.split_at(split);
+                    if crate::fsm::crc32c(body) != *crc || tail != crc.to_be_bytes() {
+                        violation(format!("footer {crc:08x} reported but not stored"), data);
+                    }
+                    // With the footer required, any one-bit flip and any
+                    // cut is an error.
+                    let at = usize::try_from(u64::from(*crc) % fsm.len() as u64).unwrap_or(0);
+                    let mut flipped = fsm.clone();
+                    if let Some(b) = flipped.get_mut(at) {
+                        *b ^= 1 << (crc >> 29);
+                    }
+                    if read_footer(flipped.as_slice(), FooterPolicy::Require)
+                        .1
+                        .is_ok()
+                    {
+                        violation(
+                            format!("bit {} of byte {at} flipped and accepted", crc >> 29),
+                            data,
+                        );
+                    }
+                    let cut = fsm.get(..at).unwrap_or_default();
+                    if read_footer(cut, FooterPolicy::Require).1.is_ok() {
+                        violation(format!("cut at {at} accepted"), data);
+                    }
+                }
+                None => {
+                    if policy == FooterPolicy::Require {
+                        violation("a bare payload accepted with the footer required", data);
+                    }
+                }
+            }
+        }
+    }
+    // A payload that reads cleanly without a footer reads the same with
+    // its footer, under both policies.
+    if mode & 2 != 0 {
+        let payload = fsm.get(..payload_len).unwrap_or_default();
+        let bare = read_footer(payload, FooterPolicy::Detect);
+        if let Ok((_, None)) = bare.1 {
+            let want_crc = crate::fsm::crc32c(payload);
+            for p in [FooterPolicy::Detect, FooterPolicy::Require] {
+                let node = read_footer(fsm.as_slice(), p);
+                if node.0 != bare.0 || node.1 != Ok((fsm.len() as u64, Some(want_crc))) {
+                    violation(format!("node file read {node:?} under {p:?}"), data);
+                }
+            }
+        }
+    }
+    if mode & 0xC0 == 0xC0 {
+        let opts = Options {
+            require_footer: policy == FooterPolicy::Require,
+            ..Options::default()
+        };
+        ensure(crate::engine::compare_engines(&fsm, opts, None), data);
+    }
+    whole.1.is_ok() || mode & 2 != 0
+}
+
 /// `snap_file`: etcd snap files as [`crate::node`] reads them. Mode byte
 /// 0: raw bytes either parse, with a non-zero index and term, or fail
 /// with `snap_file_invalid` (at an offset inside the file) or
@@ -528,10 +713,11 @@ pub fn snap_file(data: &[u8]) -> bool {
 
 /// Every fuzz target, by name (each has `fuzz/fuzz_targets/<name>.rs`; a
 /// test keeps this list and that directory in step).
-pub const TARGETS: [&str; 8] = [
+pub const TARGETS: [&str; 9] = [
     "key_parse",
     "value_decode",
     "fsm_reader",
+    "fsm_footer",
     "snapshot_model",
     "snapshot_raw",
     "body_roundtrip",
@@ -553,6 +739,7 @@ pub fn by_name(name: &str) -> Option<Target> {
         "body_roundtrip" => body_roundtrip,
         "encode" => encode,
         "snap_file" => snap_file,
+        "fsm_footer" => fsm_footer,
         _ => return None,
     })
 }
@@ -610,6 +797,29 @@ pub fn seeds(target: &str, count: u64) -> Vec<Vec<u8>> {
                     out.push(prefixed(mode, &fsm));
                     out.push(prefixed(mode | 1, fsm.get(16..).unwrap_or_default()));
                 }
+            }
+            "fsm_footer" => {
+                let Ok(model) = from_seed::<SnapshotModel>(seed, 2048) else {
+                    continue;
+                };
+                let fsm = model.to_fsm_bytes();
+                // Header added by the mode byte, footer appended; the
+                // read size and the policy vary with the seed.
+                let mode = 1 | 2 | ((seed % 2) as u8 * 4) | (((seed % 8) as u8) << 3);
+                out.push(prefixed(mode, fsm.get(16..).unwrap_or_default()));
+                // The same with the engines compared, now and then.
+                if seed % 8 == 0 {
+                    out.push(prefixed(mode | 0xC0, fsm.get(16..).unwrap_or_default()));
+                }
+                // A bare payload and a damaged node file.
+                out.push(prefixed(0, &fsm));
+                let mut node = fsm;
+                crate::fsm::append_footer(&mut node);
+                let at = seed as usize % node.len().max(1);
+                if let Some(b) = node.get_mut(at) {
+                    *b ^= 0x20;
+                }
+                out.push(prefixed(4, &node));
             }
             "snapshot_model" | "encode" => out.push(bytes),
             "body_roundtrip" => {
@@ -675,6 +885,26 @@ mod tests {
         for seed in 0..40 {
             let m: SnapshotModel = crate::testkit::seeded::from_seed(seed, 2048).unwrap();
             assert!(fsm_reader(&m.to_fsm_bytes()));
+        }
+    }
+
+    // REQ-FSM-11, REQ-FSM-12, REQ-ERR-2
+    #[test]
+    fn fsm_footer_holds_on_seeded_and_generated_inputs() {
+        run(fsm_footer, 200, 400);
+        let seeds = seeds("fsm_footer", 24);
+        assert!(seeds.len() > 40);
+        let kept = seeds.iter().filter(|s| fsm_footer(s)).count();
+        assert!(kept > seeds.len() / 2, "{kept} of {}", seeds.len());
+        // Valid node files, with both engines compared.
+        for seed in 0..8 {
+            let m: SnapshotModel = crate::testkit::seeded::from_seed(seed, 2048).unwrap();
+            let fsm = m.to_fsm_bytes();
+            for mode in [0xC3u8, 0xC7] {
+                let mut d = vec![mode];
+                d.extend_from_slice(fsm.get(16..).unwrap_or_default());
+                assert!(fsm_footer(&d));
+            }
         }
     }
 

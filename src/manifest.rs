@@ -5,8 +5,9 @@
 //! fixed order:
 //!
 //! ```text
-//! format_version, phase, last_commit_ts, wall_time_iso, source{fsm_path,
-//! fsm_size_bytes}, adapters{sqs{queues}}, exclusions{include_incomplete_uploads,
+//! format_version, phase, cluster_id?, snapshot_index?, last_commit_ts,
+//! wall_time_iso, source{fsm_path, fsm_crc32c?, fsm_size_bytes},
+//! adapters{sqs{queues}}, exclusions{include_incomplete_uploads,
 //! include_orphans, preserve_sqs_visibility, include_sqs_side_records},
 //! checksum_algorithm, checksum_format, encoded_filename_charset,
 //! key_segment_max_bytes, s3_meta_suffix, s3_collision_strategy, dynamodb_layout
@@ -23,6 +24,11 @@
 //! - `source.fsm_path` is the input's final path component (`-` for
 //!   stdin), so the dump does not depend on where the file was read from;
 //!   `source.fsm_size_bytes` is the number of bytes read.
+//! - The fields marked `?` are written only when known, where upstream's
+//!   manifest type puts them: `cluster_id` (`--cluster-id`, not empty),
+//!   `snapshot_index` (REQ-CLI-13; not zero, as Go's `omitempty` leaves
+//!   out a zero) and `source.fsm_crc32c`, the verified node-file footer
+//!   as 8 lowercase hex digits (REQ-FSM-11).
 //! - Pretty-printed with a 2-space indent and a final newline, like Go's
 //!   `json.Encoder` with `SetIndent("", "  ")`.
 //!
@@ -68,6 +74,26 @@ pub struct ManifestInfo {
     pub include_side_records: bool,
     /// `wall_time_iso` (see [`wall_time`]).
     pub wall_time: String,
+    /// `--cluster-id`; written when not empty.
+    pub cluster_id: Option<String>,
+    /// The raft index of the snapshot: from the input's file name
+    /// ([`snapshot_index_from_name`]) or from whatever located the file;
+    /// written when not zero.
+    pub snapshot_index: Option<u64>,
+    /// The verified node-file footer (REQ-FSM-11).
+    pub fsm_crc32c: Option<u32>,
+}
+
+/// REQ-CLI-13: the raft index a node file's name carries. The node names
+/// its snapshot files `%016x.fsm`, so exactly 16 hex digits (either case)
+/// and `.fsm` give the index, read as hexadecimal; any other name gives
+/// none.
+pub fn snapshot_index_from_name(name: &str) -> Option<u64> {
+    let stem = name.strip_suffix(".fsm")?;
+    if stem.len() != 16 || !stem.bytes().all(|b| b.is_ascii_hexdigit()) {
+        return None;
+    }
+    u64::from_str_radix(stem, 16).ok()
 }
 
 /// Add `MANIFEST.json` and `CHECKSUMS` to the model. Either name already
@@ -104,15 +130,21 @@ pub fn manifest_json(model: &DumpModel, info: &ManifestInfo) -> Vec<u8> {
     let mut m = serde_json::Map::new();
     m.insert("format_version".into(), json!(FORMAT_VERSION));
     m.insert("phase".into(), json!(PHASE));
+    if let Some(id) = info.cluster_id.as_deref().filter(|id| !id.is_empty()) {
+        m.insert("cluster_id".into(), json!(id));
+    }
+    if let Some(index) = info.snapshot_index.filter(|&i| i != 0) {
+        m.insert("snapshot_index".into(), json!(index));
+    }
     m.insert("last_commit_ts".into(), json!(info.last_commit_ts));
     m.insert("wall_time_iso".into(), json!(info.wall_time));
-    m.insert(
-        "source".into(),
-        json!({
-            "fsm_path": info.source_name,
-            "fsm_size_bytes": info.source_size,
-        }),
-    );
+    let mut source = serde_json::Map::new();
+    source.insert("fsm_path".into(), json!(info.source_name));
+    if let Some(crc) = info.fsm_crc32c {
+        source.insert("fsm_crc32c".into(), json!(format!("{crc:08x}")));
+    }
+    source.insert("fsm_size_bytes".into(), json!(info.source_size));
+    m.insert("source".into(), Value::Object(source));
     m.insert("adapters".into(), json!({ "sqs": { "queues": queues } }));
     m.insert(
         "exclusions".into(),

@@ -187,6 +187,7 @@ fn summary_names_every_count() {
     let summary = Summary {
         bytes_read: 4096,
         last_commit_ts: 77,
+        fsm_crc32c: None,
         mvcc: MvccStats {
             entries: 40,
             operational_keys: 4,

@@ -499,6 +499,29 @@ fn a_wrong_manifest_phase_is_blamed_on_req_cli_8() {
     );
 }
 
+// REQ-CONF-5, REQ-CLI-8, REQ-FSM-11
+#[test]
+fn a_missing_footer_checksum_is_blamed_on_req_cli_8() {
+    assert_blames_only(
+        post("nocrc", r#"each MANIFEST.json sed '/"fsm_crc32c"/d'"#),
+        "REQ-CLI-8",
+        "REQ-FSM-11-node-file: MANIFEST.json: field source.fsm_crc32c",
+    );
+}
+
+// REQ-CONF-5, REQ-CLI-13
+#[test]
+fn a_snapshot_index_not_from_the_file_name_is_blamed_on_req_cli_13() {
+    assert_blames_only(
+        post(
+            "index",
+            r#"each MANIFEST.json sed 's/^  "last_commit_ts"/  "snapshot_index": 7,\n  "last_commit_ts"/'"#,
+        ),
+        "REQ-CLI-13",
+        "MANIFEST.json: field snapshot_index",
+    );
+}
+
 // REQ-CONF-5, REQ-CLI-9
 #[test]
 fn a_missing_wall_time_is_blamed_on_req_cli_9() {

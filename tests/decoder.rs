@@ -13,6 +13,7 @@ const META: &str = r#"{"name":"orders","visibility_timeout_seconds":30,"message_
 const SIDE: Options = Options {
     preserve_visibility: false,
     include_side_records: true,
+    require_footer: false,
 };
 
 fn vis_key(queue: &str) -> Vec<u8> {
@@ -146,6 +147,7 @@ fn preserve_visibility_keeps_live_values() {
     let opts = Options {
         preserve_visibility: true,
         include_side_records: false,
+        require_footer: false,
     };
     let m = decode_sorted(
         opts,

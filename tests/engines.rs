@@ -110,6 +110,7 @@ fn case_flags(case: &std::path::Path) -> Options {
                 opts.preserve_visibility = true
             }
             "--include-sqs-side-records" => opts.include_side_records = true,
+            "--require-footer" => opts.require_footer = true,
             other => panic!("{}: unknown flag {other}", case.display()),
         }
     }
@@ -159,6 +160,7 @@ fn engines_agree_on_seeded_snapshots_with_many_runs() {
                 Options {
                     preserve_visibility: true,
                     include_side_records: true,
+                    require_footer: false,
                 },
             ] {
                 for spill in [None, Some(2_000)] {
@@ -250,6 +252,7 @@ fn manifest_info() -> sqsdump::manifest::ManifestInfo {
         preserve_visibility: false,
         include_side_records: false,
         wall_time: sqsdump::manifest::wall_time(Some(0)),
+        ..Default::default()
     }
 }
 

@@ -25,6 +25,7 @@ fn golden(name: &str, description: &str, model: &DumpModel) {
 const PLAIN: Options = Options {
     preserve_visibility: false,
     include_side_records: false,
+    require_footer: false,
 };
 
 // REQ-OUT-1, REQ-OUT-4, REQ-OUT-5
@@ -169,6 +170,7 @@ fn golden_preserve_visibility() {
     let opts = Options {
         preserve_visibility: true,
         include_side_records: false,
+        require_footer: false,
     };
     let m = decode_sorted(
         opts,
@@ -197,6 +199,7 @@ fn golden_side_records_with_orphan() {
     let opts = Options {
         preserve_visibility: false,
         include_side_records: true,
+        require_footer: false,
     };
     let vis = build(&KeyParts::MsgVis {
         queue: b"live".to_vec(),

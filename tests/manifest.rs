@@ -6,8 +6,8 @@ use std::process::Command;
 use sha2::{Digest, Sha256};
 use sqsdump::dump::DumpModel;
 use sqsdump::manifest::{
-    add_manifest, checksums, is_rfc3339, manifest_json, parse_epoch, rfc3339_utc, wall_time,
-    wall_time_now, ManifestInfo, MAX_EPOCH_SECONDS,
+    add_manifest, checksums, is_rfc3339, manifest_json, parse_epoch, rfc3339_utc,
+    snapshot_index_from_name, wall_time, wall_time_now, ManifestInfo, MAX_EPOCH_SECONDS,
 };
 use sqsdump::write::write_dump;
 
@@ -39,6 +39,7 @@ fn info() -> ManifestInfo {
         preserve_visibility: false,
         include_side_records: true,
         wall_time: "2023-11-14T22:13:20.000Z".into(),
+        ..Default::default()
     }
 }
 
@@ -81,6 +82,67 @@ fn manifest_has_every_field_in_a_fixed_order() {
     let m = model();
     let bytes = manifest_json(&m, &info());
     assert_eq!(String::from_utf8(bytes).unwrap(), MANIFEST);
+}
+
+// REQ-CLI-8, REQ-CLI-13: the optional fields sit where upstream's
+// manifest type puts them, and only when known.
+#[test]
+fn optional_fields_sit_where_upstream_puts_them() {
+    let m = model();
+    let full = ManifestInfo {
+        cluster_id: Some("prod-tokyo".into()),
+        snapshot_index: Some(100),
+        fsm_crc32c: Some(0x0e30_6928),
+        ..info()
+    };
+    let want = MANIFEST
+        .replace(
+            "  \"last_commit_ts\"",
+            "  \"cluster_id\": \"prod-tokyo\",\n  \"snapshot_index\": 100,\n  \"last_commit_ts\"",
+        )
+        .replace(
+            "\"fsm_path\": \"0000000000000064.fsm\",",
+            "\"fsm_path\": \"0000000000000064.fsm\",\n    \"fsm_crc32c\": \"0e306928\",",
+        );
+    assert_eq!(String::from_utf8(manifest_json(&m, &full)).unwrap(), want);
+    // An empty cluster id and a zero index are left out, as Go's
+    // omitempty leaves them out.
+    let empty = ManifestInfo {
+        cluster_id: Some(String::new()),
+        snapshot_index: Some(0),
+        ..info()
+    };
+    assert_eq!(
+        String::from_utf8(manifest_json(&m, &empty)).unwrap(),
+        MANIFEST
+    );
+}
+
+// REQ-CLI-13
+#[test]
+fn snapshot_index_is_read_from_a_node_file_name_as_hex() {
+    assert_eq!(snapshot_index_from_name("0000000000000064.fsm"), Some(100));
+    assert_eq!(snapshot_index_from_name("00000000000000ff.fsm"), Some(255));
+    assert_eq!(snapshot_index_from_name("00000000000000FF.fsm"), Some(255));
+    assert_eq!(
+        snapshot_index_from_name("ffffffffffffffff.fsm"),
+        Some(u64::MAX)
+    );
+    assert_eq!(snapshot_index_from_name("0000000000000000.fsm"), Some(0));
+    for name in [
+        "100.fsm",
+        "000000000000064.fsm",
+        "00000000000000064.fsm",
+        "000000000000006g.fsm",
+        "+000000000000064.fsm",
+        "0000000000000064.fsm.tmp",
+        "0000000000000064",
+        "input.fsm",
+        "-",
+        "",
+    ] {
+        assert_eq!(snapshot_index_from_name(name), None, "{name:?}");
+    }
 }
 
 // REQ-CLI-8

@@ -35,6 +35,7 @@ fn generated_snapshots_are_deterministic_and_valid_ones_decode() {
                 let flags = Options {
                     preserve_visibility,
                     include_side_records,
+                    require_footer: false,
                 };
                 let r = sqsdump::snapshot::decode_snapshot(&a[..], flags, &mut |_| {});
                 match (profile, r) {

@@ -23,14 +23,17 @@ const FLAG_SETS: [Options; 3] = [
     Options {
         preserve_visibility: false,
         include_side_records: false,
+        require_footer: false,
     },
     Options {
         preserve_visibility: true,
         include_side_records: true,
+        require_footer: false,
     },
     Options {
         preserve_visibility: false,
         include_side_records: true,
+        require_footer: false,
     },
 ];
 

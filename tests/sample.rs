@@ -54,6 +54,7 @@ fn sample_with_side_records_decodes_to_its_golden_tree() {
         Options {
             preserve_visibility: true,
             include_side_records: true,
+            require_footer: false,
         },
     );
 }

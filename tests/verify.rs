@@ -27,6 +27,7 @@ fn sample(preserve_visibility: bool, include_side_records: bool) -> DumpModel {
         Options {
             preserve_visibility,
             include_side_records,
+            require_footer: false,
         },
     )
     .unwrap()
@@ -740,6 +741,41 @@ fn what_encode_refuses_breaks_req_out_10() {
         }),
         ["REQ-OUT-10 sqs/orders/_queue.json: queue_name_not_directory: encode refuses the queue and its 2 message(s): directory name does not match queue name \"other\": expected directory \"other\""]
     );
+}
+
+// REQ-CONF-7, REQ-CLI-8, REQ-CLI-13
+#[test]
+fn optional_manifest_fields_are_accepted_and_judged_by_their_requirement() {
+    let last = "  \"last_commit_ts\"";
+    let with = |fields: &str| {
+        let fields = fields.to_string();
+        broken(move |f| {
+            edit(f, "MANIFEST.json", last, &format!("{fields}\n{last}"));
+        })
+    };
+    let crc = |v: &str| {
+        let v = v.to_string();
+        broken(move |f| {
+            edit(
+                f,
+                "MANIFEST.json",
+                "\"fsm_path\": \"input.fsm\",",
+                &format!("\"fsm_path\": \"input.fsm\",\n    \"fsm_crc32c\": {v},"),
+            )
+        })
+    };
+    assert_reqs(
+        with("  \"cluster_id\": \"prod\",\n  \"snapshot_index\": 100,"),
+        &[],
+    );
+    assert_reqs(crc("\"954af5f9\""), &[]);
+    assert_reqs(crc("\"954AF5F9\""), &["REQ-CLI-8"]);
+    assert_reqs(crc("\"54af5f9\""), &["REQ-CLI-8"]);
+    assert_reqs(crc("2504717817"), &["REQ-CLI-8"]);
+    assert_reqs(with("  \"cluster_id\": \"\","), &["REQ-CLI-8"]);
+    assert_reqs(with("  \"cluster_id\": 5,"), &["REQ-CLI-8"]);
+    assert_reqs(with("  \"snapshot_index\": 0,"), &["REQ-CLI-13"]);
+    assert_reqs(with("  \"snapshot_index\": \"64\","), &["REQ-CLI-13"]);
 }
 
 // REQ-CONF-7

@@ -48,6 +48,15 @@ Examples:
   cat snap.fsm | SOURCE_DATE_EPOCH=1700000000 sqsdump decode --input - --output ./dump
   sqsdump decode -i snap.fsm -o ./dump --engine stream --memory-limit 128MiB
   sqsdump decode -i snap.fsm -o ./dump --engine plain
+  sqsdump decode -i /data/fsm-snap/0000000000000064.fsm -o ./dump --require-footer
+  sqsdump decode -i 0000000000000064.fsm -o ./dump --cluster-id prod-tokyo
+
+A node's fsm-snap/<index>.fsm file ends with a 4-byte big-endian CRC-32C
+of the snapshot; it is detected and verified whenever present (a mismatch
+is error[crc_mismatch]) and recorded as source.fsm_crc32c in
+MANIFEST.json. --require-footer also refuses a file without it
+(error[missing_footer]). A file named <16 hex digits>.fsm records that
+index (read as hexadecimal, as the node writes it) as snapshot_index.
 
 The output directory must not exist or must be empty; the dump is built
 beside it and renamed into place only when complete. Warnings are printed
@@ -86,6 +95,18 @@ pub struct DecodeArgs {
     /// is recorded. Example: `SOURCE_DATE_EPOCH=1700000000`.
     #[arg(long, env = "SOURCE_DATE_EPOCH", value_name = "SECS", value_parser = manifest::parse_epoch)]
     pub source_date_epoch: Option<u64>,
+
+    /// Refuse an input without a node file's CRC-32C footer
+    /// (`error[missing_footer]`). Without it a footer is still verified
+    /// when present; a bare payload (as `sqsdump encode` writes) is
+    /// accepted. Example: `--require-footer`.
+    #[arg(long)]
+    pub require_footer: bool,
+
+    /// Record this cluster id as `cluster_id` in MANIFEST.json (omitted
+    /// when not given or empty). Example: `--cluster-id prod-tokyo`.
+    #[arg(long, value_name = "ID")]
+    pub cluster_id: Option<String>,
 
     /// Accepted and ignored: `wall_time_iso` is always written now.
     #[arg(long, hide = true)]
@@ -202,11 +223,14 @@ fn print_warnings(warnings: &[Warning]) {
 fn manifest_info(args: &DecodeArgs, source_name: String) -> ManifestInfo {
     ManifestInfo {
         last_commit_ts: 0,
+        snapshot_index: manifest::snapshot_index_from_name(&source_name),
         source_name,
         source_size: 0,
         preserve_visibility: args.preserve_visibility,
         include_side_records: args.include_side_records,
         wall_time: manifest::wall_time(args.source_date_epoch),
+        cluster_id: args.cluster_id.clone(),
+        fsm_crc32c: None,
     }
 }
 
@@ -214,6 +238,7 @@ fn options(args: &DecodeArgs) -> Options {
     Options {
         preserve_visibility: args.preserve_visibility,
         include_side_records: args.include_side_records,
+        require_footer: args.require_footer,
     }
 }
 
@@ -243,6 +268,7 @@ fn run_plain(args: &DecodeArgs, ctl: &Control) -> Result<(), Error> {
     let info = ManifestInfo {
         last_commit_ts: summary.last_commit_ts,
         source_size: summary.bytes_read,
+        fsm_crc32c: summary.fsm_crc32c,
         ..manifest_info(args, source_name)
     };
     manifest::add_manifest(&mut model, &info)?;

@@ -11,6 +11,7 @@ use std::path::PathBuf;
 
 use clap::{Args, ValueEnum};
 
+use crate::fsm::FooterWriter;
 use crate::testkit::seeded::{write_snapshot, GenOptions};
 use crate::testkit::snapshot::Profile;
 use crate::Error;
@@ -22,6 +23,10 @@ Examples:
   sqsdump gen --seed 42 --queues 8 --messages 1000000 --output bench.fsm
   sqsdump gen --seed 3 --profile shared --queues 4 --messages 40 --output diff.fsm
   sqsdump gen --seed 1 --queues 10 --messages 1000000 --upstream pebble --output up.fsm
+  sqsdump gen --seed 1 --footer --output 0000000000000064.fsm
+
+`--footer` appends the 4-byte big-endian CRC-32C a node writes after the
+snapshot in its fsm-snap/<index>.fsm files, so the output is a node file.
 
 Profiles: `valid` decodes without error (MVCC histories, stale
 generations, orphans, side records, operational and foreign keys);
@@ -98,6 +103,11 @@ pub struct GenArgs {
     #[arg(long, value_enum, value_name = "ORDER")]
     pub upstream: Option<UpstreamOrder>,
 
+    /// Append a node file's footer: the big-endian CRC-32C (Castagnoli)
+    /// of everything before it.
+    #[arg(long)]
+    pub footer: bool,
+
     /// The `.fsm` file to write (replaced if it exists).
     #[arg(short, long, value_name = "FILE.fsm")]
     pub output: PathBuf,
@@ -113,8 +123,8 @@ pub fn run(args: &GenArgs) -> Result<(), Error> {
     };
     let out = args.output.display().to_string();
     let file = File::create(&args.output).map_err(|e| Error::io(format!("create {out}"), e))?;
-    let mut w = BufWriter::with_capacity(1 << 20, file);
-    let summary = match args.upstream {
+    let mut w = FooterWriter::new(BufWriter::with_capacity(1 << 20, file));
+    let mut summary = match args.upstream {
         None => write_snapshot(opts, &mut w).map_err(|e| Error::io(format!("write {out}"), e))?,
         Some(UpstreamOrder::Pebble) => pebble_layout(opts, &args.output, &mut w)?,
         Some(order) => {
@@ -126,6 +136,14 @@ pub fn run(args: &GenArgs) -> Result<(), Error> {
             s.1.bytes = s.0.len() as u64;
             s.1
         }
+    };
+    let mut w = if args.footer {
+        summary.bytes += crate::fsm::FOOTER_LEN as u64;
+        w.finish()
+            .map_err(|e| Error::io(format!("write {out}"), e))?
+            .0
+    } else {
+        w.into_inner()
     };
     w.flush()
         .map_err(|e| Error::io(format!("write {out}"), e))?;

@@ -135,6 +135,9 @@ fn run_in(
         preserve_visibility: false,
         include_side_records: false,
         wall_time: crate::manifest::rfc3339_utc(0, 0),
+        cluster_id: None,
+        snapshot_index: None,
+        fsm_crc32c: None,
     };
     let child = Control {
         entry_delay: ctl.entry_delay,

@@ -36,6 +36,7 @@ fn test_info(opts: Options) -> ManifestInfo {
         preserve_visibility: opts.preserve_visibility,
         include_side_records: opts.include_side_records,
         wall_time: manifest::wall_time(Some(0)),
+        ..ManifestInfo::default()
     }
 }
 
@@ -45,6 +46,7 @@ pub fn observe_plain(fsm: &[u8], opts: Options) -> Result<Observed, Error> {
     let info = ManifestInfo {
         last_commit_ts: summary.last_commit_ts,
         source_size: summary.bytes_read,
+        fsm_crc32c: summary.fsm_crc32c,
         ..test_info(opts)
     };
     manifest::add_manifest(&mut model, &info)?;

@@ -94,6 +94,8 @@ pub enum Subject {
     ManifestField,
     /// `MANIFEST.json` fields of sqsdump's reproducible shape.
     ManifestShape,
+    /// `snapshot_index` in `MANIFEST.json`.
+    SnapshotIndex,
     /// `wall_time_iso`.
     WallTime,
     /// `CHECKSUMS` that does not describe its tree.
@@ -241,7 +243,12 @@ pub const GOVERNS: &[(Subject, &str, &str)] = &[
     (
         Subject::ManifestField,
         "REQ-CLI-8",
-        "`MANIFEST.json` fields upstream writes too",
+        "`MANIFEST.json` fields upstream writes too (`cluster_id` and `source.fsm_crc32c` among them)",
+    ),
+    (
+        Subject::SnapshotIndex,
+        "REQ-CLI-13",
+        "`snapshot_index` in `MANIFEST.json`",
     ),
     (
         Subject::ManifestShape,
@@ -961,6 +968,7 @@ fn compare_side_records(b: &mut Blame<'_>, path: &str, e: &[u8], a: &[u8]) {
 fn manifest_subject(pointer: &str) -> Subject {
     match pointer {
         "/wall_time_iso" => Subject::WallTime,
+        "/snapshot_index" => Subject::SnapshotIndex,
         "/format_version"
         | "/phase"
         | "/last_commit_ts"
@@ -973,7 +981,9 @@ fn manifest_subject(pointer: &str) -> Subject {
         | "/dynamodb_layout"
         | "/adapters"
         | "/adapters/sqs"
-        | "/exclusions" => Subject::ManifestField,
+        | "/exclusions"
+        | "/cluster_id"
+        | "/source/fsm_crc32c" => Subject::ManifestField,
         p if p.starts_with("/exclusions/") => Subject::ManifestField,
         _ => Subject::ManifestShape,
     }
@@ -1317,6 +1327,7 @@ mod tests {
             InvalidJson,
             ManifestField,
             ManifestShape,
+            SnapshotIndex,
             WallTime,
             Checksums,
             Leftovers,

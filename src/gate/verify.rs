@@ -29,7 +29,8 @@
 //! | REQ-OUT-9 | every file is valid UTF-8 |
 //! | REQ-CLI-6 | no symlinks |
 //! | REQ-OUT-10 | nothing `encode` refuses: the HT-FIFO settings, the name against the directory, each message's id and partition, ids unique per queue; one violation per queue and kind, with the number of messages |
-//! | REQ-CLI-8 | MANIFEST.json fields, queue list = the `_queue.json` names; CHECKSUMS lists every other file, sorted, with its SHA-256 |
+//! | REQ-CLI-8 | MANIFEST.json fields (an optional `cluster_id` is a non-empty string, an optional `source.fsm_crc32c` 8 lowercase hex digits), queue list = the `_queue.json` names; CHECKSUMS lists every other file, sorted, with its SHA-256 |
+//! | REQ-CLI-13 | an optional `snapshot_index` is a uint64 above zero |
 //!
 //! Nothing here panics on any tree: all parsing is bounds-checked and the
 //! JSON scanner is iterative (no recursion depth to exhaust).
@@ -1647,6 +1648,18 @@ fn check_manifest(bytes: &[u8], names: &BTreeSet<String>, out: &mut Vec<Violatio
     if get("/last_commit_ts").and_then(|x| x.as_u64()).is_none() {
         bad("last_commit_ts must be a uint64".to_string());
     }
+    if get("/cluster_id").is_some_and(|x| x.as_str().map_or(true, str::is_empty)) {
+        bad("cluster_id, when present, must be a non-empty string".to_string());
+    }
+    let crc_ok = |c: &str| {
+        c.len() == 8
+            && c.bytes()
+                .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b))
+    };
+    if get("/source/fsm_crc32c").is_some_and(|x| !x.as_str().is_some_and(crc_ok)) {
+        bad("source.fsm_crc32c, when present, must be 8 lowercase hex digits".to_string());
+    }
+    let index_bad = get("/snapshot_index").is_some_and(|x| x.as_u64().map_or(true, |i| i == 0));
     let wall_time_ok = get("/wall_time_iso")
         .and_then(|x| x.as_str())
         .is_some_and(crate::manifest::is_rfc3339);
@@ -1713,6 +1726,14 @@ fn check_manifest(bytes: &[u8], names: &BTreeSet<String>, out: &mut Vec<Violatio
     }
     for what in shape {
         out.push(violation("REQ-CLI-12", path, None, what));
+    }
+    if index_bad {
+        out.push(violation(
+            "REQ-CLI-13",
+            path,
+            None,
+            "snapshot_index, when present, must be a uint64 above zero".to_string(),
+        ));
     }
     if !wall_time_ok {
         out.push(violation(

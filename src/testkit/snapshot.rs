@@ -899,7 +899,9 @@ impl StreamDamage {
     /// The error classes it causes (it always causes one).
     pub fn classes(&self) -> &'static [&'static str] {
         match self {
-            StreamDamage::Truncate(_) => &["truncated"],
+            // A cut 4 bytes into the appended entry's key length reads as
+            // a node file's footer that does not match (REQ-FSM-11).
+            StreamDamage::Truncate(_) => &["truncated", "crc_mismatch"],
             StreamDamage::BadMagic => &["bad_magic"],
             StreamDamage::SstMagic => &["unsupported_format"],
             StreamDamage::HugeKey => &["key_too_large"],

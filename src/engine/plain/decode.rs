@@ -26,6 +26,21 @@ pub struct Options {
     pub preserve_visibility: bool,
     /// `--include-sqs-side-records`: write side records (REQ-DEC-8).
     pub include_side_records: bool,
+    /// `--require-footer`: the input must be a node file, ending with its
+    /// CRC-32C footer (REQ-FSM-12). Fuzzed inputs leave it off.
+    #[cfg_attr(feature = "testkit", arbitrary(default))]
+    pub require_footer: bool,
+}
+
+impl Options {
+    /// The footer policy these flags ask for (REQ-FSM-11, REQ-FSM-12).
+    pub fn footer_policy(&self) -> crate::fsm::FooterPolicy {
+        if self.require_footer {
+            crate::fsm::FooterPolicy::Require
+        } else {
+            crate::fsm::FooterPolicy::Detect
+        }
+    }
 }
 
 /// A buffered message: its `messages.jsonl` line, rendered as soon as the

@@ -11,7 +11,7 @@ use std::io::Read;
 
 use crate::decode::{Options, SqsDecoder};
 use crate::dump::DumpModel;
-use crate::fsm::Reader;
+use crate::fsm::{FooterPolicy, Reader};
 use crate::mvcc::{MvccStats, Resolved, Resolver};
 use crate::Error;
 
@@ -22,6 +22,9 @@ pub struct Summary {
     pub bytes_read: u64,
     /// The header's `last_commit_ts`.
     pub last_commit_ts: u64,
+    /// The node-file footer's CRC-32C, when the input had one (verified,
+    /// REQ-FSM-11).
+    pub fsm_crc32c: Option<u32>,
     /// Counts from version resolution.
     pub mvcc: MvccStats,
     /// Queues that got a `_queue.json`.
@@ -38,25 +41,50 @@ pub struct Summary {
     pub message_value_bytes: u64,
 }
 
-/// Read a whole snapshot and resolve its versions (phases 1–2).
+/// How a snapshot stream ended.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct StreamEnd {
+    /// Bytes read, a footer included.
+    pub bytes_read: u64,
+    /// The verified node-file footer, if there was one (REQ-FSM-11).
+    pub footer: Option<u32>,
+}
+
+/// Read a whole snapshot and resolve its versions (phases 1–2), a
+/// node-file footer accepted when present.
 ///
 /// `progress` is called with the number of bytes read so far after the
-/// header and after every entry.
+/// header and after every entry. Returns the bytes read.
 pub fn resolve_snapshot<R: Read>(
     input: R,
     progress: &mut dyn FnMut(u64),
 ) -> Result<(Resolved, u64), Error> {
-    let mut reader = Reader::new(input)?;
+    resolve_snapshot_with(input, FooterPolicy::Detect, progress).map(|(r, end)| (r, end.bytes_read))
+}
+
+/// [`resolve_snapshot`] with a footer policy (REQ-FSM-11, REQ-FSM-12).
+pub fn resolve_snapshot_with<R: Read>(
+    input: R,
+    footer: FooterPolicy,
+    progress: &mut dyn FnMut(u64),
+) -> Result<(Resolved, StreamEnd), Error> {
+    let mut reader = Reader::with_footer(input, footer)?;
     let mut resolver = Resolver::new(reader.last_commit_ts());
     progress(reader.bytes_read());
     while let Some(entry) = reader.next_entry()? {
         resolver.push_entry(entry);
         progress(reader.bytes_read());
     }
-    Ok((resolver.finish(), reader.bytes_read()))
+    let end = StreamEnd {
+        bytes_read: reader.bytes_read(),
+        footer: reader.footer(),
+    };
+    Ok((resolver.finish(), end))
 }
 
-/// Decode a snapshot into a dump model (phases 1–4).
+/// Decode a snapshot into a dump model (phases 1–4). A node-file footer
+/// is verified when present, and required with
+/// [`Options::require_footer`].
 ///
 /// The after-header warnings come first in the model's warnings, then the
 /// decoder's own.
@@ -72,8 +100,11 @@ pub fn decode_snapshot<R: Read>(
             warnings,
             last_commit_ts,
         },
-        bytes_read,
-    ) = resolve_snapshot(input, progress)?;
+        StreamEnd {
+            bytes_read,
+            footer: fsm_crc32c,
+        },
+    ) = resolve_snapshot_with(input, opts.footer_policy(), progress)?;
     let mut decoder = SqsDecoder::new(opts);
     for record in records {
         decoder.push(&record.user_key, &record.body)?;
@@ -87,6 +118,7 @@ pub fn decode_snapshot<R: Read>(
     let summary = Summary {
         bytes_read,
         last_commit_ts,
+        fsm_crc32c,
         mvcc: stats,
         queues: model.queues.len() as u64,
         messages_written: model.stats.messages_written,
@@ -107,6 +139,9 @@ impl fmt::Display for Summary {
             "snapshot: {} bytes, last_commit_ts {}",
             self.bytes_read, self.last_commit_ts
         )?;
+        if let Some(crc) = self.fsm_crc32c {
+            writeln!(f, "footer: crc-32c {crc:08x} verified")?;
+        }
         writeln!(
             f,
             "entries: {} ({} operational skipped, {} of other keyspaces)",

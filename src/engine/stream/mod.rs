@@ -40,6 +40,7 @@ use std::time::Duration;
 use tempfile::TempDir;
 
 use crate::decode::Options;
+use crate::fsm::FooterPolicy;
 use crate::manifest::ManifestInfo;
 use crate::snapshot::Summary;
 use crate::{write, Error};
@@ -242,8 +243,8 @@ impl Prepared {
 }
 
 /// Decode `source` into a staging directory beside `out`. `info` supplies
-/// the manifest fields other than `last_commit_ts` and `source_size`, which
-/// are filled in here. On error (or interruption) the staging directory and
+/// the manifest fields other than `last_commit_ts`, `source_size` and
+/// `fsm_crc32c`, which are filled in here. On error (or interruption) the staging directory and
 /// everything in it is removed.
 pub fn prepare(
     source: Source<'_>,
@@ -517,6 +518,7 @@ fn one_pass<R: PassInput>(
             };
             let r = resolve::resolve(
                 &mut input,
+                cfg.opts.footer_policy(),
                 mode,
                 &mut rspill,
                 resolve_budget,
@@ -663,6 +665,7 @@ pub(crate) fn for_each_resolved(
     let warnings = Log::new(scratch.path().join("warnings"), LOG_BUDGET);
     resolve::resolve(
         input,
+        FooterPolicy::Detect,
         Mode::General,
         &mut spill,
         budget,
@@ -689,12 +692,14 @@ fn finish(
     let info = ManifestInfo {
         last_commit_ts: res.last_commit_ts,
         source_size: res.bytes_read,
+        fsm_crc32c: res.footer,
         ..info.clone()
     };
     tree.finish(&info)?;
     let summary = Summary {
         bytes_read: res.bytes_read,
         last_commit_ts: res.last_commit_ts,
+        fsm_crc32c: res.footer,
         mvcc: res.stats,
         queues: tree.queues.len() as u64,
         messages_written: stats.messages_written,

@@ -26,7 +26,7 @@ use std::path::PathBuf;
 use super::warnlog::{AfterHeader, Log, Sealed};
 use super::Control;
 use crate::engine::spill::{self, Merge, RunItem, SpillDir};
-use crate::fsm::{Entry, Reader, Version};
+use crate::fsm::{Entry, FooterPolicy, Reader, Version};
 use crate::key;
 use crate::mvcc::MvccStats;
 use crate::warning::Warning;
@@ -55,6 +55,8 @@ pub(crate) enum Outcome {
 pub(crate) struct Resolution {
     pub(crate) last_commit_ts: u64,
     pub(crate) bytes_read: u64,
+    /// The verified node-file footer, if any (REQ-FSM-11).
+    pub(crate) footer: Option<u32>,
     pub(crate) stats: MvccStats,
     /// After-header warnings, in (user key, commit_ts) order.
     pub(crate) warnings: Sealed<AfterHeader>,
@@ -173,8 +175,10 @@ impl RunItem for Best {
 }
 
 /// Run one pass over `input`.
+#[allow(clippy::too_many_arguments)]
 pub(crate) fn resolve<R: Read>(
     input: R,
+    footer: FooterPolicy,
     mode: Mode,
     spill: &mut SpillDir,
     budget: usize,
@@ -182,7 +186,7 @@ pub(crate) fn resolve<R: Read>(
     ctl: &Control,
     sink: &mut dyn Sink,
 ) -> Result<Outcome, Error> {
-    let mut reader = Reader::new(input)?;
+    let mut reader = Reader::with_footer(input, footer)?;
     let last = reader.last_commit_ts();
     let mut p = Pass {
         last,
@@ -203,6 +207,7 @@ pub(crate) fn resolve<R: Read>(
     Ok(Outcome::Done(Resolution {
         last_commit_ts: last,
         bytes_read: reader.bytes_read(),
+        footer: reader.footer(),
         stats: p.stats,
         warnings: p.warnings.seal()?,
     }))
@@ -532,6 +537,7 @@ mod tests {
         let ctl = Control::default();
         let outcome = resolve(
             fsm.as_slice(),
+            FooterPolicy::Detect,
             Mode::General,
             &mut spill,
             budget,

@@ -321,4 +321,47 @@ pub(super) fn fsm_cases(c: &mut Cases) {
             "sqs/orders/messages.jsonl",
         ])],
     );
+
+    // Node files (fsm-snap/<index>.fsm): the payload and a CRC-32C footer.
+    let payload = orders().bytes();
+    let mut node = payload.clone();
+    append_footer(&mut node);
+    let crc = format!(r#""fsm_crc32c": "{:08x}""#, crc32c(&payload));
+    c.add(
+        "REQ-FSM-11-node-file",
+        "[Decision] a node file (payload + big-endian CRC-32C footer) decodes like its payload and records the checksum (upstream fails on the footer)",
+        &[],
+        node.clone(),
+        vec![
+            ids(&q_path("orders", "messages.jsonl"), &["o-1", "o-2"]),
+            files(&["sqs/orders/_queue.json", "sqs/orders/messages.jsonl"]),
+            has(manifest::MANIFEST_FILE, &crc),
+        ],
+    );
+    let mut bad = node.clone();
+    if let Some(b) = bad.get_mut(40) {
+        *b ^= 0x01;
+    }
+    c.add(
+        "REQ-FSM-11-bad-crc",
+        "a node file whose footer does not match its payload (one payload bit flipped) is crc_mismatch",
+        &[],
+        bad,
+        vec![error("crc_mismatch")],
+    );
+    let cut = node.get(..node.len() - 2).unwrap_or_default().to_vec();
+    c.add(
+        "REQ-FSM-11-truncated-node-file",
+        "a node file cut inside its footer (2 of 4 bytes left) is truncated",
+        &[],
+        cut,
+        vec![error("truncated")],
+    );
+    c.add(
+        "REQ-FSM-12-bare-payload-refused",
+        "with --require-footer a payload without the node file's footer is missing_footer",
+        &[REQUIRE_FOOTER],
+        payload,
+        vec![error("missing_footer")],
+    );
 }

@@ -38,8 +38,8 @@ use clap::Args;
 use crate::decode::Options;
 use crate::dump::DumpModel;
 use crate::fsm::{
-    encode_header, encode_key, encode_raw_entry, encode_value, FLAG_TOMBSTONE, MAX_KEY_LEN,
-    MAX_VALUE_LEN,
+    append_footer, crc32c, encode_header, encode_key, encode_raw_entry, encode_value,
+    FLAG_TOMBSTONE, MAX_KEY_LEN, MAX_VALUE_LEN,
 };
 use crate::key::{build, KeyParts};
 use crate::manifest::{self, ManifestInfo};
@@ -80,8 +80,10 @@ pub const README_FILE: &str = "README.md";
 pub const PRESERVE: &str = "--preserve-sqs-visibility";
 /// `--include-sqs-side-records`.
 pub const SIDE: &str = "--include-sqs-side-records";
+/// `--require-footer` (REQ-FSM-12).
+pub const REQUIRE_FOOTER: &str = "--require-footer";
 /// The decode flags a case may carry.
-pub const KNOWN_FLAGS: [&str; 2] = [PRESERVE, SIDE];
+pub const KNOWN_FLAGS: [&str; 3] = [PRESERVE, SIDE, REQUIRE_FOOTER];
 
 /// The header's `last_commit_ts` in every case unless stated otherwise.
 const LAST: u64 = 1000;
@@ -460,6 +462,7 @@ pub fn options_from_flags<S: AsRef<str>>(flags: &[S]) -> Result<Options, String>
         match f.as_ref() {
             PRESERVE | "--preserve-visibility" => opts.preserve_visibility = true,
             SIDE => opts.include_side_records = true,
+            REQUIRE_FOOTER => opts.require_footer = true,
             other => return Err(format!("unknown decode flag {other:?}")),
         }
     }
@@ -478,6 +481,8 @@ pub fn expected_outcome(input: &[u8], opts: Options) -> Result<DumpModel, Error>
         preserve_visibility: opts.preserve_visibility,
         include_side_records: opts.include_side_records,
         wall_time: manifest::wall_time(Some(CORPUS_EPOCH)),
+        fsm_crc32c: summary.fsm_crc32c,
+        ..ManifestInfo::default()
     };
     manifest::add_manifest(&mut model, &info)?;
     write::validate_model_paths(model.files.keys().map(String::as_str))?;
