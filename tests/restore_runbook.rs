@@ -410,6 +410,91 @@ fn the_bundled_sample_enters_the_restore_runbook_from_the_command_line() {
     );
 }
 
+// REQ-FSM-11, REQ-ENC-13, REQ-ENC-18
+/// A node file from `sqsdump gen --footer` through the runbook with the
+/// real commands: `decode --require-footer --cluster-id` → `encode
+/// --self-test` → prepare-restore's checks pass; the node file of the
+/// restored payload decodes with `--require-footer` to the first dump.
+#[test]
+fn a_generated_node_file_enters_the_restore_runbook_from_the_command_line() {
+    for (seed, profile) in [(3, "valid"), (4, "shared")] {
+        let tmp = tempfile::tempdir().unwrap();
+        let cwd = tmp.path();
+        let seed = seed.to_string();
+        sqsdump(
+            cwd,
+            &[
+                "gen",
+                "--seed",
+                &seed,
+                "--profile",
+                profile,
+                "--queues",
+                "3",
+                "--messages",
+                "40",
+                "--footer",
+                "--output",
+                "0000000000000064.fsm",
+            ],
+        );
+        sqsdump(
+            cwd,
+            &[
+                "decode",
+                "--input",
+                "0000000000000064.fsm",
+                "--output",
+                "dump",
+                "--require-footer",
+                "--cluster-id",
+                "c1",
+            ],
+        );
+        let manifest = fs::read_to_string(cwd.join("dump/MANIFEST.json")).unwrap();
+        assert!(manifest.contains("\"fsm_crc32c\""), "{manifest}");
+        sqsdump(
+            cwd,
+            &[
+                "encode",
+                "--input",
+                "dump",
+                "--output",
+                "restore.fsm",
+                "--self-test",
+            ],
+        );
+        let payload = cwd.join("restore.fsm");
+        let info = prepare_restore::check(
+            &payload,
+            None,
+            &Flags {
+                target_cluster_id: "c1".to_string(),
+                ..Flags::default()
+            },
+        )
+        .unwrap();
+        assert_eq!(info.manifest_cluster_id, "c1");
+        let mut node = fs::read(&payload).unwrap();
+        append_footer(&mut node);
+        fs::write(cwd.join("0000000000000001.fsm"), &node).unwrap();
+        sqsdump(
+            cwd,
+            &[
+                "decode",
+                "--input",
+                "0000000000000001.fsm",
+                "--output",
+                "again",
+                "--require-footer",
+            ],
+        );
+        let want = normalised(&sqs_tree(&cwd.join("dump")));
+        assert!(!want.is_empty());
+        assert_eq!(sqs_tree(&cwd.join("again")), want, "{profile}");
+    }
+}
+
 /// The shell blocks of the README section `title`, joined.
 fn readme_section_commands(title: &str) -> Vec<String> {
     let readme = fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/README.md")).unwrap();
