@@ -174,11 +174,14 @@ fn a_data_dir_decodes_like_its_fsm_file_with_the_skipped_snapshot_warned() {
     }
 }
 
+/// A change to a data directory.
+type Damage = Box<dyn Fn(&NodeDir)>;
+
 // REQ-NODE-5, REQ-FSM-12
 #[test]
 fn the_footer_is_required_and_checked_against_the_token() {
     let t = tempfile::tempdir().unwrap();
-    let cases: [(&str, Box<dyn Fn(&NodeDir)>); 3] = [
+    let cases: [(&str, Damage); 3] = [
         (
             // The footer agrees with the token; the payload does not.
             "crc_mismatch",
