@@ -1,8 +1,12 @@
 //! `sqsdump decode` (REQ-CLI-1..3, REQ-ENG-1..6): snapshot → dump directory.
 //!
-//! Steps: refuse an unsafe output path early, decode the snapshot with the
-//! chosen engine, print the warnings (one JSON object per line on stderr),
-//! put the tree in place atomically and print a human summary on stderr.
+//! Steps: refuse an unsafe output path early; for a node data directory
+//! (`--data-dir`, or `--input` naming one) locate its snapshot, refuse an
+//! output inside it and warn about skipped snap files (REQ-NODE-5,
+//! REQ-NODE-6); decode the snapshot with the chosen engine (for a data
+//! directory with its footer required and checked against the token),
+//! print the warnings (one JSON object per line on stderr), put the tree in
+//! place atomically and print a human summary on stderr.
 //!
 //! - `--engine plain` ([`snapshot::decode_snapshot`]): decode in memory,
 //!   add MANIFEST.json and CHECKSUMS, write with [`write::write_dump`].
