@@ -438,6 +438,25 @@ fn tried_summary(tried: &[NodeError]) -> String {
 }
 
 impl NodeError {
+    /// The file or directory at fault (for [`NodeError::NoUsableSnapshot`],
+    /// the `snap/` directory).
+    pub fn path(&self) -> &str {
+        match self {
+            NodeError::DataDirInvalid { path, .. }
+            | NodeError::SnapNameInvalid { path }
+            | NodeError::SnapFileInvalid { path, .. }
+            | NodeError::SnapCrcMismatch { path, .. }
+            | NodeError::SnapNameMismatch { path, .. }
+            | NodeError::SnapLegacyPayload { path, .. }
+            | NodeError::TokenInvalid { path, .. }
+            | NodeError::TokenIndexMismatch { path, .. }
+            | NodeError::FsmNotFound { path, .. }
+            | NodeError::FsmTooSmall { path, .. }
+            | NodeError::TokenCrcMismatch { path, .. } => path,
+            NodeError::NoUsableSnapshot { dir, .. } => dir,
+        }
+    }
+
     /// Stable machine-readable class (REQ-ERR-1).
     pub fn class(&self) -> &'static str {
         match self {

@@ -71,16 +71,37 @@ pub enum Warning {
         /// a queue-level kind).
         messages: u64,
     },
+    /// A newer snap file of a node's data directory was passed over while
+    /// locating the snapshot to decode (REQ-NODE-2, REQ-NODE-5).
+    NodeSnapshotSkipped {
+        /// The file passed over.
+        path: String,
+        /// Why, as an error class (`fsm_not_found`, …).
+        class: &'static str,
+        /// Why, in words (the error message).
+        reason: String,
+    },
 }
 
 const ORPHAN_HINT: &str = "no !sqs|queue|meta| record matched this encoded queue; \
 messages dropped (a DeleteQueue that left records behind is the usual cause)";
 const RESTORE_HINT: &str = "sqsdump encode refuses this queue as it is; the dump is a faithful \
 copy of the snapshot, and the queue restores once the named fault is fixed";
+const SKIPPED_HINT: &str = "a newer snap file of the data directory cannot be decoded; \
+an older snapshot was decoded instead";
 const STALE_HINT: &str = "messages of an older queue generation (purged or deleted, \
 not yet reaped) were dropped";
 
 impl Warning {
+    /// The warning for a snap file [`crate::node::locate`] passed over.
+    pub fn node_skipped(e: &crate::error::NodeError) -> Self {
+        Warning::NodeSnapshotSkipped {
+            path: e.path().to_string(),
+            class: e.class(),
+            reason: e.to_string(),
+        }
+    }
+
     /// The event name (`sqs_orphan_messages`, …).
     pub fn event(&self) -> &'static str {
         match self {
@@ -90,6 +111,7 @@ impl Warning {
             Warning::UnknownSqsKeys { .. } => "sqs_unknown_key_family",
             Warning::VersionAfterHeader { .. } => "snapshot_version_after_header",
             Warning::NotRestorable { .. } => "sqs_queue_not_restorable",
+            Warning::NodeSnapshotSkipped { .. } => "node_snapshot_skipped",
         }
     }
 
@@ -157,6 +179,17 @@ impl Warning {
                 "encode_error": kind.encode_class(),
                 "hint": RESTORE_HINT,
             }),
+            Warning::NodeSnapshotSkipped {
+                path,
+                class,
+                reason,
+            } => json!({
+                "event": self.event(),
+                "path": path,
+                "class": class,
+                "reason": reason,
+                "hint": SKIPPED_HINT,
+            }),
         };
         v.to_string()
     }
@@ -166,7 +199,7 @@ impl Warning {
 mod tests {
     use super::*;
 
-    // REQ-ERR-3
+    // REQ-ERR-3, REQ-NODE-5
     #[test]
     fn every_warning_renders_as_one_json_object_with_its_event() {
         let all = [
@@ -200,6 +233,11 @@ mod tests {
                 kind: Kind::PartitionNotGroupLane,
                 messages: 2,
             },
+            Warning::NodeSnapshotSkipped {
+                path: "/d/snap/x.snap".into(),
+                class: "fsm_not_found",
+                reason: "/d/fsm-snap/x.fsm: not found".into(),
+            },
         ];
         let events: Vec<&str> = all.iter().map(Warning::event).collect();
         assert_eq!(
@@ -210,7 +248,8 @@ mod tests {
                 "sqs_key_value_mismatch",
                 "sqs_unknown_key_family",
                 "snapshot_version_after_header",
-                "sqs_queue_not_restorable"
+                "sqs_queue_not_restorable",
+                "node_snapshot_skipped"
             ]
         );
         for w in &all {
@@ -226,6 +265,10 @@ mod tests {
         assert_eq!(
             all[5].to_json_line(),
             r#"{"event":"sqs_queue_not_restorable","queue":"q","kind":"partition_not_group_lane","messages":2,"encode_error":"invalid_partition","hint":"sqsdump encode refuses this queue as it is; the dump is a faithful copy of the snapshot, and the queue restores once the named fault is fixed"}"#
+        );
+        assert_eq!(
+            all[6].to_json_line(),
+            r#"{"event":"node_snapshot_skipped","path":"/d/snap/x.snap","class":"fsm_not_found","reason":"/d/fsm-snap/x.fsm: not found","hint":"a newer snap file of the data directory cannot be decoded; an older snapshot was decoded instead"}"#
         );
         assert_eq!(
             all[1].to_json_line(),

@@ -63,7 +63,8 @@ fn upstream_md() -> (String, String) {
 // REQ-CONF-9
 #[test]
 fn upstream_expectations_blame_only_decisions_of_existing_cases() {
-    let per_req = checked_expectations("upstream-head.txt", &corpus(), "input.fsm");
+    // `description`: a case holds `input.fsm` or a data directory `input/`.
+    let per_req = checked_expectations("upstream-head.txt", &corpus(), "description");
     assert!(per_req.values().sum::<usize>() > 100, "{per_req:?}");
     // UPSTREAM.md has one row per requirement with its case count.
     assert_eq!(table_rows(&upstream_md().0), per_req);

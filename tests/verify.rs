@@ -158,10 +158,13 @@ fn every_expected_tree_of_the_corpus_verifies() {
         // the case's input.
         let flags = fs::read_to_string(case.join("flags")).unwrap();
         let flags: Vec<&str> = flags.lines().filter(|l| !l.is_empty()).collect();
-        let decoded = expected_outcome(
-            &fs::read(case.join("input.fsm")).unwrap(),
-            corpus::options_from_flags(&flags).unwrap(),
-        )
+        let opts = corpus::options_from_flags(&flags).unwrap();
+        let input_dir = case.join(corpus::INPUT_DIR);
+        let decoded = if input_dir.is_dir() {
+            corpus::expected_dir_outcome(&files_under(&input_dir), opts)
+        } else {
+            expected_outcome(&fs::read(case.join("input.fsm")).unwrap(), opts)
+        }
         .unwrap();
         let found = findings(&tree.model.files, &violations);
         assert_eq!(found, warned(&decoded.warnings), "{name}");
@@ -190,6 +193,26 @@ fn the_sample_decode_verifies_with_every_flag_combination() {
             );
         }
     }
+}
+
+/// Every file under `root` (a data-directory case's `input/`), relative
+/// `/`-separated path → bytes.
+fn files_under(root: &Path) -> BTreeMap<String, Vec<u8>> {
+    let mut out = BTreeMap::new();
+    for sub in fs::read_dir(root).unwrap() {
+        let sub = sub.unwrap().path();
+        for file in fs::read_dir(&sub).unwrap() {
+            let file = file.unwrap().path();
+            let rel = file
+                .strip_prefix(root)
+                .unwrap()
+                .to_str()
+                .unwrap()
+                .to_string();
+            out.insert(rel, fs::read(&file).unwrap());
+        }
+    }
+    out
 }
 
 // REQ-CONF-7, REQ-CONF-6

@@ -1,8 +1,12 @@
 //! `sqsdump decode` (REQ-CLI-1..3, REQ-ENG-1..6): snapshot → dump directory.
 //!
-//! Steps: refuse an unsafe output path early, decode the snapshot with the
-//! chosen engine, print the warnings (one JSON object per line on stderr),
-//! put the tree in place atomically and print a human summary on stderr.
+//! Steps: refuse an unsafe output path early; for a node data directory
+//! (`--data-dir`, or `--input` naming one) locate its snapshot, refuse an
+//! output inside it and warn about skipped snap files (REQ-NODE-5,
+//! REQ-NODE-6); decode the snapshot with the chosen engine (for a data
+//! directory with its footer required and checked against the token),
+//! print the warnings (one JSON object per line on stderr), put the tree in
+//! place atomically and print a human summary on stderr.
 //!
 //! - `--engine plain` ([`snapshot::decode_snapshot`]): decode in memory,
 //!   add MANIFEST.json and CHECKSUMS, write with [`write::write_dump`].
@@ -14,9 +18,9 @@
 //! bar (bytes read, then messages merged, with an ETA) is drawn on stderr
 //! only when stderr is a terminal.
 
-use std::fs::File;
+use std::fs::{self, File};
 use std::io::{self, IsTerminal, Read, Write};
-use std::path::{Path, PathBuf};
+use std::path::{Component, Path, PathBuf};
 use std::sync::atomic::Ordering;
 use std::sync::Arc;
 use std::time::Duration;
@@ -27,7 +31,9 @@ use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
 use crate::decode::Options;
 use crate::engine::stream::{self, Control, Progress, Source};
 use crate::engine::Engine;
+use crate::error::NodeError;
 use crate::manifest::{self, ManifestInfo};
+use crate::node::{self, NodeSnapshot};
 use crate::snapshot::{self, Summary};
 use crate::warning::Warning;
 use crate::{write, Error};
@@ -43,6 +49,7 @@ pub const SPILL_AFTER_ENV: &str = "SQSDUMP_TEST_SPILL_AFTER";
 const AFTER_HELP: &str = "\
 Examples:
   sqsdump decode --input /data/fsm-snap/0000000000000064.fsm --output ./dump
+  sqsdump decode --data-dir /data --output ./dump
   sqsdump decode -i snap.fsm -o ./dump --preserve-visibility
   sqsdump decode -i snap.fsm -o ./dump --include-sqs-side-records
   cat snap.fsm | SOURCE_DATE_EPOCH=1700000000 sqsdump decode --input - --output ./dump
@@ -50,6 +57,15 @@ Examples:
   sqsdump decode -i snap.fsm -o ./dump --engine plain
   sqsdump decode -i /data/fsm-snap/0000000000000064.fsm -o ./dump --require-footer
   sqsdump decode -i 0000000000000064.fsm -o ./dump --cluster-id prod-tokyo
+
+--data-dir decodes the snapshot a stopped node (or a copy of its data
+directory) would restore: the newest snap/<term>-<index>.snap file whose
+token names an existing fsm-snap/<index>.fsm. Newer snap files that cannot
+be used are skipped with a node_snapshot_skipped warning. The token's
+CRC-32C must equal the .fsm footer, which is required and verified; the
+MANIFEST records the token's index as snapshot_index. Nothing in the data
+directory is changed, and an output inside it is refused. An --input that
+is a directory holding snap/ or fsm-snap/ is read the same way.
 
 A node's fsm-snap/<index>.fsm file ends with a 4-byte big-endian CRC-32C
 of the snapshot; it is detected and verified whenever present (a mismatch
@@ -68,9 +84,21 @@ on stderr as JSON lines, followed by a summary. Verify a dump with
 #[command(after_help = AFTER_HELP)]
 pub struct DecodeArgs {
     /// The `.fsm` snapshot to read (EKVPBBL1 format), or `-` for stdin.
-    /// Example: `--input 0000000000000064.fsm`.
-    #[arg(short, long, value_name = "FILE.fsm|-")]
-    pub input: PathBuf,
+    /// A node's data directory (holding `snap/` or `fsm-snap/`) is read as
+    /// with `--data-dir`. Example: `--input 0000000000000064.fsm`.
+    #[arg(
+        short,
+        long,
+        value_name = "FILE.fsm|-",
+        required_unless_present = "data_dir"
+    )]
+    pub input: Option<PathBuf>,
+
+    /// A node's raft data directory: decode the snapshot the node would
+    /// restore (its footer required and checked against the snap file's
+    /// token), without changing anything in it. Example: `--data-dir /data`.
+    #[arg(long, value_name = "DIR", conflicts_with = "input")]
+    pub data_dir: Option<PathBuf>,
 
     /// The dump directory to create. It must not exist or be an empty
     /// directory, and must not be a symlink. Example: `--output ./dump`.
@@ -155,14 +183,145 @@ pub fn parse_size(text: &str) -> Result<u64, String> {
 /// Run `sqsdump decode`.
 pub fn run(args: &DecodeArgs) -> Result<(), Error> {
     write::check_output(&args.output)?;
-    match args.engine {
+    let input = resolve_input(args)?;
+    let skipped: Vec<Warning> = match &input {
+        Resolved::Node(node) => node.warnings.iter().map(Warning::node_skipped).collect(),
+        _ => Vec::new(),
+    };
+    print_warnings(&skipped);
+    let summary = match args.engine {
         Engine::Plain => {
             let ctl = Arc::new(Control::default());
             install_signal_handler(&ctl, args.engine)?;
-            run_plain(args, &ctl)
+            run_plain(args, &input, &ctl)?
         }
-        Engine::Stream => run_stream(args),
+        Engine::Stream => run_stream(args, &input)?,
+    };
+    let (summary, warnings) = summary;
+    let _ = write!(
+        io::stderr().lock(),
+        "{}",
+        render_summary(&summary, &args.output, warnings + skipped.len() as u64)
+    );
+    Ok(())
+}
+
+/// The snapshot to decode, once `--input` and `--data-dir` are resolved.
+#[derive(Debug)]
+enum Resolved {
+    /// `--input -`.
+    Stdin,
+    /// `--input FILE`.
+    File(PathBuf),
+    /// `--data-dir DIR`, or `--input DIR` of a data directory: the located
+    /// snapshot (REQ-NODE-5).
+    Node(NodeSnapshot),
+}
+
+/// Resolve the input (REQ-NODE-5, REQ-NODE-6): a data directory is
+/// located, and an output inside it refused.
+fn resolve_input(args: &DecodeArgs) -> Result<Resolved, Error> {
+    let dir = match (&args.data_dir, &args.input) {
+        (Some(dir), _) => dir.clone(),
+        (None, Some(input)) if input.as_os_str() == "-" => return Ok(Resolved::Stdin),
+        (None, Some(input)) => {
+            if !fs::metadata(input).is_ok_and(|m| m.is_dir()) {
+                return Ok(Resolved::File(input.clone()));
+            }
+            let has = |d: &str| fs::symlink_metadata(input.join(d)).is_ok();
+            if !has(node::SNAP_DIR) && !has(node::FSM_SNAP_DIR) {
+                return Err(NodeError::DataDirInvalid {
+                    path: input.display().to_string(),
+                    reason: "the input is a directory but not a node data directory \
+                             (it holds neither snap/ nor fsm-snap/): give a .fsm file, \
+                             `-` or a node's data directory"
+                        .to_string(),
+                }
+                .into());
+            }
+            input.clone()
+        }
+        (None, None) => {
+            return Err(Error::io(
+                "reading the input",
+                io::Error::new(io::ErrorKind::InvalidInput, "give --input or --data-dir"),
+            ))
+        }
+    };
+    let located = node::locate(&dir)?;
+    refuse_output_inside(&dir, &args.output)?;
+    Ok(Resolved::Node(located))
+}
+
+/// Refuse an output path inside the data directory `dir` (REQ-NODE-6),
+/// comparing real paths: the nearest existing ancestor of the output is
+/// canonicalized and the rest, not yet created, appended.
+fn refuse_output_inside(dir: &Path, out: &Path) -> Result<(), Error> {
+    let inspecting = |p: &Path, e| Error::io(format!("inspecting {}", p.display()), e);
+    let data = fs::canonicalize(dir).map_err(|e| inspecting(dir, e))?;
+    let abs = std::path::absolute(out).map_err(|e| inspecting(out, e))?;
+    let mut rest = Vec::new();
+    let mut real = None;
+    for base in abs.ancestors() {
+        if let Ok(c) = fs::canonicalize(base) {
+            real = Some(c);
+            break;
+        }
+        if let Some(name) = base.file_name() {
+            rest.push(name.to_os_string());
+        }
     }
+    let Some(mut real) = real else {
+        return Ok(());
+    };
+    for name in rest.iter().rev() {
+        real.push(name);
+    }
+    let mut resolved = PathBuf::new();
+    for c in real.components() {
+        match c {
+            Component::ParentDir => {
+                resolved.pop();
+            }
+            Component::CurDir => {}
+            other => resolved.push(other),
+        }
+    }
+    if resolved.starts_with(&data) {
+        return Err(Error::UnsafeOutput {
+            path: out.display().to_string(),
+            reason: format!(
+                "inside the node data directory {}: write the backup elsewhere",
+                dir.display()
+            ),
+        });
+    }
+    Ok(())
+}
+
+/// After decoding a located snapshot: the footer the decoder verified
+/// against the payload must be the CRC-32C of the snap file's token
+/// (it differs only if the `.fsm` file changed after it was located).
+fn check_token_crc(input: &Resolved, summary: &Summary) -> Result<(), Error> {
+    let Resolved::Node(node) = input else {
+        return Ok(());
+    };
+    let footer = summary.fsm_crc32c;
+    if footer == Some(node.token_crc) {
+        return Ok(());
+    }
+    Err(match footer {
+        Some(footer) => NodeError::TokenCrcMismatch {
+            path: node.fsm_path.display().to_string(),
+            snap: node.snap_path.display().to_string(),
+            token: node.token_crc,
+            footer,
+        }
+        .into(),
+        None => Error::MissingFooter {
+            offset: summary.bytes_read,
+        },
+    })
 }
 
 /// REQ-ENG-5: on SIGINT or SIGTERM, ask the run to stop. The stream engine
@@ -203,14 +362,15 @@ pub(crate) fn install_signal_handler(ctl: &Arc<Control>, engine: Engine) -> Resu
 /// The input reader, its size if known, and its name for the manifest.
 type Input = (Box<dyn Read>, Option<u64>, String);
 
-fn open_input(args: &DecodeArgs) -> Result<Input, Error> {
-    if args.input.as_os_str() == "-" {
-        return Ok((Box::new(io::stdin().lock()), None, "-".to_string()));
-    }
-    let file = File::open(&args.input)
-        .map_err(|e| Error::io(format!("opening {}", args.input.display()), e))?;
+fn open_input(input: &Resolved) -> Result<Input, Error> {
+    let path = match input {
+        Resolved::Stdin => return Ok((Box::new(io::stdin().lock()), None, "-".to_string())),
+        Resolved::File(path) => path,
+        Resolved::Node(node) => &node.fsm_path,
+    };
+    let file = File::open(path).map_err(|e| Error::io(format!("opening {}", path.display()), e))?;
     let total = file.metadata().ok().map(|m| m.len());
-    Ok((Box::new(file), total, source_name(&args.input)))
+    Ok((Box::new(file), total, source_name(path)))
 }
 
 fn print_warnings(warnings: &[Warning]) {
@@ -220,10 +380,14 @@ fn print_warnings(warnings: &[Warning]) {
     }
 }
 
-fn manifest_info(args: &DecodeArgs, source_name: String) -> ManifestInfo {
+fn manifest_info(args: &DecodeArgs, input: &Resolved, source_name: String) -> ManifestInfo {
+    let snapshot_index = match input {
+        Resolved::Node(node) => Some(node.index),
+        _ => manifest::snapshot_index_from_name(&source_name),
+    };
     ManifestInfo {
         last_commit_ts: 0,
-        snapshot_index: manifest::snapshot_index_from_name(&source_name),
+        snapshot_index,
         source_name,
         source_size: 0,
         preserve_visibility: args.preserve_visibility,
@@ -234,11 +398,11 @@ fn manifest_info(args: &DecodeArgs, source_name: String) -> ManifestInfo {
     }
 }
 
-fn options(args: &DecodeArgs) -> Options {
+fn options(args: &DecodeArgs, input: &Resolved) -> Options {
     Options {
         preserve_visibility: args.preserve_visibility,
         include_side_records: args.include_side_records,
-        require_footer: args.require_footer,
+        require_footer: args.require_footer || matches!(input, Resolved::Node(_)),
     }
 }
 
@@ -251,11 +415,12 @@ fn entry_delay() -> Option<Duration> {
         .map(Duration::from_micros)
 }
 
-/// `--engine plain`: the original in-memory path, unchanged.
-fn run_plain(args: &DecodeArgs, ctl: &Control) -> Result<(), Error> {
-    let (input, total, source_name) = open_input(args)?;
+/// `--engine plain`: the original in-memory path. Returns the summary
+/// and the number of warnings printed.
+fn run_plain(args: &DecodeArgs, input: &Resolved, ctl: &Control) -> Result<(Summary, u64), Error> {
+    let (reader, total, source_name) = open_input(input)?;
     let bar = progress_bar(total);
-    let result = snapshot::decode_snapshot(input, options(args), &mut |n| {
+    let result = snapshot::decode_snapshot(reader, options(args, input), &mut |n| {
         if let Some(bar) = &bar {
             bar.set_position(n);
         }
@@ -264,12 +429,13 @@ fn run_plain(args: &DecodeArgs, ctl: &Control) -> Result<(), Error> {
         bar.finish_and_clear();
     }
     let (mut model, summary) = result?;
+    check_token_crc(input, &summary)?;
     print_warnings(&model.warnings);
     let info = ManifestInfo {
         last_commit_ts: summary.last_commit_ts,
         source_size: summary.bytes_read,
         fsm_crc32c: summary.fsm_crc32c,
-        ..manifest_info(args, source_name)
+        ..manifest_info(args, input, source_name)
     };
     manifest::add_manifest(&mut model, &info)?;
     let hooks = write::WriteHooks {
@@ -277,29 +443,22 @@ fn run_plain(args: &DecodeArgs, ctl: &Control) -> Result<(), Error> {
         pace: entry_delay(),
     };
     write::write_dump_with(&model, &args.output, &hooks)?;
-    let _ = write!(
-        io::stderr().lock(),
-        "{}",
-        render_summary(&summary, &args.output, model.warnings.len() as u64)
-    );
-    Ok(())
+    Ok((summary, model.warnings.len() as u64))
 }
 
-/// `--engine stream`.
-fn run_stream(args: &DecodeArgs) -> Result<(), Error> {
-    let (source, total, source_name) = if args.input.as_os_str() == "-" {
-        (Source::Stdin, None, "-".to_string())
-    } else {
-        // Opened here only to report a missing file as the plain engine
-        // does, and to size the progress bar.
-        let file = File::open(&args.input)
-            .map_err(|e| Error::io(format!("opening {}", args.input.display()), e))?;
-        let total = file.metadata().ok().map(|m| m.len());
-        (
-            Source::Path(args.input.clone()),
-            total,
-            source_name(&args.input),
-        )
+/// `--engine stream`. Returns the summary and the number of warnings
+/// printed.
+fn run_stream(args: &DecodeArgs, input: &Resolved) -> Result<(Summary, u64), Error> {
+    let (source, total, source_name) = match input {
+        Resolved::Stdin => (Source::Stdin, None, "-".to_string()),
+        Resolved::File(path) | Resolved::Node(NodeSnapshot { fsm_path: path, .. }) => {
+            // Opened here only to report a missing file as the plain
+            // engine does, and to size the progress bar.
+            let file = File::open(path)
+                .map_err(|e| Error::io(format!("opening {}", path.display()), e))?;
+            let total = file.metadata().ok().map(|m| m.len());
+            (Source::Path(path.clone()), total, source_name(path))
+        }
     };
     let bar = progress_bar(total);
     let entry_delay = entry_delay();
@@ -313,7 +472,7 @@ fn run_stream(args: &DecodeArgs) -> Result<(), Error> {
     });
     install_signal_handler(&ctl, args.engine)?;
     let cfg = stream::Config {
-        opts: options(args),
+        opts: options(args, input),
         memory_limit: args.memory_limit,
         sync_files: true,
         spill_after: std::env::var(SPILL_AFTER_ENV)
@@ -324,13 +483,15 @@ fn run_stream(args: &DecodeArgs) -> Result<(), Error> {
         source,
         &args.output,
         &cfg,
-        &manifest_info(args, source_name),
+        &manifest_info(args, input, source_name),
         &ctl,
     );
     if let Some(bar) = &bar {
         bar.finish_and_clear();
     }
     let mut prepared = result?;
+    // On error `prepared` is dropped, removing its staging directory.
+    check_token_crc(input, &prepared.summary)?;
     let warnings = std::mem::take(&mut prepared.warnings);
     let count = warnings.len();
     {
@@ -341,12 +502,7 @@ fn run_stream(args: &DecodeArgs) -> Result<(), Error> {
     }
     let summary = prepared.summary;
     prepared.commit(&args.output, &ctl)?;
-    let _ = write!(
-        io::stderr().lock(),
-        "{}",
-        render_summary(&summary, &args.output, count)
-    );
-    Ok(())
+    Ok((summary, count))
 }
 
 /// Drive the bar: bytes read with an ETA, then messages merged with an ETA.

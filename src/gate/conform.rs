@@ -5,8 +5,9 @@
 //! For each case:
 //!
 //! 1. A scratch directory gets the case's snapshot as `input.fsm`
-//!    (MANIFEST.json records the source name) and an output path that does
-//!    not exist.
+//!    (MANIFEST.json records the source name), or a copy of its node data
+//!    directory `input/` ([`CaseInput`]), and an output path that does not
+//!    exist.
 //! 2. The implementation's command template runs under `sh -c` with
 //!    `{input}`, `{output}` and `{flags}` replaced by shell-quoted values,
 //!    in its own process group, stdout and stderr going to files. Past the
@@ -37,7 +38,8 @@ use super::blame::{blame_trees, governing, shorten, Finding, Subject};
 use super::blame_fsm::blame_snapshots;
 use super::{expect, report};
 use crate::gate::corpus::{
-    self, enc, split_case_name, EXPECTED_DIR, EXPECTED_ERROR_FILE, FLAGS_FILE, INPUT_FILE,
+    self, enc, split_case_name, EXPECTED_DIR, EXPECTED_ERROR_FILE, FLAGS_FILE, INPUT_DIR,
+    INPUT_FILE,
 };
 use crate::gate::verify;
 use crate::Error;
@@ -368,15 +370,76 @@ fn generated_cases(opts: &ConformOptions) -> Vec<CaseSpec> {
         .collect()
 }
 
-/// Read a corpus case: input bytes, flags, expectation.
-fn load_corpus_case(dir: &Path) -> Result<(Vec<u8>, Vec<String>, Expected), Difference> {
+/// A decode case's input: a `.fsm` stream, or a node data directory as
+/// relative path → bytes (REQ-NODE-5), copied into the scratch directory
+/// as `input/` and passed as `{input}`.
+enum CaseInput {
+    Fsm(Vec<u8>),
+    Dir(BTreeMap<String, Vec<u8>>),
+}
+
+impl CaseInput {
+    /// Put the input into `scratch`; its path is what `{input}` names.
+    fn write(&self, scratch: &Path) -> io::Result<PathBuf> {
+        match self {
+            CaseInput::Fsm(bytes) => {
+                let path = scratch.join(INPUT_FILE);
+                fs::write(&path, bytes)?;
+                Ok(path)
+            }
+            CaseInput::Dir(files) => {
+                let root = scratch.join(INPUT_DIR);
+                fs::create_dir_all(&root)?;
+                for (rel, bytes) in files {
+                    let path = root.join(rel);
+                    if let Some(parent) = path.parent() {
+                        fs::create_dir_all(parent)?;
+                    }
+                    fs::write(&path, bytes)?;
+                }
+                Ok(root)
+            }
+        }
+    }
+}
+
+/// Every file under `root`, relative path (`/`-separated) → bytes.
+fn read_dir_files(root: &Path) -> io::Result<BTreeMap<String, Vec<u8>>> {
+    let mut out = BTreeMap::new();
+    let mut todo = vec![(root.to_path_buf(), String::new())];
+    while let Some((dir, prefix)) = todo.pop() {
+        for entry in fs::read_dir(&dir)? {
+            let entry = entry?;
+            let name = format!("{prefix}{}", entry.file_name().to_string_lossy());
+            if entry.file_type()?.is_dir() {
+                todo.push((entry.path(), format!("{name}/")));
+            } else {
+                out.insert(name, fs::read(entry.path())?);
+            }
+        }
+    }
+    Ok(out)
+}
+
+/// Read a corpus case: input, flags, expectation.
+fn load_corpus_case(dir: &Path) -> Result<(CaseInput, Vec<String>, Expected), Difference> {
     let read = |name: &str| {
         let path = dir.join(name);
         fs::read(&path).map_err(|e| {
             Difference::new(format!("corpus case unreadable: {}: {e}", path.display()))
         })
     };
-    let input = read(INPUT_FILE)?;
+    let input_dir = dir.join(INPUT_DIR);
+    let input = if input_dir.is_dir() {
+        CaseInput::Dir(read_dir_files(&input_dir).map_err(|e| {
+            Difference::new(format!(
+                "corpus case unreadable: {}: {e}",
+                input_dir.display()
+            ))
+        })?)
+    } else {
+        CaseInput::Fsm(read(INPUT_FILE)?)
+    };
     let flags: Vec<String> = String::from_utf8_lossy(&read(FLAGS_FILE)?)
         .lines()
         .map(str::trim)
@@ -626,12 +689,14 @@ fn judge_case(
 ) -> Result<Vec<Finding>, Difference> {
     let (input, flags, expected) = match &spec.source {
         Source::Corpus(dir) => load_corpus_case(dir)?,
-        Source::Generated { index } => load_generated_case(opts, *index),
+        Source::Generated { index } => {
+            let (input, flags, expected) = load_generated_case(opts, *index);
+            (CaseInput::Fsm(input), flags, expected)
+        }
     };
     let setup = |e: io::Error| Difference::new(format!("could not prepare the case: {e}"));
     fs::create_dir_all(scratch).map_err(setup)?;
-    let input_path = scratch.join(INPUT_FILE);
-    fs::write(&input_path, &input).map_err(setup)?;
+    let input_path = input.write(scratch).map_err(setup)?;
     let output = scratch.join("output");
     let script = opts.template.render(&input_path, &output, &flags);
     let run = run_command(&script, scratch, opts.timeout)
@@ -965,8 +1030,9 @@ pub fn totals_line(results: &[CaseResult]) -> String {
 
 const AFTER_HELP: &str = "\
 The command runs under `sh -c` once per case. Placeholders are replaced by
-shell-quoted values: {input} is a file named input.fsm, {output} a path that
-does not exist yet, {flags} the case's decode flags.
+shell-quoted values: {input} is a file named input.fsm (or, for the cases
+holding a node data directory, that directory, named input), {output} a
+path that does not exist yet, {flags} the case's decode flags.
 
 With --direction encode the cases are those of <corpus>/encode/: {input} is
 a copy of a dump tree, {output} a path for the .fsm in an empty directory,

@@ -10,7 +10,8 @@
 //! the case directory:
 //!
 //! ```text
-//! <REQ-ID>-<slug>/input.fsm        the snapshot
+//! <REQ-ID>-<slug>/input.fsm        the snapshot, or
+//! <REQ-ID>-<slug>/input/…          a node data directory (REQ-NODE-5)
 //! <REQ-ID>-<slug>/flags            decode flags, one per line (may be empty)
 //! <REQ-ID>-<slug>/description      one line: what the case shows
 //! <REQ-ID>-<slug>/expected/…       the exact dump tree, or
@@ -52,6 +53,7 @@ pub mod enc;
 mod fsm;
 mod json;
 mod key;
+mod node;
 mod out;
 mod val;
 
@@ -64,6 +66,9 @@ pub const CORPUS_EPOCH: u64 = 1_700_000_000;
 /// the source file name, so implementations must be run on a file of this
 /// name.
 pub const INPUT_FILE: &str = "input.fsm";
+/// Name of the node data directory that replaces [`INPUT_FILE`] in a
+/// data-directory case (REQ-NODE-5).
+pub const INPUT_DIR: &str = "input";
 /// Name of the flags file in a case directory.
 pub const FLAGS_FILE: &str = "flags";
 /// Name of the one-line description in a case directory.
@@ -120,8 +125,10 @@ pub struct Case {
     pub description: String,
     /// Decode flags.
     pub flags: Vec<&'static str>,
-    /// The snapshot bytes.
+    /// The snapshot bytes (empty for a data-directory case).
     pub input: Vec<u8>,
+    /// Instead of `input`: a node data directory, relative path → bytes.
+    pub data_dir: Option<BTreeMap<String, Vec<u8>>>,
     /// The intent, checked at generation time.
     pub expect: Vec<Expect>,
 }
@@ -406,8 +413,24 @@ impl Cases {
             description: description.to_string(),
             flags: flags.to_vec(),
             input,
+            data_dir: None,
             expect,
         });
+    }
+
+    /// A case whose input is a node data directory.
+    fn add_dir(
+        &mut self,
+        name: &str,
+        description: &str,
+        flags: &[&'static str],
+        data_dir: BTreeMap<String, Vec<u8>>,
+        expect: Vec<Expect>,
+    ) {
+        self.add(name, description, flags, Vec::new(), expect);
+        if let Some(case) = self.0.last_mut() {
+            case.data_dir = Some(data_dir);
+        }
     }
 }
 
@@ -421,6 +444,7 @@ pub fn cases() -> Vec<Case> {
     dec::dec_cases(&mut c);
     out::out_cases(&mut c);
     cli::err_cli_cases(&mut c);
+    node::node_cases(&mut c);
     c.0
 }
 
@@ -473,19 +497,75 @@ pub fn options_from_flags<S: AsRef<str>>(flags: &[S]) -> Result<Options, String>
 /// computed in memory: the full tree (MANIFEST.json and CHECKSUMS
 /// included), or the error. The source file name is [`INPUT_FILE`].
 pub fn expected_outcome(input: &[u8], opts: Options) -> Result<DumpModel, Error> {
+    decode_with_manifest(input, opts, INPUT_FILE.to_string(), None)
+}
+
+fn decode_with_manifest(
+    input: &[u8],
+    opts: Options,
+    source_name: String,
+    snapshot_index: Option<u64>,
+) -> Result<DumpModel, Error> {
     let (mut model, summary) = snapshot::decode_snapshot(input, opts, &mut |_| {})?;
     let info = ManifestInfo {
         last_commit_ts: summary.last_commit_ts,
-        source_name: INPUT_FILE.to_string(),
+        source_name,
         source_size: summary.bytes_read,
         preserve_visibility: opts.preserve_visibility,
         include_side_records: opts.include_side_records,
         wall_time: manifest::wall_time(Some(CORPUS_EPOCH)),
         fsm_crc32c: summary.fsm_crc32c,
+        snapshot_index,
         ..ManifestInfo::default()
     };
     manifest::add_manifest(&mut model, &info)?;
     write::validate_model_paths(model.files.keys().map(String::as_str))?;
+    Ok(model)
+}
+
+/// What `sqsdump decode --input input --output DIR FLAGS` produces for a
+/// case whose `input` is a node data directory (REQ-NODE-5): the
+/// directory is laid out in a scratch directory and located, and the
+/// `.fsm` file decoded with its footer required and checked against the
+/// token.
+pub fn expected_dir_outcome(
+    files: &BTreeMap<String, Vec<u8>>,
+    opts: Options,
+) -> Result<DumpModel, Error> {
+    let scratch = tempfile::tempdir().map_err(|e| Error::io("creating a scratch directory", e))?;
+    let root = scratch.path().join(INPUT_DIR);
+    for (path, bytes) in files {
+        let dest = root.join(path);
+        if let Some(parent) = dest.parent() {
+            fs::create_dir_all(parent)
+                .map_err(|e| Error::io(format!("creating {}", parent.display()), e))?;
+        }
+        fs::write(&dest, bytes).map_err(|e| Error::io(format!("writing {}", dest.display()), e))?;
+    }
+    let node = crate::node::locate(&root)?;
+    let input = fs::read(&node.fsm_path)
+        .map_err(|e| Error::io(format!("reading {}", node.fsm_path.display()), e))?;
+    let opts = Options {
+        require_footer: true,
+        ..opts
+    };
+    let name = crate::node::fsm_file_name(node.index);
+    let model = decode_with_manifest(&input, opts, name, Some(node.index))?;
+    let footer = input
+        .len()
+        .checked_sub(crate::fsm::FOOTER_LEN)
+        .and_then(|at| input.get(at..))
+        .and_then(|b| <[u8; 4]>::try_from(b).ok())
+        .map(u32::from_be_bytes);
+    if footer != Some(node.token_crc) {
+        return Err(crate::error::NodeError::TokenCrcMismatch {
+            path: node.fsm_path.display().to_string(),
+            snap: node.snap_path.display().to_string(),
+            token: node.token_crc,
+            footer: footer.unwrap_or_default(),
+        }
+        .into());
+    }
     Ok(model)
 }
 
@@ -573,7 +653,16 @@ fn render_case(
     out: &mut BTreeMap<String, Vec<u8>>,
 ) {
     let dir = &case.name;
-    out.insert(format!("{dir}/{INPUT_FILE}"), case.input.clone());
+    match &case.data_dir {
+        Some(files) => {
+            for (path, bytes) in files {
+                out.insert(format!("{dir}/{INPUT_DIR}/{path}"), bytes.clone());
+            }
+        }
+        None => {
+            out.insert(format!("{dir}/{INPUT_FILE}"), case.input.clone());
+        }
+    }
     let mut flags = String::new();
     for f in &case.flags {
         flags.push_str(f);
@@ -622,7 +711,10 @@ pub fn generate() -> Result<BTreeMap<String, Vec<u8>>, Vec<String>> {
                 continue;
             }
         };
-        let outcome = expected_outcome(&case.input, opts);
+        let outcome = match &case.data_dir {
+            Some(files) => expected_dir_outcome(files, opts),
+            None => expected_outcome(&case.input, opts),
+        };
         problems.extend(check_intent(case, &outcome));
         let result = match &outcome {
             Ok(m) => format!("{} files", m.files.len()),
@@ -715,6 +807,7 @@ shows REQ-DEC-4). A case directory holds:
 | file | content |
 |---|---|
 | `input.fsm` | the snapshot to decode |
+| `input/` | instead of `input.fsm`, in the `REQ-NODE-*` cases: a node's raft data directory (`snap/<term>-<index>.snap`, `fsm-snap/<index>.fsm`) to decode the snapshot of (SPEC.md REQ-NODE-5) |
 | `flags` | decode flags, one per line; empty for none. Only `--preserve-sqs-visibility` and `--include-sqs-side-records` occur, spelled as upstream's decoder spells them (sqsdump accepts both spellings) |
 | `description` | one line saying what the case shows; `[Decision]` marks a deliberate difference from upstream |
 | `expected/` | the exact dump tree a conforming decoder writes, `MANIFEST.json` and `CHECKSUMS` included |
@@ -724,7 +817,11 @@ shows REQ-DEC-4). A case directory holds:
 
 1. Copy `input.fsm` into an empty scratch directory, keeping the name
    `input.fsm`: `MANIFEST.json` records the source file name (and size),
-   so a differently named input gives a different manifest.
+   so a differently named input gives a different manifest. A case
+   holding `input/` instead is a node data directory: copy the whole
+   directory and pass its path as the input
+   (`mydecoder --input input --output out`); sqsdump decodes the snapshot
+   the node would restore, as with `--data-dir`.
 2. Run the decoder with the case's flags and an output path that does not
    exist yet, e.g.
    `mydecoder --input input.fsm --output out $(cat flags)`.
