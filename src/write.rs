@@ -73,10 +73,7 @@ pub fn write_dump_with(model: &DumpModel, out: &Path, hooks: &WriteHooks<'_>) ->
     dir_builder(true)
         .create(&parent)
         .map_err(|e| Error::io(format!("creating {}", parent.display()), e))?;
-    let staging = tempfile::Builder::new()
-        .prefix(STAGING_PREFIX)
-        .tempdir_in(&parent)
-        .map_err(|e| {
+    let staging = crate::staging::create_in(&parent, STAGING_PREFIX).map_err(|e| {
             Error::io(
                 format!("creating a staging directory in {}", parent.display()),
                 e,

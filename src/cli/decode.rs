@@ -9,8 +9,9 @@
 //! - `--engine stream` (default, [`stream::prepare`]): decode into the
 //!   staging directory within `--memory-limit`, then rename into place.
 //!
-//! SIGINT and SIGTERM stop a run: the stream engine notices between
-//! entries, removes its staging directory and exits 130 or 143. A progress
+//! SIGINT, SIGTERM and SIGHUP stop a run: the stream engine notices
+//! between entries, removes its staging directory and exits 130, 143 or
+//! 129. A progress
 //! bar (bytes read, then messages merged, with an ETA) is drawn on stderr
 //! only when stderr is a terminal.
 
@@ -155,25 +156,40 @@ pub fn parse_size(text: &str) -> Result<u64, String> {
 /// Run `sqsdump decode`.
 pub fn run(args: &DecodeArgs) -> Result<(), Error> {
     write::check_output(&args.output)?;
-    match args.engine {
+    // REQ-CLI-14: report what killed runs left beside the output, and
+    // remove again the parent directories made here if the run fails.
+    let parent = write::parent_dir(&args.output);
+    crate::staging::report_stale(&parent);
+    crate::staging::create_parents(&parent)
+        .map_err(|e| Error::io(format!("creating {}", parent.display()), e))?;
+    let result = match args.engine {
         Engine::Plain => {
             let ctl = Arc::new(Control::default());
             install_signal_handler(&ctl, args.engine)?;
             run_plain(args, &ctl)
         }
         Engine::Stream => run_stream(args),
+    };
+    if result.is_err() {
+        crate::staging::remove_created_parents();
     }
+    result
 }
 
-/// REQ-ENG-5: on SIGINT or SIGTERM, ask the run to stop. The stream engine
+/// REQ-ENG-5: on SIGINT, SIGTERM or SIGHUP, ask the run to stop. The stream engine
 /// stops at the next entry and removes its staging directory itself; if
 /// it has not exited within a few seconds (a read blocked on a pipe), the
 /// staging directory is removed here and the process exits. The plain
 /// engine has no stopping points: it exits at once, removing the staging
-/// directory if it is writing one.
+/// directory if it is writing one. Either way the parent directories the
+/// run created go too. SIGXFSZ is ignored, so that a write beyond
+/// `ulimit -f` fails as an I/O error and the run cleans up as after any
+/// error.
 pub(crate) fn install_signal_handler(ctl: &Arc<Control>, engine: Engine) -> Result<(), Error> {
-    use signal_hook::consts::{SIGINT, SIGTERM};
-    let mut signals = signal_hook::iterator::Signals::new([SIGINT, SIGTERM])
+    use signal_hook::consts::{SIGHUP, SIGINT, SIGTERM, SIGXFSZ};
+    signal_hook::flag::register(SIGXFSZ, Arc::new(std::sync::atomic::AtomicBool::new(false)))
+        .map_err(|e| Error::io("installing signal handlers", e))?;
+    let mut signals = signal_hook::iterator::Signals::new([SIGINT, SIGTERM, SIGHUP])
         .map_err(|e| Error::io("installing signal handlers", e))?;
     let ctl = Arc::clone(ctl);
     let grace = match engine {
@@ -188,6 +204,7 @@ pub(crate) fn install_signal_handler(ctl: &Arc<Control>, engine: Engine) -> Resu
                 if let Some(dir) = staging.as_ref() {
                     let _ = std::fs::remove_dir_all(dir);
                 }
+                crate::staging::remove_created_parents();
                 let _ = writeln!(
                     io::stderr(),
                     "{}",

@@ -1,10 +1,10 @@
 //! `sqsdump encode` (REQ-ENC-12): dump directory → `.fsm` snapshot, the
 //! inverse of `decode` ([`crate::encode::encode_to_file_with`]).
 //!
-//! `--memory-limit` is parsed as `decode` parses it, and SIGINT and SIGTERM
-//! are handled as `decode` handles them (REQ-ENC-17): the run stops, its
-//! staging directory (spill files and partial snapshot) is removed, and
-//! the process exits 130 or 143.
+//! `--memory-limit` is parsed as `decode` parses it, and SIGINT, SIGTERM
+//! and SIGHUP are handled as `decode` handles them (REQ-ENC-17): the run
+//! stops, its staging directory (spill files and partial snapshot) is
+//! removed, and the process exits 130, 143 or 129.
 //!
 //! Every run writes the ENCODE_INFO sidecar `<output>.encode_info.json`
 //! beside the snapshot (REQ-ENC-18); `--self-test` decodes the staged
@@ -40,7 +40,7 @@ restored visible, with their vis, byage and (FIFO) dedup rows and the FIFO
 sequence counter. The output must not exist; the snapshot is written in a
 staging directory beside it and renamed into place only when complete.
 Rows beyond --memory-limit are sorted through spill files in that staging
-directory, which is removed on success, on error and on SIGINT/SIGTERM.
+directory, which is removed on success, on error and on SIGINT/SIGTERM/SIGHUP.
 
 Every run also writes FILE.fsm.encode_info.json (which must not exist
 either), the ENCODE_INFO sidecar upstream's restore tool
@@ -130,9 +130,15 @@ pub fn run(args: &EncodeArgs) -> Result<(), Error> {
         source_date_epoch: args.source_date_epoch,
     };
     install_signal_handler(&ctl, Engine::Stream)?;
+    // REQ-CLI-14: report what killed runs left where this one stages.
+    let parent = crate::write::parent_dir(&args.output);
+    crate::staging::report_stale(&parent);
+    if let Some(root) = args.scratch_root.as_deref().filter(|r| *r != parent) {
+        crate::staging::report_stale(root);
+    }
     let r = match encode_to_file_with(&args.input, &args.output, &opts, &file, &ctl) {
         Ok(r) => r,
-        // REQ-ENC-17: exits 130 or 143 like decode.
+        // REQ-ENC-17: exits 130, 143 or 129 like decode.
         Err(EncodeError::Interrupted { signal }) => return Err(Error::Interrupted { signal }),
         Err(e) => return Err(e.into()),
     };

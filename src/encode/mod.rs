@@ -477,10 +477,7 @@ pub fn encode_to_file_with(
         _ => Path::new("."),
     };
     let src = DiskSource::new(input)?;
-    let staging = tempfile::Builder::new()
-        .prefix(".sqsdump-encode-")
-        .tempdir_in(parent)
-        .map_err(|e| {
+    let staging = crate::staging::create_in(parent, ".sqsdump-encode-").map_err(|e| {
             EncodeError::io(
                 format!("creating a staging directory in {}", parent.display()),
                 e,

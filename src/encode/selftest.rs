@@ -96,10 +96,7 @@ pub(crate) fn run(
     scratch_base: &Path,
     ctl: &Control,
 ) -> Result<(), EncodeError> {
-    let scratch = tempfile::Builder::new()
-        .prefix(".sqsdump-selftest-")
-        .tempdir_in(scratch_base)
-        .map_err(|e| {
+    let scratch = crate::staging::create_in(scratch_base, ".sqsdump-selftest-").map_err(|e| {
             EncodeError::io(
                 format!(
                     "creating a self-test directory in {}",

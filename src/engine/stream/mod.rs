@@ -258,10 +258,7 @@ pub fn prepare(
     crate::write::dir_builder(true)
         .create(&parent)
         .map_err(|e| Error::io(format!("creating {}", parent.display()), e))?;
-    let staging = tempfile::Builder::new()
-        .prefix(write::STAGING_PREFIX)
-        .tempdir_in(&parent)
-        .map_err(|e| {
+    let staging = crate::staging::create_in(&parent, write::STAGING_PREFIX).map_err(|e| {
             Error::io(
                 format!("creating a staging directory in {}", parent.display()),
                 e,
@@ -649,10 +646,7 @@ pub(crate) fn for_each_resolved(
             (self.0)(user_key, body)
         }
     }
-    let scratch = tempfile::Builder::new()
-        .prefix(write::STAGING_PREFIX)
-        .tempdir_in(scratch_in)
-        .map_err(|e| {
+    let scratch = crate::staging::create_in(scratch_in, write::STAGING_PREFIX).map_err(|e| {
             Error::io(
                 format!("creating a scratch directory in {}", scratch_in.display()),
                 e,
