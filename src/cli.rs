@@ -99,6 +99,11 @@ pub fn error_line(err: &Error) -> String {
 /// Parse the process arguments, run, and map the outcome to an exit code.
 /// Usage errors exit 2 inside clap.
 pub fn main() -> ExitCode {
+    // The reproducible-builds convention: an empty SOURCE_DATE_EPOCH is
+    // unset. Done before any thread exists.
+    if std::env::var_os("SOURCE_DATE_EPOCH").is_some_and(|v| v.is_empty()) {
+        std::env::remove_var("SOURCE_DATE_EPOCH");
+    }
     let cli = Cli::parse();
     match run(cli) {
         Ok(()) => ExitCode::SUCCESS,

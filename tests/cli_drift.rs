@@ -25,3 +25,145 @@ fn help_lists_every_exit_code() {
     }
     assert!(help.contains("sqsdump clean"), "{help}");
 }
+
+fn gen_to(dir: &std::path::Path, name: &str, extra: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_sqsdump"))
+        .args(["gen", "--seed", "1", "--messages", "20", "--output", name])
+        .args(extra)
+        .current_dir(dir)
+        .output()
+        .unwrap()
+}
+
+// REQ-CLI-10: `--output -` writes the snapshot to stdout (the same bytes
+// as a file), `--queues 0` is a usage error, and an existing file is
+// replaced only with --force.
+#[test]
+fn gen_writes_stdout_for_dash_refuses_zero_queues_and_overwrites_only_with_force() {
+    let tmp = tempfile::tempdir().unwrap();
+    let o = gen_to(tmp.path(), "a.fsm", &[]);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    let file = std::fs::read(tmp.path().join("a.fsm")).unwrap();
+    let o = gen_to(tmp.path(), "-", &[]);
+    assert_eq!(o.status.code(), Some(0));
+    assert_eq!(o.stdout, file);
+    assert!(!tmp.path().join("-").exists());
+
+    std::fs::write(tmp.path().join("a.fsm"), b"keep").unwrap();
+    let o = gen_to(tmp.path(), "a.fsm", &[]);
+    assert_eq!(o.status.code(), Some(1));
+    let err = text(&o.stderr);
+    assert!(err.starts_with("error[io]:") && err.contains("--force"), "{err}");
+    assert_eq!(std::fs::read(tmp.path().join("a.fsm")).unwrap(), b"keep");
+    let o = gen_to(tmp.path(), "a.fsm", &["--force"]);
+    assert_eq!(o.status.code(), Some(0));
+    assert_eq!(std::fs::read(tmp.path().join("a.fsm")).unwrap(), file);
+
+    let o = gen_to(tmp.path(), "q.fsm", &["--queues", "0"]);
+    assert_eq!(o.status.code(), Some(2), "{}", text(&o.stderr));
+    assert!(!tmp.path().join("q.fsm").exists());
+}
+
+// REQ-CLI-10: the help says which --upstream order holds the snapshot in
+// memory.
+#[test]
+fn gen_help_says_only_shuffled_holds_the_snapshot_in_memory() {
+    let help = text(&sqsdump(&["gen", "--help"]).stdout);
+    assert!(
+        help.contains("`pebble` sorts in bounded memory")
+            && help.contains("`shuffled` holds the whole snapshot in memory"),
+        "{help}"
+    );
+    assert!(!help.contains("This holds the whole snapshot in memory"));
+}
+
+fn decode_with(dir: &std::path::Path, out: &str, flags: &[&str], sde: Option<&str>) -> Output {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_sqsdump"));
+    cmd.args(["decode", "--input", "a.fsm", "--output", out])
+        .args(flags)
+        .current_dir(dir)
+        .env_remove("SOURCE_DATE_EPOCH");
+    if let Some(v) = sde {
+        cmd.env("SOURCE_DATE_EPOCH", v);
+    }
+    cmd.output().unwrap()
+}
+
+fn wall_time_of(dir: &std::path::Path) -> String {
+    let m: serde_json::Value =
+        serde_json::from_slice(&std::fs::read(dir.join("MANIFEST.json")).unwrap()).unwrap();
+    m["wall_time_iso"].as_str().unwrap().to_string()
+}
+
+// REQ-CLI-1: `--wall-time TIME` is recorded (before SOURCE_DATE_EPOCH), a
+// bare `--wall-time` is accepted and ignored, an impossible date is a
+// usage error, and an empty SOURCE_DATE_EPOCH counts as unset.
+#[test]
+fn wall_time_is_recorded_or_ignored_and_an_empty_source_date_epoch_is_unset() {
+    let tmp = tempfile::tempdir().unwrap();
+    assert!(gen_to(tmp.path(), "a.fsm", &[]).status.success());
+    let d = tmp.path();
+
+    let o = decode_with(d, "w1", &["--wall-time", "2020-01-01T00:00:00Z"], None);
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    assert_eq!(wall_time_of(&d.join("w1")), "2020-01-01T00:00:00.000Z");
+
+    let o = decode_with(d, "w2", &["--wall-time=2024-02-29T23:59:59Z"], Some("5"));
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    assert_eq!(wall_time_of(&d.join("w2")), "2024-02-29T23:59:59.000Z");
+
+    let o = decode_with(d, "w3", &["--wall-time"], Some("1700000000"));
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    assert_eq!(wall_time_of(&d.join("w3")), "2023-11-14T22:13:20.000Z");
+
+    for bad in ["2023-02-29T00:00:00Z", "2020-01-01 00:00:00", "1700000000", "2020-01-01T24:00:00Z"] {
+        let o = decode_with(d, "bad", &["--wall-time", bad], None);
+        assert_eq!(o.status.code(), Some(2), "{bad}: {}", text(&o.stderr));
+        assert!(!d.join("bad").exists());
+    }
+
+    let o = decode_with(d, "e1", &[], Some(""));
+    assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
+    assert!(sqsdump::manifest::is_rfc3339(&wall_time_of(&d.join("e1"))));
+    let o = Command::new(env!("CARGO_BIN_EXE_sqsdump"))
+        .args(["encode", "--input", "e1", "--output", "e1.fsm"])
+        .current_dir(d)
+        .env("SOURCE_DATE_EPOCH", "")
+        .output()
+        .unwrap();
+    assert!(!text(&o.stderr).contains("source-date-epoch"), "{}", text(&o.stderr));
+}
+
+// REQ-CLI-1: `verify --input DIR` checks DIR, as `verify DIR` does.
+#[test]
+fn verify_takes_input_like_every_other_command() {
+    let tmp = tempfile::tempdir().unwrap();
+    assert!(gen_to(tmp.path(), "a.fsm", &[]).status.success());
+    assert!(decode_with(tmp.path(), "dump", &[], Some("1")).status.success());
+    let dump = tmp.path().join("dump");
+    let by_flag = sqsdump(&["verify", "--input", dump.to_str().unwrap()]);
+    let by_position = sqsdump(&["verify", dump.to_str().unwrap()]);
+    assert_eq!(by_flag.status.code(), Some(0), "{}", text(&by_flag.stdout));
+    assert_eq!(by_flag.stdout, by_position.stdout);
+    assert!(text(&by_flag.stdout).contains("no violations"));
+    assert_eq!(sqsdump(&["verify"]).status.code(), Some(2));
+}
+
+// REQ-CLI-1: --wall-time's parser is the inverse of the manifest's
+// formatter, leap days and the ends of the range included.
+#[test]
+fn wall_time_parsing_inverts_the_manifest_formatter() {
+    use sqsdump::manifest::{parse_wall_time, rfc3339_utc, MAX_EPOCH_SECONDS};
+    let mut secs = 0u64;
+    while secs <= MAX_EPOCH_SECONDS {
+        let text = rfc3339_utc(secs, 0).replace(".000Z", "Z");
+        assert_eq!(parse_wall_time(&text), Ok(secs), "{text}");
+        secs = secs * 3 + 86_399;
+    }
+    assert_eq!(parse_wall_time("9999-12-31T23:59:59Z"), Ok(MAX_EPOCH_SECONDS));
+    assert_eq!(parse_wall_time("1970-01-01T00:00:00Z"), Ok(0));
+    assert_eq!(parse_wall_time("2000-02-29T00:00:00Z"), Ok(951_782_400));
+    for bad in ["1900-02-29T00:00:00Z", "1969-12-31T23:59:59Z", "2020-01-01T00:00:00.5Z", "", "2020-13-01T00:00:00Z"] {
+        assert!(parse_wall_time(bad).is_err(), "{bad}");
+    }
+}

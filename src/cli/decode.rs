@@ -109,9 +109,12 @@ pub struct DecodeArgs {
     #[arg(long, value_name = "ID")]
     pub cluster_id: Option<String>,
 
-    /// Accepted and ignored: `wall_time_iso` is always written now.
-    #[arg(long, hide = true)]
-    pub wall_time: bool,
+    /// Record TIME (UTC, whole seconds) as `wall_time_iso` in
+    /// MANIFEST.json; it takes precedence over `SOURCE_DATE_EPOCH`. Given
+    /// without a value it is accepted and ignored, as older scripts pass
+    /// it. Example: `--wall-time 2020-01-01T00:00:00Z`.
+    #[arg(long, value_name = "TIME", num_args = 0..=1, value_parser = manifest::parse_wall_time)]
+    pub wall_time: Option<Option<u64>>,
 
     /// The decode engine. `stream` (the default) keeps memory within
     /// `--memory-limit` whatever the input size, spilling sorted runs into
@@ -245,7 +248,7 @@ fn manifest_info(args: &DecodeArgs, source_name: String) -> ManifestInfo {
         source_size: 0,
         preserve_visibility: args.preserve_visibility,
         include_side_records: args.include_side_records,
-        wall_time: manifest::wall_time(args.source_date_epoch),
+        wall_time: manifest::wall_time(args.wall_time.flatten().or(args.source_date_epoch)),
         cluster_id: args.cluster_id.clone(),
         fsm_crc32c: None,
     }

@@ -1965,24 +1965,36 @@ pub fn verify_dir(dir: &Path) -> Result<(LoadedTree, Vec<Violation>), Error> {
 Prints one line per violation, `<REQ-ID> <path>[:<line>]: <what>`, and exits
 1 if there is any. Symlinks in the tree are reported, never followed.
 
-Example:
+Examples:
+  sqsdump verify --input ./dump
   sqsdump verify ./dump")]
 pub struct VerifyArgs {
-    /// The dump directory to check. Example: `./dump`.
-    #[arg(value_name = "DIR")]
-    pub dir: PathBuf,
+    /// The dump directory to check, as every other command names its
+    /// input. Example: `--input ./dump`.
+    #[arg(short, long, value_name = "DIR", conflicts_with = "dir")]
+    pub input: Option<PathBuf>,
+
+    /// The same, given without `--input`. Example: `./dump`.
+    #[arg(value_name = "DIR", required_unless_present = "input")]
+    pub dir: Option<PathBuf>,
 }
 
 /// Run `sqsdump verify`. `Ok(false)` when a violation was found.
 pub fn run_cli(args: &VerifyArgs) -> Result<bool, Error> {
-    let (tree, violations) = verify_dir(&args.dir)?;
+    let Some(dir) = args.input.as_ref().or(args.dir.as_ref()) else {
+        return Err(Error::io(
+            "verify",
+            std::io::Error::other("no directory given (use --input DIR)"),
+        ));
+    };
+    let (tree, violations) = verify_dir(dir)?;
     for v in &violations {
         println!("{v}");
     }
     if violations.is_empty() {
         println!(
             "{}: {} files, no violations",
-            args.dir.display(),
+            dir.display(),
             tree.model.files.len()
         );
         Ok(true)
