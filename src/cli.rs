@@ -23,6 +23,7 @@ pub mod decode;
 pub mod encode;
 #[cfg(feature = "testkit")]
 pub mod gen;
+pub mod progress;
 
 /// Top-level help epilogue.
 const AFTER_HELP: &str = "\

@@ -167,3 +167,68 @@ fn wall_time_parsing_inverts_the_manifest_formatter() {
         assert!(parse_wall_time(bad).is_err(), "{bad}");
     }
 }
+
+/// Run `sqsdump ARGS` in `dir` with a terminal as stderr (through
+/// util-linux `script`), slowed down so that the bar draws; return what
+/// the terminal showed.
+fn on_a_terminal(dir: &std::path::Path, args: &str) -> String {
+    let o = Command::new("script")
+        .args(["-qec", &format!("\"{}\" {args}", env!("CARGO_BIN_EXE_sqsdump")), "/dev/null"])
+        .current_dir(dir)
+        .env("SQSDUMP_TEST_ENTRY_DELAY_US", "300")
+        .env("SOURCE_DATE_EPOCH", "1700000000")
+        .stdin(Stdio::null())
+        .output()
+        .expect("util-linux script runs");
+    assert!(o.status.success(), "{}", text(&o.stdout));
+    text(&o.stdout)
+}
+
+/// Every rate shown: the word before each `B/s`, `KiB/s`, `MiB/s`,
+/// `GiB/s` or `msg/s`.
+fn rates(screen: &str) -> Vec<String> {
+    let words: Vec<&str> = screen.split(|c: char| c.is_whitespace() || c == '\r').collect();
+    words
+        .windows(2)
+        .filter(|w| ["B/s", "KiB/s", "MiB/s", "GiB/s", "msg/s"].contains(&w[1]))
+        .map(|w| w[0].to_string())
+        .collect()
+}
+
+// REQ-CLI-3: on a terminal, decode and encode both draw a bar; its rates
+// are whole numbers with a unit and its ETA is `--` until known, never
+// hours on the first tick.
+#[test]
+fn decode_and_encode_show_progress_with_whole_rates_on_a_terminal() {
+    let tmp = tempfile::tempdir().unwrap();
+    let o = Command::new(env!("CARGO_BIN_EXE_sqsdump"))
+        .args(["gen", "--seed", "1", "--messages", "2000", "--output", "a.fsm"])
+        .current_dir(tmp.path())
+        .output()
+        .unwrap();
+    assert!(o.status.success());
+    let decode = on_a_terminal(tmp.path(), "decode --input a.fsm --output dump");
+    let encode = on_a_terminal(tmp.path(), "encode --input dump --output out.fsm");
+    assert!(decode.contains("reading "), "{decode}");
+    assert!(encode.contains("encoding "), "{encode}");
+    for screen in [&decode, &encode] {
+        let rates = rates(screen);
+        assert!(!rates.is_empty(), "{screen}");
+        for r in rates {
+            assert!(
+                !r.is_empty() && r.chars().all(|c| c.is_ascii_digit() || c == ','),
+                "rate {r:?} in {screen}"
+            );
+        }
+        let etas: Vec<&str> = screen
+            .split("eta ")
+            .skip(1)
+            .filter_map(|t| t.split_whitespace().next())
+            .collect();
+        assert_eq!(etas.first(), Some(&"--"), "{screen}");
+        // This run takes seconds: no ETA in hours, ever.
+        for eta in etas {
+            assert!(eta == "--" || eta.ends_with('s'), "eta {eta:?} in {screen}");
+        }
+    }
+}

@@ -23,7 +23,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use clap::Args;
-use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use indicatif::{ProgressBar, ProgressDrawTarget};
 
 use crate::decode::Options;
 use crate::engine::stream::{self, Control, Progress, Source};
@@ -377,19 +377,21 @@ fn stream_progress(bar: &ProgressBar, p: Progress) {
             bar.set_message("input not in Pebble order: second pass (sorting)");
             bar.set_position(0);
             bar.reset_eta();
+            bar.reset_elapsed();
         }
         Progress::Merge(done, total) => {
             if bar.length() != Some(total) || done == 0 {
                 // Style first, so no frame shows message counts as bytes.
-                if let Ok(style) = ProgressStyle::with_template(
-                    "{spinner} merging {pos}/{len} messages [{bar:30}] {per_sec} eta {eta}",
+                if let Some(style) = super::progress::style(
+                    "{spinner} merging {pos}/{len} messages [{bar:30}] {rate_msgs} eta {eta_avg}",
                 ) {
-                    bar.set_style(style.progress_chars("=> "));
+                    bar.set_style(style);
                 }
                 bar.set_message("");
                 bar.set_position(0);
                 bar.set_length(total);
                 bar.reset_eta();
+                bar.reset_elapsed();
             }
             bar.set_position(done);
         }
@@ -419,18 +421,16 @@ fn progress_bar(total: Option<u64>) -> Option<ProgressBar> {
     let bar = match total {
         Some(len) => {
             let bar = ProgressBar::with_draw_target(Some(len), ProgressDrawTarget::stderr());
-            if let Ok(style) = ProgressStyle::with_template(
-                "{spinner} reading {bytes}/{total_bytes} [{bar:30}] {bytes_per_sec} eta {eta} {msg}",
+            if let Some(style) = super::progress::style(
+                "{spinner} reading {bytes}/{total_bytes} [{bar:30}] {rate_bytes} eta {eta_avg} {msg}",
             ) {
-                bar.set_style(style.progress_chars("=> "));
+                bar.set_style(style);
             }
             bar
         }
         None => {
             let bar = ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr());
-            if let Ok(style) =
-                ProgressStyle::with_template("{spinner} reading {bytes} {bytes_per_sec}")
-            {
+            if let Some(style) = super::progress::style("{spinner} reading {bytes} {rate_bytes}") {
                 bar.set_style(style);
             }
             bar

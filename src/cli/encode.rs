@@ -11,16 +11,18 @@
 //! snapshot and compares it with the input before anything is committed
 //! (REQ-ENC-19).
 
-use std::io::Write;
-use std::path::PathBuf;
+use std::io::{IsTerminal, Write};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
 use clap::Args;
+use indicatif::{ProgressBar, ProgressDrawTarget};
 
 use super::decode::{install_signal_handler, parse_size, ENTRY_DELAY_ENV, SPILL_AFTER_ENV};
 use crate::encode::{encode_to_file_with, EncodeError, EncodeOptions, FileOptions};
-use crate::engine::stream::Control;
+use crate::engine::stream::{Control, Progress};
 use crate::engine::Engine;
 use crate::{manifest, Error};
 
@@ -117,11 +119,28 @@ pub fn run(args: &EncodeArgs) -> Result<(), Error> {
             .ok()
             .and_then(|v| v.parse().ok()),
     };
+    let bar = progress_bar(&args.input);
+    let progress = bar.clone().map(|bar| {
+        let started = AtomicBool::new(false);
+        Box::new(move |p: Progress| {
+            if let Progress::Read(n) = p {
+                // The checksums are verified first; the rate and ETA
+                // count from the first message line.
+                if !started.swap(true, Ordering::Relaxed) {
+                    bar.set_message("");
+                    bar.reset_eta();
+                    bar.reset_elapsed();
+                }
+                bar.set_position(n);
+            }
+        }) as Box<dyn Fn(Progress) + Send + Sync>
+    });
     let ctl = Arc::new(Control {
         entry_delay: std::env::var(ENTRY_DELAY_ENV)
             .ok()
             .and_then(|v| v.parse::<u64>().ok())
             .map(Duration::from_micros),
+        progress,
         ..Control::default()
     });
     let file = FileOptions {
@@ -136,7 +155,11 @@ pub fn run(args: &EncodeArgs) -> Result<(), Error> {
     if let Some(root) = args.scratch_root.as_deref().filter(|r| *r != parent) {
         crate::staging::report_stale(root);
     }
-    let r = match encode_to_file_with(&args.input, &args.output, &opts, &file, &ctl) {
+    let result = encode_to_file_with(&args.input, &args.output, &opts, &file, &ctl);
+    if let Some(bar) = &bar {
+        bar.finish_and_clear();
+    }
+    let r = match result {
         Ok(r) => r,
         // REQ-ENC-17: exits 130, 143 or 129 like decode.
         Err(EncodeError::Interrupted { signal }) => return Err(Error::Interrupted { signal }),
@@ -156,4 +179,38 @@ pub fn run(args: &EncodeArgs) -> Result<(), Error> {
         if r.info.self_test.matched { "matched" } else { "not run" }
     );
     Ok(())
+}
+
+/// The bytes of the `messages.jsonl` files under `input`'s `sqs/`
+/// directory (symlinks not followed): what the encode pass reads.
+fn message_bytes(input: &Path) -> u64 {
+    let Ok(queues) = std::fs::read_dir(input.join("sqs")) else {
+        return 0;
+    };
+    queues
+        .filter_map(Result::ok)
+        .filter_map(|q| std::fs::symlink_metadata(q.path().join("messages.jsonl")).ok())
+        .filter(std::fs::Metadata::is_file)
+        .map(|m| m.len())
+        .sum()
+}
+
+/// The progress bar, only when stderr is a terminal (REQ-CLI-3): the
+/// bytes of message lines encoded, after "verifying checksums".
+fn progress_bar(input: &Path) -> Option<ProgressBar> {
+    if !std::io::stderr().is_terminal() {
+        return None;
+    }
+    let bar = ProgressBar::with_draw_target(
+        Some(message_bytes(input)),
+        ProgressDrawTarget::stderr(),
+    );
+    if let Some(style) = super::progress::style(
+        "{spinner} encoding {bytes}/{total_bytes} [{bar:30}] {rate_bytes} eta {eta_avg} {msg}",
+    ) {
+        bar.set_style(style);
+    }
+    bar.set_message("(verifying checksums)");
+    bar.enable_steady_tick(Duration::from_millis(200));
+    Some(bar)
 }

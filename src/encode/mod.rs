@@ -325,6 +325,7 @@ fn read_lines(
             break;
         }
         check(ctl)?;
+        ctl.add_read(n as u64);
         line += 1;
         let bad = |reason: String| EncodeError::InvalidMessage {
             path: path.to_string(),

@@ -159,6 +159,8 @@ pub struct Control {
     pub entry_delay: Option<Duration>,
     /// Progress callback.
     pub progress: Option<Box<dyn Fn(Progress) + Send + Sync>>,
+    /// Input bytes read so far, for runs that read many files (encode).
+    pub read_so_far: std::sync::atomic::AtomicU64,
 }
 
 impl std::fmt::Debug for Control {
@@ -190,6 +192,14 @@ impl Control {
 
     pub(crate) fn read_progress(&self, bytes: u64) {
         self.report(Progress::Read(bytes));
+    }
+
+    /// Count `bytes` more read and report the total as [`Progress::Read`].
+    pub(crate) fn add_read(&self, bytes: u64) {
+        if self.progress.is_some() {
+            let total = self.read_so_far.fetch_add(bytes, Ordering::Relaxed) + bytes;
+            self.report(Progress::Read(total));
+        }
     }
 
     pub(crate) fn merge_progress(&self, done: u64, total: u64) {
