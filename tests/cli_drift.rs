@@ -232,3 +232,103 @@ fn decode_and_encode_show_progress_with_whole_rates_on_a_terminal() {
         }
     }
 }
+
+/// A generated snapshot `a.fsm` and its dump `dump` in a new directory.
+fn dumped() -> tempfile::TempDir {
+    let tmp = tempfile::tempdir().unwrap();
+    assert!(gen_to(tmp.path(), "a.fsm", &[]).status.success());
+    assert!(decode_with(tmp.path(), "dump", &[], Some("1")).status.success());
+    tmp
+}
+
+fn in_dir(dir: &std::path::Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_sqsdump"))
+        .args(args)
+        .current_dir(dir)
+        .output()
+        .unwrap()
+}
+
+fn first_queue(dump: &std::path::Path) -> std::path::PathBuf {
+    let mut queues: Vec<_> = std::fs::read_dir(dump.join("sqs"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.join("messages.jsonl").is_file())
+        .collect();
+    queues.sort();
+    queues.remove(0)
+}
+
+// REQ-ENC-5: error texts name the path, carry one line number (none for a
+// whole file), and say plainly what a symlink or directory input is.
+#[test]
+fn error_texts_name_the_path_and_one_line_number() {
+    let tmp = dumped();
+    let d = tmp.path();
+
+    // decode of a directory names it.
+    let o = in_dir(d, &["decode", "--input", "dump", "--output", "x"]);
+    assert_eq!(o.status.code(), Some(1));
+    assert_eq!(
+        text(&o.stderr).trim_end(),
+        "error[io]: i/o error: opening dump: it is a directory, not a .fsm snapshot file"
+    );
+
+    // encode of a symlink to a dump says so, and names the target.
+    std::os::unix::fs::symlink("dump", d.join("link")).unwrap();
+    let o = in_dir(d, &["encode", "--input", "link", "--output", "x.fsm"]);
+    assert_eq!(
+        text(&o.stderr).trim_end(),
+        "error[unexpected_entry]: link: the input is a symlink to dump, which is never followed: give the dump directory itself"
+    );
+    let o = in_dir(d, &["encode", "--input", "a.fsm", "--output", "x.fsm"]);
+    assert_eq!(
+        text(&o.stderr).trim_end(),
+        "error[unexpected_entry]: a.fsm: the input must be a dump directory, found a file"
+    );
+
+    // A bad JSON line: the file's line number, and serde's column only.
+    let bad = tmp.path().join("bad");
+    Command::new("cp").args(["-r"]).arg(d.join("dump")).arg(&bad).status().unwrap();
+    let q = first_queue(&bad);
+    let jsonl = q.join("messages.jsonl");
+    let mut bytes = std::fs::read(&jsonl).unwrap();
+    bytes.extend_from_slice(b"{oops}\n");
+    let lines = bytes.iter().filter(|&&b| b == b'\n').count();
+    std::fs::write(&jsonl, bytes).unwrap();
+    // Without CHECKSUMS: no line number. Then with CHECKSUMS rewritten,
+    // so that the bad line is the only fault.
+    std::fs::remove_file(bad.join("CHECKSUMS")).unwrap();
+    let o = in_dir(d, &["encode", "--input", "bad", "--output", "x.fsm"]);
+    assert_eq!(
+        text(&o.stderr).trim_end(),
+        "error[invalid_checksums]: CHECKSUMS: invalid checksums: the file is missing"
+    );
+    let o = Command::new("sh")
+        .arg("-c")
+        .arg("find . -type f ! -name CHECKSUMS ! -name MANIFEST.json | sed 's|^\\./||' | LC_ALL=C sort | xargs sha256sum > CHECKSUMS.body && sha256sum MANIFEST.json > CHECKSUMS && cat CHECKSUMS.body >> CHECKSUMS && rm CHECKSUMS.body")
+        .current_dir(&bad)
+        .status()
+        .unwrap();
+    assert!(o.success());
+    let o = in_dir(d, &["encode", "--input", "bad", "--output", "x.fsm"]);
+    let err = text(&o.stderr);
+    assert!(
+        err.contains(&format!("messages.jsonl:{lines}: invalid message: key must be a string at column 2")),
+        "{err}"
+    );
+    assert!(!err.contains("line 1"), "{err}");
+
+    // verify says plainly what is wrong with a queue file's layout.
+    let q = first_queue(&d.join("dump"));
+    let mut qf = std::fs::read(q.join("_queue.json")).unwrap();
+    qf.push(b'\n');
+    std::fs::write(q.join("_queue.json"), qf).unwrap();
+    let o = in_dir(d, &["verify", "--input", "dump"]);
+    let out = text(&o.stdout);
+    assert!(
+        out.contains("the file ends with a newline, which json.MarshalIndent's layout"),
+        "{out}"
+    );
+    assert!(!out.contains("<end of file>"), "{out}");
+}

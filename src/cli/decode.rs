@@ -227,10 +227,23 @@ fn open_input(args: &DecodeArgs) -> Result<Input, Error> {
     if args.input.as_os_str() == "-" {
         return Ok((Box::new(io::stdin().lock()), None, "-".to_string()));
     }
-    let file = File::open(&args.input)
-        .map_err(|e| Error::io(format!("opening {}", args.input.display()), e))?;
-    let total = file.metadata().ok().map(|m| m.len());
+    let (file, total) = open_snapshot(&args.input)?;
     Ok((Box::new(file), total, source_name(&args.input)))
+}
+
+/// Open the snapshot file and learn its size; a directory is refused
+/// by name.
+fn open_snapshot(path: &Path) -> Result<(File, Option<u64>), Error> {
+    let opening = || format!("opening {}", path.display());
+    let file = File::open(path).map_err(|e| Error::io(opening(), e))?;
+    let meta = file.metadata().ok();
+    if meta.as_ref().is_some_and(std::fs::Metadata::is_dir) {
+        return Err(Error::io(
+            opening(),
+            io::Error::other("it is a directory, not a .fsm snapshot file"),
+        ));
+    }
+    Ok((file, meta.map(|m| m.len())))
 }
 
 fn print_warnings(warnings: &[Warning]) {
@@ -312,9 +325,7 @@ fn run_stream(args: &DecodeArgs) -> Result<(), Error> {
     } else {
         // Opened here only to report a missing file as the plain engine
         // does, and to size the progress bar.
-        let file = File::open(&args.input)
-            .map_err(|e| Error::io(format!("opening {}", args.input.display()), e))?;
-        let total = file.metadata().ok().map(|m| m.len());
+        let (_, total) = open_snapshot(&args.input)?;
         (
             Source::Path(args.input.clone()),
             total,

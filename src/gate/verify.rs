@@ -916,14 +916,7 @@ fn check_queue_json(path: &str, bytes: &[u8], out: &mut Vec<Violation>) -> Optio
     if want != bytes && want != raw_replacements(bytes) {
         let (line, expected, actual) = first_line_difference(&want, bytes);
         sink.line = Some(line);
-        sink.push(
-            "REQ-JSON-15",
-            format!(
-                "not laid out as json.MarshalIndent writes it: expected {} found {}",
-                show(&expected),
-                show(&actual)
-            ),
-        );
+        sink.push("REQ-JSON-15", layout_difference(expected, actual));
     }
     name
 }
@@ -1030,19 +1023,43 @@ fn marshal_indent(members: &[scan::Member<'_>]) -> Vec<u8> {
     out
 }
 
-/// First differing line of two texts: (1-based line, expected, actual).
-fn first_line_difference(want: &[u8], got: &[u8]) -> (usize, Vec<u8>, Vec<u8>) {
+/// First differing line of two texts: (1-based line, expected, actual),
+/// `None` where that text has ended.
+fn first_line_difference(want: &[u8], got: &[u8]) -> (usize, Option<Vec<u8>>, Option<Vec<u8>>) {
     let w: Vec<&[u8]> = want.split(|&c| c == b'\n').collect();
     let g: Vec<&[u8]> = got.split(|&c| c == b'\n').collect();
     for i in 0..w.len().max(g.len()) {
         let a = w.get(i).copied();
         let b = g.get(i).copied();
         if a != b {
-            let render = |x: Option<&[u8]>| x.map_or(b"<end of file>".to_vec(), <[u8]>::to_vec);
-            return (i + 1, render(a), render(b));
+            return (i + 1, a.map(<[u8]>::to_vec), b.map(<[u8]>::to_vec));
         }
     }
-    (1, Vec::new(), Vec::new())
+    (1, Some(Vec::new()), Some(Vec::new()))
+}
+
+/// What differs from `json.MarshalIndent`'s layout (two-space indent, one
+/// member per line, no trailing newline), in plain words.
+fn layout_difference(expected: Option<Vec<u8>>, actual: Option<Vec<u8>>) -> String {
+    const LAYOUT: &str = "json.MarshalIndent's layout (two-space indent, no newline at the end)";
+    match (expected, actual) {
+        (None, Some(extra)) if extra.is_empty() => {
+            format!("the file ends with a newline, which {LAYOUT} does not have")
+        }
+        (None, Some(extra)) => format!(
+            "the file goes on after its last line in {LAYOUT}: found {}",
+            show(&extra)
+        ),
+        (Some(next), None) => format!(
+            "the file ends early for {LAYOUT}: {} is missing",
+            show(&next)
+        ),
+        (expected, actual) => format!(
+            "this line is not as in {LAYOUT}: expected {} found {}",
+            show(&expected.unwrap_or_default()),
+            show(&actual.unwrap_or_default())
+        ),
+    }
 }
 
 // ---------------------------------------------------------------------------
