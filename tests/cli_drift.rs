@@ -306,7 +306,7 @@ fn error_texts_name_the_path_and_one_line_number() {
     );
     let o = Command::new("sh")
         .arg("-c")
-        .arg("find . -type f ! -name CHECKSUMS ! -name MANIFEST.json | sed 's|^\\./||' | LC_ALL=C sort | xargs sha256sum > CHECKSUMS.body && sha256sum MANIFEST.json > CHECKSUMS && cat CHECKSUMS.body >> CHECKSUMS && rm CHECKSUMS.body")
+        .arg("find . -type f ! -name CHECKSUMS ! -name MANIFEST.json | sed 's|^\\./||' | LC_ALL=C sort | xargs sha256sum > ../sums.body && sha256sum MANIFEST.json > CHECKSUMS && cat ../sums.body >> CHECKSUMS")
         .current_dir(&bad)
         .status()
         .unwrap();

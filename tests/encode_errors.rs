@@ -225,7 +225,7 @@ fn checksums_are_verified_before_anything_is_encoded() {
     assert_err(
         &with(sums.lines().skip(1).map(|l| format!("{l}\n")).collect()),
         "invalid_checksums",
-        "MANIFEST.json:0: invalid checksums: the file is not listed in CHECKSUMS",
+        "MANIFEST.json: invalid checksums: the file is not listed in CHECKSUMS",
     );
     assert_err(
         &with(format!("{sums}{first}\n")),
