@@ -260,7 +260,11 @@ pub fn parse_wall_time(s: &str) -> Result<u64, String> {
         _ => 31,
     };
     let day = field(8..10, 1, month_days)?;
-    let (hour, min, sec) = (field(11..13, 0, 23)?, field(14..16, 0, 59)?, field(17..19, 0, 59)?);
+    let (hour, min, sec) = (
+        field(11..13, 0, 23)?,
+        field(14..16, 0, 59)?,
+        field(17..19, 0, 59)?,
+    );
     Ok(days_from_civil(year, month, day) * 86_400 + hour * 3600 + min * 60 + sec)
 }
 

@@ -290,7 +290,10 @@ mod tests {
     fn an_owner_is_read_back_from_the_name_only_for_our_prefixes() {
         assert_eq!(
             owner_of(".sqsdump-staging-12-345-AbC9x1"),
-            Some(Owner { pid: 12, start: 345 })
+            Some(Owner {
+                pid: 12,
+                start: 345
+            })
         );
         assert_eq!(
             owner_of(".sqsdump-encode-1-0-zz"),

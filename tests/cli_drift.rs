@@ -20,7 +20,14 @@ fn text(bytes: &[u8]) -> String {
 #[test]
 fn help_lists_every_exit_code() {
     let help = text(&sqsdump(&["--help"]).stdout);
-    for code in ["0 on success", "1 on a data", "2 on a usage", "129", "130", "143"] {
+    for code in [
+        "0 on success",
+        "1 on a data",
+        "2 on a usage",
+        "129",
+        "130",
+        "143",
+    ] {
         assert!(help.contains(code), "{code} missing from:\n{help}");
     }
     assert!(help.contains("sqsdump clean"), "{help}");
@@ -53,7 +60,10 @@ fn gen_writes_stdout_for_dash_refuses_zero_queues_and_overwrites_only_with_force
     let o = gen_to(tmp.path(), "a.fsm", &[]);
     assert_eq!(o.status.code(), Some(1));
     let err = text(&o.stderr);
-    assert!(err.starts_with("error[io]:") && err.contains("--force"), "{err}");
+    assert!(
+        err.starts_with("error[io]:") && err.contains("--force"),
+        "{err}"
+    );
     assert_eq!(std::fs::read(tmp.path().join("a.fsm")).unwrap(), b"keep");
     let o = gen_to(tmp.path(), "a.fsm", &["--force"]);
     assert_eq!(o.status.code(), Some(0));
@@ -116,7 +126,12 @@ fn wall_time_is_recorded_or_ignored_and_an_empty_source_date_epoch_is_unset() {
     assert_eq!(o.status.code(), Some(0), "{}", text(&o.stderr));
     assert_eq!(wall_time_of(&d.join("w3")), "2023-11-14T22:13:20.000Z");
 
-    for bad in ["2023-02-29T00:00:00Z", "2020-01-01 00:00:00", "1700000000", "2020-01-01T24:00:00Z"] {
+    for bad in [
+        "2023-02-29T00:00:00Z",
+        "2020-01-01 00:00:00",
+        "1700000000",
+        "2020-01-01T24:00:00Z",
+    ] {
         let o = decode_with(d, "bad", &["--wall-time", bad], None);
         assert_eq!(o.status.code(), Some(2), "{bad}: {}", text(&o.stderr));
         assert!(!d.join("bad").exists());
@@ -131,7 +146,11 @@ fn wall_time_is_recorded_or_ignored_and_an_empty_source_date_epoch_is_unset() {
         .env("SOURCE_DATE_EPOCH", "")
         .output()
         .unwrap();
-    assert!(!text(&o.stderr).contains("source-date-epoch"), "{}", text(&o.stderr));
+    assert!(
+        !text(&o.stderr).contains("source-date-epoch"),
+        "{}",
+        text(&o.stderr)
+    );
 }
 
 // REQ-CLI-1: `verify --input DIR` checks DIR, as `verify DIR` does.
@@ -139,7 +158,9 @@ fn wall_time_is_recorded_or_ignored_and_an_empty_source_date_epoch_is_unset() {
 fn verify_takes_input_like_every_other_command() {
     let tmp = tempfile::tempdir().unwrap();
     assert!(gen_to(tmp.path(), "a.fsm", &[]).status.success());
-    assert!(decode_with(tmp.path(), "dump", &[], Some("1")).status.success());
+    assert!(decode_with(tmp.path(), "dump", &[], Some("1"))
+        .status
+        .success());
     let dump = tmp.path().join("dump");
     let by_flag = sqsdump(&["verify", "--input", dump.to_str().unwrap()]);
     let by_position = sqsdump(&["verify", dump.to_str().unwrap()]);
@@ -160,10 +181,19 @@ fn wall_time_parsing_inverts_the_manifest_formatter() {
         assert_eq!(parse_wall_time(&text), Ok(secs), "{text}");
         secs = secs * 3 + 86_399;
     }
-    assert_eq!(parse_wall_time("9999-12-31T23:59:59Z"), Ok(MAX_EPOCH_SECONDS));
+    assert_eq!(
+        parse_wall_time("9999-12-31T23:59:59Z"),
+        Ok(MAX_EPOCH_SECONDS)
+    );
     assert_eq!(parse_wall_time("1970-01-01T00:00:00Z"), Ok(0));
     assert_eq!(parse_wall_time("2000-02-29T00:00:00Z"), Ok(951_782_400));
-    for bad in ["1900-02-29T00:00:00Z", "1969-12-31T23:59:59Z", "2020-01-01T00:00:00.5Z", "", "2020-13-01T00:00:00Z"] {
+    for bad in [
+        "1900-02-29T00:00:00Z",
+        "1969-12-31T23:59:59Z",
+        "2020-01-01T00:00:00.5Z",
+        "",
+        "2020-13-01T00:00:00Z",
+    ] {
         assert!(parse_wall_time(bad).is_err(), "{bad}");
     }
 }
@@ -173,7 +203,11 @@ fn wall_time_parsing_inverts_the_manifest_formatter() {
 /// the terminal showed.
 fn on_a_terminal(dir: &std::path::Path, args: &str) -> String {
     let o = Command::new("script")
-        .args(["-qec", &format!("\"{}\" {args}", env!("CARGO_BIN_EXE_sqsdump")), "/dev/null"])
+        .args([
+            "-qec",
+            &format!("\"{}\" {args}", env!("CARGO_BIN_EXE_sqsdump")),
+            "/dev/null",
+        ])
         .current_dir(dir)
         .env("SQSDUMP_TEST_ENTRY_DELAY_US", "300")
         .env("SOURCE_DATE_EPOCH", "1700000000")
@@ -187,7 +221,9 @@ fn on_a_terminal(dir: &std::path::Path, args: &str) -> String {
 /// Every rate shown: the word before each `B/s`, `KiB/s`, `MiB/s`,
 /// `GiB/s` or `msg/s`.
 fn rates(screen: &str) -> Vec<String> {
-    let words: Vec<&str> = screen.split(|c: char| c.is_whitespace() || c == '\r').collect();
+    let words: Vec<&str> = screen
+        .split(|c: char| c.is_whitespace() || c == '\r')
+        .collect();
     words
         .windows(2)
         .filter(|w| ["B/s", "KiB/s", "MiB/s", "GiB/s", "msg/s"].contains(&w[1]))
@@ -202,7 +238,15 @@ fn rates(screen: &str) -> Vec<String> {
 fn decode_and_encode_show_progress_with_whole_rates_on_a_terminal() {
     let tmp = tempfile::tempdir().unwrap();
     let o = Command::new(env!("CARGO_BIN_EXE_sqsdump"))
-        .args(["gen", "--seed", "1", "--messages", "2000", "--output", "a.fsm"])
+        .args([
+            "gen",
+            "--seed",
+            "1",
+            "--messages",
+            "2000",
+            "--output",
+            "a.fsm",
+        ])
         .current_dir(tmp.path())
         .output()
         .unwrap();
@@ -237,7 +281,9 @@ fn decode_and_encode_show_progress_with_whole_rates_on_a_terminal() {
 fn dumped() -> tempfile::TempDir {
     let tmp = tempfile::tempdir().unwrap();
     assert!(gen_to(tmp.path(), "a.fsm", &[]).status.success());
-    assert!(decode_with(tmp.path(), "dump", &[], Some("1")).status.success());
+    assert!(decode_with(tmp.path(), "dump", &[], Some("1"))
+        .status
+        .success());
     tmp
 }
 
@@ -289,7 +335,12 @@ fn error_texts_name_the_path_and_one_line_number() {
 
     // A bad JSON line: the file's line number, and serde's column only.
     let bad = tmp.path().join("bad");
-    Command::new("cp").args(["-r"]).arg(d.join("dump")).arg(&bad).status().unwrap();
+    Command::new("cp")
+        .args(["-r"])
+        .arg(d.join("dump"))
+        .arg(&bad)
+        .status()
+        .unwrap();
     let q = first_queue(&bad);
     let jsonl = q.join("messages.jsonl");
     let mut bytes = std::fs::read(&jsonl).unwrap();
@@ -314,7 +365,9 @@ fn error_texts_name_the_path_and_one_line_number() {
     let o = in_dir(d, &["encode", "--input", "bad", "--output", "x.fsm"]);
     let err = text(&o.stderr);
     assert!(
-        err.contains(&format!("messages.jsonl:{lines}: invalid message: key must be a string at column 2")),
+        err.contains(&format!(
+            "messages.jsonl:{lines}: invalid message: key must be a string at column 2"
+        )),
         "{err}"
     );
     assert!(!err.contains("line 1"), "{err}");

@@ -153,12 +153,21 @@ fn a_killed_decode_is_reported_by_the_next_run_and_removed_by_clean() {
     let live_dir = wait_for_staging(tmp.path(), ".sqsdump-staging-", &live);
 
     let dry = clean(tmp.path(), &["--dry-run"]);
-    assert!(dry.contains(&format!("would remove {}", stale.display())), "{dry}");
-    assert!(dry.contains(&format!("kept {}", live_dir.display())), "{dry}");
+    assert!(
+        dry.contains(&format!("would remove {}", stale.display())),
+        "{dry}"
+    );
+    assert!(
+        dry.contains(&format!("kept {}", live_dir.display())),
+        "{dry}"
+    );
     assert!(stale.is_dir() && live_dir.is_dir());
 
     let done = clean(tmp.path(), &[]);
-    assert!(done.contains(&format!("removed {}", stale.display())), "{done}");
+    assert!(
+        done.contains(&format!("removed {}", stale.display())),
+        "{done}"
+    );
     assert!(!stale.exists());
     assert!(live_dir.is_dir(), "a live run's directory is kept");
 
@@ -212,7 +221,10 @@ fn a_killed_encode_is_reported_and_removed_by_clean() {
     assert!(line.contains(&*stale.file_name().unwrap().to_string_lossy()));
 
     let done = clean(tmp.path(), &[]);
-    assert!(done.contains(&format!("removed {}", stale.display())), "{done}");
+    assert!(
+        done.contains(&format!("removed {}", stale.display())),
+        "{done}"
+    );
     assert!(!stale.exists());
 }
 
@@ -227,7 +239,11 @@ fn clean_names_a_missing_directory_and_says_when_there_is_nothing() {
         .output()
         .unwrap();
     assert_eq!(o.status.code(), Some(1));
-    assert!(text(&o.stderr).starts_with("error[io]"), "{}", text(&o.stderr));
+    assert!(
+        text(&o.stderr).starts_with("error[io]"),
+        "{}",
+        text(&o.stderr)
+    );
     assert!(text(&o.stderr).contains("nope"));
     // A name that only looks like ours (no owner) is left alone.
     fs::create_dir(tmp.path().join(".sqsdump-staging-AbCdEf")).unwrap();
@@ -239,9 +255,7 @@ fn clean_names_a_missing_directory_and_says_when_there_is_nothing() {
 fn under_file_limit(dir: &Path, blocks: u32, args: &str) -> Output {
     Command::new("sh")
         .arg("-c")
-        .arg(format!(
-            "ulimit -f {blocks} && exec \"$0\" {args}",
-        ))
+        .arg(format!("ulimit -f {blocks} && exec \"$0\" {args}",))
         .arg(env!("CARGO_BIN_EXE_sqsdump"))
         .current_dir(dir)
         .env("SOURCE_DATE_EPOCH", "1700000000")
@@ -279,7 +293,10 @@ fn a_write_beyond_the_file_size_limit_is_an_io_error_that_leaves_nothing() {
     let o = under_file_limit(tmp.path(), 100, "encode --input dump --output out.fsm");
     let stderr = text(&o.stderr);
     assert_eq!(o.status.code(), Some(1), "{stderr}");
-    assert!(stderr.contains("error[io]:") && stderr.contains("File too large"), "{stderr}");
+    assert!(
+        stderr.contains("error[io]:") && stderr.contains("File too large"),
+        "{stderr}"
+    );
     assert_eq!(names(tmp.path()), ["dump", "snap.fsm"]);
 }
 

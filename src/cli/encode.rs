@@ -29,7 +29,7 @@ use crate::{manifest, Error};
 const AFTER_HELP: &str = "\
 Examples:
   sqsdump encode --input ./dump --output restored.fsm --self-test
-  sqsdump encode -i ./dump -o restored.fsm --last-commit-ts 0x1a2b3c4d
+  sqsdump encode -i ./dump -o restored.fsm --last-commit-ts 0x0700000000000000
   sqsdump encode -i ./dump -o restored.fsm --memory-limit 128MiB
   SOURCE_DATE_EPOCH=1700000000 sqsdump encode -i ./dump -o restored.fsm \\
       --self-test --scratch-root /var/tmp
@@ -201,10 +201,8 @@ fn progress_bar(input: &Path) -> Option<ProgressBar> {
     if !std::io::stderr().is_terminal() {
         return None;
     }
-    let bar = ProgressBar::with_draw_target(
-        Some(message_bytes(input)),
-        ProgressDrawTarget::stderr(),
-    );
+    let bar =
+        ProgressBar::with_draw_target(Some(message_bytes(input)), ProgressDrawTarget::stderr());
     if let Some(style) = super::progress::style(
         "{spinner} encoding {bytes}/{total_bytes} [{bar:30}] {rate_bytes} eta {eta_avg} {msg}",
     ) {

@@ -20,15 +20,24 @@ pub fn style(template: &str) -> Option<ProgressStyle> {
     let style = ProgressStyle::with_template(template).ok()?;
     Some(
         style
-            .with_key("rate_bytes", |s: &ProgressState, w: &mut dyn std::fmt::Write| {
-                let _ = w.write_str(&rate_bytes(s.pos(), s.elapsed()));
-            })
-            .with_key("rate_msgs", |s: &ProgressState, w: &mut dyn std::fmt::Write| {
-                let _ = write!(w, "{} msg/s", HumanCount(per_sec(s.pos(), s.elapsed())));
-            })
-            .with_key("eta_avg", |s: &ProgressState, w: &mut dyn std::fmt::Write| {
-                let _ = w.write_str(&eta(s.pos(), s.len(), s.elapsed()));
-            })
+            .with_key(
+                "rate_bytes",
+                |s: &ProgressState, w: &mut dyn std::fmt::Write| {
+                    let _ = w.write_str(&rate_bytes(s.pos(), s.elapsed()));
+                },
+            )
+            .with_key(
+                "rate_msgs",
+                |s: &ProgressState, w: &mut dyn std::fmt::Write| {
+                    let _ = write!(w, "{} msg/s", HumanCount(per_sec(s.pos(), s.elapsed())));
+                },
+            )
+            .with_key(
+                "eta_avg",
+                |s: &ProgressState, w: &mut dyn std::fmt::Write| {
+                    let _ = w.write_str(&eta(s.pos(), s.len(), s.elapsed()));
+                },
+            )
             .progress_chars("=> "),
     )
 }
@@ -89,7 +98,10 @@ mod tests {
         assert_eq!(rate_bytes(9_000, s(1)), "9000 B/s");
         assert_eq!(rate_bytes(900 << 10, s(1)), "900 KiB/s");
         assert_eq!(rate_bytes(120 << 20, s(2)), "60 MiB/s");
-        assert_eq!(rate_bytes(u64::MAX, Duration::from_millis(1)), "16777215 TiB/s");
+        assert_eq!(
+            rate_bytes(u64::MAX, Duration::from_millis(1)),
+            "16777215 TiB/s"
+        );
         assert_eq!(eta(0, Some(100), s(10)), "--");
         assert_eq!(eta(10, None, s(10)), "--");
         assert_eq!(eta(10, Some(100), Duration::from_millis(100)), "--");

@@ -479,11 +479,11 @@ pub fn encode_to_file_with(
     };
     let src = DiskSource::new(input)?;
     let staging = crate::staging::create_in(parent, ".sqsdump-encode-").map_err(|e| {
-            EncodeError::io(
-                format!("creating a staging directory in {}", parent.display()),
-                e,
-            )
-        })?;
+        EncodeError::io(
+            format!("creating a staging directory in {}", parent.display()),
+            e,
+        )
+    })?;
     set_staging(ctl, Some(staging.path()));
     let target = Target {
         input,

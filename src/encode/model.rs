@@ -228,16 +228,16 @@ pub fn parse_message(line: &[u8]) -> Result<DumpMessage, String> {
 /// canonical unpadded base64url (REQ-OUT-6).
 fn parse_body(raw: &str) -> Result<Vec<u8>, String> {
     if raw.starts_with('"') {
-        let s: String = serde_json::from_str(raw).map_err(|e| format!("body: {}", within_line(&e)))?;
+        let s: String =
+            serde_json::from_str(raw).map_err(|e| format!("body: {}", within_line(&e)))?;
         return Ok(s.into_bytes());
     }
-    let env: Envelope = serde_json::from_str(raw)
-        .map_err(|e| {
-            format!(
-                "body must be a string or {{\"base64\":\"…\"}}: {}",
-                within_line(&e)
-            )
-        })?;
+    let env: Envelope = serde_json::from_str(raw).map_err(|e| {
+        format!(
+            "body must be a string or {{\"base64\":\"…\"}}: {}",
+            within_line(&e)
+        )
+    })?;
     let bytes = URL_SAFE_NO_PAD
         .decode(env.base64.as_bytes())
         .map_err(|e| format!("body base64: {e}"))?;

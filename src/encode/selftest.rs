@@ -97,14 +97,14 @@ pub(crate) fn run(
     ctl: &Control,
 ) -> Result<(), EncodeError> {
     let scratch = crate::staging::create_in(scratch_base, ".sqsdump-selftest-").map_err(|e| {
-            EncodeError::io(
-                format!(
-                    "creating a self-test directory in {}",
-                    scratch_base.display()
-                ),
-                e,
-            )
-        })?;
+        EncodeError::io(
+            format!(
+                "creating a self-test directory in {}",
+                scratch_base.display()
+            ),
+            e,
+        )
+    })?;
     let result = run_in(fsm, input, commit_ts, opts, scratch.path(), ctl);
     let _ = scratch.close();
     result

@@ -269,11 +269,11 @@ pub fn prepare(
         .create(&parent)
         .map_err(|e| Error::io(format!("creating {}", parent.display()), e))?;
     let staging = crate::staging::create_in(&parent, write::STAGING_PREFIX).map_err(|e| {
-            Error::io(
-                format!("creating a staging directory in {}", parent.display()),
-                e,
-            )
-        })?;
+        Error::io(
+            format!("creating a staging directory in {}", parent.display()),
+            e,
+        )
+    })?;
     ctl.set_staging(Some(staging.path().to_path_buf()));
     let result = run(source, cfg, info, staging.path(), ctl);
     match result {
@@ -657,11 +657,11 @@ pub(crate) fn for_each_resolved(
         }
     }
     let scratch = crate::staging::create_in(scratch_in, write::STAGING_PREFIX).map_err(|e| {
-            Error::io(
-                format!("creating a scratch directory in {}", scratch_in.display()),
-                e,
-            )
-        })?;
+        Error::io(
+            format!("creating a scratch directory in {}", scratch_in.display()),
+            e,
+        )
+    })?;
     let mut spill = SpillDir::create(scratch.path().join("versions"))?;
     let input =
         File::open(path).map_err(|e| Error::io(format!("opening {}", path.display()), e))?;
