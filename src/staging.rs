@@ -11,7 +11,8 @@
 //! A directory is *stale* when its owner is dead: no process has that pid,
 //! or the process that has it started at another time (the pid was
 //! reused). Where `/proc` cannot be read, every owner counts as alive, so
-//! nothing is ever reported or removed on a guess. A directory whose name
+//! nothing is ever reported or removed on a guess; so does the owner of a
+//! directory that belongs to another user. A directory whose name
 //! carries no owner is not ours to judge and is left alone.
 
 use std::fs;
@@ -155,7 +156,7 @@ pub fn scan(dir: &Path) -> Found {
             continue;
         }
         let path = entry.path();
-        if owner.is_alive() {
+        if owner.is_alive() || !same_user(&entry) {
             found.live.push(path);
         } else {
             found.stale.push(Stale {
@@ -166,6 +167,25 @@ pub fn scan(dir: &Path) -> Found {
         }
     }
     found
+}
+
+/// Whether this process's user owns the entry. Another user's directory
+/// counts as live: its process may be hidden from `/proc` (`hidepid`),
+/// and it is not ours to remove.
+fn same_user(entry: &fs::DirEntry) -> bool {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        match (entry.metadata(), fs::metadata("/proc/self")) {
+            (Ok(dir), Ok(me)) => dir.uid() == me.uid(),
+            _ => true,
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = entry;
+        true
+    }
 }
 
 /// Print one warning line on stderr per stale directory in `dir`.

@@ -175,11 +175,11 @@ pub enum EncodeError {
         /// What differs.
         reason: String,
     },
-    /// SIGINT or SIGTERM stopped the run; nothing was left behind
+    /// SIGINT, SIGTERM or SIGHUP stopped the run; nothing was left behind
     /// (REQ-ENC-17). The process exits 128 + the signal number.
     #[error("interrupted by signal {signal}; nothing was written")]
     Interrupted {
-        /// The signal number (2 for SIGINT, 15 for SIGTERM).
+        /// The signal number (2 for SIGINT, 15 for SIGTERM, 1 for SIGHUP).
         signal: i32,
     },
     /// Reading the dump or writing the snapshot failed.
