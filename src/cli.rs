@@ -7,7 +7,8 @@
 //!
 //! Exit codes: 0 on success, 1 on a data or I/O error (printed as one line
 //! `error[<class>]: <message>`), 2 on a usage error (clap's own handling),
-//! 130 or 143 when SIGINT or SIGTERM stopped a decode.
+//! 129, 130 or 143 when SIGHUP, SIGINT or SIGTERM stopped a decode or an
+//! encode.
 
 use std::io::Write;
 use std::process::ExitCode;
@@ -17,10 +18,12 @@ use clap::{Parser, Subcommand};
 use crate::gate::{conform, corpus, verify};
 use crate::Error;
 
+pub mod clean;
 pub mod decode;
 pub mod encode;
 #[cfg(feature = "testkit")]
 pub mod gen;
+pub mod progress;
 
 /// Top-level help epilogue.
 const AFTER_HELP: &str = "\
@@ -29,7 +32,10 @@ Examples:
   cat snap.fsm | sqsdump decode --input - --output ./dump --include-sqs-side-records
   sqsdump encode --input ./dump --output restored.fsm
 
-Exit status: 0 on success, 1 on a data or I/O error, 2 on a usage error.";
+Exit status: 0 on success, 1 on a data or I/O error, 2 on a usage error,
+129, 130 or 143 when SIGHUP, SIGINT or SIGTERM stopped a decode or encode
+(nothing is left behind). A run killed otherwise (SIGKILL) leaves a hidden
+staging directory beside its output: `sqsdump clean DIR` removes it.";
 
 /// sqsdump: decode the SQS part of an elastickv FSM snapshot into a logical
 /// dump that `cat`, `jq` and the AWS CLI can restore from.
@@ -58,6 +64,8 @@ pub enum Command {
     Conform(conform::ConformArgs),
     /// Check a dump tree against SPEC.md's structural rules.
     Verify(verify::VerifyArgs),
+    /// Remove the staging directories that killed runs left in a directory.
+    Clean(clean::CleanArgs),
 }
 
 /// Run a parsed command line.
@@ -70,6 +78,7 @@ pub fn run(cli: Cli) -> Result<(), Error> {
         Command::Corpus(args) => exit_unless(corpus::run_cli(&args)?),
         Command::Conform(args) => exit_unless(conform::run_cli(&args)?),
         Command::Verify(args) => exit_unless(verify::run_cli(&args)?),
+        Command::Clean(args) => clean::run(&args),
     }
 }
 
@@ -91,6 +100,11 @@ pub fn error_line(err: &Error) -> String {
 /// Parse the process arguments, run, and map the outcome to an exit code.
 /// Usage errors exit 2 inside clap.
 pub fn main() -> ExitCode {
+    // The reproducible-builds convention: an empty SOURCE_DATE_EPOCH is
+    // unset. Done before any thread exists.
+    if std::env::var_os("SOURCE_DATE_EPOCH").is_some_and(|v| v.is_empty()) {
+        std::env::remove_var("SOURCE_DATE_EPOCH");
+    }
     let cli = Cli::parse();
     match run(cli) {
         Ok(()) => ExitCode::SUCCESS,
@@ -98,7 +112,7 @@ pub fn main() -> ExitCode {
             let mut stderr = std::io::stderr().lock();
             let _ = writeln!(stderr, "{}", error_line(&err));
             match err {
-                // REQ-ENG-5: 130 for SIGINT, 143 for SIGTERM.
+                // REQ-ENG-5: 129 for SIGHUP, 130 for SIGINT, 143 for SIGTERM.
                 Error::Interrupted { signal } => {
                     ExitCode::from(u8::try_from(128 + signal.clamp(0, 127)).unwrap_or(1))
                 }

@@ -224,11 +224,11 @@ pub enum Error {
         /// Why it is refused.
         reason: String,
     },
-    /// SIGINT or SIGTERM stopped the run; nothing was left behind
+    /// SIGINT, SIGTERM or SIGHUP stopped the run; nothing was left behind
     /// (REQ-ENG-5). The process exits 128 + the signal number.
     #[error("interrupted by signal {signal}; nothing was written")]
     Interrupted {
-        /// The signal number (2 for SIGINT, 15 for SIGTERM).
+        /// The signal number (2 for SIGINT, 15 for SIGTERM, 1 for SIGHUP).
         signal: i32,
     },
     /// `sqsdump encode` failed; the inner error names the dump file

@@ -57,6 +57,7 @@ pub mod manifest;
 pub mod node;
 mod scan;
 pub mod segment;
+pub mod staging;
 #[cfg(feature = "testkit")]
 pub mod testkit;
 pub mod value;

@@ -226,6 +226,60 @@ pub fn parse_epoch(s: &str) -> Result<u64, String> {
     }
 }
 
+/// Parse `decode --wall-time TIME`: an RFC 3339 UTC time in whole seconds
+/// (`2020-01-01T00:00:00Z`), from 1970 to 9999, into seconds since the
+/// Unix epoch.
+pub fn parse_wall_time(s: &str) -> Result<u64, String> {
+    let bad = || format!("{s:?} is not a UTC time like 2020-01-01T00:00:00Z");
+    let b = s.as_bytes();
+    if b.len() != 20 || b.get(19) != Some(&b'Z') {
+        return Err(bad());
+    }
+    let num = |r: std::ops::Range<usize>| -> Option<u64> {
+        let d = b.get(r)?;
+        if !d.iter().all(u8::is_ascii_digit) {
+            return None;
+        }
+        d.iter()
+            .try_fold(0u64, |n, &c| Some(n * 10 + u64::from(c - b'0')))
+    };
+    let seps = [(4, b'-'), (7, b'-'), (10, b'T'), (13, b':'), (16, b':')];
+    if seps.iter().any(|&(i, c)| b.get(i) != Some(&c)) {
+        return Err(bad());
+    }
+    let field = |r: std::ops::Range<usize>, lo: u64, hi: u64| {
+        num(r).filter(|v| (lo..=hi).contains(v)).ok_or_else(bad)
+    };
+    let year = field(0..4, 1970, 9999)?;
+    let month = field(5..7, 1, 12)?;
+    let leap = year % 4 == 0 && (year % 100 != 0 || year % 400 == 0);
+    let month_days = match month {
+        2 if leap => 29,
+        2 => 28,
+        4 | 6 | 9 | 11 => 30,
+        _ => 31,
+    };
+    let day = field(8..10, 1, month_days)?;
+    let (hour, min, sec) = (
+        field(11..13, 0, 23)?,
+        field(14..16, 0, 59)?,
+        field(17..19, 0, 59)?,
+    );
+    Ok(days_from_civil(year, month, day) * 86_400 + hour * 3600 + min * 60 + sec)
+}
+
+/// (year ≥ 1970, month, day) → days since 1970-01-01, the inverse of
+/// [`civil_from_days`] (H. Hinnant's `days_from_civil`).
+fn days_from_civil(year: u64, month: u64, day: u64) -> u64 {
+    let y = if month <= 2 { year - 1 } else { year };
+    let era = y / 400;
+    let yoe = y % 400;
+    let mp = if month > 2 { month - 3 } else { month + 9 };
+    let doy = (153 * mp + 2) / 5 + day - 1;
+    let doe = yoe * 365 + yoe / 4 - yoe / 100 + doy;
+    (era * 146_097 + doe).saturating_sub(719_468)
+}
+
 /// The current UTC time as RFC 3339 with milliseconds
 /// (`2026-04-29T15:42:11.094Z`).
 pub fn wall_time_now() -> String {

@@ -73,15 +73,12 @@ pub fn write_dump_with(model: &DumpModel, out: &Path, hooks: &WriteHooks<'_>) ->
     dir_builder(true)
         .create(&parent)
         .map_err(|e| Error::io(format!("creating {}", parent.display()), e))?;
-    let staging = tempfile::Builder::new()
-        .prefix(STAGING_PREFIX)
-        .tempdir_in(&parent)
-        .map_err(|e| {
-            Error::io(
-                format!("creating a staging directory in {}", parent.display()),
-                e,
-            )
-        })?;
+    let staging = crate::staging::create_in(&parent, STAGING_PREFIX).map_err(|e| {
+        Error::io(
+            format!("creating a staging directory in {}", parent.display()),
+            e,
+        )
+    })?;
     // The dump root is a fresh subdirectory, so it gets the ordinary 0755
     // mode (the staging directory itself is private to this user).
     let root = staging.path().join("dump");

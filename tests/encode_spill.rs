@@ -427,6 +427,15 @@ fn sigterm_stops_an_encode_leaving_nothing_and_exits_143() {
     assert_eq!(left, ["dump"]);
 }
 
+// REQ-ENC-17: the same for SIGHUP, exit 129.
+#[test]
+fn sighup_stops_an_encode_leaving_nothing_and_exits_129() {
+    let (code, left, stderr) = interrupt_encode("-HUP");
+    assert_eq!(code, Some(129), "{stderr}");
+    assert_eq!(left, ["dump"]);
+    assert!(stderr.contains("error[interrupted]"), "{stderr}");
+}
+
 // REQ-ENC-17
 /// The budgets: 80 MiB set aside, then half for rows and a quarter for
 /// message ids; limits below 128 MiB count as 128 MiB; the test knob

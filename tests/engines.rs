@@ -703,6 +703,25 @@ fn sigterm_leaves_nothing_behind_and_exits_143() {
     assert_eq!(left, ["snap.fsm"]);
 }
 
+// REQ-ENG-5: the same for SIGHUP (a closed terminal or SSH session),
+// exit 129 with the error line.
+#[test]
+fn sighup_leaves_nothing_behind_and_exits_129() {
+    let (code, left, stderr) = interrupt_run("-HUP");
+    assert_eq!(code, Some(129), "{stderr}");
+    assert_eq!(left, ["snap.fsm"]);
+    assert!(stderr.contains("error[interrupted]"), "{stderr}");
+}
+
+// REQ-ENG-5: SIGHUP stops the plain engine too.
+#[test]
+fn plain_engine_stopped_by_sighup_leaves_nothing_behind() {
+    let (code, left, stderr) = interrupt_engine("-HUP", "plain", "200000");
+    assert_eq!(code, Some(129), "{stderr}");
+    assert_eq!(left, ["snap.fsm"]);
+    assert!(stderr.contains("error[interrupted]"), "{stderr}");
+}
+
 // REQ-ENG-1: the comparison the engine tests rely on reports every kind
 // of difference (a missing, changed or extra file, warnings, summary,
 // errors), so equal results are not equal by accident.

@@ -13,8 +13,9 @@
 //! - `--engine stream` (default, [`stream::prepare`]): decode into the
 //!   staging directory within `--memory-limit`, then rename into place.
 //!
-//! SIGINT and SIGTERM stop a run: the stream engine notices between
-//! entries, removes its staging directory and exits 130 or 143. A progress
+//! SIGINT, SIGTERM and SIGHUP stop a run: the stream engine notices
+//! between entries, removes its staging directory and exits 130, 143 or
+//! 129. A progress
 //! bar (bytes read, then messages merged, with an ETA) is drawn on stderr
 //! only when stderr is a terminal.
 
@@ -26,7 +27,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use clap::Args;
-use indicatif::{ProgressBar, ProgressDrawTarget, ProgressStyle};
+use indicatif::{ProgressBar, ProgressDrawTarget};
 
 use crate::decode::Options;
 use crate::engine::stream::{self, Control, Progress, Source};
@@ -136,9 +137,12 @@ pub struct DecodeArgs {
     #[arg(long, value_name = "ID")]
     pub cluster_id: Option<String>,
 
-    /// Accepted and ignored: `wall_time_iso` is always written now.
-    #[arg(long, hide = true)]
-    pub wall_time: bool,
+    /// Record TIME (UTC, whole seconds) as `wall_time_iso` in
+    /// MANIFEST.json; it takes precedence over `SOURCE_DATE_EPOCH`. Given
+    /// without a value it is accepted and ignored, as older scripts pass
+    /// it. Example: `--wall-time 2020-01-01T00:00:00Z`.
+    #[arg(long, value_name = "TIME", num_args = 0..=1, value_parser = manifest::parse_wall_time)]
+    pub wall_time: Option<Option<u64>>,
 
     /// The decode engine. `stream` (the default) keeps memory within
     /// `--memory-limit` whatever the input size, spilling sorted runs into
@@ -189,15 +193,23 @@ pub fn run(args: &DecodeArgs) -> Result<(), Error> {
         _ => Vec::new(),
     };
     print_warnings(&skipped);
-    let summary = match args.engine {
+    // REQ-CLI-14: report what killed runs left beside the output, and
+    // remove again the parent directories made here if the run fails.
+    let parent = write::parent_dir(&args.output);
+    crate::staging::report_stale(&parent);
+    crate::staging::create_parents(&parent)
+        .map_err(|e| Error::io(format!("creating {}", parent.display()), e))?;
+    let result = match args.engine {
         Engine::Plain => {
             let ctl = Arc::new(Control::default());
-            install_signal_handler(&ctl, args.engine)?;
-            run_plain(args, &input, &ctl)?
+            install_signal_handler(&ctl, args.engine).and_then(|()| run_plain(args, &input, &ctl))
         }
-        Engine::Stream => run_stream(args, &input)?,
+        Engine::Stream => run_stream(args, &input),
     };
-    let (summary, warnings) = summary;
+    if result.is_err() {
+        crate::staging::remove_created_parents();
+    }
+    let (summary, warnings) = result?;
     let _ = write!(
         io::stderr().lock(),
         "{}",
@@ -324,15 +336,20 @@ fn check_token_crc(input: &Resolved, summary: &Summary) -> Result<(), Error> {
     })
 }
 
-/// REQ-ENG-5: on SIGINT or SIGTERM, ask the run to stop. The stream engine
+/// REQ-ENG-5: on SIGINT, SIGTERM or SIGHUP, ask the run to stop. The stream engine
 /// stops at the next entry and removes its staging directory itself; if
 /// it has not exited within a few seconds (a read blocked on a pipe), the
 /// staging directory is removed here and the process exits. The plain
 /// engine has no stopping points: it exits at once, removing the staging
-/// directory if it is writing one.
+/// directory if it is writing one. Either way the parent directories the
+/// run created go too. SIGXFSZ is ignored, so that a write beyond
+/// `ulimit -f` fails as an I/O error and the run cleans up as after any
+/// error.
 pub(crate) fn install_signal_handler(ctl: &Arc<Control>, engine: Engine) -> Result<(), Error> {
-    use signal_hook::consts::{SIGINT, SIGTERM};
-    let mut signals = signal_hook::iterator::Signals::new([SIGINT, SIGTERM])
+    use signal_hook::consts::{SIGHUP, SIGINT, SIGTERM, SIGXFSZ};
+    signal_hook::flag::register(SIGXFSZ, Arc::new(std::sync::atomic::AtomicBool::new(false)))
+        .map_err(|e| Error::io("installing signal handlers", e))?;
+    let mut signals = signal_hook::iterator::Signals::new([SIGINT, SIGTERM, SIGHUP])
         .map_err(|e| Error::io("installing signal handlers", e))?;
     let ctl = Arc::clone(ctl);
     let grace = match engine {
@@ -347,6 +364,7 @@ pub(crate) fn install_signal_handler(ctl: &Arc<Control>, engine: Engine) -> Resu
                 if let Some(dir) = staging.as_ref() {
                     let _ = std::fs::remove_dir_all(dir);
                 }
+                crate::staging::remove_created_parents();
                 let _ = writeln!(
                     io::stderr(),
                     "{}",
@@ -392,7 +410,7 @@ fn manifest_info(args: &DecodeArgs, input: &Resolved, source_name: String) -> Ma
         source_size: 0,
         preserve_visibility: args.preserve_visibility,
         include_side_records: args.include_side_records,
-        wall_time: manifest::wall_time(args.source_date_epoch),
+        wall_time: manifest::wall_time(args.wall_time.flatten().or(args.source_date_epoch)),
         cluster_id: args.cluster_id.clone(),
         fsm_crc32c: None,
     }
@@ -513,19 +531,21 @@ fn stream_progress(bar: &ProgressBar, p: Progress) {
             bar.set_message("input not in Pebble order: second pass (sorting)");
             bar.set_position(0);
             bar.reset_eta();
+            bar.reset_elapsed();
         }
         Progress::Merge(done, total) => {
             if bar.length() != Some(total) || done == 0 {
                 // Style first, so no frame shows message counts as bytes.
-                if let Ok(style) = ProgressStyle::with_template(
-                    "{spinner} merging {pos}/{len} messages [{bar:30}] {per_sec} eta {eta}",
+                if let Some(style) = super::progress::style(
+                    "{spinner} merging {pos}/{len} messages [{bar:30}] {rate_msgs} eta {eta_avg}",
                 ) {
-                    bar.set_style(style.progress_chars("=> "));
+                    bar.set_style(style);
                 }
                 bar.set_message("");
                 bar.set_position(0);
                 bar.set_length(total);
                 bar.reset_eta();
+                bar.reset_elapsed();
             }
             bar.set_position(done);
         }
@@ -555,18 +575,16 @@ fn progress_bar(total: Option<u64>) -> Option<ProgressBar> {
     let bar = match total {
         Some(len) => {
             let bar = ProgressBar::with_draw_target(Some(len), ProgressDrawTarget::stderr());
-            if let Ok(style) = ProgressStyle::with_template(
-                "{spinner} reading {bytes}/{total_bytes} [{bar:30}] {bytes_per_sec} eta {eta} {msg}",
+            if let Some(style) = super::progress::style(
+                "{spinner} reading {bytes}/{total_bytes} [{bar:30}] {rate_bytes} eta {eta_avg} {msg}",
             ) {
-                bar.set_style(style.progress_chars("=> "));
+                bar.set_style(style);
             }
             bar
         }
         None => {
             let bar = ProgressBar::with_draw_target(None, ProgressDrawTarget::stderr());
-            if let Ok(style) =
-                ProgressStyle::with_template("{spinner} reading {bytes} {bytes_per_sec}")
-            {
+            if let Some(style) = super::progress::style("{spinner} reading {bytes} {rate_bytes}") {
                 bar.set_style(style);
             }
             bar

@@ -1,33 +1,35 @@
 //! `sqsdump encode` (REQ-ENC-12): dump directory → `.fsm` snapshot, the
 //! inverse of `decode` ([`crate::encode::encode_to_file_with`]).
 //!
-//! `--memory-limit` is parsed as `decode` parses it, and SIGINT and SIGTERM
-//! are handled as `decode` handles them (REQ-ENC-17): the run stops, its
-//! staging directory (spill files and partial snapshot) is removed, and
-//! the process exits 130 or 143.
+//! `--memory-limit` is parsed as `decode` parses it, and SIGINT, SIGTERM
+//! and SIGHUP are handled as `decode` handles them (REQ-ENC-17): the run
+//! stops, its staging directory (spill files and partial snapshot) is
+//! removed, and the process exits 130, 143 or 129.
 //!
 //! Every run writes the ENCODE_INFO sidecar `<output>.encode_info.json`
 //! beside the snapshot (REQ-ENC-18); `--self-test` decodes the staged
 //! snapshot and compares it with the input before anything is committed
 //! (REQ-ENC-19).
 
-use std::io::Write;
-use std::path::PathBuf;
+use std::io::{IsTerminal, Write};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
 use clap::Args;
+use indicatif::{ProgressBar, ProgressDrawTarget};
 
 use super::decode::{install_signal_handler, parse_size, ENTRY_DELAY_ENV, SPILL_AFTER_ENV};
 use crate::encode::{encode_to_file_with, EncodeError, EncodeOptions, FileOptions};
-use crate::engine::stream::Control;
+use crate::engine::stream::{Control, Progress};
 use crate::engine::Engine;
 use crate::{manifest, Error};
 
 const AFTER_HELP: &str = "\
 Examples:
   sqsdump encode --input ./dump --output restored.fsm --self-test
-  sqsdump encode -i ./dump -o restored.fsm --last-commit-ts 0x1a2b3c4d
+  sqsdump encode -i ./dump -o restored.fsm --last-commit-ts 0x0700000000000000
   sqsdump encode -i ./dump -o restored.fsm --memory-limit 128MiB
   SOURCE_DATE_EPOCH=1700000000 sqsdump encode -i ./dump -o restored.fsm \\
       --self-test --scratch-root /var/tmp
@@ -40,7 +42,7 @@ restored visible, with their vis, byage and (FIFO) dedup rows and the FIFO
 sequence counter. The output must not exist; the snapshot is written in a
 staging directory beside it and renamed into place only when complete.
 Rows beyond --memory-limit are sorted through spill files in that staging
-directory, which is removed on success, on error and on SIGINT/SIGTERM.
+directory, which is removed on success, on error and on SIGINT/SIGTERM/SIGHUP.
 
 Every run also writes FILE.fsm.encode_info.json (which must not exist
 either), the ENCODE_INFO sidecar upstream's restore tool
@@ -117,11 +119,28 @@ pub fn run(args: &EncodeArgs) -> Result<(), Error> {
             .ok()
             .and_then(|v| v.parse().ok()),
     };
+    let bar = progress_bar(&args.input);
+    let progress = bar.clone().map(|bar| {
+        let started = AtomicBool::new(false);
+        Box::new(move |p: Progress| {
+            if let Progress::Read(n) = p {
+                // The checksums are verified first; the rate and ETA
+                // count from the first message line.
+                if !started.swap(true, Ordering::Relaxed) {
+                    bar.set_message("");
+                    bar.reset_eta();
+                    bar.reset_elapsed();
+                }
+                bar.set_position(n);
+            }
+        }) as Box<dyn Fn(Progress) + Send + Sync>
+    });
     let ctl = Arc::new(Control {
         entry_delay: std::env::var(ENTRY_DELAY_ENV)
             .ok()
             .and_then(|v| v.parse::<u64>().ok())
             .map(Duration::from_micros),
+        progress,
         ..Control::default()
     });
     let file = FileOptions {
@@ -130,9 +149,19 @@ pub fn run(args: &EncodeArgs) -> Result<(), Error> {
         source_date_epoch: args.source_date_epoch,
     };
     install_signal_handler(&ctl, Engine::Stream)?;
-    let r = match encode_to_file_with(&args.input, &args.output, &opts, &file, &ctl) {
+    // REQ-CLI-14: report what killed runs left where this one stages.
+    let parent = crate::write::parent_dir(&args.output);
+    crate::staging::report_stale(&parent);
+    if let Some(root) = args.scratch_root.as_deref().filter(|r| *r != parent) {
+        crate::staging::report_stale(root);
+    }
+    let result = encode_to_file_with(&args.input, &args.output, &opts, &file, &ctl);
+    if let Some(bar) = &bar {
+        bar.finish_and_clear();
+    }
+    let r = match result {
         Ok(r) => r,
-        // REQ-ENC-17: exits 130 or 143 like decode.
+        // REQ-ENC-17: exits 130, 143 or 129 like decode.
         Err(EncodeError::Interrupted { signal }) => return Err(Error::Interrupted { signal }),
         Err(e) => return Err(e.into()),
     };
@@ -150,4 +179,36 @@ pub fn run(args: &EncodeArgs) -> Result<(), Error> {
         if r.info.self_test.matched { "matched" } else { "not run" }
     );
     Ok(())
+}
+
+/// The bytes of the `messages.jsonl` files under `input`'s `sqs/`
+/// directory (symlinks not followed): what the encode pass reads.
+fn message_bytes(input: &Path) -> u64 {
+    let Ok(queues) = std::fs::read_dir(input.join("sqs")) else {
+        return 0;
+    };
+    queues
+        .filter_map(Result::ok)
+        .filter_map(|q| std::fs::symlink_metadata(q.path().join("messages.jsonl")).ok())
+        .filter(std::fs::Metadata::is_file)
+        .map(|m| m.len())
+        .sum()
+}
+
+/// The progress bar, only when stderr is a terminal (REQ-CLI-3): the
+/// bytes of message lines encoded, after "verifying checksums".
+fn progress_bar(input: &Path) -> Option<ProgressBar> {
+    if !std::io::stderr().is_terminal() {
+        return None;
+    }
+    let bar =
+        ProgressBar::with_draw_target(Some(message_bytes(input)), ProgressDrawTarget::stderr());
+    if let Some(style) = super::progress::style(
+        "{spinner} encoding {bytes}/{total_bytes} [{bar:30}] {rate_bytes} eta {eta_avg} {msg}",
+    ) {
+        bar.set_style(style);
+    }
+    bar.set_message("(verifying checksums)");
+    bar.enable_steady_tick(Duration::from_millis(200));
+    Some(bar)
 }

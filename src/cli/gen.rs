@@ -24,6 +24,8 @@ Examples:
   sqsdump gen --seed 3 --profile shared --queues 4 --messages 40 --output diff.fsm
   sqsdump gen --seed 1 --queues 10 --messages 1000000 --upstream pebble --output up.fsm
   sqsdump gen --seed 1 --footer --output 0000000000000064.fsm
+  sqsdump gen --seed 1 --output - | sqsdump decode --input - --output ./dump
+  sqsdump gen --seed 1 --output snap.fsm --force
 
 `--footer` appends the 4-byte big-endian CRC-32C a node writes after the
 snapshot in its fsm-snap/<index>.fsm files, so the output is a node file.
@@ -43,7 +45,12 @@ rules, which `mixed` (on some queues) and `adversarial` break.
 `--upstream pebble|shuffled` rewrites the snapshot so that upstream's
 decoder can read it (for benchmarks): only the visible SQS records, one
 version per key at `last_commit_ts`, no operational keys, in Pebble
-order or shuffled. This holds the whole snapshot in memory.";
+order or shuffled. `pebble` sorts in bounded memory, through a scratch
+file beside the output (in the working directory for `--output -`);
+`shuffled` holds the whole snapshot in memory.
+
+The output must not exist unless --force is given; `--output -` writes
+the snapshot to standard output.";
 
 /// Entry order of an `--upstream` snapshot.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -91,7 +98,7 @@ pub struct GenArgs {
     pub profile: ProfileArg,
 
     /// Queues with a meta record (at least 1).
-    #[arg(long, default_value_t = 3)]
+    #[arg(long, default_value_t = 3, value_parser = clap::builder::RangedU64ValueParser::<usize>::new().range(1..))]
     pub queues: usize,
 
     /// Messages in all, spread evenly over the queues.
@@ -108,9 +115,14 @@ pub struct GenArgs {
     #[arg(long)]
     pub footer: bool,
 
-    /// The `.fsm` file to write (replaced if it exists).
-    #[arg(short, long, value_name = "FILE.fsm")]
+    /// The `.fsm` file to write, which must not exist unless `--force`
+    /// is given; `-` writes to standard output. Example: `--output snap.fsm`.
+    #[arg(short, long, value_name = "FILE.fsm|-")]
     pub output: PathBuf,
+
+    /// Replace the output file if it exists.
+    #[arg(long)]
+    pub force: bool,
 }
 
 /// Run `sqsdump gen`.
@@ -121,8 +133,31 @@ pub fn run(args: &GenArgs) -> Result<(), Error> {
         queues: args.queues,
         messages: args.messages,
     };
-    let out = args.output.display().to_string();
-    let file = File::create(&args.output).map_err(|e| Error::io(format!("create {out}"), e))?;
+    let to_stdout = args.output.as_os_str() == "-";
+    let out = if to_stdout {
+        "standard output".to_string()
+    } else {
+        args.output.display().to_string()
+    };
+    let file: Box<dyn Write> = if to_stdout {
+        Box::new(std::io::stdout().lock())
+    } else {
+        let mut open = std::fs::OpenOptions::new();
+        open.write(true);
+        if args.force {
+            open.create(true).truncate(true);
+        } else {
+            open.create_new(true);
+        }
+        Box::new(open.open(&args.output).map_err(|e| {
+            let hint = if e.kind() == std::io::ErrorKind::AlreadyExists {
+                " (pass --force to replace it)"
+            } else {
+                ""
+            };
+            Error::io(format!("create {out}{hint}"), e)
+        })?)
+    };
     let mut w = FooterWriter::new(BufWriter::with_capacity(1 << 20, file));
     let mut summary = match args.upstream {
         None => write_snapshot(opts, &mut w).map_err(|e| Error::io(format!("write {out}"), e))?,

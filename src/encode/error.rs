@@ -28,7 +28,7 @@ pub enum EncodeError {
     },
     /// `CHECKSUMS` is missing or malformed, lists a file twice or a file
     /// that is not there, or leaves a file out.
-    #[error("{path}:{line}: invalid checksums: {reason}")]
+    #[error("{path}{}: invalid checksums: {reason}", line_suffix(*line))]
     InvalidChecksums {
         /// `CHECKSUMS`, or the unlisted file (line 0).
         path: String,
@@ -56,6 +56,16 @@ pub enum EncodeError {
         /// The entry.
         path: String,
         /// What it is.
+        reason: String,
+    },
+    /// `--input` is not a directory: a file, or a symlink (never
+    /// followed, even to a directory). Same class as
+    /// [`EncodeError::UnexpectedEntry`].
+    #[error("{path}: {reason}")]
+    InvalidInput {
+        /// The input path as given.
+        path: String,
+        /// What it is instead.
         reason: String,
     },
     /// A `_queue.json` that does not parse or breaks its field rules, e.g.
@@ -165,11 +175,11 @@ pub enum EncodeError {
         /// What differs.
         reason: String,
     },
-    /// SIGINT or SIGTERM stopped the run; nothing was left behind
+    /// SIGINT, SIGTERM or SIGHUP stopped the run; nothing was left behind
     /// (REQ-ENC-17). The process exits 128 + the signal number.
     #[error("interrupted by signal {signal}; nothing was written")]
     Interrupted {
-        /// The signal number (2 for SIGINT, 15 for SIGTERM).
+        /// The signal number (2 for SIGINT, 15 for SIGTERM, 1 for SIGHUP).
         signal: i32,
     },
     /// Reading the dump or writing the snapshot failed.
@@ -191,7 +201,9 @@ impl EncodeError {
             EncodeError::Unsupported { .. } => "unsupported_dump",
             EncodeError::InvalidChecksums { .. } => "invalid_checksums",
             EncodeError::ChecksumMismatch { .. } => "checksum_mismatch",
-            EncodeError::UnexpectedEntry { .. } => "unexpected_entry",
+            EncodeError::UnexpectedEntry { .. } | EncodeError::InvalidInput { .. } => {
+                "unexpected_entry"
+            }
             EncodeError::InvalidQueueFile { .. } => "invalid_queue_file",
             EncodeError::DirectoryMismatch { .. } => "directory_mismatch",
             EncodeError::InvalidMessage { .. } => "invalid_message_line",
@@ -213,5 +225,14 @@ impl EncodeError {
             context: context.into(),
             source,
         }
+    }
+}
+
+/// `:N` for a 1-based line, nothing for 0 (no line at fault).
+fn line_suffix(line: usize) -> String {
+    if line == 0 {
+        String::new()
+    } else {
+        format!(":{line}")
     }
 }

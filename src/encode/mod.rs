@@ -325,6 +325,7 @@ fn read_lines(
             break;
         }
         check(ctl)?;
+        ctl.add_read(n as u64);
         line += 1;
         let bad = |reason: String| EncodeError::InvalidMessage {
             path: path.to_string(),
@@ -477,15 +478,12 @@ pub fn encode_to_file_with(
         _ => Path::new("."),
     };
     let src = DiskSource::new(input)?;
-    let staging = tempfile::Builder::new()
-        .prefix(".sqsdump-encode-")
-        .tempdir_in(parent)
-        .map_err(|e| {
-            EncodeError::io(
-                format!("creating a staging directory in {}", parent.display()),
-                e,
-            )
-        })?;
+    let staging = crate::staging::create_in(parent, ".sqsdump-encode-").map_err(|e| {
+        EncodeError::io(
+            format!("creating a staging directory in {}", parent.display()),
+            e,
+        )
+    })?;
     set_staging(ctl, Some(staging.path()));
     let target = Target {
         input,

@@ -187,7 +187,7 @@ pub struct DumpMessage {
 /// Read one `messages.jsonl` line (without its `\n`) of a dump taken
 /// without preserved visibility (REQ-ENC-4). The error is the reason.
 pub fn parse_message(line: &[u8]) -> Result<DumpMessage, String> {
-    let l: Line<'_> = serde_json::from_slice(line).map_err(|e| e.to_string())?;
+    let l: Line<'_> = serde_json::from_slice(line).map_err(|e| within_line(&e))?;
     restorable::check_message_id(&l.message_id).map_err(|f| f.reason)?;
     // REQ-DEC-5: a dump without preserved visibility holds reset state.
     if l.visible_at_millis != 0
@@ -228,11 +228,16 @@ pub fn parse_message(line: &[u8]) -> Result<DumpMessage, String> {
 /// canonical unpadded base64url (REQ-OUT-6).
 fn parse_body(raw: &str) -> Result<Vec<u8>, String> {
     if raw.starts_with('"') {
-        let s: String = serde_json::from_str(raw).map_err(|e| format!("body: {e}"))?;
+        let s: String =
+            serde_json::from_str(raw).map_err(|e| format!("body: {}", within_line(&e)))?;
         return Ok(s.into_bytes());
     }
-    let env: Envelope = serde_json::from_str(raw)
-        .map_err(|e| format!("body must be a string or {{\"base64\":\"…\"}}: {e}"))?;
+    let env: Envelope = serde_json::from_str(raw).map_err(|e| {
+        format!(
+            "body must be a string or {{\"base64\":\"…\"}}: {}",
+            within_line(&e)
+        )
+    })?;
     let bytes = URL_SAFE_NO_PAD
         .decode(env.base64.as_bytes())
         .map_err(|e| format!("body base64: {e}"))?;
@@ -274,4 +279,16 @@ pub fn check_partition(q: &QueueConfig, m: &DumpMessage) -> Result<(), String> {
         restorable::group_hash(&m.message_group_id),
     )
     .map_err(|f| f.reason(q.partition_count, &m.message_group_id))
+}
+
+/// A JSON error inside one `messages.jsonl` line, without serde's own
+/// `line 1`: the error already names the file's line, so only the column
+/// is added (`expected value at column 1`).
+pub fn within_line(e: &serde_json::Error) -> String {
+    let text = e.to_string();
+    let position = format!(" at line {} column {}", e.line(), e.column());
+    match text.strip_suffix(&position) {
+        Some(what) => format!("{what} at column {}", e.column()),
+        None => text,
+    }
 }

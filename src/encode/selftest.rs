@@ -96,18 +96,15 @@ pub(crate) fn run(
     scratch_base: &Path,
     ctl: &Control,
 ) -> Result<(), EncodeError> {
-    let scratch = tempfile::Builder::new()
-        .prefix(".sqsdump-selftest-")
-        .tempdir_in(scratch_base)
-        .map_err(|e| {
-            EncodeError::io(
-                format!(
-                    "creating a self-test directory in {}",
-                    scratch_base.display()
-                ),
-                e,
-            )
-        })?;
+    let scratch = crate::staging::create_in(scratch_base, ".sqsdump-selftest-").map_err(|e| {
+        EncodeError::io(
+            format!(
+                "creating a self-test directory in {}",
+                scratch_base.display()
+            ),
+            e,
+        )
+    })?;
     let result = run_in(fsm, input, commit_ts, opts, scratch.path(), ctl);
     let _ = scratch.close();
     result

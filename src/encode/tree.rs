@@ -77,12 +77,24 @@ impl DiskSource {
         let meta = std::fs::symlink_metadata(root)
             .map_err(|e| EncodeError::io(format!("reading {}", root.display()), e))?;
         if !meta.is_dir() {
-            return Err(EncodeError::UnexpectedEntry {
-                path: root.display().to_string(),
-                reason: format!(
-                    "the input must be a directory, found {}",
-                    kind_of(&meta).describe()
+            let reason = match kind_of(&meta) {
+                Kind::Symlink => {
+                    let target = std::fs::read_link(root)
+                        .map(|t| format!(" to {}", t.display()))
+                        .unwrap_or_default();
+                    format!(
+                        "the input is a symlink{target}, which is never followed: \
+                         give the dump directory itself"
+                    )
+                }
+                kind => format!(
+                    "the input must be a dump directory, found {}",
+                    kind.describe()
                 ),
+            };
+            return Err(EncodeError::InvalidInput {
+                path: root.display().to_string(),
+                reason,
             });
         }
         Ok(DiskSource {

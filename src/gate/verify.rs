@@ -916,14 +916,7 @@ fn check_queue_json(path: &str, bytes: &[u8], out: &mut Vec<Violation>) -> Optio
     if want != bytes && want != raw_replacements(bytes) {
         let (line, expected, actual) = first_line_difference(&want, bytes);
         sink.line = Some(line);
-        sink.push(
-            "REQ-JSON-15",
-            format!(
-                "not laid out as json.MarshalIndent writes it: expected {} found {}",
-                show(&expected),
-                show(&actual)
-            ),
-        );
+        sink.push("REQ-JSON-15", layout_difference(expected, actual));
     }
     name
 }
@@ -1030,19 +1023,43 @@ fn marshal_indent(members: &[scan::Member<'_>]) -> Vec<u8> {
     out
 }
 
-/// First differing line of two texts: (1-based line, expected, actual).
-fn first_line_difference(want: &[u8], got: &[u8]) -> (usize, Vec<u8>, Vec<u8>) {
+/// First differing line of two texts: (1-based line, expected, actual),
+/// `None` where that text has ended.
+fn first_line_difference(want: &[u8], got: &[u8]) -> (usize, Option<Vec<u8>>, Option<Vec<u8>>) {
     let w: Vec<&[u8]> = want.split(|&c| c == b'\n').collect();
     let g: Vec<&[u8]> = got.split(|&c| c == b'\n').collect();
     for i in 0..w.len().max(g.len()) {
         let a = w.get(i).copied();
         let b = g.get(i).copied();
         if a != b {
-            let render = |x: Option<&[u8]>| x.map_or(b"<end of file>".to_vec(), <[u8]>::to_vec);
-            return (i + 1, render(a), render(b));
+            return (i + 1, a.map(<[u8]>::to_vec), b.map(<[u8]>::to_vec));
         }
     }
-    (1, Vec::new(), Vec::new())
+    (1, Some(Vec::new()), Some(Vec::new()))
+}
+
+/// What differs from `json.MarshalIndent`'s layout (two-space indent, one
+/// member per line, no trailing newline), in plain words.
+fn layout_difference(expected: Option<Vec<u8>>, actual: Option<Vec<u8>>) -> String {
+    const LAYOUT: &str = "json.MarshalIndent's layout (two-space indent, no newline at the end)";
+    match (expected, actual) {
+        (None, Some(extra)) if extra.is_empty() => {
+            format!("the file ends with a newline, which {LAYOUT} does not have")
+        }
+        (None, Some(extra)) => format!(
+            "the file goes on after its last line in {LAYOUT}: found {}",
+            show(&extra)
+        ),
+        (Some(next), None) => format!(
+            "the file ends early for {LAYOUT}: {} is missing",
+            show(&next)
+        ),
+        (expected, actual) => format!(
+            "this line is not as in {LAYOUT}: expected {} found {}",
+            show(&expected.unwrap_or_default()),
+            show(&actual.unwrap_or_default())
+        ),
+    }
 }
 
 // ---------------------------------------------------------------------------
@@ -1965,24 +1982,36 @@ pub fn verify_dir(dir: &Path) -> Result<(LoadedTree, Vec<Violation>), Error> {
 Prints one line per violation, `<REQ-ID> <path>[:<line>]: <what>`, and exits
 1 if there is any. Symlinks in the tree are reported, never followed.
 
-Example:
+Examples:
+  sqsdump verify --input ./dump
   sqsdump verify ./dump")]
 pub struct VerifyArgs {
-    /// The dump directory to check. Example: `./dump`.
-    #[arg(value_name = "DIR")]
-    pub dir: PathBuf,
+    /// The dump directory to check, as every other command names its
+    /// input. Example: `--input ./dump`.
+    #[arg(short, long, value_name = "DIR", conflicts_with = "dir")]
+    pub input: Option<PathBuf>,
+
+    /// The same, given without `--input`. Example: `./dump`.
+    #[arg(value_name = "DIR", required_unless_present = "input")]
+    pub dir: Option<PathBuf>,
 }
 
 /// Run `sqsdump verify`. `Ok(false)` when a violation was found.
 pub fn run_cli(args: &VerifyArgs) -> Result<bool, Error> {
-    let (tree, violations) = verify_dir(&args.dir)?;
+    let Some(dir) = args.input.as_ref().or(args.dir.as_ref()) else {
+        return Err(Error::io(
+            "verify",
+            std::io::Error::other("no directory given (use --input DIR)"),
+        ));
+    };
+    let (tree, violations) = verify_dir(dir)?;
     for v in &violations {
         println!("{v}");
     }
     if violations.is_empty() {
         println!(
             "{}: {} files, no violations",
-            args.dir.display(),
+            dir.display(),
             tree.model.files.len()
         );
         Ok(true)

@@ -159,6 +159,8 @@ pub struct Control {
     pub entry_delay: Option<Duration>,
     /// Progress callback.
     pub progress: Option<Box<dyn Fn(Progress) + Send + Sync>>,
+    /// Input bytes read so far, for runs that read many files (encode).
+    pub read_so_far: std::sync::atomic::AtomicU64,
 }
 
 impl std::fmt::Debug for Control {
@@ -190,6 +192,14 @@ impl Control {
 
     pub(crate) fn read_progress(&self, bytes: u64) {
         self.report(Progress::Read(bytes));
+    }
+
+    /// Count `bytes` more read and report the total as [`Progress::Read`].
+    pub(crate) fn add_read(&self, bytes: u64) {
+        if self.progress.is_some() {
+            let total = self.read_so_far.fetch_add(bytes, Ordering::Relaxed) + bytes;
+            self.report(Progress::Read(total));
+        }
     }
 
     pub(crate) fn merge_progress(&self, done: u64, total: u64) {
@@ -258,15 +268,12 @@ pub fn prepare(
     crate::write::dir_builder(true)
         .create(&parent)
         .map_err(|e| Error::io(format!("creating {}", parent.display()), e))?;
-    let staging = tempfile::Builder::new()
-        .prefix(write::STAGING_PREFIX)
-        .tempdir_in(&parent)
-        .map_err(|e| {
-            Error::io(
-                format!("creating a staging directory in {}", parent.display()),
-                e,
-            )
-        })?;
+    let staging = crate::staging::create_in(&parent, write::STAGING_PREFIX).map_err(|e| {
+        Error::io(
+            format!("creating a staging directory in {}", parent.display()),
+            e,
+        )
+    })?;
     ctl.set_staging(Some(staging.path().to_path_buf()));
     let result = run(source, cfg, info, staging.path(), ctl);
     match result {
@@ -649,15 +656,12 @@ pub(crate) fn for_each_resolved(
             (self.0)(user_key, body)
         }
     }
-    let scratch = tempfile::Builder::new()
-        .prefix(write::STAGING_PREFIX)
-        .tempdir_in(scratch_in)
-        .map_err(|e| {
-            Error::io(
-                format!("creating a scratch directory in {}", scratch_in.display()),
-                e,
-            )
-        })?;
+    let scratch = crate::staging::create_in(scratch_in, write::STAGING_PREFIX).map_err(|e| {
+        Error::io(
+            format!("creating a scratch directory in {}", scratch_in.display()),
+            e,
+        )
+    })?;
     let mut spill = SpillDir::create(scratch.path().join("versions"))?;
     let input =
         File::open(path).map_err(|e| Error::io(format!("opening {}", path.display()), e))?;

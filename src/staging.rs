@@ -1,0 +1,352 @@
+//! Staging directories and their owners (REQ-CLI-5, REQ-CLI-14).
+//!
+//! Every directory a run creates for its temporary files — decode's
+//! `.sqsdump-staging-*`, encode's `.sqsdump-encode-*`, the self-test's
+//! `.sqsdump-selftest-*` — carries its owner in its name:
+//! `<prefix><pid>-<start>-<random>`, where `start` is the process start
+//! time (field 22 of `/proc/<pid>/stat`, clock ticks since boot; 0 where
+//! `/proc` is unavailable). The name is set when the directory is
+//! created, so there is no moment at which it exists without an owner.
+//!
+//! A directory is *stale* when its owner is dead: no process has that pid,
+//! or the process that has it started at another time (the pid was
+//! reused). Where `/proc` cannot be read, every owner counts as alive, so
+//! nothing is ever reported or removed on a guess; so does the owner of a
+//! directory that belongs to another user. A directory whose name
+//! carries no owner is not ours to judge and is left alone.
+
+use std::fs;
+use std::path::{Path, PathBuf};
+use std::sync::Mutex;
+
+use tempfile::TempDir;
+
+/// The prefixes of the directories a run creates beside its output (or in
+/// `--scratch-root`).
+pub const PREFIXES: &[&str] = &[
+    ".sqsdump-staging-",
+    ".sqsdump-encode-",
+    ".sqsdump-selftest-",
+];
+
+/// The process that created a staging directory.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Owner {
+    /// Its process id.
+    pub pid: u32,
+    /// Its start time, in clock ticks since boot (0: unknown).
+    pub start: u64,
+}
+
+impl Owner {
+    /// This process.
+    pub fn current() -> Owner {
+        let pid = std::process::id();
+        Owner {
+            pid,
+            start: start_time(pid).unwrap_or(0),
+        }
+    }
+
+    /// Whether the owner may still be running: the pid exists with the
+    /// same start time, or `/proc` cannot tell.
+    pub fn is_alive(&self) -> bool {
+        if !Path::new("/proc/self/stat").exists() {
+            return true;
+        }
+        match start_time(self.pid) {
+            None => false,
+            Some(now) => self.start == 0 || now == self.start,
+        }
+    }
+}
+
+/// Field 22 (`starttime`) of `/proc/<pid>/stat`. The command name (field
+/// 2) is in parentheses and may hold spaces or parentheses, so fields are
+/// counted after the last `)`.
+pub fn start_time(pid: u32) -> Option<u64> {
+    let stat = fs::read_to_string(format!("/proc/{pid}/stat")).ok()?;
+    parse_start_time(&stat)
+}
+
+/// The start time in the text of a `/proc/<pid>/stat` file.
+pub fn parse_start_time(stat: &str) -> Option<u64> {
+    let (_, rest) = stat.rsplit_once(')')?;
+    // Fields 3.. follow the name: field 22 is the 20th of them.
+    rest.split_ascii_whitespace().nth(19)?.parse().ok()
+}
+
+/// Create a staging directory named `<prefix><pid>-<start>-<random>` in
+/// `parent`, owned by this process.
+pub fn create_in(parent: &Path, prefix: &str) -> std::io::Result<TempDir> {
+    let me = Owner::current();
+    tempfile::Builder::new()
+        .prefix(&format!("{prefix}{}-{}-", me.pid, me.start))
+        .tempdir_in(parent)
+}
+
+/// The owner recorded in a directory name, if it is one of ours.
+pub fn owner_of(name: &str) -> Option<Owner> {
+    let rest = PREFIXES.iter().find_map(|p| name.strip_prefix(p))?;
+    let mut parts = rest.splitn(3, '-');
+    let pid = parts.next()?.parse().ok()?;
+    let start = parts.next()?.parse().ok()?;
+    let random = parts.next()?;
+    if random.is_empty() || !random.bytes().all(|b| b.is_ascii_alphanumeric()) {
+        return None;
+    }
+    Some(Owner { pid, start })
+}
+
+/// A staging directory whose owner is dead.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Stale {
+    /// Its path.
+    pub path: PathBuf,
+    /// The bytes of the files in it.
+    pub bytes: u64,
+    /// The process that created it.
+    pub owner: Owner,
+}
+
+impl Stale {
+    /// The warning printed by a run that writes beside it: one JSON object
+    /// on one line, like the decode warnings (REQ-ERR-3).
+    pub fn to_json_line(&self) -> String {
+        serde_json::json!({
+            "event": "stale_staging_directory",
+            "path": self.path.display().to_string(),
+            "bytes": self.bytes,
+            "owner_pid": self.owner.pid,
+            "hint": format!(
+                "left by a run that no longer exists (killed or crashed); \
+                 `sqsdump clean {}` removes it",
+                self.path.parent().map_or_else(|| ".".to_string(), |p| p.display().to_string())
+            ),
+        })
+        .to_string()
+    }
+}
+
+/// What [`scan`] found in a directory.
+#[derive(Debug, Default)]
+pub struct Found {
+    /// Directories of dead owners.
+    pub stale: Vec<Stale>,
+    /// Directories of owners that may still be running.
+    pub live: Vec<PathBuf>,
+}
+
+/// The staging directories in `dir` (not below it), sorted by path. A
+/// directory that cannot be read yields nothing.
+pub fn scan(dir: &Path) -> Found {
+    let mut found = Found::default();
+    let Ok(entries) = fs::read_dir(dir) else {
+        return found;
+    };
+    let mut entries: Vec<_> = entries.filter_map(Result::ok).collect();
+    entries.sort_by_key(|e| e.file_name());
+    for entry in entries {
+        let name = entry.file_name();
+        let Some(owner) = name.to_str().and_then(owner_of) else {
+            continue;
+        };
+        // Never a symlink: only a real directory is ours.
+        if !entry.file_type().is_ok_and(|t| t.is_dir()) {
+            continue;
+        }
+        let path = entry.path();
+        if owner.is_alive() || !same_user(&entry) {
+            found.live.push(path);
+        } else {
+            found.stale.push(Stale {
+                bytes: size_of(&path),
+                path,
+                owner,
+            });
+        }
+    }
+    found
+}
+
+/// Whether this process's user owns the entry. Another user's directory
+/// counts as live: its process may be hidden from `/proc` (`hidepid`),
+/// and it is not ours to remove.
+fn same_user(entry: &fs::DirEntry) -> bool {
+    #[cfg(unix)]
+    {
+        use std::os::unix::fs::MetadataExt;
+        match (entry.metadata(), fs::metadata("/proc/self")) {
+            (Ok(dir), Ok(me)) => dir.uid() == me.uid(),
+            _ => true,
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        let _ = entry;
+        true
+    }
+}
+
+/// Print one warning line on stderr per stale directory in `dir`.
+pub fn report_stale(dir: &Path) {
+    use std::io::Write;
+    let found = scan(dir);
+    let mut err = std::io::stderr().lock();
+    for s in &found.stale {
+        let _ = writeln!(err, "{}", s.to_json_line());
+    }
+}
+
+/// The bytes of the regular files under `path`, symlinks not followed.
+pub fn size_of(path: &Path) -> u64 {
+    let mut total = 0u64;
+    let mut stack = vec![path.to_path_buf()];
+    while let Some(dir) = stack.pop() {
+        let Ok(entries) = fs::read_dir(&dir) else {
+            continue;
+        };
+        for entry in entries.filter_map(Result::ok) {
+            let Ok(meta) = entry.path().symlink_metadata() else {
+                continue;
+            };
+            if meta.is_dir() {
+                stack.push(entry.path());
+            } else {
+                total = total.saturating_add(meta.len());
+            }
+        }
+    }
+    total
+}
+
+/// The directories this run created for its output's parent, outermost
+/// first, so that a failed or interrupted run removes them again.
+static CREATED_PARENTS: Mutex<Vec<PathBuf>> = Mutex::new(Vec::new());
+
+/// Create `dir` and its missing ancestors with mode 0755 (before the
+/// umask), remembering the ones created for [`remove_created_parents`].
+pub fn create_parents(dir: &Path) -> std::io::Result<()> {
+    let mut missing = Vec::new();
+    let mut cur = Some(dir);
+    while let Some(d) = cur {
+        if d.as_os_str().is_empty() || fs::symlink_metadata(d).is_ok() {
+            break;
+        }
+        missing.push(d.to_path_buf());
+        cur = d.parent();
+    }
+    missing.reverse();
+    for d in missing {
+        match crate::write::dir_builder(false).create(&d) {
+            Ok(()) => {
+                if let Ok(mut created) = CREATED_PARENTS.lock() {
+                    created.push(d);
+                }
+            }
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {}
+            Err(e) => {
+                remove_created_parents();
+                return Err(e);
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Remove the directories [`create_parents`] created, innermost first,
+/// each only if it is empty.
+pub fn remove_created_parents() {
+    if let Ok(mut created) = CREATED_PARENTS.lock() {
+        for dir in created.drain(..).rev() {
+            let _ = fs::remove_dir(dir);
+        }
+    }
+}
+
+/// What `sqsdump clean` did with one directory.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Cleaned {
+    /// Removed (or, with `--dry-run`, would be).
+    Removed(Stale),
+    /// Its owner may still be running: kept.
+    Live(PathBuf),
+}
+
+/// Remove the stale staging directories in `dir` (none with `dry_run`),
+/// keeping those of live owners.
+pub fn clean(dir: &Path, dry_run: bool) -> std::io::Result<Vec<Cleaned>> {
+    fs::read_dir(dir)?;
+    let found = scan(dir);
+    let mut done = Vec::new();
+    for s in found.stale {
+        if !dry_run {
+            fs::remove_dir_all(&s.path)?;
+        }
+        done.push(Cleaned::Removed(s));
+    }
+    done.extend(found.live.into_iter().map(Cleaned::Live));
+    Ok(done)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    // REQ-CLI-14
+    #[test]
+    fn the_start_time_is_field_22_counted_after_the_name() {
+        let stat = "42 (a) b) (c) S 1 42 42 0 -1 4194560 100 0 0 0 1 2 0 0 20 0 1 0 98765 1000 10";
+        assert_eq!(parse_start_time(stat), Some(98765));
+        assert_eq!(parse_start_time("42 (x) S 1"), None);
+        assert_eq!(parse_start_time("no parenthesis"), None);
+        if Path::new("/proc/self/stat").exists() {
+            assert!(Owner::current().start > 0);
+        }
+    }
+
+    // REQ-CLI-14
+    #[test]
+    fn an_owner_is_read_back_from_the_name_only_for_our_prefixes() {
+        assert_eq!(
+            owner_of(".sqsdump-staging-12-345-AbC9x1"),
+            Some(Owner {
+                pid: 12,
+                start: 345
+            })
+        );
+        assert_eq!(
+            owner_of(".sqsdump-encode-1-0-zz"),
+            Some(Owner { pid: 1, start: 0 })
+        );
+        for name in [
+            ".sqsdump-staging-AbC9x1",
+            ".sqsdump-staging-12-345-",
+            ".sqsdump-staging-12-345-a/b",
+            ".sqsdump-corpus-12-345-abc",
+            "dump",
+        ] {
+            assert_eq!(owner_of(name), None, "{name}");
+        }
+    }
+
+    // REQ-CLI-14
+    #[test]
+    fn this_process_is_alive_and_another_start_time_or_a_free_pid_is_not() {
+        let me = Owner::current();
+        assert!(me.is_alive());
+        if Path::new("/proc/self/stat").exists() {
+            let reused = Owner {
+                start: me.start + 1,
+                ..me
+            };
+            assert!(!reused.is_alive());
+            // Above the largest pid Linux allows (2^22).
+            let gone = Owner {
+                pid: 4_194_305,
+                start: 1,
+            };
+            assert!(!gone.is_alive());
+        }
+    }
+}
