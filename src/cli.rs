@@ -21,6 +21,7 @@ pub mod decode;
 pub mod encode;
 #[cfg(feature = "testkit")]
 pub mod gen;
+pub mod warnout;
 
 /// Top-level help epilogue.
 const AFTER_HELP: &str = "\

@@ -29,8 +29,9 @@ use crate::engine::stream::{self, Control, Progress, Source};
 use crate::engine::Engine;
 use crate::manifest::{self, ManifestInfo};
 use crate::snapshot::{self, Summary};
-use crate::warning::Warning;
 use crate::{write, Error};
+
+use super::warnout::{self, MaxWarnings, Reported, WarningsFile};
 
 /// Test-only knob: sleep this many microseconds per entry read (stream
 /// engine) or per file written (plain engine), so an end-to-end test can
@@ -50,6 +51,7 @@ Examples:
   sqsdump decode -i snap.fsm -o ./dump --engine plain
   sqsdump decode -i /data/fsm-snap/0000000000000064.fsm -o ./dump --require-footer
   sqsdump decode -i 0000000000000064.fsm -o ./dump --cluster-id prod-tokyo
+  sqsdump decode -i snap.fsm -o ./dump --max-warnings 3 --warnings ./warnings.jsonl
 
 A node's fsm-snap/<index>.fsm file ends with a 4-byte big-endian CRC-32C
 of the snapshot; it is detected and verified whenever present (a mismatch
@@ -60,8 +62,10 @@ index (read as hexadecimal, as the node writes it) as snapshot_index.
 
 The output directory must not exist or must be empty; the dump is built
 beside it and renamed into place only when complete. Warnings are printed
-on stderr as JSON lines, followed by a summary. Verify a dump with
-`cd ./dump && sha256sum -c CHECKSUMS`.";
+on stderr as JSON lines, at most --max-warnings of each kind, then one
+a warnings_suppressed JSON line per kind with lines left out,
+then a summary with the count of each kind. --warnings FILE keeps every
+warning. Verify a dump with `cd ./dump && sha256sum -c CHECKSUMS`.";
 
 /// Arguments of `sqsdump decode`.
 #[derive(Debug, Clone, Args)]
@@ -124,6 +128,20 @@ pub struct DecodeArgs {
     /// `--memory-limit 512MiB`.
     #[arg(long, value_name = "BYTES", default_value = "256MiB", value_parser = parse_size)]
     pub memory_limit: u64,
+
+    /// Print at most N warning lines of each kind on stderr, then one
+    /// `warnings_suppressed` JSON line per kind with the count left out;
+    /// `0` prints none, `all` prints every one. Example:
+    /// `--max-warnings all`.
+    #[arg(long, value_name = "N|all", default_value = "10", value_parser = warnout::parse_max_warnings)]
+    pub max_warnings: MaxWarnings,
+
+    /// Also write every warning, one JSON line each in stderr's order, to
+    /// FILE. FILE must not exist (it is never overwritten) and must not be
+    /// inside the output directory; it is staged beside FILE and appears
+    /// only when the dump does. Example: `--warnings ./warnings.jsonl`.
+    #[arg(long, value_name = "FILE")]
+    pub warnings: Option<PathBuf>,
 }
 
 /// Parse `--memory-limit`: a byte count with an optional binary suffix.
@@ -155,6 +173,9 @@ pub fn parse_size(text: &str) -> Result<u64, String> {
 /// Run `sqsdump decode`.
 pub fn run(args: &DecodeArgs) -> Result<(), Error> {
     write::check_output(&args.output)?;
+    if let Some(path) = &args.warnings {
+        WarningsFile::check(path, &args.output)?;
+    }
     match args.engine {
         Engine::Plain => {
             let ctl = Arc::new(Control::default());
@@ -213,11 +234,18 @@ fn open_input(args: &DecodeArgs) -> Result<Input, Error> {
     Ok((Box::new(file), total, source_name(&args.input)))
 }
 
-fn print_warnings(warnings: &[Warning]) {
-    let mut stderr = io::stderr().lock();
-    for warning in warnings {
-        let _ = writeln!(stderr, "{}", warning.to_json_line());
-    }
+/// The reporter of `--max-warnings` and `--warnings`.
+fn reporter(args: &DecodeArgs) -> Result<warnout::Reporter<io::Stderr>, Error> {
+    let file = args
+        .warnings
+        .as_deref()
+        .map(WarningsFile::create)
+        .transpose()?;
+    Ok(warnout::Reporter::new(
+        io::stderr(),
+        args.max_warnings,
+        file,
+    ))
 }
 
 fn manifest_info(args: &DecodeArgs, source_name: String) -> ManifestInfo {
@@ -264,7 +292,11 @@ fn run_plain(args: &DecodeArgs, ctl: &Control) -> Result<(), Error> {
         bar.finish_and_clear();
     }
     let (mut model, summary) = result?;
-    print_warnings(&model.warnings);
+    let mut reporter = reporter(args)?;
+    for w in &model.warnings {
+        reporter.warning(w)?;
+    }
+    let (reported, file) = reporter.finish()?;
     let info = ManifestInfo {
         last_commit_ts: summary.last_commit_ts,
         source_size: summary.bytes_read,
@@ -276,11 +308,17 @@ fn run_plain(args: &DecodeArgs, ctl: &Control) -> Result<(), Error> {
         staging: Some(&ctl.staging),
         pace: entry_delay(),
     };
-    write::write_dump_with(&model, &args.output, &hooks)?;
+    let published = file.map(WarningsFile::publish).transpose()?;
+    if let Err(e) = write::write_dump_with(&model, &args.output, &hooks) {
+        if let Some(p) = published {
+            p.retract();
+        }
+        return Err(e);
+    }
     let _ = write!(
         io::stderr().lock(),
         "{}",
-        render_summary(&summary, &args.output, model.warnings.len() as u64)
+        render_summary(&summary, &args.output, &reported)
     );
     Ok(())
 }
@@ -332,19 +370,35 @@ fn run_stream(args: &DecodeArgs) -> Result<(), Error> {
     }
     let mut prepared = result?;
     let warnings = std::mem::take(&mut prepared.warnings);
-    let count = warnings.len();
-    {
-        let mut stderr = io::stderr().lock();
-        warnings.for_each(|w| {
-            let _ = writeln!(stderr, "{}", w.to_json_line());
-        })?;
+    let mut reporter = reporter(args)?;
+    let mut failed = None;
+    // Spilled warnings are read back one at a time: memory stays bounded
+    // however many there are.
+    warnings.for_each(|w| {
+        if failed.is_some() {
+            return;
+        }
+        match ctl.interrupt.load(Ordering::Relaxed) {
+            0 => failed = reporter.warning(&w).err(),
+            signal => failed = Some(Error::Interrupted { signal }),
+        }
+    })?;
+    if let Some(e) = failed {
+        return Err(e);
     }
+    let (reported, file) = reporter.finish()?;
     let summary = prepared.summary;
-    prepared.commit(&args.output, &ctl)?;
+    let published = file.map(WarningsFile::publish).transpose()?;
+    if let Err(e) = prepared.commit(&args.output, &ctl) {
+        if let Some(p) = published {
+            p.retract();
+        }
+        return Err(e);
+    }
     let _ = write!(
         io::stderr().lock(),
         "{}",
-        render_summary(&summary, &args.output, count)
+        render_summary(&summary, &args.output, &reported)
     );
     Ok(())
 }
@@ -376,11 +430,14 @@ fn stream_progress(bar: &ProgressBar, p: Progress) {
     }
 }
 
-/// The summary printed after a successful decode.
-pub fn render_summary(summary: &Summary, output: &Path, warnings: u64) -> String {
+/// The summary printed after a successful decode: the warnings per kind
+/// (and what stderr left out), then the counts of [`Summary`].
+pub fn render_summary(summary: &Summary, output: &Path, warnings: &Reported) -> String {
     format!(
-        "sqsdump: wrote {} (warnings: {warnings})\n{summary}",
-        output.display()
+        "sqsdump: wrote {} (warnings: {})\n{}{summary}",
+        output.display(),
+        warnings.counts.total(),
+        warnings.render()
     )
 }
 
