@@ -234,7 +234,8 @@ fn open_input(args: &DecodeArgs) -> Result<Input, Error> {
     Ok((Box::new(file), total, source_name(&args.input)))
 }
 
-/// The reporter of `--max-warnings` and `--warnings`.
+/// The reporter of `--max-warnings` and `--warnings` (the stream engine
+/// writes the warnings file while it reads its warnings back once).
 fn reporter(args: &DecodeArgs) -> Result<warnout::Reporter<io::Stderr>, Error> {
     let file = args
         .warnings
@@ -292,11 +293,13 @@ fn run_plain(args: &DecodeArgs, ctl: &Control) -> Result<(), Error> {
         bar.finish_and_clear();
     }
     let (mut model, summary) = result?;
-    let mut reporter = reporter(args)?;
+    // The warnings file is written after the dump, from memory: a signal
+    // while the dump is written leaves no staged warnings file behind.
+    let mut reporter = warnout::Reporter::new(io::stderr(), args.max_warnings, None);
     for w in &model.warnings {
         reporter.warning(w)?;
     }
-    let (reported, file) = reporter.finish()?;
+    let (mut reported, _) = reporter.finish()?;
     let info = ManifestInfo {
         last_commit_ts: summary.last_commit_ts,
         source_size: summary.bytes_read,
@@ -308,12 +311,14 @@ fn run_plain(args: &DecodeArgs, ctl: &Control) -> Result<(), Error> {
         staging: Some(&ctl.staging),
         pace: entry_delay(),
     };
-    let published = file.map(WarningsFile::publish).transpose()?;
-    if let Err(e) = write::write_dump_with(&model, &args.output, &hooks) {
-        if let Some(p) = published {
-            p.retract();
+    write::write_dump_with(&model, &args.output, &hooks)?;
+    if let Some(path) = &args.warnings {
+        let mut file = WarningsFile::create(path)?;
+        for w in &model.warnings {
+            file.write(w)?;
         }
-        return Err(e);
+        file.publish()?;
+        reported.file = Some(path.clone());
     }
     let _ = write!(
         io::stderr().lock(),
@@ -388,12 +393,9 @@ fn run_stream(args: &DecodeArgs) -> Result<(), Error> {
     }
     let (reported, file) = reporter.finish()?;
     let summary = prepared.summary;
-    let published = file.map(WarningsFile::publish).transpose()?;
-    if let Err(e) = prepared.commit(&args.output, &ctl) {
-        if let Some(p) = published {
-            p.retract();
-        }
-        return Err(e);
+    prepared.commit(&args.output, &ctl)?;
+    if let Some(file) = file {
+        file.publish()?;
     }
     let _ = write!(
         io::stderr().lock(),

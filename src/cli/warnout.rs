@@ -9,8 +9,8 @@
 //!   stderr would show them without a limit. The file is written one line
 //!   at a time (memory does not grow with the number of warnings) into a
 //!   hidden staging file beside it, and linked into place, never over an
-//!   existing file, only when the dump itself is committed; a failed run
-//!   leaves neither the file nor its staging file.
+//!   existing file, once the dump itself is in place; a failed run leaves
+//!   neither the file nor its staging file.
 //! - [`KindCounts`] counts the warnings of each kind for the summary.
 
 use std::fs::{self, File, OpenOptions};
@@ -208,8 +208,7 @@ impl<W: Write> Reporter<W> {
 
 /// `--warnings FILE`: every warning as a JSON line, staged beside `FILE`
 /// and linked into place by [`WarningsFile::publish`]. Dropped before
-/// then, it removes its staging file; [`Published::retract`] removes a
-/// published file again.
+/// then, it removes its staging file.
 #[derive(Debug)]
 pub struct WarningsFile {
     dest: PathBuf,
@@ -275,6 +274,11 @@ impl WarningsFile {
         &self.dest
     }
 
+    /// Append one warning.
+    pub fn write(&mut self, w: &Warning) -> Result<(), Error> {
+        self.write_line(&w.to_json_line())
+    }
+
     fn write_line(&mut self, line: &str) -> Result<(), Error> {
         let Some(out) = self.out.as_mut() else {
             return Ok(());
@@ -295,8 +299,9 @@ impl WarningsFile {
     /// Put the file in place: a hard link, which fails rather than replace
     /// a file that appeared meanwhile (on a file system without hard links,
     /// a rename after checking that nothing is there). The staging file is
-    /// removed either way.
-    pub fn publish(mut self) -> Result<Published, Error> {
+    /// removed either way. Called once the dump is in place, so an error
+    /// says so.
+    pub fn publish(mut self) -> Result<(), Error> {
         self.flush()?;
         self.out = None;
         let linked = match fs::hard_link(&self.staged, &self.dest) {
@@ -312,17 +317,16 @@ impl WarningsFile {
             },
         };
         match linked {
-            Ok(()) => Ok(Published {
-                dest: self.dest.clone(),
-            }),
+            Ok(()) => Ok(()),
             Err(e) if e.kind() == io::ErrorKind::AlreadyExists => Err(Error::UnsafeOutput {
                 path: self.dest.display().to_string(),
-                reason: "warnings file appeared during the run (it is never overwritten)"
+                reason: "warnings file appeared during the run (it is never overwritten; \
+                         the dump is complete)"
                     .to_string(),
             }),
             Err(e) => Err(Error::io(
                 format!(
-                    "moving the warnings file into place at {}",
+                    "moving the warnings file into place at {} (the dump is complete)",
                     self.dest.display()
                 ),
                 e,
@@ -335,19 +339,6 @@ impl Drop for WarningsFile {
     fn drop(&mut self) {
         self.out = None;
         let _ = fs::remove_file(&self.staged);
-    }
-}
-
-/// A published warnings file.
-#[derive(Debug)]
-pub struct Published {
-    dest: PathBuf,
-}
-
-impl Published {
-    /// Remove it again (the dump could not be committed after all).
-    pub fn retract(self) {
-        let _ = fs::remove_file(&self.dest);
     }
 }
 
@@ -507,7 +498,7 @@ mod tests {
             "(at most 1 per kind shown); every warning is in {}\n",
             dest.display()
         )));
-        let published = file.publish().unwrap();
+        file.publish().unwrap();
         let all: Vec<String> = [after(2), after(3), stale(4)]
             .iter()
             .map(Warning::to_json_line)
@@ -520,16 +511,17 @@ mod tests {
         // An existing file is refused, before and at publication.
         let e = WarningsFile::check(&dest, &out).unwrap_err();
         assert_eq!(e.class(), "unsafe_output");
-        let again = WarningsFile::create(&dest).unwrap();
+        let mut again = WarningsFile::create(&dest).unwrap();
+        again.write(&stale(9)).unwrap();
         let e = again.publish().unwrap_err();
         assert_eq!(e.class(), "unsafe_output");
+        assert!(e.to_string().contains("the dump is complete"), "{e}");
         assert_eq!(
             std::fs::read_to_string(&dest).unwrap(),
             all.join("\n") + "\n"
         );
         assert_eq!(std::fs::read_dir(tmp.path()).unwrap().count(), 1);
-        published.retract();
-        assert!(!dest.exists());
+        std::fs::remove_file(&dest).unwrap();
         // Dropped unpublished: nothing is left.
         drop(WarningsFile::create(&dest).unwrap());
         assert_eq!(std::fs::read_dir(tmp.path()).unwrap().count(), 0);
