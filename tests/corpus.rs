@@ -229,8 +229,10 @@ fn is_data_directory(id: &str) -> bool {
     id.starts_with("REQ-NODE-")
 }
 
-/// Decisions that no tree or exit status can show.
-const DECISIONS_NOT_OBSERVABLE: [&str; 3] = ["REQ-CLI-4", "REQ-CLI-7", "REQ-CLI-13"];
+/// Decisions that no tree or exit status can show (REQ-ERR-3: the
+/// `--warnings` file lives outside the dump tree; tests/cli_e2e.rs and
+/// tests/engines.rs cover it).
+const DECISIONS_NOT_OBSERVABLE: [&str; 4] = ["REQ-CLI-4", "REQ-CLI-7", "REQ-CLI-13", "REQ-ERR-3"];
 
 // REQ-CONF-1
 #[test]
