@@ -24,6 +24,7 @@ pub mod encode;
 #[cfg(feature = "testkit")]
 pub mod gen;
 pub mod progress;
+pub mod warnout;
 
 /// Top-level help epilogue.
 const AFTER_HELP: &str = "\

@@ -41,6 +41,8 @@ pub struct DecodeStats {
     pub stale_dropped: u64,
     /// Orphan queue states (no meta) that held messages or side records.
     pub orphans: u64,
+    /// Messages of orphan queue states, dropped.
+    pub orphan_messages: u64,
     /// Side-record lines written.
     pub side_records_written: u64,
 }

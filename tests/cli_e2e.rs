@@ -157,7 +157,10 @@ fn warnings_are_json_lines_followed_by_the_summary() {
         "entries: 37 (3 operational skipped, 1 of other keyspaces)",
         "4 superseded",
         "2 tombstoned",
-        "queues: 5, messages written: 12, stale-generation dropped: 1, orphan queues: 1",
+        "queues: 5, messages written: 12, orphan queues: 1",
+        "messages dropped: 1 of stale generations, 1 of orphan queues",
+        "warnings by kind: snapshot_version_after_header 1, sqs_orphan_messages 1, \
+         sqs_stale_generation_messages_dropped 1",
     ] {
         assert!(summary.contains(needle), "missing {needle:?} in\n{summary}");
     }
@@ -346,5 +349,59 @@ fn a_bare_output_name_stages_in_the_working_directory_and_names_it_dot() {
             err.contains("at path \"/proc/./.sqsdump-staging-"),
             "{engine}: {err}"
         );
+    }
+}
+
+// REQ-ERR-3, REQ-CLI-1: `--warnings FILE` never replaces a file, is
+// refused inside the output directory, and a failed decode leaves neither
+// the file nor its staging file; a bad `--max-warnings` is a usage error.
+#[test]
+fn a_warnings_file_is_never_overwritten_nor_left_by_a_failed_run() {
+    let (dir, input, out) = setup(&sample_fsm());
+    let w = dir.path().join("w.jsonl");
+    fs::write(&w, "mine\n").unwrap();
+    let o = decode(&input, &out, &["--warnings", w.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        text(&o.stderr).starts_with("error[unsafe_output]: ")
+            && text(&o.stderr).contains("never overwritten"),
+        "{}",
+        text(&o.stderr)
+    );
+    assert_eq!(fs::read_to_string(&w).unwrap(), "mine\n");
+    assert!(!out.exists());
+    fs::remove_file(&w).unwrap();
+
+    let inside = out.join("w.jsonl");
+    let o = decode(&input, &out, &["--warnings", inside.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        text(&o.stderr).contains("inside the output directory"),
+        "{}",
+        text(&o.stderr)
+    );
+    assert!(!out.exists());
+
+    let mut bad = sample_fsm();
+    bad.extend_from_slice(&[9, 0, 0]);
+    fs::write(&input, bad).unwrap();
+    let o = decode(&input, &out, &["--warnings", w.to_str().unwrap()]);
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o.stderr));
+    assert!(
+        text(&o.stderr).starts_with("error[truncated]"),
+        "{}",
+        text(&o.stderr)
+    );
+    let o = decode(
+        &input,
+        &out,
+        &["--engine", "plain", "--warnings", w.to_str().unwrap()],
+    );
+    assert_eq!(o.status.code(), Some(1), "{}", text(&o.stderr));
+    assert_eq!(leftovers(dir.path()), ["input.fsm"]);
+
+    for bad in ["-1", "many", ""] {
+        let o = decode(&input, &out, &["--max-warnings", bad]);
+        assert_eq!(o.status.code(), Some(2), "{bad}: {}", text(&o.stderr));
     }
 }

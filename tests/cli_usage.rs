@@ -6,6 +6,7 @@ use std::path::Path;
 use std::process::{Command, Output, Stdio};
 
 use sqsdump::cli::decode::render_summary;
+use sqsdump::cli::warnout::{KindCounts, MaxWarnings, Reported};
 use sqsdump::mvcc::MvccStats;
 use sqsdump::snapshot::Summary;
 
@@ -203,18 +204,39 @@ fn summary_names_every_count() {
         messages_written: 11,
         stale_dropped: 1,
         orphans: 1,
+        orphan_messages: 7,
         side_records_written: 0,
         message_value_bytes: 1234,
     };
+    let mut counts = KindCounts::default();
+    for kind in [
+        "snapshot_version_after_header",
+        "sqs_orphan_messages",
+        "snapshot_version_after_header",
+    ] {
+        counts.add(kind);
+    }
+    let warnings = Reported {
+        counts,
+        max: MaxWarnings::PerKind(1),
+        suppressed: 1,
+        file: Some("w.jsonl".into()),
+    };
     assert_eq!(
-        render_summary(&summary, Path::new("out/dump"), 3),
+        render_summary(&summary, Path::new("out/dump"), &warnings),
         "sqsdump: wrote out/dump (warnings: 3)\n\
+         warnings by kind: snapshot_version_after_header 2, sqs_orphan_messages 1\n\
+         warnings left out of stderr: 1 (at most 1 per kind shown); every warning is in w.jsonl\n\
          snapshot: 4096 bytes, last_commit_ts 77\n\
          entries: 40 (4 operational skipped, 6 of other keyspaces)\n\
          sqs versions: 30 (5 superseded, 1 after header ignored)\n\
          sqs keys: 19 visible records, 2 tombstoned, 3 expired\n\
-         queues: 2, messages written: 11, stale-generation dropped: 1, orphan queues: 1\n\
+         queues: 2, messages written: 11, orphan queues: 1\n\
+         messages dropped: 1 of stale generations, 7 of orphan queues\n\
          side records written: 0\n\
          message values decoded: 1234 bytes\n"
     );
+    let quiet = Reported::default();
+    assert!(render_summary(&summary, Path::new("d"), &quiet)
+        .starts_with("sqsdump: wrote d (warnings: 0)\nsnapshot: 4096 bytes"));
 }

@@ -238,8 +238,16 @@ fn is_data_directory(id: &str) -> bool {
     ["REQ-NODE-1", "REQ-NODE-4", "REQ-NODE-6"].contains(&id)
 }
 
-/// Decisions that no tree or exit status can show.
-const DECISIONS_NOT_OBSERVABLE: [&str; 4] = ["REQ-CLI-4", "REQ-CLI-7", "REQ-CLI-13", "REQ-CLI-14"];
+/// Decisions that no tree or exit status can show (REQ-ERR-3: the
+/// `--warnings` file lives outside the dump tree; tests/cli_e2e.rs and
+/// tests/engines.rs cover it).
+const DECISIONS_NOT_OBSERVABLE: [&str; 5] = [
+    "REQ-CLI-4",
+    "REQ-CLI-7",
+    "REQ-CLI-13",
+    "REQ-CLI-14",
+    "REQ-ERR-3",
+];
 
 // REQ-CONF-1
 #[test]

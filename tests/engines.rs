@@ -1076,3 +1076,201 @@ fn every_restore_fault_is_warned_once_per_queue_and_kind_by_both_engines() {
     assert_eq!(got, want);
     assert_eq!(plain.summary.messages_written, 15);
 }
+
+/// A message of `queue` (generation `gen`) with matching key and value.
+fn queue_message(queue: &str, id: &str, gen: u64) -> (Vec<u8>, Vec<u8>) {
+    let key = sqsdump::key::build(&sqsdump::key::KeyParts::MsgData {
+        queue: queue.as_bytes().to_vec(),
+        partition: None,
+        gen,
+        message_id: id.as_bytes().to_vec(),
+    });
+    let mut body = sqsdump::value::MESSAGE_MAGIC.to_vec();
+    body.extend_from_slice(
+        format!(r#"{{"message_id":"{id}","body":"aGk=","send_timestamp_millis":7,"queue_generation":{gen}}}"#)
+            .as_bytes(),
+    );
+    (key, body)
+}
+
+/// Queue `q` at generation 2 with 30 live messages, each with two
+/// versions after the header (60 `snapshot_version_after_header`), and 5
+/// messages of generation 1 (one `sqs_stale_generation_messages_dropped`);
+/// queue `o` without a meta record holding 12 messages (one
+/// `sqs_orphan_messages`).
+fn warning_snapshot() -> Vec<u8> {
+    let mut entries = Vec::new();
+    let (key, body) = meta();
+    entries.push((key, 5, body));
+    let gen_key = sqsdump::key::build(&sqsdump::key::KeyParts::QueueGen {
+        queue: b"q".to_vec(),
+    });
+    entries.push((gen_key, 5, b"2".to_vec()));
+    for i in 0..30 {
+        let (key, body) = queue_message("q", &format!("m{i:02}"), 2);
+        entries.push((key.clone(), 10, body.clone()));
+        entries.push((key.clone(), 150, body.clone()));
+        entries.push((key, 160, body));
+    }
+    for i in 0..5 {
+        let (key, body) = queue_message("q", &format!("s{i}"), 1);
+        entries.push((key, 10, body));
+    }
+    for i in 0..12 {
+        let (key, body) = queue_message("o", &format!("o{i:02}"), 1);
+        entries.push((key, 10, body));
+    }
+    pebble_snapshot(entries)
+}
+
+// REQ-ENG-1: both engines count the messages dropped as orphans and as
+// stale generations alike.
+#[test]
+fn both_engines_count_orphan_and_stale_messages_dropped() {
+    let fsm = warning_snapshot();
+    let plain = observe_plain(&fsm, Options::default()).unwrap();
+    assert_eq!(
+        (
+            plain.summary.orphans,
+            plain.summary.orphan_messages,
+            plain.summary.stale_dropped,
+            plain.summary.messages_written
+        ),
+        (1, 12, 5, 30)
+    );
+    assert_eq!(plain.warnings.len(), 62);
+    for spill in spill_modes() {
+        assert_eq!(compare_engines(&fsm, Options::default(), spill), Ok(()));
+        let stream = observe_stream(&fsm, Options::default(), spill).unwrap();
+        assert_eq!(stream.summary, plain.summary, "spill {spill:?}");
+    }
+}
+
+// REQ-ERR-3, REQ-CLI-3, REQ-ENG-1: both engines (the stream engine
+// spilling its warnings) print the same stderr: at most --max-warnings
+// lines per kind, then one `warnings_suppressed` line per kind, then the
+// summary with the count of each kind and the messages dropped; and
+// `--warnings FILE` holds every warning, in the order of
+// `--max-warnings all`, byte for byte the same from both engines.
+#[test]
+fn both_engines_rate_limit_stderr_and_write_the_same_warnings_file() {
+    let tmp = tempfile::tempdir().unwrap();
+    fs::write(tmp.path().join("snap.fsm"), warning_snapshot()).unwrap();
+    // Each run in its own directory with relative paths, so that whole
+    // stderr texts compare equal.
+    let run = |engine: &str, dir: &str, flags: &[&str]| {
+        let cwd = tmp.path().join(dir);
+        fs::create_dir(&cwd).unwrap();
+        let o = bin()
+            .current_dir(&cwd)
+            .args(["decode", "--input", "../snap.fsm", "--output", "out"])
+            .args(["--engine", engine])
+            .args(flags)
+            .env(sqsdump::cli::decode::SPILL_AFTER_ENV, "1")
+            .output()
+            .unwrap();
+        let stderr = String::from_utf8(o.stderr).unwrap();
+        assert!(o.status.success(), "{engine} {flags:?}: {stderr}");
+        (cwd, stderr)
+    };
+    let json_lines = |stderr: &str| -> Vec<serde_json::Value> {
+        stderr
+            .lines()
+            .take_while(|l| l.starts_with('{'))
+            .map(|l| serde_json::from_str(l).unwrap())
+            .collect()
+    };
+    let mut seen = Vec::new();
+    for (name, flags) in [
+        ("default", vec![]),
+        ("three", vec!["--max-warnings", "3"]),
+        ("none", vec!["--max-warnings", "0"]),
+        ("all", vec!["--max-warnings", "all"]),
+        ("file", vec!["--warnings", "w.jsonl"]),
+    ] {
+        let (p_dir, plain) = run("plain", &format!("{name}-plain"), &flags);
+        let (s_dir, stream) = run("stream", &format!("{name}-stream"), &flags);
+        assert_eq!(plain, stream, "{flags:?}");
+        assert_eq!(tree(&p_dir.join("out")), tree(&s_dir.join("out")));
+        assert!(
+            plain.contains(
+                "warnings by kind: snapshot_version_after_header 60, sqs_orphan_messages 1, \
+                 sqs_stale_generation_messages_dropped 1\n"
+            ),
+            "{plain}"
+        );
+        assert!(
+            plain.contains("messages dropped: 5 of stale generations, 12 of orphan queues\n"),
+            "{plain}"
+        );
+        let lines = json_lines(&plain);
+        let suppressed: Vec<(String, u64, u64)> = lines
+            .iter()
+            .filter(|v| v["event"] == "warnings_suppressed")
+            .map(|v| {
+                (
+                    v["kind"].as_str().unwrap().to_string(),
+                    v["count"].as_u64().unwrap(),
+                    v["shown"].as_u64().unwrap(),
+                )
+            })
+            .collect();
+        let after = "snapshot_version_after_header".to_string();
+        let shown = lines.len() - suppressed.len();
+        match name {
+            "default" | "file" => {
+                assert_eq!(suppressed, [(after, 50, 10)]);
+                assert_eq!(shown, 12);
+            }
+            "three" => {
+                assert_eq!(suppressed, [(after, 57, 3)]);
+                assert_eq!(shown, 5);
+            }
+            "none" => {
+                assert_eq!(
+                    suppressed,
+                    [
+                        (after, 60, 0),
+                        ("sqs_orphan_messages".into(), 1, 0),
+                        ("sqs_stale_generation_messages_dropped".into(), 1, 0)
+                    ]
+                );
+                assert_eq!(shown, 0);
+            }
+            _ => {
+                assert!(suppressed.is_empty());
+                assert_eq!(shown, 62);
+            }
+        }
+        // The suppressed lines come last, after every warning shown.
+        assert!(lines
+            .iter()
+            .skip(shown)
+            .all(|v| v["event"] == "warnings_suppressed"));
+        seen.push((name, plain, p_dir, s_dir));
+    }
+    let all = &seen[3].1;
+    let every: String = all
+        .lines()
+        .take_while(|l| l.starts_with('{'))
+        .map(|l| format!("{l}\n"))
+        .collect();
+    let (_, file_stderr, p_dir, s_dir) = &seen[4];
+    let p_file = fs::read_to_string(p_dir.join("w.jsonl")).unwrap();
+    assert_eq!(p_file, every);
+    assert_eq!(p_file, fs::read_to_string(s_dir.join("w.jsonl")).unwrap());
+    assert_eq!(p_file.lines().count(), 62);
+    assert!(
+        file_stderr.contains("every warning is in w.jsonl\n"),
+        "{file_stderr}"
+    );
+    // Only the output and the warnings file are left: no staging file.
+    for dir in [p_dir, s_dir] {
+        let mut names: Vec<String> = fs::read_dir(dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        names.sort();
+        assert_eq!(names, ["out", "w.jsonl"]);
+    }
+}

@@ -37,6 +37,8 @@ use crate::manifest::{self, ManifestInfo};
 use crate::node::{self, NodeSnapshot};
 use crate::snapshot::{self, Summary};
 use crate::warning::Warning;
+
+use super::warnout::{self, MaxWarnings, Reported, WarningsFile};
 use crate::{write, Error};
 
 /// Test-only knob: sleep this many microseconds per entry read (stream
@@ -58,6 +60,7 @@ Examples:
   sqsdump decode -i snap.fsm -o ./dump --engine plain
   sqsdump decode -i /data/fsm-snap/0000000000000064.fsm -o ./dump --require-footer
   sqsdump decode -i 0000000000000064.fsm -o ./dump --cluster-id prod-tokyo
+  sqsdump decode -i snap.fsm -o ./dump --max-warnings 3 --warnings ./warnings.jsonl
 
 --data-dir decodes the snapshot a stopped node (or a copy of its data
 directory) would restore: the newest snap/<term>-<index>.snap file whose
@@ -77,8 +80,10 @@ index (read as hexadecimal, as the node writes it) as snapshot_index.
 
 The output directory must not exist or must be empty; the dump is built
 beside it and renamed into place only when complete. Warnings are printed
-on stderr as JSON lines, followed by a summary. Verify a dump with
-`cd ./dump && sha256sum -c CHECKSUMS`.";
+on stderr as JSON lines, at most --max-warnings of each kind, then one
+a warnings_suppressed JSON line per kind with lines left out,
+then a summary with the count of each kind. --warnings FILE keeps every
+warning. Verify a dump with `cd ./dump && sha256sum -c CHECKSUMS`.";
 
 /// Arguments of `sqsdump decode`.
 #[derive(Debug, Clone, Args)]
@@ -137,6 +142,20 @@ pub struct DecodeArgs {
     #[arg(long, value_name = "ID")]
     pub cluster_id: Option<String>,
 
+    /// Print at most N warning lines of each kind on stderr, then one
+    /// `warnings_suppressed` JSON line per kind with the count left out;
+    /// `0` prints none, `all` prints every one. Example:
+    /// `--max-warnings all`.
+    #[arg(long, value_name = "N|all", default_value = "10", value_parser = warnout::parse_max_warnings)]
+    pub max_warnings: MaxWarnings,
+
+    /// Also write every warning, one JSON line each in stderr's order, to
+    /// FILE. FILE must not exist (it is never overwritten) and must not be
+    /// inside the output directory; it is staged beside FILE and appears
+    /// only when the dump does. Example: `--warnings ./warnings.jsonl`.
+    #[arg(long, value_name = "FILE")]
+    pub warnings: Option<PathBuf>,
+
     /// Record TIME (UTC, whole seconds) as `wall_time_iso` in
     /// MANIFEST.json; it takes precedence over `SOURCE_DATE_EPOCH`. Given
     /// without a value it is accepted and ignored, as older scripts pass
@@ -187,12 +206,14 @@ pub fn parse_size(text: &str) -> Result<u64, String> {
 /// Run `sqsdump decode`.
 pub fn run(args: &DecodeArgs) -> Result<(), Error> {
     write::check_output(&args.output)?;
+    if let Some(path) = &args.warnings {
+        WarningsFile::check(path, &args.output)?;
+    }
     let input = resolve_input(args)?;
     let skipped: Vec<Warning> = match &input {
         Resolved::Node(node) => node.warnings.iter().map(Warning::node_skipped).collect(),
         _ => Vec::new(),
     };
-    print_warnings(&skipped);
     // REQ-CLI-14: report what killed runs left beside the output, and
     // remove again the parent directories made here if the run fails.
     let parent = write::parent_dir(&args.output);
@@ -202,18 +223,19 @@ pub fn run(args: &DecodeArgs) -> Result<(), Error> {
     let result = match args.engine {
         Engine::Plain => {
             let ctl = Arc::new(Control::default());
-            install_signal_handler(&ctl, args.engine).and_then(|()| run_plain(args, &input, &ctl))
+            install_signal_handler(&ctl, args.engine)
+                .and_then(|()| run_plain(args, &input, &skipped, &ctl))
         }
-        Engine::Stream => run_stream(args, &input),
+        Engine::Stream => run_stream(args, &input, &skipped),
     };
     if result.is_err() {
         crate::staging::remove_created_parents();
     }
-    let (summary, warnings) = result?;
+    let (summary, reported) = result?;
     let _ = write!(
         io::stderr().lock(),
         "{}",
-        render_summary(&summary, &args.output, warnings + skipped.len() as u64)
+        render_summary(&summary, &args.output, &reported)
     );
     Ok(())
 }
@@ -391,11 +413,19 @@ fn open_input(input: &Resolved) -> Result<Input, Error> {
     Ok((Box::new(file), total, source_name(path)))
 }
 
-fn print_warnings(warnings: &[Warning]) {
-    let mut stderr = io::stderr().lock();
-    for warning in warnings {
-        let _ = writeln!(stderr, "{}", warning.to_json_line());
-    }
+/// The reporter of `--max-warnings` and `--warnings` (the stream engine
+/// writes the warnings file while it reads its warnings back once).
+fn reporter(args: &DecodeArgs) -> Result<warnout::Reporter<io::Stderr>, Error> {
+    let file = args
+        .warnings
+        .as_deref()
+        .map(WarningsFile::create)
+        .transpose()?;
+    Ok(warnout::Reporter::new(
+        io::stderr(),
+        args.max_warnings,
+        file,
+    ))
 }
 
 fn manifest_info(args: &DecodeArgs, input: &Resolved, source_name: String) -> ManifestInfo {
@@ -433,9 +463,15 @@ fn entry_delay() -> Option<Duration> {
         .map(Duration::from_micros)
 }
 
-/// `--engine plain`: the original in-memory path. Returns the summary
-/// and the number of warnings printed.
-fn run_plain(args: &DecodeArgs, input: &Resolved, ctl: &Control) -> Result<(Summary, u64), Error> {
+/// `--engine plain`: everything in memory. `skipped` are the warnings of
+/// locating a node's snapshot, reported first. Returns the summary and
+/// what was reported.
+fn run_plain(
+    args: &DecodeArgs,
+    input: &Resolved,
+    skipped: &[Warning],
+    ctl: &Control,
+) -> Result<(Summary, Reported), Error> {
     let (reader, total, source_name) = open_input(input)?;
     let bar = progress_bar(total);
     let result = snapshot::decode_snapshot(reader, options(args, input), &mut |n| {
@@ -448,7 +484,13 @@ fn run_plain(args: &DecodeArgs, input: &Resolved, ctl: &Control) -> Result<(Summ
     }
     let (mut model, summary) = result?;
     check_token_crc(input, &summary)?;
-    print_warnings(&model.warnings);
+    // The warnings file is written after the dump, from memory: a signal
+    // while the dump is written leaves no staged warnings file behind.
+    let mut reporter = warnout::Reporter::new(io::stderr(), args.max_warnings, None);
+    for w in skipped.iter().chain(&model.warnings) {
+        reporter.warning(w)?;
+    }
+    let (mut reported, _) = reporter.finish()?;
     let info = ManifestInfo {
         last_commit_ts: summary.last_commit_ts,
         source_size: summary.bytes_read,
@@ -461,12 +503,24 @@ fn run_plain(args: &DecodeArgs, input: &Resolved, ctl: &Control) -> Result<(Summ
         pace: entry_delay(),
     };
     write::write_dump_with(&model, &args.output, &hooks)?;
-    Ok((summary, model.warnings.len() as u64))
+    if let Some(path) = &args.warnings {
+        let mut file = WarningsFile::create(path)?;
+        for w in skipped.iter().chain(&model.warnings) {
+            file.write(w)?;
+        }
+        file.publish()?;
+        reported.file = Some(path.clone());
+    }
+    Ok((summary, reported))
 }
 
-/// `--engine stream`. Returns the summary and the number of warnings
-/// printed.
-fn run_stream(args: &DecodeArgs, input: &Resolved) -> Result<(Summary, u64), Error> {
+/// `--engine stream`. `skipped` are the warnings of locating a node's
+/// snapshot, reported first. Returns the summary and what was reported.
+fn run_stream(
+    args: &DecodeArgs,
+    input: &Resolved,
+    skipped: &[Warning],
+) -> Result<(Summary, Reported), Error> {
     let (source, total, source_name) = match input {
         Resolved::Stdin => (Source::Stdin, None, "-".to_string()),
         Resolved::File(path) | Resolved::Node(NodeSnapshot { fsm_path: path, .. }) => {
@@ -511,16 +565,32 @@ fn run_stream(args: &DecodeArgs, input: &Resolved) -> Result<(Summary, u64), Err
     // On error `prepared` is dropped, removing its staging directory.
     check_token_crc(input, &prepared.summary)?;
     let warnings = std::mem::take(&mut prepared.warnings);
-    let count = warnings.len();
-    {
-        let mut stderr = io::stderr().lock();
-        warnings.for_each(|w| {
-            let _ = writeln!(stderr, "{}", w.to_json_line());
-        })?;
+    let mut reporter = reporter(args)?;
+    for w in skipped {
+        reporter.warning(w)?;
     }
+    let mut failed = None;
+    // Spilled warnings are read back one at a time: memory stays bounded
+    // however many there are.
+    warnings.for_each(|w| {
+        if failed.is_some() {
+            return;
+        }
+        match ctl.interrupt.load(Ordering::Relaxed) {
+            0 => failed = reporter.warning(&w).err(),
+            signal => failed = Some(Error::Interrupted { signal }),
+        }
+    })?;
+    if let Some(e) = failed {
+        return Err(e);
+    }
+    let (reported, file) = reporter.finish()?;
     let summary = prepared.summary;
     prepared.commit(&args.output, &ctl)?;
-    Ok((summary, count))
+    if let Some(file) = file {
+        file.publish()?;
+    }
+    Ok((summary, reported))
 }
 
 /// Drive the bar: bytes read with an ETA, then messages merged with an ETA.
@@ -552,11 +622,14 @@ fn stream_progress(bar: &ProgressBar, p: Progress) {
     }
 }
 
-/// The summary printed after a successful decode.
-pub fn render_summary(summary: &Summary, output: &Path, warnings: u64) -> String {
+/// The summary printed after a successful decode: the warnings per kind
+/// (and what stderr left out), then the counts of [`Summary`].
+pub fn render_summary(summary: &Summary, output: &Path, warnings: &Reported) -> String {
     format!(
-        "sqsdump: wrote {} (warnings: {warnings})\n{summary}",
-        output.display()
+        "sqsdump: wrote {} (warnings: {})\n{}{summary}",
+        output.display(),
+        warnings.counts.total(),
+        warnings.render()
     )
 }
 

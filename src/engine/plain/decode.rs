@@ -264,6 +264,7 @@ fn finish_orphan(
         buffered_side_records: state.side.len(),
     });
     model.stats.orphans += 1;
+    model.stats.orphan_messages += state.messages.len() as u64;
     if include_side && !state.side.is_empty() {
         let dir = format!("sqs/{}", segment::orphan_dir(encoded));
         let owner = format!("orphan queue segment {encoded}");

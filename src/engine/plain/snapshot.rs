@@ -35,6 +35,8 @@ pub struct Summary {
     pub stale_dropped: u64,
     /// Orphan queue states that held messages or side records.
     pub orphans: u64,
+    /// Messages of orphan queue states, dropped (REQ-DEC-2).
+    pub orphan_messages: u64,
     /// Side-record lines written.
     pub side_records_written: u64,
     /// Bytes of the visible message values decoded.
@@ -124,6 +126,7 @@ pub fn decode_snapshot<R: Read>(
         messages_written: model.stats.messages_written,
         stale_dropped: model.stats.stale_dropped,
         orphans: model.stats.orphans,
+        orphan_messages: model.stats.orphan_messages,
         side_records_written: model.stats.side_records_written,
         message_value_bytes: model.stats.message_value_bytes,
     };
@@ -159,8 +162,13 @@ impl fmt::Display for Summary {
         )?;
         writeln!(
             f,
-            "queues: {}, messages written: {}, stale-generation dropped: {}, orphan queues: {}",
-            self.queues, self.messages_written, self.stale_dropped, self.orphans
+            "queues: {}, messages written: {}, orphan queues: {}",
+            self.queues, self.messages_written, self.orphans
+        )?;
+        writeln!(
+            f,
+            "messages dropped: {} of stale generations, {} of orphan queues",
+            self.stale_dropped, self.orphan_messages
         )?;
         writeln!(f, "side records written: {}", self.side_records_written)?;
         writeln!(

@@ -745,6 +745,7 @@ impl StreamDecoder {
             buffered_side_records: state.side.count,
         });
         self.stats.orphans += 1;
+        self.stats.orphan_messages += state.msg_count as u64;
         if include_side && state.side.count > 0 {
             let dir = format!("sqs/{}", segment::orphan_dir(encoded));
             let owner = format!("orphan queue segment {encoded}");

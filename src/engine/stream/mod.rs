@@ -709,6 +709,7 @@ fn finish(
         messages_written: stats.messages_written,
         stale_dropped: stats.stale_dropped,
         orphans: stats.orphans,
+        orphan_messages: stats.orphan_messages,
         side_records_written: stats.side_records_written,
         message_value_bytes: stats.message_value_bytes,
     };
