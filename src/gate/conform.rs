@@ -13,11 +13,16 @@
 //!    timeout the whole group is killed and the case fails.
 //! 3. An expected tree must come with exit 0 and the same tree (files and
 //!    bytes, or parsed JSON with `--compare json`); an expected error with
-//!    a non-zero exit, nothing at the output path, and, if the
-//!    implementation prints sqsdump's `error[<class>]:` line, that class.
+//!    a clean rejection (exit status 1 or 2, see [`super::outcome`]),
+//!    nothing at the output path, and sqsdump's `error[<class>]:` line
+//!    with that class (optional with `--error-classes optional`). A crash
+//!    fails any case, blamed on REQ-ERR-2; a command that cannot run on
+//!    the first case stops the run.
 //!
 //! Each case prints `PASS <case>` or `FAIL <REQ-ID> <slug>: <first
-//! difference>`, in case order, and a last line `N passed, M failed`.
+//! difference>`, in case order, and a last line `N passed, M failed`
+//! (`N passed (K without an error class), M failed` when error cases
+//! passed without naming their class).
 //! Content files are compared before MANIFEST.json and CHECKSUMS, so the
 //! first difference reported is the one that matters.
 
@@ -1058,8 +1063,16 @@ Examples:
       --generated 100 --seed 7 --profile mixed --compare json --report report.json
   sqsdump conform --direction encode --impl './myencoder --input {input} --output {output} {flags}'
 
+An error case passes on a clean rejection: exit status 1 or 2, nothing at the
+output path, and a line `error[<class>]: <message>` on stderr naming the
+expected class (`--error-classes optional` also accepts a rejection without
+such a line). A crash (a signal, a panic or a runtime's crash report) fails
+every case, blamed on REQ-ERR-2; exit status 126 or 127 on the first case
+stops the run.
+
 Prints `PASS <case>` or `FAIL <REQ-ID> <slug>: <first difference>` per case
-and `N passed, M failed` last; exits 1 if any case failed.";
+and `N passed, M failed` last (`N passed (K without an error class), M
+failed` in the optional mode); exits 1 if any case failed.";
 
 fn parse_template(s: &str) -> Result<Template, String> {
     Template::parse(s)
