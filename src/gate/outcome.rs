@@ -301,6 +301,32 @@ mod tests {
 
     // REQ-CONF-4
     #[test]
+    fn signals_are_named() {
+        let named = [
+            (1, "SIGHUP"),
+            (2, "SIGINT"),
+            (3, "SIGQUIT"),
+            (4, "SIGILL"),
+            (5, "SIGTRAP"),
+            (6, "SIGABRT"),
+            (7, "SIGBUS"),
+            (8, "SIGFPE"),
+            (9, "SIGKILL"),
+            (11, "SIGSEGV"),
+            (13, "SIGPIPE"),
+            (15, "SIGTERM"),
+            (31, "SIGSYS"),
+        ];
+        for (sig, name) in named {
+            assert_eq!(signal_name(sig), format!("signal {sig} ({name})"));
+        }
+        for sig in [0, 10, 12, 14, 16, 30, 32, 64] {
+            assert_eq!(signal_name(sig), format!("signal {sig}"));
+        }
+    }
+
+    // REQ-CONF-4
+    #[test]
     fn crash_signatures_of_common_runtimes_are_recognised() {
         let cases = [
             (
