@@ -291,6 +291,40 @@ fn an_escaped_slash_is_blamed_on_req_json_11() {
 
 // REQ-CONF-5, REQ-JSON-11
 #[test]
+fn an_escaped_slash_in_a_message_id_is_blamed_on_req_json_11() {
+    // Lines pair by the parsed value of message_id: `a\/b` is `a/b`.
+    assert_blames_only(
+        post(
+            "idslash",
+            r#"each messages.jsonl perl -pe 's{("message_id":")([^"]*)"}{my ($k, $v) = ($1, $2); $v =~ s|/|\\/|g; "$k$v\""}e'"#,
+        ),
+        "REQ-JSON-11",
+        r#"REQ-KEY-2-legacy-data-key: sqs/orders/messages.jsonl:1: field message_id"#,
+    );
+}
+
+// REQ-CONF-5, REQ-DEC-4
+#[test]
+fn a_queue_without_surviving_messages_given_stale_ones_is_blamed_on_req_dec_4() {
+    // A decoder without the generation filter: the messages of an older
+    // generation of a queue with none left are written.
+    let stdout = assert_blames_only(
+        Broken {
+            name: "nogenfilter",
+            post: r#"if [ -d "$out/sqs/empty" ] && [ ! -e "$out/sqs/empty/messages.jsonl" ]; then
+  printf '%s\n' '{"message_id":"old","body":"x","send_timestamp_millis":1700000000000,"available_at_millis":1700000000000,"visible_at_millis":0,"receive_count":0,"queue_generation":1}' > "$out/sqs/empty/messages.jsonl"
+fi"#,
+            on_error: "",
+            perl: &[],
+        },
+        "REQ-DEC-4",
+        "REQ-DEC-12-queue-without-messages: sqs/empty/messages.jsonl: unexpected file",
+    );
+    assert!(!stdout.contains("REQ-DEC-12 "), "{stdout}");
+}
+
+// REQ-CONF-5, REQ-JSON-11
+#[test]
 fn a_raw_line_separator_is_blamed_on_req_json_11() {
     let perl = body_rewrite(r#"sub fix { my $s = shift; $s =~ s/\\u2028/\xe2\x80\xa8/g; $s }"#);
     assert_blames_only(
@@ -674,7 +708,26 @@ fn error_cases_demand_failure_nothing_left_and_the_right_class() {
     ), "{stdout}");
 
     let (out, stdout) = run("silent.sh", "exit 3\n");
+    assert_eq!(out.status.code(), Some(1), "{stdout}");
+    assert!(stdout.starts_with(
+        "FAIL REQ-FSM-3 REQ-FSM-3-short-key: exit status 3 with nothing on stderr, expected a clean rejection (exit status 1 or 2 with error[short_key])\n"
+    ), "{stdout}");
+
+    let (out, stdout) = run("classless.sh", "echo 'mydecoder: short key' >&2\nexit 1\n");
+    assert_eq!(out.status.code(), Some(1), "{stdout}");
+    assert!(stdout.starts_with(
+        "FAIL REQ-ERR-1 REQ-FSM-3-short-key: rejected without an error[<class>]: line (expected error[short_key]; --error-classes optional accepts it)\n"
+    ), "{stdout}");
+    let path = tmp.path().join("classless.sh");
+    let (out, stdout) = conform(
+        &format!("sh '{}' {{input}} {{output}}", path.display()),
+        &[&filter[..], &["--error-classes", "optional"]].concat(),
+    );
     assert!(out.status.success(), "{stdout}");
+    assert!(
+        stdout.ends_with("1 passed (1 without an error class), 0 failed\n"),
+        "{stdout}"
+    );
 
     let (_, stdout) = run("ok.sh", "mkdir -p \"$2\"\n");
     assert!(

@@ -400,8 +400,13 @@ fn queue_dir(path: &str) -> Option<&str> {
     rest.split_once('/').map(|(d, _)| d)
 }
 
-/// The subject of a file present on one side only.
-fn lone_file_subject(path: &str, expected: &BTreeMap<String, Vec<u8>>) -> Subject {
+/// The subject of a file present on one side only (`actual`: its bytes
+/// when it is the implementation's).
+fn lone_file_subject(
+    path: &str,
+    expected: &BTreeMap<String, Vec<u8>>,
+    actual: Option<&[u8]>,
+) -> Subject {
     let dir = queue_dir(path);
     // An orphan directory holds no _queue.json (a live queue may be
     // named `x.orphan`).
@@ -431,13 +436,29 @@ fn lone_file_subject(path: &str, expected: &BTreeMap<String, Vec<u8>>) -> Subjec
             // messages.jsonl: a queue without surviving messages.
             let queue_json = path.trim_end_matches("messages.jsonl").to_string() + "_queue.json";
             if expected.contains_key(&queue_json) && !expected.contains_key(path) {
-                Subject::EmptyQueueMessages
+                // Lines that are all messages of some generation: the
+                // generation filter let through what it drops.
+                match actual {
+                    Some(bytes) if only_generation_messages(bytes) => Subject::StaleGeneration,
+                    _ => Subject::EmptyQueueMessages,
+                }
             } else {
                 Subject::FileSet
             }
         }
         _ => Subject::FileSet,
     }
+}
+
+/// True when `bytes` has at least one line and every line is a JSON
+/// object with a `message_id` and a `queue_generation`.
+fn only_generation_messages(bytes: &[u8]) -> bool {
+    let lines = split_lines(bytes).0;
+    !lines.is_empty()
+        && lines.iter().all(|l| {
+            let line = Line::new(l);
+            line.field("message_id").is_some() && line.field("queue_generation").is_some()
+        })
 }
 
 /// Every difference between `expected` and the implementation's tree,
@@ -468,7 +489,7 @@ pub fn blame_trees(
         let bytes = &expected[path];
         if let Some(i) = extra.iter().position(|p| &got[*p] == bytes) {
             let other = extra.remove(i);
-            let subject = match lone_file_subject(path, expected) {
+            let subject = match lone_file_subject(path, expected, None) {
                 s @ (Subject::DotDirName | Subject::OrphanDir) => s,
                 _ => Subject::DirName,
             };
@@ -480,7 +501,7 @@ pub fn blame_trees(
             continue;
         }
         b.add(
-            lone_file_subject(path, expected),
+            lone_file_subject(path, expected, None),
             Difference::in_file(path, None, "missing file"),
         );
     }
@@ -488,7 +509,7 @@ pub fn blame_trees(
         if path == CHECKSUMS_FILE || path == MANIFEST_FILE {
             continue;
         }
-        let subject = lone_file_subject(path, expected);
+        let subject = lone_file_subject(path, expected, got.get(path).map(Vec::as_slice));
         b.add(subject, Difference::in_file(path, None, "unexpected file"));
     }
     for (path, e) in expected {
@@ -700,8 +721,13 @@ impl<'a> Line<'a> {
             .map(|m| m.value)
     }
 
+    /// The parsed value of `message_id` (its raw bytes when it does not
+    /// parse), so that two spellings of one id pair.
     fn id(&self) -> Option<Vec<u8>> {
-        self.field("message_id").map(<[u8]>::to_vec)
+        self.field("message_id").map(|raw| {
+            serde_json::from_slice::<Value>(raw)
+                .map_or_else(|_| raw.to_vec(), |v| v.to_string().into_bytes())
+        })
     }
 }
 
@@ -1291,6 +1317,52 @@ mod tests {
                 "REQ-CONF-1 sqs/q/messages.jsonl:1: unexpected message: expected <none> got {\"message_id\":\"b\"}",
                 "REQ-CONF-1 sqs/q/messages.jsonl:1: missing message: expected {\"message_id\":\"a\"} got <none>",
             ]
+        );
+    }
+
+    // REQ-CONF-5
+    #[test]
+    fn message_ids_pair_by_value_and_lone_stale_files_blame_the_generation_filter() {
+        let e = [(M, "{\"message_id\":\"a/b\",\"x\":1}\n")];
+        let a = [(M, "{\"message_id\":\"a\\/b\",\"x\":1}\n")];
+        assert_eq!(
+            blamed(&e, &a, Compare::Bytes),
+            ["REQ-JSON-11 sqs/q/messages.jsonl:1: field message_id: expected \"a/b\" got \"a\\/b\""]
+        );
+        let bad = [(
+            M,
+            "{\"message_id\":\"a\\/b\",\"x\":1}\n{\"message_id\":x}\n",
+        )];
+        assert!(blamed(&e, &bad, Compare::Bytes)
+            .iter()
+            .any(|l| l.starts_with("REQ-OUT-9 ")));
+        let q = ("sqs/q/_queue.json", "{}");
+        let stale = "{\"message_id\":\"o\",\"queue_generation\":1}\n";
+        assert_eq!(
+            blamed(&[q], &[q, (M, stale)], Compare::Bytes),
+            ["REQ-DEC-4 sqs/q/messages.jsonl: unexpected file"]
+        );
+        for other in [
+            "",
+            "{\"message_id\":\"o\"}\n",
+            "{\"queue_generation\":1}\n",
+            "x\n",
+        ] {
+            assert_eq!(
+                blamed(&[q], &[q, (M, other)], Compare::Bytes),
+                ["REQ-DEC-12 sqs/q/messages.jsonl: unexpected file"],
+                "{other:?}"
+            );
+        }
+        let mixed = format!("{stale}{{\"message_id\":\"p\"}}\n");
+        assert_eq!(
+            blamed(&[q], &[q, (M, &mixed)], Compare::Bytes),
+            ["REQ-DEC-12 sqs/q/messages.jsonl: unexpected file"]
+        );
+        // Without the queue's _queue.json the file is just extra.
+        assert_eq!(
+            blamed(&[], &[(M, stale)], Compare::Bytes),
+            ["REQ-OUT-1 sqs/q/messages.jsonl: unexpected file"]
         );
     }
 

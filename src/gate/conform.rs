@@ -14,11 +14,16 @@
 //!    timeout the whole group is killed and the case fails.
 //! 3. An expected tree must come with exit 0 and the same tree (files and
 //!    bytes, or parsed JSON with `--compare json`); an expected error with
-//!    a non-zero exit, nothing at the output path, and, if the
-//!    implementation prints sqsdump's `error[<class>]:` line, that class.
+//!    a clean rejection (exit status 1 or 2, see [`super::outcome`]),
+//!    nothing at the output path, and sqsdump's `error[<class>]:` line
+//!    with that class (optional with `--error-classes optional`). A crash
+//!    fails any case, blamed on REQ-ERR-2; a command that cannot run on
+//!    the first case stops the run.
 //!
 //! Each case prints `PASS <case>` or `FAIL <REQ-ID> <slug>: <first
-//! difference>`, in case order, and a last line `N passed, M failed`.
+//! difference>`, in case order, and a last line `N passed, M failed`
+//! (`N passed (K without an error class), M failed` when error cases
+//! passed without naming their class).
 //! Content files are compared before MANIFEST.json and CHECKSUMS, so the
 //! first difference reported is the one that matters.
 
@@ -34,8 +39,11 @@ use std::time::Duration;
 
 use clap::{Args, ValueEnum};
 
-use super::blame::{blame_trees, governing, shorten, Finding, Subject};
+use super::blame::{blame_trees, governing, Finding, Subject};
 use super::blame_fsm::blame_snapshots;
+use super::outcome::{
+    classify, crash_finding, judge_error, stderr_hint, ErrorClasses, ErrorVerdict, RunClass,
+};
 use super::{expect, report};
 use crate::gate::corpus::{
     self, enc, split_case_name, EXPECTED_DIR, EXPECTED_ERROR_FILE, FLAGS_FILE, INPUT_DIR,
@@ -176,6 +184,8 @@ pub struct ConformOptions {
     pub filter: Option<String>,
     /// Which direction is judged.
     pub direction: Direction,
+    /// Whether an expected error must name its class.
+    pub error_classes: ErrorClasses,
 }
 
 // ---------------------------------------------------------------------------
@@ -261,7 +271,7 @@ impl fmt::Display for Difference {
 }
 
 /// The result of one case.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct CaseResult {
     /// `<REQ-ID>-<slug>`.
     pub name: String,
@@ -271,12 +281,22 @@ pub struct CaseResult {
     pub slug: String,
     /// Every difference, blamed; empty when the case passed.
     pub findings: Vec<Finding>,
+    /// The error case was rejected without an `error[<class>]:` line
+    /// (accepted by `--error-classes optional`).
+    pub without_class: bool,
+    /// The command could not run (exit status 126 or 127): why.
+    pub could_not_run: Option<String>,
 }
 
 impl CaseResult {
     /// True when the case passed.
     pub fn passed(&self) -> bool {
         self.findings.is_empty()
+    }
+
+    /// True when the case passed without an `error[<class>]:` line.
+    pub fn passed_without_class(&self) -> bool {
+        self.passed() && self.without_class
     }
 
     /// The requirements blamed, each once, in requirement order.
@@ -605,6 +625,48 @@ fn run_command(script: &str, dir: &Path, timeout: Duration) -> Result<RunOutcome
     })
 }
 
+impl RunOutcome {
+    /// The run's class (a timeout is handled before this is asked).
+    fn class(&self) -> RunClass {
+        let code = self.status.and_then(|s| s.code());
+        #[cfg(unix)]
+        let signal = {
+            use std::os::unix::process::ExitStatusExt;
+            self.status.and_then(|s| s.signal())
+        };
+        #[cfg(not(unix))]
+        let signal = None;
+        classify(code, signal, &self.stderr)
+    }
+}
+
+/// What a case's run tells beyond its findings.
+#[derive(Debug, Default)]
+struct Note {
+    without_class: bool,
+    could_not_run: Option<String>,
+}
+
+impl Note {
+    /// Classify the run, remembering whether it could not run at all.
+    fn class(&mut self, run: &RunOutcome) -> RunClass {
+        let class = run.class();
+        if let RunClass::CouldNotRun(why) = &class {
+            self.could_not_run = Some(why.clone());
+        }
+        class
+    }
+
+    /// The findings of an expected error's verdict.
+    fn error_verdict(&mut self, verdict: ErrorVerdict, found: &mut Vec<Finding>) {
+        match verdict {
+            ErrorVerdict::Pass => {}
+            ErrorVerdict::PassWithoutClass => self.without_class = true,
+            ErrorVerdict::Fail(f) => found.push(f),
+        }
+    }
+}
+
 /// Kill the process group `pgid` (the child was made its leader).
 fn kill_group(pgid: u32) {
     #[cfg(unix)]
@@ -618,26 +680,6 @@ fn kill_group(pgid: u32) {
     }
     #[cfg(not(unix))]
     let _ = pgid;
-}
-
-/// The class in sqsdump's `error[<class>]: …` line, if printed.
-fn error_class(stderr: &str) -> Option<&str> {
-    stderr.lines().find_map(|l| {
-        l.trim_start()
-            .strip_prefix("error[")
-            .and_then(|r| r.split_once("]:"))
-            .map(|(class, _)| class)
-    })
-}
-
-/// The most useful line of stderr, shortened.
-fn stderr_hint(stderr: &str) -> String {
-    let line = stderr
-        .lines()
-        .find(|l| l.trim_start().starts_with("error"))
-        .or_else(|| stderr.lines().rev().find(|l| !l.trim().is_empty()))
-        .unwrap_or("");
-    shorten(line, 0)
 }
 
 fn describe_status(status: Option<ExitStatus>) -> String {
@@ -667,15 +709,18 @@ fn run_case(opts: &ConformOptions, spec: &CaseSpec, scratch: &Path) -> CaseResul
             diff: d,
         }]
     };
+    let mut note = Note::default();
     let findings = match opts.direction {
-        Direction::Decode => judge_case(opts, spec, scratch).unwrap_or_else(own),
-        Direction::Encode => judge_encode_case(opts, spec, scratch).unwrap_or_else(own),
+        Direction::Decode => judge_case(opts, spec, scratch, &mut note).unwrap_or_else(own),
+        Direction::Encode => judge_encode_case(opts, spec, scratch, &mut note).unwrap_or_else(own),
     };
     CaseResult {
         name: spec.name.clone(),
         req: spec.req.clone(),
         slug: spec.slug.clone(),
         findings,
+        without_class: note.without_class,
+        could_not_run: note.could_not_run,
     }
 }
 
@@ -686,6 +731,7 @@ fn judge_case(
     opts: &ConformOptions,
     spec: &CaseSpec,
     scratch: &Path,
+    note: &mut Note,
 ) -> Result<Vec<Finding>, Difference> {
     let (input, flags, expected) = match &spec.source {
         Source::Corpus(dir) => load_corpus_case(dir)?,
@@ -708,6 +754,7 @@ fn judge_case(
         )));
     }
     let success = run.status.is_some_and(|s| s.success());
+    let class_of_run = note.class(&run);
     match expected {
         Expected::Error(class) => {
             if success {
@@ -729,19 +776,21 @@ fn judge_case(
                     )),
                 });
             }
-            if let Some(got) = error_class(&run.stderr) {
-                if got != class {
-                    found.push(Finding {
-                        req: governing(Subject::ErrorClass).to_string(),
-                        diff: Difference::new("wrong error class")
-                            .values(class.clone(), got.to_string()),
-                    });
-                }
-            }
+            let verdict = judge_error(
+                &class_of_run,
+                &class,
+                opts.error_classes,
+                Subject::ErrorClass,
+                &spec.req,
+            );
+            note.error_verdict(verdict, &mut found);
             Ok(found)
         }
         Expected::Tree(files) => {
             if !success {
+                if let Some(crash) = crash_finding(&class_of_run) {
+                    return Ok(vec![crash]);
+                }
                 return Err(Difference::new(format!(
                     "{}, expected success: {}",
                     describe_status(run.status),
@@ -835,6 +884,7 @@ fn judge_encode_case(
     opts: &ConformOptions,
     spec: &CaseSpec,
     scratch: &Path,
+    note: &mut Note,
 ) -> Result<Vec<Finding>, Difference> {
     let Source::Corpus(dir) = &spec.source else {
         return Err(Difference::new("generated cases are decode cases"));
@@ -874,6 +924,7 @@ fn judge_encode_case(
         )));
     }
     let success = run.status.is_some_and(|s| s.success());
+    let class_of_run = note.class(&run);
     let mut found = Vec::new();
     let stray = |what: String| Finding {
         req: governing(Subject::EncodeLeftovers).to_string(),
@@ -907,18 +958,21 @@ fn judge_encode_case(
                     "failed as expected ({class}) but left a file at the output path"
                 )));
             }
-            if let Some(got) = error_class(&run.stderr) {
-                if got != class {
-                    found.push(Finding {
-                        req: governing(Subject::EncodeErrorClass).to_string(),
-                        diff: Difference::new("wrong error class")
-                            .values(class.clone(), got.to_string()),
-                    });
-                }
-            }
+            let verdict = judge_error(
+                &class_of_run,
+                &class,
+                opts.error_classes,
+                Subject::EncodeErrorClass,
+                &spec.req,
+            );
+            note.error_verdict(verdict, &mut found);
         }
         EncodeExpected::Snapshot(want) => {
             if !success {
+                if let Some(crash) = crash_finding(&class_of_run) {
+                    found.push(crash);
+                    return Ok(found);
+                }
                 return Err(Difference::new(format!(
                     "{}, expected success: {}",
                     describe_status(run.status),
@@ -976,10 +1030,26 @@ pub fn run(
         .prefix("sqsdump-conform-")
         .tempdir()
         .map_err(|e| Error::io("creating a scratch directory".to_string(), e))?;
-    let next = AtomicUsize::new(0);
+    let mut results: Vec<Option<CaseResult>> = vec![None; specs.len()];
+    // The first case runs alone: a command that cannot run at all stops
+    // the run with one diagnosis instead of one failure per case.
+    let mut printed = 0;
+    if let Some(first) = specs.first() {
+        let dir = scratch.path().join("first");
+        let result = run_case(opts, first, &dir);
+        let _ = fs::remove_dir_all(&dir);
+        if let Some(why) = &result.could_not_run {
+            return Err(could_not_run(&opts.template, why));
+        }
+        each(&result);
+        printed = 1;
+        if let Some(slot) = results.first_mut() {
+            *slot = Some(result);
+        }
+    }
+    let next = AtomicUsize::new(printed);
     let jobs = opts.jobs.clamp(1, specs.len().max(1));
     let (tx, rx) = mpsc::channel::<(usize, CaseResult)>();
-    let mut results: Vec<Option<CaseResult>> = vec![None; specs.len()];
     std::thread::scope(|scope| {
         for _ in 0..jobs {
             let tx = tx.clone();
@@ -996,7 +1066,6 @@ pub fn run(
             });
         }
         drop(tx);
-        let mut printed = 0;
         for (i, result) in rx {
             if let Some(slot) = results.get_mut(i) {
                 *slot = Some(result);
@@ -1010,6 +1079,16 @@ pub fn run(
     Ok(results.into_iter().flatten().collect())
 }
 
+/// The error of a run whose first case could not start the command.
+fn could_not_run(template: &Template, why: &str) -> Error {
+    Error::io(
+        format!("running the implementation `{template}`"),
+        io::Error::other(format!(
+            "the command could not run ({why}); no case was judged"
+        )),
+    )
+}
+
 /// `(area, number)` of a requirement ID, for ordering REQ-DEC-2 before
 /// REQ-DEC-10.
 pub fn req_order(id: &str) -> (String, u64, String) {
@@ -1020,9 +1099,15 @@ pub fn req_order(id: &str) -> (String, u64, String) {
 }
 
 /// The last line of a run.
+/// `N passed, M failed`, or `N passed (K without an error class), M
+/// failed` when error cases passed without naming their class.
 pub fn totals_line(results: &[CaseResult]) -> String {
     let passed = results.iter().filter(|r| r.passed()).count();
-    format!("{passed} passed, {} failed", results.len() - passed)
+    let failed = results.len() - passed;
+    match results.iter().filter(|r| r.passed_without_class()).count() {
+        0 => format!("{passed} passed, {failed} failed"),
+        k => format!("{passed} passed ({k} without an error class), {failed} failed"),
+    }
 }
 
 // ---------------------------------------------------------------------------
@@ -1044,8 +1129,16 @@ Examples:
       --generated 100 --seed 7 --profile mixed --compare json --report report.json
   sqsdump conform --direction encode --impl './myencoder --input {input} --output {output} {flags}'
 
+An error case passes on a clean rejection: exit status 1 or 2, nothing at the
+output path, and a line `error[<class>]: <message>` on stderr naming the
+expected class (`--error-classes optional` also accepts a rejection without
+such a line). A crash (a signal, a panic or a runtime's crash report) fails
+every case, blamed on REQ-ERR-2; exit status 126 or 127 on the first case
+stops the run.
+
 Prints `PASS <case>` or `FAIL <REQ-ID> <slug>: <first difference>` per case
-and `N passed, M failed` last; exits 1 if any case failed.";
+and `N passed, M failed` last (`N passed (K without an error class), M
+failed` in the optional mode); exits 1 if any case failed.";
 
 fn parse_template(s: &str) -> Result<Template, String> {
     Template::parse(s)
@@ -1140,6 +1233,13 @@ pub struct ConformArgs {
     /// `--direction encode --impl 'myencoder --input {input} --output {output} {flags}'`.
     #[arg(long, value_enum, default_value_t = Direction::Decode)]
     pub direction: Direction,
+
+    /// Whether an error case must print the expected `error[<class>]:`
+    /// line (`required`), or may be a clean rejection without one
+    /// (`optional`: exit status 1 or 2 with a message on stderr, counted
+    /// apart in the totals). Example: `--error-classes optional`.
+    #[arg(long, value_enum, value_name = "MODE", default_value_t = ErrorClasses::Required)]
+    pub error_classes: ErrorClasses,
 }
 
 impl ConformArgs {
@@ -1158,6 +1258,7 @@ impl ConformArgs {
                 .unwrap_or_else(|| std::thread::available_parallelism().map_or(1, |n| n.get())),
             filter: self.filter.clone(),
             direction: self.direction,
+            error_classes: self.error_classes,
         }
     }
 }
@@ -1250,6 +1351,7 @@ pub fn run_cli(args: &ConformArgs) -> Result<bool, Error> {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::gate::outcome::error_class;
 
     // REQ-CONF-3
     #[test]

@@ -115,6 +115,7 @@ mod tests {
                     diff: Difference::new("x"),
                 })
                 .collect(),
+            ..CaseResult::default()
         }
     }
 

@@ -8,6 +8,8 @@
 //!   generated snapshots and reports every difference.
 //! - [`blame`], [`blame_fsm`]: differences of dump trees and of `.fsm`
 //!   snapshots, each blamed on the requirement that governs it.
+//! - [`outcome`]: how a run ended (success, rejection, crash, could not
+//!   run) and how an expected error is judged from it.
 //! - [`verify`]: checks any dump tree against SPEC.md's structural rules,
 //!   without an expected tree.
 
@@ -16,5 +18,6 @@ pub mod blame_fsm;
 pub mod conform;
 pub mod corpus;
 pub mod expect;
+pub mod outcome;
 pub mod report;
 pub mod verify;

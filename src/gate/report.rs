@@ -8,7 +8,7 @@ use std::fmt::Write as _;
 
 use serde_json::{json, Value};
 
-use super::conform::{req_order, CaseResult, Compare, ConformOptions, Direction};
+use super::conform::{req_order, totals_line, CaseResult, Compare, ConformOptions, Direction};
 
 /// SPEC.md, for requirement titles and `[Decision]` marks.
 const SPEC: &str = include_str!("../../SPEC.md");
@@ -126,11 +126,23 @@ pub fn report_json(opts: &ConformOptions, results: &[CaseResult]) -> Value {
         "compare": match opts.compare { Compare::Bytes => "bytes", Compare::Json => "json" },
         "corpus": opts.corpus.as_ref().map(|p| p.display().to_string()),
         "generated": { "count": opts.generated, "seed": opts.seed, "profile": opts.profile.name() },
+        "error_classes": opts.error_classes.name(),
         "passed": passed.len(),
+        "passed_without_error_class": without_class(results),
         "failed": results.len() - passed.len(),
         "requirements": requirements,
         "passing_cases": passed,
+        "passing_cases_without_error_class": results
+            .iter()
+            .filter(|r| r.passed_without_class())
+            .map(|r| r.name.as_str())
+            .collect::<Vec<_>>(),
     })
+}
+
+/// How many cases passed without an `error[<class>]:` line.
+fn without_class(results: &[CaseResult]) -> usize {
+    results.iter().filter(|r| r.passed_without_class()).count()
 }
 
 fn xml_escape(s: &str) -> String {
@@ -159,6 +171,16 @@ pub fn junit_xml(results: &[CaseResult]) -> String {
     let mut cases = String::new();
     let (mut tests, mut failures) = (0usize, 0usize);
     for r in results {
+        if r.passed_without_class() {
+            tests += 1;
+            let _ = writeln!(
+                cases,
+                "    <testcase classname=\"{}\" name=\"{}\">\n      <system-out>passed without an error class</system-out>\n    </testcase>",
+                xml_escape(&r.req),
+                xml_escape(&r.name)
+            );
+            continue;
+        }
         if r.passed() {
             tests += 1;
             let _ = writeln!(
@@ -190,18 +212,15 @@ pub fn junit_xml(results: &[CaseResult]) -> String {
         }
     }
     format!(
-        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites>\n  <testsuite name=\"sqsdump conform\" tests=\"{tests}\" failures=\"{failures}\">\n{cases}  </testsuite>\n</testsuites>\n"
+        "<?xml version=\"1.0\" encoding=\"UTF-8\"?>\n<testsuites>\n  <testsuite name=\"sqsdump conform\" tests=\"{tests}\" failures=\"{failures}\">\n    <properties>\n      <property name=\"passed_without_error_class\" value=\"{}\"/>\n    </properties>\n{cases}  </testsuite>\n</testsuites>\n",
+        without_class(results)
     )
 }
 
 /// A short Markdown table for a pull-request comment.
 pub fn summary_md(results: &[CaseResult]) -> String {
     let reqs = requirements();
-    let passed = results.iter().filter(|r| r.passed()).count();
-    let mut out = format!(
-        "### sqsdump conform\n\n{passed} passed, {} failed\n",
-        results.len() - passed
-    );
+    let mut out = format!("### sqsdump conform\n\n{}\n", totals_line(results));
     let failing = failing(results);
     if failing.is_empty() {
         return out;
@@ -236,6 +255,7 @@ mod tests {
                     diff: Difference::in_file("sqs/q/<a>.json", Some(2), "field \"x\""),
                 })
                 .collect(),
+            ..CaseResult::default()
         }
     }
 

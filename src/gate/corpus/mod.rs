@@ -834,11 +834,65 @@ shows REQ-DEC-4). A case directory holds:
    directories or symlinks), each byte for byte equal, except that
    `MANIFEST.json` is compared field by field (`wall_time_iso` by form) and
    `CHECKSUMS` must describe the tree it sits in (`sha256sum -c` passes).
-5. If the case has `expected-error`: the decoder must exit non-zero and
-   leave nothing at the output path (no directory, not even an empty one).
-   The class names the failure (SPEC.md REQ-ERR-1); a decoder that prints
-   sqsdump's `error[<class>]: <message>` line on stderr must print that
-   class, others are not held to it.
+5. If the case has `expected-error`: the decoder must reject the input
+   cleanly: exit status 1 or 2, leave nothing at the output path (no
+   directory, not even an empty one), and print the class on stderr as
+   described below. A crash is never a rejection (see "How a run is
+   classed").
+
+## Printing the error class
+
+Print one line on stderr of the form
+
+    error[<class>]: <message>
+
+for example `error[truncated]: snapshot truncated at offset 16: entry
+value`, where `<class>` is the word in the case's `expected-error` and the
+message is free text. Other lines (warnings, logs) may come before or
+after it; the first `error[…]:` line counts. `sqsdump conform` requires
+this line by default; `--error-classes optional` accepts a clean
+rejection without it, for decoders that print none (upstream's does not),
+and counts those passes apart (`N passed (M without an error class)`).
+A line that names another class fails in both modes (REQ-ERR-1).
+
+The classes the decode cases use (SPEC.md REQ-ERR-1):
+
+| class | the input… |
+|---|---|
+| `bad_magic` | does not start with the snapshot header `EKVPBBL1` |
+| `unsupported_format` | is another snapshot format (an SST ingest file) |
+| `truncated` | ends inside the header, a length prefix, a key or a value |
+| `crc_mismatch` | is a node file whose CRC-32C footer does not match |
+| `missing_footer` | has no CRC-32C footer where `--require-footer` demands one |
+| `short_key` | has a key shorter than its 8-byte commit timestamp suffix |
+| `short_value` | has a value shorter than its header |
+| `key_too_large`, `value_too_large` | has a length prefix over the limits |
+| `encrypted_entry` | has an encrypted value |
+| `reserved_flags` | has a value header with reserved flag bits set |
+| `malformed_sqs_key` | has an `!sqs|` key that does not parse |
+| `invalid_queue_meta` | has a queue meta record that does not decode |
+| `invalid_message` | has a message record that does not decode |
+| `invalid_gen_value` | has a queue generation record that is not a number |
+| `path_collision` | would write two records to one output path |
+
+## How a run is classed
+
+`sqsdump conform` classes every run before it compares anything:
+
+- **success**: exit status 0;
+- **clean rejection**: exit status 1 or 2 with a message on stderr (and,
+  by default, an `error[<class>]:` line);
+- **crash**: a death by signal (or exit status 128 + N from the shell), a
+  Rust panic (`panicked at`, exit status 101), a Go `panic:`,
+  `fatal error:` or `goroutine N [` dump, a Python `Traceback`, a JVM
+  `Exception in thread`, and the like. A crash fails every case, error
+  cases included, blamed on REQ-ERR-2 (no panics) with its signature;
+- **could not run**: exit status 126 or 127 (the shell could not find or
+  execute the command). On the first case this stops the run with one
+  error naming the command.
+
+Any other failure (another exit status, or nothing on stderr) fails an
+error case, blamed on the case's own requirement.
 
 Warnings (orphans, stale generations, key/value mismatches, versions after
 the header) go to stderr and are not compared; the cases show their effect
@@ -887,8 +941,22 @@ it with an output path that does not exist, e.g.
 `expected.fsm` it must exit 0 and write exactly those bytes; other files
 it writes beside the snapshot (upstream's `OUT.fsm.encode_info.json`) are
 not judged, but it must not change the input or write anywhere else.
-With `expected-error` it must exit non-zero and leave nothing at the
-output path; a line `error[<class>]:` on stderr must name the class.
+With `expected-error` it must reject the input cleanly (exit status 1
+or 2), leave nothing at the output path, and print `error[<class>]:
+<message>` on stderr with the case's class, as for the decode cases. The
+classes the encode cases use (SPEC.md REQ-ENC-5): `invalid_manifest` (a
+missing, unparsable or inconsistent `MANIFEST.json`), `unsupported_dump`
+(a dump written with options a restore cannot honour), `invalid_checksums`
+(a missing or malformed `CHECKSUMS`, or one that omits a file),
+`checksum_mismatch` (a file whose bytes do not match `CHECKSUMS`),
+`unexpected_entry` (a file, directory or symlink outside the dump
+layout), `invalid_queue_file` (a `_queue.json` that does not parse or
+breaks a rule), `directory_mismatch` (a queue directory whose name is not
+its queue's encoded name), `invalid_message_line` (a `messages.jsonl` line
+that does not parse or breaks a rule), `invalid_partition` (a partition
+out of range or not the group's lane), `duplicate_message_id` (one
+message id twice in a queue) and `commit_ts_regression` (a
+`--last-commit-ts` below the dump's).
 A case may hold `symlinks`: one `<path>\t<target>` per line, symlinks
 to make in the copy of `input/` (the corpus itself holds plain files
 only).
