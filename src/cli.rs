@@ -93,6 +93,15 @@ fn exit_unless(passed: bool) -> Result<(), Error> {
     Ok(())
 }
 
+/// Print one line on stdout. A reader that has gone away (`sqsdump
+/// verify DIR | head -1`) closes the pipe: the line is dropped rather than
+/// panicking, and the exit status still says what the command found
+/// (REQ-ERR-2).
+pub(crate) fn out(line: std::fmt::Arguments<'_>) {
+    use std::io::Write as _;
+    let _ = writeln!(std::io::stdout().lock(), "{line}");
+}
+
 /// The one line printed for a failed run (REQ-CLI-2), without a newline.
 pub fn error_line(err: &Error) -> String {
     format!("error[{}]: {}", err.class(), err)

@@ -1008,3 +1008,28 @@ mod never_panics {
         }
     }
 }
+
+// REQ-ERR-2: a reader that stops early (`sqsdump verify DIR | head -1`)
+// closes stdout; the lines that no longer fit are dropped, the exit status
+// still says whether the tree verified, and nothing panics.
+#[test]
+fn a_closed_stdout_is_not_a_panic() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dump = tmp.path().join("dump");
+    fs::create_dir(&dump).unwrap();
+    for i in 0..2000 {
+        fs::write(dump.join(format!("stray-{i}")), "x").unwrap();
+    }
+    let mut child = Command::new(env!("CARGO_BIN_EXE_sqsdump"))
+        .args(["verify", "--input"])
+        .arg(&dump)
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take());
+    let out = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+}

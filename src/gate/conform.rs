@@ -1296,10 +1296,10 @@ pub fn run_cli(args: &ConformArgs) -> Result<bool, Error> {
     })?;
     let summary = report::summary_lines(&results);
     if !summary.is_empty() {
-        println!();
-        println!("Failing requirements:");
+        crate::cli::out(format_args!(""));
+        crate::cli::out(format_args!("Failing requirements:"));
         for line in &summary {
-            println!("{line}");
+            crate::cli::out(format_args!("{line}"));
         }
     }
     let mut ok = results.iter().all(CaseResult::passed);
@@ -1312,17 +1312,19 @@ pub fn run_cli(args: &ConformArgs) -> Result<bool, Error> {
                 .and_then(|r| r.findings.iter().find(|f| &f.req == req))
                 .map(|f| f.diff.to_string())
                 .unwrap_or_default();
-            println!("NEW FAIL {req} {case}: {first}");
+            crate::cli::out(format_args!("NEW FAIL {req} {case}: {first}"));
         }
         for (req, case) in &judgement.fixed {
-            println!("FIXED {req} {case} (remove it from the expectations)");
+            crate::cli::out(format_args!(
+                "FIXED {req} {case} (remove it from the expectations)"
+            ));
         }
         let listed = expect::failures(&results).len() - judgement.new.len();
-        println!(
+        crate::cli::out(format_args!(
             "expectations: {listed} expected failures, {} new, {} fixed",
             judgement.new.len(),
             judgement.fixed.len()
-        );
+        ));
         ok = judgement.ok(args.strict_expect);
     }
     if let Some(path) = &args.report {
@@ -1344,7 +1346,7 @@ pub fn run_cli(args: &ConformArgs) -> Result<bool, Error> {
         );
         write_file(path, expect::render(&results, &header).as_bytes())?;
     }
-    println!("{}", totals_line(&results));
+    crate::cli::out(format_args!("{}", totals_line(&results)));
     Ok(ok)
 }
 

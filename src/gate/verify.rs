@@ -2006,17 +2006,17 @@ pub fn run_cli(args: &VerifyArgs) -> Result<bool, Error> {
     };
     let (tree, violations) = verify_dir(dir)?;
     for v in &violations {
-        println!("{v}");
+        crate::cli::out(format_args!("{v}"));
     }
     if violations.is_empty() {
-        println!(
+        crate::cli::out(format_args!(
             "{}: {} files, no violations",
             dir.display(),
             tree.model.files.len()
-        );
+        ));
         Ok(true)
     } else {
-        println!("{} violation(s)", violations.len());
+        crate::cli::out(format_args!("{} violation(s)", violations.len()));
         Ok(false)
     }
 }

@@ -1038,12 +1038,12 @@ pub fn run_cli(args: &CorpusArgs) -> Result<bool, Error> {
             .collect::<std::collections::BTreeSet<_>>()
             .len()
     };
-    println!(
+    crate::cli::out(format_args!(
         "wrote {} decode and {} encode cases to {}",
         count(""),
         count(&format!("{}/", enc::ENCODE_DIR)),
         args.output.display()
-    );
+    ));
     Ok(true)
 }
 
