@@ -1119,6 +1119,11 @@ shell-quoted values: {input} is a file named input.fsm (or, for the cases
 holding a node data directory, that directory, named input), {output} a
 path that does not exist yet, {flags} the case's decode flags.
 
+The corpus is --corpus DIR; without it ./conformance when that directory
+exists, otherwise (or with --builtin-corpus) the corpus built into this
+binary, the one `sqsdump corpus` writes, so an installed binary gates
+without a checkout.
+
 With --direction encode the cases are those of <corpus>/encode/: {input} is
 a copy of a dump tree, {output} a path for the .fsm in an empty directory,
 {flags} the case's encode flags (--last-commit-ts=N).
@@ -1161,9 +1166,17 @@ pub struct ConformArgs {
     #[arg(long = "impl", value_name = "CMD", value_parser = parse_template)]
     pub implementation: Template,
 
-    /// The conformance corpus. Example: `--corpus conformance`.
-    #[arg(long, value_name = "DIR", default_value = "conformance")]
-    pub corpus: PathBuf,
+    /// The conformance corpus. Without it: `conformance` when that
+    /// directory exists, otherwise the corpus built into this binary.
+    /// Example: `--corpus conformance`.
+    #[arg(long, value_name = "DIR", conflicts_with = "builtin_corpus")]
+    pub corpus: Option<PathBuf>,
+
+    /// Use the corpus built into this binary (the cases `sqsdump corpus`
+    /// writes, generated into a temporary directory), whatever the
+    /// current directory holds. Example: `--builtin-corpus`.
+    #[arg(long)]
+    pub builtin_corpus: bool,
 
     /// Also run N generated snapshots, expecting sqsdump's own decode.
     /// Example: `--generated 100`.
@@ -1242,12 +1255,28 @@ pub struct ConformArgs {
     pub error_classes: ErrorClasses,
 }
 
+/// The corpus directory used when `--corpus` is not given, if it exists.
+pub const DEFAULT_CORPUS: &str = "conformance";
+
 impl ConformArgs {
-    /// The run's options.
+    /// The corpus directory named by `--corpus`, or `conformance` when
+    /// that exists; `None` when the run uses the built-in corpus.
+    pub fn corpus_dir(&self) -> Option<PathBuf> {
+        match &self.corpus {
+            Some(dir) => Some(dir.clone()),
+            None if !self.builtin_corpus && Path::new(DEFAULT_CORPUS).is_dir() => {
+                Some(PathBuf::from(DEFAULT_CORPUS))
+            }
+            None => None,
+        }
+    }
+
+    /// The run's options; `corpus` is `None` when the run uses the
+    /// built-in corpus ([`run_cli`] writes it and sets the directory).
     pub fn options(&self) -> ConformOptions {
         ConformOptions {
             template: self.implementation.clone(),
-            corpus: Some(self.corpus.clone()),
+            corpus: self.corpus_dir(),
             generated: self.generated,
             seed: self.seed,
             profile: self.profile,
@@ -1271,7 +1300,24 @@ fn write_file(path: &Path, bytes: &[u8]) -> Result<(), Error> {
 /// or with `--expect`, a failure is not listed (or, with
 /// `--strict-expect`, a listed one passes).
 pub fn run_cli(args: &ConformArgs) -> Result<bool, Error> {
-    let opts = args.options();
+    let mut opts = args.options();
+    // Kept until the end of the run: dropping it removes the directory.
+    let builtin = match opts.corpus {
+        Some(_) => None,
+        None => Some(corpus::BuiltinCorpus::write()?),
+    };
+    if let Some(b) = &builtin {
+        eprintln!(
+            "conform: using the corpus built into sqsdump {}{}",
+            env!("CARGO_PKG_VERSION"),
+            if args.builtin_corpus {
+                ""
+            } else {
+                " (no --corpus, and no ./conformance)"
+            }
+        );
+        opts.corpus = Some(b.path());
+    }
     let expected = match &args.expect {
         Some(path) => {
             let text = fs::read_to_string(path)
@@ -1328,8 +1374,19 @@ pub fn run_cli(args: &ConformArgs) -> Result<bool, Error> {
         ok = judgement.ok(args.strict_expect);
     }
     if let Some(path) = &args.report {
+        // The report names the built-in corpus, not its temporary directory.
+        let shown = match &builtin {
+            Some(_) => ConformOptions {
+                corpus: Some(PathBuf::from(format!(
+                    "builtin:sqsdump-{}",
+                    env!("CARGO_PKG_VERSION")
+                ))),
+                ..opts.clone()
+            },
+            None => opts.clone(),
+        };
         let mut bytes =
-            serde_json::to_vec_pretty(&report::report_json(&opts, &results)).unwrap_or_default();
+            serde_json::to_vec_pretty(&report::report_json(&shown, &results)).unwrap_or_default();
         bytes.push(b'\n');
         write_file(path, &bytes)?;
     }

@@ -1047,6 +1047,43 @@ pub fn run_cli(args: &CorpusArgs) -> Result<bool, Error> {
     Ok(true)
 }
 
+/// The corpus built into this binary, written to a temporary directory
+/// that is removed when this value is dropped (REQ-CONF-20).
+#[derive(Debug)]
+pub struct BuiltinCorpus {
+    dir: tempfile::TempDir,
+}
+
+impl BuiltinCorpus {
+    /// Generate the corpus (the files `sqsdump corpus` writes) into a new
+    /// temporary directory.
+    pub fn write() -> Result<BuiltinCorpus, Error> {
+        let files = generate().map_err(|problems| {
+            Error::io(
+                "generating the built-in corpus".to_string(),
+                io::Error::other(problems.join("; ")),
+            )
+        })?;
+        let dir = tempfile::Builder::new()
+            .prefix("sqsdump-builtin-corpus-")
+            .tempdir()
+            .map_err(|e| {
+                Error::io(
+                    "creating a directory for the built-in corpus".to_string(),
+                    e,
+                )
+            })?;
+        let corpus = BuiltinCorpus { dir };
+        write_corpus(&files, &corpus.path())?;
+        Ok(corpus)
+    }
+
+    /// The corpus directory.
+    pub fn path(&self) -> PathBuf {
+        self.dir.path().join("conformance")
+    }
+}
+
 /// Entries of `conformance/` that are not generated from the case
 /// definitions and are kept when the corpus is rewritten: the
 /// expectation baselines of other implementations and their account
