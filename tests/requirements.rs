@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 use sqsdump::cli::decode::parse_size;
+use sqsdump::decode::{Options, SqsDecoder};
 use sqsdump::fsm::{encode_header, encode_key, encode_raw_entry, encode_value, Entry, Reader};
 
 fn corpus_case(name: &str) -> PathBuf {
@@ -159,5 +160,60 @@ fn memory_limit_suffixes_are_binary_multiples() {
         "99999999999999G",
     ] {
         assert!(parse_size(text).is_err(), "{text} was accepted");
+    }
+}
+
+// REQ-KEY-9: an empty queue segment is malformed_sqs_key in every family,
+// the meta and gen keys (where upstream accepts it) included; side-record
+// families are parsed with side records on.
+#[test]
+fn an_empty_queue_segment_is_malformed_in_every_family() {
+    let trailer = [0u8, 0, 0, 0, 0, 0, 0, 1];
+    let partitioned = [0u8, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 1];
+    let mut keys: Vec<Vec<u8>> = vec![
+        b"!sqs|queue|meta|".to_vec(),
+        b"!sqs|queue|gen|".to_vec(),
+        b"!sqs|queue|seq|".to_vec(),
+    ];
+    for family in [
+        "queue|tombstone",
+        "msg|vis",
+        "msg|byage",
+        "msg|dedup",
+        "msg|group",
+    ] {
+        let mut legacy = format!("!sqs|{family}|").into_bytes();
+        legacy.extend_from_slice(&trailer);
+        keys.push(legacy);
+        if family != "queue|tombstone" {
+            let mut p = format!("!sqs|{family}|p||").into_bytes();
+            p.extend_from_slice(&partitioned);
+            keys.push(p);
+        }
+    }
+    let mut data = b"!sqs|msg|data|".to_vec();
+    data.extend_from_slice(&trailer);
+    data.extend_from_slice(b"bTE");
+    keys.push(data);
+    let mut data = b"!sqs|msg|data|p||".to_vec();
+    data.extend_from_slice(&partitioned);
+    data.extend_from_slice(b"bTE");
+    keys.push(data);
+    let opts = Options {
+        include_side_records: true,
+        ..Options::default()
+    };
+    for key in keys {
+        let mut d = SqsDecoder::new(opts);
+        let err = d
+            .push(&key, b"1")
+            .and_then(|()| d.finish().map(|_| ()))
+            .unwrap_err();
+        assert_eq!(
+            err.class(),
+            "malformed_sqs_key",
+            "{}: {err}",
+            key.escape_ascii()
+        );
     }
 }
