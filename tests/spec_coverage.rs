@@ -453,17 +453,27 @@ fn regenerated(spec: &str) -> String {
     }
     let mut body: Vec<String> = Vec::new();
     let mut current: Option<String> = None;
+    // After a table, a blank line keeps the Governs line out of it.
     let flush = |body: &mut Vec<String>, current: &mut Option<String>| {
         if let Some(items) = current.take().and_then(|id| by_req.get(id.as_str())) {
             let at = body
                 .iter()
                 .rposition(|l| !l.trim().is_empty())
                 .map_or(body.len(), |i| i + 1);
-            body.insert(at, format!("{GOVERNS} {}.", items.join("; ")));
+            let line = format!("{GOVERNS} {}.", items.join("; "));
+            if at > 0 && body[at - 1].starts_with('|') {
+                body.splice(at..at, [String::new(), line]);
+            } else {
+                body.insert(at, line);
+            }
         }
     };
     for line in spec.lines() {
         if line.starts_with(GOVERNS) || line.starts_with(VERIFIED) {
+            let n = body.len();
+            if n >= 2 && body[n - 1].is_empty() && body[n - 2].starts_with('|') {
+                body.pop();
+            }
             continue;
         }
         if line.starts_with("## ") || line.starts_with("### ") {
