@@ -35,8 +35,14 @@ pub fn requirements() -> BTreeMap<String, Requirement> {
         if !id.starts_with("REQ-") {
             continue;
         }
-        let decision = title.ends_with(" [Decision]");
-        let title = title.trim_end_matches(" [Decision]").to_string();
+        // Tags after the title: the conformance class and `[Decision]`.
+        let mut title = title.trim_end();
+        let mut decision = false;
+        while let Some(open) = title.strip_suffix(']').and_then(|t| t.rfind(" [")) {
+            decision |= title.get(open..) == Some(" [Decision]");
+            title = title.get(..open).unwrap_or_default().trim_end();
+        }
+        let title = title.to_string();
         out.insert(id.to_string(), Requirement { title, decision });
     }
     out
@@ -263,33 +269,36 @@ mod tests {
     #[test]
     fn every_form_groups_by_blamed_requirement() {
         let results = vec![
-            failed("REQ-OUT-1-a", &["REQ-DEC-10", "REQ-DEC-2", "REQ-DEC-2"]),
+            failed("REQ-OUT-1-a", &["REQ-DEC-14", "REQ-DEC-3", "REQ-DEC-3"]),
             failed("REQ-OUT-1-b", &[]),
-            failed("REQ-OUT-1-c", &["REQ-DEC-2"]),
+            failed("REQ-OUT-1-c", &["REQ-DEC-3"]),
         ];
         assert_eq!(
             summary_lines(&results),
             [
-                "REQ-DEC-2       2 cases  orphans  [Decision]",
-                "REQ-DEC-10      1 case   key/value cross-check  [Decision]",
+                "REQ-DEC-3       2 cases  orphan side records  [Decision]",
+                "REQ-DEC-14      1 case   side-record order  [Decision]",
             ]
         );
         assert_eq!(
             results[0].lines(),
             [
-                "FAIL REQ-DEC-2 REQ-OUT-1-a: sqs/q/<a>.json:2: field \"x\" (+1 more)",
-                "FAIL REQ-DEC-10 REQ-OUT-1-a: sqs/q/<a>.json:2: field \"x\"",
+                "FAIL REQ-DEC-3 REQ-OUT-1-a: sqs/q/<a>.json:2: field \"x\" (+1 more)",
+                "FAIL REQ-DEC-14 REQ-OUT-1-a: sqs/q/<a>.json:2: field \"x\"",
             ]
         );
         let xml = junit_xml(&results);
         assert!(xml.contains("tests=\"4\" failures=\"3\""), "{xml}");
         assert!(xml.contains(
-            "<testcase classname=\"REQ-DEC-2\" name=\"REQ-OUT-1-c\">\n      <failure message=\"sqs/q/&lt;a&gt;.json:2: field &quot;x&quot;\">"
+            "<testcase classname=\"REQ-DEC-3\" name=\"REQ-OUT-1-c\">\n      <failure message=\"sqs/q/&lt;a&gt;.json:2: field &quot;x&quot;\">"
         ));
         assert!(xml.contains("<testcase classname=\"REQ-OUT-1\" name=\"REQ-OUT-1-b\"/>"));
         let md = summary_md(&results);
         assert!(md.contains("1 passed, 2 failed"), "{md}");
-        assert!(md.contains("| REQ-DEC-2 | 2 | orphans | yes |"), "{md}");
+        assert!(
+            md.contains("| REQ-DEC-3 | 2 | orphan side records | yes |"),
+            "{md}"
+        );
     }
 
     // REQ-CONF-5
@@ -299,6 +308,7 @@ mod tests {
         assert_eq!(reqs["REQ-OUT-3"].title, "dot names");
         assert!(reqs["REQ-OUT-3"].decision);
         assert!(!reqs["REQ-OUT-1"].decision);
+        assert_eq!(reqs["REQ-OUT-1"].title, "layout");
         assert!(reqs.len() > 80);
     }
 }

@@ -55,7 +55,7 @@ pub(super) fn err_cli_cases(c: &mut Cases) {
     }
     c.add(
         "REQ-CLI-6-path-traversal-names",
-        "[Decision] queue names with /, .. and \\ stay single directory names below sqs/",
+        "queue names with /, .. and \\ stay single directory names below sqs/",
         &[],
         s.bytes(),
         vec![files(&[

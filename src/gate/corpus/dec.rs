@@ -58,7 +58,7 @@ pub(super) fn dec_cases(c: &mut Cases) {
     s.del(&meta_key(b"deleted"), 20);
     c.add(
         "REQ-DEC-2-deleted-queue-gen-only",
-        "[Decision] a deleted queue that left only its gen record is no orphan: nothing is written (and no warning)",
+        "a deleted queue that left only its gen record is no orphan: nothing is written (and sqsdump warns of nothing)",
         &[],
         s.bytes(),
         vec![files(&[
@@ -376,7 +376,7 @@ pub(super) fn dec_cases(c: &mut Cases) {
     );
     c.add(
         "REQ-DEC-10-key-value-mismatch",
-        "[Decision] a data key whose gen and id disagree with its value is reported on stderr, not fatal; the value's fields are written",
+        "a data key whose gen and id disagree with its value is not fatal: the value's fields are written (sqsdump warns on stderr)",
         &[],
         s.bytes(),
         vec![has(
@@ -396,7 +396,7 @@ pub(super) fn dec_cases(c: &mut Cases) {
     shuffled.keep_order();
     c.add(
         "REQ-DEC-11-unsorted-stream",
-        "[Decision] entries with distinct user keys may come in any order: a reversed stream gives the sorted stream's dump (upstream finalises queues in Go map order)",
+        "entries with distinct user keys may come in any order: a reversed stream gives the sorted stream's dump",
         &[],
         shuffled.bytes(),
         vec![

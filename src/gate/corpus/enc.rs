@@ -853,7 +853,7 @@ fn error_cases(c: &mut EncCases) {
     resum(&mut d);
     c.add(
         "REQ-ENC-4-bad-message-line",
-        "[Decision] a messages.jsonl line that does not parse is invalid_message_line",
+        "a messages.jsonl line that does not parse is invalid_message_line",
         &[],
         d,
         vec![error("invalid_message_line")],
@@ -898,7 +898,7 @@ fn error_cases(c: &mut EncCases) {
     resum(&mut d);
     c.add(
         "REQ-ENC-4-invalid-queue-file",
-        "[Decision] a _queue.json field of the wrong type is invalid_queue_file",
+        "a _queue.json field of the wrong type is invalid_queue_file",
         &[],
         d,
         vec![error("invalid_queue_file")],
@@ -927,7 +927,7 @@ fn error_cases(c: &mut EncCases) {
     resum(&mut d);
     c.add(
         "REQ-ENC-4-partition-out-of-range",
-        "[Decision] a partition at or above partition_count is invalid_partition",
+        "a partition at or above partition_count is invalid_partition",
         &[],
         d,
         vec![error("invalid_partition")],
@@ -947,7 +947,7 @@ fn error_cases(c: &mut EncCases) {
     resum(&mut d);
     c.add(
         "REQ-ENC-4-duplicate-message-id",
-        "[Decision] two lines of one queue with the same message_id are duplicate_message_id",
+        "two lines of one queue with the same message_id are duplicate_message_id",
         &[],
         d,
         vec![error("duplicate_message_id")],
@@ -1013,7 +1013,7 @@ fn error_cases(c: &mut EncCases) {
     resum(&mut d);
     c.add(
         "REQ-ENC-4-padded-body-envelope",
-        "[Decision] a base64 body envelope that is not canonical unpadded base64url is invalid_message_line",
+        "a base64 body envelope that is not canonical unpadded base64url is invalid_message_line",
         &[],
         d,
         vec![error("invalid_message_line")],
@@ -1030,7 +1030,7 @@ fn error_cases(c: &mut EncCases) {
     resum(&mut d);
     c.add(
         "REQ-ENC-4-partition-not-group-lane",
-        "[Decision] a message whose partition is not the lane of its message group is invalid_partition",
+        "a message whose partition is not the lane of its message group is invalid_partition",
         &[],
         d,
         vec![error("invalid_partition")],
@@ -1045,7 +1045,7 @@ fn error_cases(c: &mut EncCases) {
     resum(&mut d);
     c.add(
         "REQ-ENC-4-partition-count-not-power-of-two",
-        "[Decision] a partition_count that is not a power of two is invalid_queue_file",
+        "a partition_count that is not a power of two is invalid_queue_file",
         &[],
         d,
         vec![error("invalid_queue_file")],
@@ -1066,7 +1066,7 @@ fn error_cases(c: &mut EncCases) {
     d.remove(msgs);
     c.add(
         "REQ-ENC-6-symlinked-messages",
-        "[Decision] a symlink in the dump is never followed: unexpected_entry",
+        "a symlink in the dump is never followed: unexpected_entry",
         &[],
         d,
         vec![error("unexpected_entry")],

@@ -240,7 +240,7 @@ pub(super) fn fsm_cases(c: &mut Cases) {
     s.put(&k, 100, &msg("o-1", b"x", T0, 1, r#","receive_count":2"#));
     c.add(
         "REQ-FSM-7-equal-commit-ts-later-entry-wins",
-        "two versions with the same commit_ts: the later one in the stream wins",
+        "[Decision] two versions with the same commit_ts: the later one in the stream wins (upstream writes both)",
         &[PRESERVE],
         s.bytes(),
         vec![
@@ -292,7 +292,7 @@ pub(super) fn fsm_cases(c: &mut Cases) {
     s.keep_order();
     c.add(
         "REQ-FSM-9-versions-not-adjacent",
-        "[Decision] versions of one key separated by a key it is a prefix of are still one key: the newest version wins",
+        "versions of one key separated by a key it is a prefix of are still one key: the newest version wins",
         &[],
         s.bytes(),
         vec![

@@ -202,7 +202,7 @@ pub(super) fn key_cases(c: &mut Cases) {
     padded.extend_from_slice(b"bzk=");
     c.add(
         "REQ-KEY-6-padded-message-id",
-        "[Decision] a message-id segment with '=' padding is malformed_sqs_key",
+        "a message-id segment with '=' padding is malformed_sqs_key (upstream refuses it too)",
         &[],
         orders()
             .put(&padded, 100, &msg("o9", b"x", T0, 1, ""))
@@ -235,7 +235,7 @@ pub(super) fn key_cases(c: &mut Cases) {
     );
     c.add(
         "REQ-KEY-8-gen-2-56-misparse",
-        "[Decision] documented limit: a legacy key with gen >= 2^56 starting with an alphabet byte is read as queue q\\0 (a key/value mismatch warning goes to stderr)",
+        "documented limit, as upstream: a legacy key with gen >= 2^56 starting with an alphabet byte is read as queue q\\0 (a key/value mismatch warning goes to stderr)",
         &[],
         s.bytes(),
         vec![
@@ -261,24 +261,24 @@ pub(super) fn key_cases(c: &mut Cases) {
             "empty-queue-meta",
             b"!sqs|queue|meta|".to_vec(),
             meta("", ""),
-            "a meta key with an empty queue segment",
+            "[Decision] a meta key with an empty queue segment is malformed_sqs_key (upstream writes a queue named \"\" into sqs/ itself)",
         ),
         (
             "empty-queue-data",
             empty_data,
             msg("m1", b"x", T0, 1, ""),
-            "a legacy data key with an empty queue segment",
+            "a legacy data key with an empty queue segment is malformed_sqs_key (upstream refuses it too)",
         ),
         (
             "empty-queue-partitioned",
             empty_part,
             msg("m1", b"x", T0, 1, ""),
-            "a partitioned data key with an empty queue segment",
+            "a partitioned data key with an empty queue segment is malformed_sqs_key (upstream refuses it too)",
         ),
     ] {
         c.add(
             &format!("REQ-KEY-9-{slug}"),
-            &format!("[Decision] {what} is malformed_sqs_key (upstream writes into sqs/ itself)"),
+            what,
             &[],
             orders().put(&key, 10, &value).bytes(),
             vec![error("malformed_sqs_key")],
