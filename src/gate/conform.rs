@@ -1403,3 +1403,7 @@ mod tests {
         }
     }
 }
+
+#[cfg(test)]
+#[path = "conform_tests.rs"]
+mod judging_tests;
