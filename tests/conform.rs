@@ -875,6 +875,10 @@ fn expectations_gate_on_new_failures_only() {
     );
     assert_eq!(out.status.code(), Some(1));
     assert!(stdout.contains("NEW FAIL REQ-DEC-7 REQ-DEC-7-message-order: sqs/ord.fifo/messages.jsonl:1: lines in another order"), "{stdout}");
+    assert!(
+        stdout.contains("expectations: 0 expected failures, 1 new, 0 fixed"),
+        "{stdout}"
+    );
 }
 
 // REQ-CONF-3

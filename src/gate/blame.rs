@@ -1424,3 +1424,7 @@ mod tests {
         }
     }
 }
+
+#[cfg(test)]
+#[path = "blame_tests.rs"]
+mod judging_tests;

@@ -404,3 +404,7 @@ mod tests {
         assert_eq!(show_key(b"!sqs|a\x00\\"), "!sqs|a\\x00\\x5c");
     }
 }
+
+#[cfg(test)]
+#[path = "blame_fsm_tests.rs"]
+mod judging_tests;

@@ -1460,3 +1460,7 @@ mod tests {
         }
     }
 }
+
+#[cfg(test)]
+#[path = "conform_tests.rs"]
+mod judging_tests;
