@@ -471,7 +471,8 @@ fn what_the_command_leaves_running_is_killed_with_it() {
 fn args(corpus: &Path, template: &str, out: &Path) -> ConformArgs {
     ConformArgs {
         implementation: Template::parse(template).unwrap(),
-        corpus: corpus.to_path_buf(),
+        corpus: Some(corpus.to_path_buf()),
+        builtin_corpus: false,
         generated: 0,
         seed: 0,
         profile: Profile::Valid,
