@@ -311,7 +311,9 @@ mod tests {
     use crate::fsm::{encode_header, encode_raw_entry, encode_value};
     use crate::gate::blame::governing;
 
-    fn snap(header: u64, rows: &[(KeyParts, &[u8])]) -> Vec<u8> {
+    /// A snapshot at `header` holding `rows` in key order (shared with
+    /// `judging_tests`).
+    pub(super) fn snap(header: u64, rows: &[(KeyParts, &[u8])]) -> Vec<u8> {
         let mut rows: Vec<(Vec<u8>, Vec<u8>)> = rows
             .iter()
             .map(|(k, v)| (encode_key(&key::build(k), header), encode_value(0, 0, v)))

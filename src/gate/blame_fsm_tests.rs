@@ -4,17 +4,13 @@
 use super::*;
 use crate::fsm::{encode_header, encode_raw_entry, encode_value};
 
+/// `super::tests::snap` for rows that own their values.
 fn snap(header: u64, rows: &[(KeyParts, Vec<u8>)]) -> Vec<u8> {
-    let mut rows: Vec<(Vec<u8>, Vec<u8>)> = rows
+    let rows: Vec<(KeyParts, &[u8])> = rows
         .iter()
-        .map(|(k, v)| (encode_key(&key::build(k), header), encode_value(0, 0, v)))
+        .map(|(k, v)| (k.clone(), v.as_slice()))
         .collect();
-    rows.sort();
-    let mut out = encode_header(header);
-    for (k, v) in &rows {
-        encode_raw_entry(&mut out, k, v);
-    }
-    out
+    super::tests::snap(header, &rows)
 }
 
 fn with_magic(magic: &[u8], json: &str) -> Vec<u8> {
