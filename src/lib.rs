@@ -55,9 +55,9 @@ pub mod jsonout;
 pub mod key;
 pub mod manifest;
 pub mod node;
+pub mod run;
 mod scan;
 pub mod segment;
-pub mod staging;
 #[cfg(feature = "testkit")]
 pub mod testkit;
 pub mod value;

@@ -16,17 +16,17 @@
 //!    error before this point the staging directory is removed and nothing
 //!    is left at the output path (REQ-CLI-5).
 
-use std::fs::{self, DirBuilder, File, OpenOptions};
+use std::fs::{self, DirBuilder, OpenOptions};
 use std::io::{self, Write};
-use std::path::{Path, PathBuf};
-use std::sync::Mutex;
+use std::path::Path;
 use std::time::Duration;
 
 use crate::dump::DumpModel;
+use crate::run::{Control, Staging, StagingKind};
 use crate::Error;
 
 /// Prefix of the hidden staging directory created beside the output.
-pub const STAGING_PREFIX: &str = ".sqsdump-staging-";
+pub const STAGING_PREFIX: &str = StagingKind::Dump.prefix();
 
 /// What was found at the output path.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -45,23 +45,13 @@ pub fn write_dump(model: &DumpModel, out: &Path) -> Result<(), Error> {
 /// What a caller can learn or slow down while [`write_dump_with`] works.
 #[derive(Debug, Default)]
 pub struct WriteHooks<'a> {
-    /// Holds the staging directory's path while it exists, so that a
-    /// signal handler can remove it (REQ-ENG-5); locked during the rename.
-    pub staging: Option<&'a Mutex<Option<PathBuf>>>,
+    /// The run's control: its staging registration names the staging
+    /// directory while it exists, so that a signal handler can remove it
+    /// (REQ-ENG-5).
+    pub ctl: Option<&'a Control>,
     /// Tests only: sleep this long before each file, so that a run can be
     /// interrupted while it writes.
     pub pace: Option<Duration>,
-}
-
-/// Clears the staging registration when dropped.
-struct Registered<'a>(Option<&'a Mutex<Option<PathBuf>>>);
-
-impl Drop for Registered<'_> {
-    fn drop(&mut self) {
-        if let Some(Ok(mut g)) = self.0.map(Mutex::lock) {
-            *g = None;
-        }
-    }
 }
 
 /// [`write_dump`], reporting the staging directory to `hooks`.
@@ -69,16 +59,7 @@ pub fn write_dump_with(model: &DumpModel, out: &Path, hooks: &WriteHooks<'_>) ->
     validate_model_paths(model.files.keys().map(String::as_str))?;
     check_output(out)?;
 
-    let parent = parent_dir(out);
-    dir_builder(true)
-        .create(&parent)
-        .map_err(|e| Error::io(format!("creating {}", parent.display()), e))?;
-    let staging = crate::staging::create_in(&parent, STAGING_PREFIX).map_err(|e| {
-        Error::io(
-            format!("creating a staging directory in {}", parent.display()),
-            e,
-        )
-    })?;
+    let staging = Staging::beside(out, StagingKind::Dump, hooks.ctl)?;
     // The dump root is a fresh subdirectory, so it gets the ordinary 0755
     // mode (the staging directory itself is private to this user).
     let root = staging.path().join("dump");
@@ -86,40 +67,13 @@ pub fn write_dump_with(model: &DumpModel, out: &Path, hooks: &WriteHooks<'_>) ->
         .create(&root)
         .map_err(|e| Error::io(format!("creating {}", root.display()), e))?;
 
-    if let Some(Ok(mut g)) = hooks.staging.map(Mutex::lock) {
-        *g = Some(staging.path().to_path_buf());
-    }
-    // Forget it again on every way out (the staging directory goes with
-    // `staging` on error).
-    let _registered = Registered(hooks.staging);
-
     for (path, bytes) in &model.files {
         if let Some(d) = hooks.pace {
             std::thread::sleep(d);
         }
         write_file(&root, path, bytes)?;
     }
-
-    // Hold the lock so that a signal handler cannot remove the staging
-    // directory halfway through the rename.
-    let guard = hooks.staging.map(Mutex::lock);
-    fs::rename(&root, out).map_err(|e| {
-        Error::io(
-            format!("moving the finished dump into place at {}", out.display()),
-            e,
-        )
-    })?;
-    if let Some(Ok(mut g)) = guard {
-        *g = None;
-    }
-    // Best effort: the staging directory is empty now, and the dump is in
-    // place; failing to remove an empty hidden directory or to sync the
-    // parent must not turn a complete dump into an error.
-    let _ = staging.close();
-    if let Ok(dir) = File::open(&parent) {
-        let _ = dir.sync_all();
-    }
-    Ok(())
+    staging.commit(&root, out)
 }
 
 /// Check that `out` may receive a dump (REQ-CLI-4): it must be absent or an
@@ -209,13 +163,7 @@ pub fn validate_model_paths<'a>(paths: impl IntoIterator<Item = &'a str>) -> Res
     Ok(())
 }
 
-/// The directory that holds `out` (`.` for a bare name).
-pub(crate) fn parent_dir(out: &Path) -> PathBuf {
-    match out.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
-        _ => PathBuf::from("."),
-    }
-}
+pub(crate) use crate::run::staging::parent_dir;
 
 /// Create one file below `root` (its directories first).
 fn write_file(root: &Path, rel: &str, bytes: &[u8]) -> Result<(), Error> {

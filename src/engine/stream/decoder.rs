@@ -37,14 +37,14 @@ use std::path::PathBuf;
 
 use super::out::{FileOut, Tree};
 use super::warnlog::{Log, Mismatch, Sealed};
-use super::Control;
 use crate::decode::{cross_check, unknown_prefix, Options};
 use crate::dump::DecodeStats;
 use crate::encode::restorable::{self, MessageFacts, OwnedRules, QueueRules, Tally};
-use crate::engine::spill::{self, Merge, RunItem, SpillDir};
 use crate::error::{Escaped, KeyProblem};
 use crate::jsonout;
 use crate::key::{self, Family};
+use crate::run::spill::{self, Merge, RunItem, SpillDir};
+use crate::run::Control;
 use crate::segment;
 use crate::value::{self, QueueMeta};
 use crate::warning::Warning;
