@@ -31,7 +31,6 @@ use indicatif::{ProgressBar, ProgressDrawTarget};
 
 use crate::decode::Options;
 use crate::engine::stream::{self, Source};
-use crate::engine::Engine;
 use crate::error::NodeError;
 use crate::manifest::{self, ManifestInfo};
 use crate::node::{self, NodeSnapshot};
@@ -81,6 +80,25 @@ on stderr as JSON lines, at most --max-warnings of each kind, then one
 a warnings_suppressed JSON line per kind with lines left out,
 then a summary with the count of each kind. --warnings FILE keeps every
 warning. Verify a dump with `cd ./dump && sha256sum -c CHECKSUMS`.";
+
+/// `--engine`: which engine decodes ([`crate::Engine`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+pub enum EngineArg {
+    /// The in-memory oracle.
+    Plain,
+    /// The bounded-memory streaming engine.
+    #[default]
+    Stream,
+}
+
+impl From<EngineArg> for crate::Engine {
+    fn from(e: EngineArg) -> Self {
+        match e {
+            EngineArg::Plain => crate::Engine::Plain,
+            EngineArg::Stream => crate::Engine::Stream,
+        }
+    }
+}
 
 /// Arguments of `sqsdump decode`.
 #[derive(Debug, Clone, Args)]
@@ -165,7 +183,7 @@ pub struct DecodeArgs {
     /// the staging directory; `plain` is the simple in-memory decoder that
     /// serves as the oracle. Both write identical dumps.
     #[arg(long, value_enum, default_value = "stream")]
-    pub engine: Engine,
+    pub engine: EngineArg,
 
     /// Memory budget of the stream engine, in bytes or with a binary
     /// suffix (K, KiB, M, MiB, G, GiB). At least 128 MiB. Example:
@@ -218,12 +236,12 @@ pub fn run(args: &DecodeArgs) -> Result<(), Error> {
     crate::run::staging::create_parents(&parent)
         .map_err(|e| Error::io(format!("creating {}", parent.display()), e))?;
     let result = match args.engine {
-        Engine::Plain => {
+        EngineArg::Plain => {
             let ctl = Arc::new(Control::default());
             signal::install(&ctl, grace(args.engine))
                 .and_then(|()| run_plain(args, &input, &skipped, &ctl))
         }
-        Engine::Stream => run_stream(args, &input, &skipped),
+        EngineArg::Stream => run_stream(args, &input, &skipped),
     };
     if result.is_err() {
         crate::run::staging::remove_created_parents();
@@ -358,10 +376,10 @@ fn check_token_crc(input: &Resolved, summary: &Summary) -> Result<(), Error> {
 /// How long a signal thread waits for the run to stop by itself
 /// ([`signal::install`]): the stream engine stops at its next entry; the
 /// plain engine has no stopping points.
-fn grace(engine: Engine) -> Duration {
+fn grace(engine: EngineArg) -> Duration {
     match engine {
-        Engine::Stream => signal::GRACE,
-        Engine::Plain => Duration::ZERO,
+        EngineArg::Stream => signal::GRACE,
+        EngineArg::Plain => Duration::ZERO,
     }
 }
 

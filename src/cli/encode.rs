@@ -22,7 +22,7 @@ use indicatif::{ProgressBar, ProgressDrawTarget};
 
 use super::decode::parse_size;
 use super::signal;
-use crate::encode::{encode_to_file_with, EncodeError, EncodeOptions, FileOptions};
+use crate::encode::{encode_to_file_with, EncodeOptions, FileOptions};
 use crate::run::{Control, Progress, TestKnobs};
 use crate::{manifest, Error};
 
@@ -155,12 +155,8 @@ pub fn run(args: &EncodeArgs) -> Result<(), Error> {
     if let Some(bar) = &bar {
         bar.finish_and_clear();
     }
-    let r = match result {
-        Ok(r) => r,
-        // REQ-ENC-17: exits 130, 143 or 129 like decode.
-        Err(EncodeError::Interrupted { signal }) => return Err(Error::Interrupted { signal }),
-        Err(e) => return Err(e.into()),
-    };
+    // REQ-ENC-17: exits 130, 143 or 129 like decode.
+    let r = result.map_err(Error::from_encode)?;
     let mut err = std::io::stderr().lock();
     let s = r.summary;
     let _ = writeln!(

@@ -22,13 +22,3 @@ pub(crate) use stream::for_each_resolved;
 pub use harness::{
     compare_engines, compare_observed, observe_plain, observe_stream, stream_passes, Observed,
 };
-
-/// Which engine `sqsdump decode` runs.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
-pub enum Engine {
-    /// The in-memory oracle.
-    Plain,
-    /// The bounded-memory streaming engine.
-    #[default]
-    Stream,
-}
