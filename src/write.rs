@@ -15,13 +15,26 @@
 //!    so a directory that filled up meanwhile is not clobbered. On any
 //!    error before this point the staging directory is removed and nothing
 //!    is left at the output path (REQ-CLI-5).
+//!
+//! Both engines write through one [`Tree`]: [`write_dump`] adds a finished
+//! model's files to it; the stream engine claims queue directories, adds
+//! files as it writes them and finishes with `MANIFEST.json` and
+//! `CHECKSUMS` ([`Tree::finish`]). A tree keeps the dump model's rules: a
+//! second writer of a path or a second claim of a queue directory is a
+//! [`Error::PathCollision`] (REQ-OUT-8), every path is validated
+//! (REQ-CLI-6), and each file is synced. Each file's SHA-256 is computed
+//! while it is written, so `CHECKSUMS` needs no second read.
 
-use std::fs::{self, DirBuilder, OpenOptions};
-use std::io::{self, Write};
-use std::path::Path;
+use std::collections::BTreeMap;
+use std::fs::{self, DirBuilder, File, OpenOptions};
+use std::io::{self, BufWriter, Write};
+use std::path::{Path, PathBuf};
 use std::time::Duration;
 
-use crate::dump::DumpModel;
+use sha2::{Digest, Sha256};
+
+use crate::dump::{Claims, DumpModel};
+use crate::manifest::{self, ManifestInfo, CHECKSUMS_FILE, MANIFEST_FILE};
 use crate::run::{Control, Staging, StagingKind};
 use crate::Error;
 
@@ -63,15 +76,12 @@ pub fn write_dump_with(model: &DumpModel, out: &Path, hooks: &WriteHooks<'_>) ->
     // The dump root is a fresh subdirectory, so it gets the ordinary 0755
     // mode (the staging directory itself is private to this user).
     let root = staging.path().join("dump");
-    dir_builder(false)
-        .create(&root)
-        .map_err(|e| Error::io(format!("creating {}", root.display()), e))?;
-
+    let mut tree = Tree::create(root.clone(), true)?;
     for (path, bytes) in &model.files {
         if let Some(d) = hooks.pace {
             std::thread::sleep(d);
         }
-        write_file(&root, path, bytes)?;
+        tree.add_file(path.clone(), bytes, "model")?;
     }
     staging.commit(&root, out)
 }
@@ -165,23 +175,6 @@ pub fn validate_model_paths<'a>(paths: impl IntoIterator<Item = &'a str>) -> Res
 
 pub(crate) use crate::run::staging::parent_dir;
 
-/// Create one file below `root` (its directories first).
-fn write_file(root: &Path, rel: &str, bytes: &[u8]) -> Result<(), Error> {
-    let mut full = root.to_path_buf();
-    full.extend(rel.split('/'));
-    if let Some(dir) = full.parent() {
-        dir_builder(true)
-            .create(dir)
-            .map_err(|e| Error::io(format!("creating directory for {rel}"), e))?;
-    }
-    let mut file = file_options()
-        .open(&full)
-        .map_err(|e| Error::io(format!("creating {rel}"), e))?;
-    file.write_all(bytes)
-        .and_then(|()| file.sync_all())
-        .map_err(|e| Error::io(format!("writing {rel}"), e))
-}
-
 /// Directories: mode 0755 before the umask (REQ-CLI-7).
 pub(crate) fn dir_builder(recursive: bool) -> DirBuilder {
     let mut builder = DirBuilder::new();
@@ -205,4 +198,152 @@ pub(crate) fn file_options() -> OpenOptions {
         options.mode(0o644);
     }
     options
+}
+
+/// Write buffer of one output file.
+const FILE_BUFFER: usize = 1 << 20;
+
+/// A dump tree under construction inside the staging directory, written
+/// file by file.
+#[derive(Debug)]
+pub(crate) struct Tree {
+    root: PathBuf,
+    claims: Claims,
+    sums: BTreeMap<String, String>,
+    /// Queue names that got a `_queue.json`.
+    pub(crate) queues: Vec<String>,
+    /// Sync each file when it is complete (always, except in tests).
+    pub(crate) sync: bool,
+}
+
+/// One output file being written.
+pub(crate) struct FileOut {
+    rel: String,
+    sync: bool,
+    w: BufWriter<File>,
+    hasher: Sha256,
+}
+
+impl FileOut {
+    /// Create a file claimed with [`Tree::claim`] (any thread).
+    pub(crate) fn create(rel: String, full: &std::path::Path, sync: bool) -> Result<Self, Error> {
+        let file = file_options()
+            .open(full)
+            .map_err(|e| Error::io(format!("creating {rel}"), e))?;
+        Ok(FileOut {
+            rel,
+            sync,
+            w: BufWriter::with_capacity(FILE_BUFFER, file),
+            hasher: Sha256::new(),
+        })
+    }
+
+    /// Flush and sync; the path and its checksum for [`Tree::record_sum`].
+    pub(crate) fn finish(self) -> Result<(String, String), Error> {
+        let FileOut {
+            rel,
+            sync,
+            w,
+            hasher,
+        } = self;
+        let file = w
+            .into_inner()
+            .map_err(|e| Error::io(format!("writing {rel}"), e.into_error()))?;
+        if sync {
+            file.sync_all()
+                .map_err(|e| Error::io(format!("writing {rel}"), e))?;
+        }
+        Ok((rel, hex::encode(hasher.finalize())))
+    }
+
+    pub(crate) fn write(&mut self, bytes: &[u8]) -> Result<(), Error> {
+        self.hasher.update(bytes);
+        self.w
+            .write_all(bytes)
+            .map_err(|e| Error::io(format!("writing {}", self.rel), e))
+    }
+}
+
+impl Tree {
+    /// A tree rooted at `root` (created here, mode 0755).
+    pub(crate) fn create(root: PathBuf, sync: bool) -> Result<Self, Error> {
+        dir_builder(false)
+            .create(&root)
+            .map_err(|e| Error::io(format!("creating {}", root.display()), e))?;
+        Ok(Tree {
+            root,
+            claims: Claims::default(),
+            sums: BTreeMap::new(),
+            queues: Vec::new(),
+            sync,
+        })
+    }
+
+    /// The same rule as [`DumpModel::claim_dir`].
+    pub(crate) fn claim_dir(&mut self, dir: &str, owner: &str) -> Result<(), Error> {
+        self.claims.claim_dir(dir, owner)
+    }
+
+    /// Claim `rel` (the rule of [`DumpModel::add_file`]), create its
+    /// directories and return its full path.
+    pub(crate) fn claim(&mut self, rel: &str, owner: &str) -> Result<PathBuf, Error> {
+        self.claims.check_free(rel, owner)?;
+        validate_model_path(rel)?;
+        self.claims.claim_file(rel, owner.to_string())?;
+        let mut full = self.root.clone();
+        full.extend(rel.split('/'));
+        if let Some(dir) = full.parent() {
+            dir_builder(true)
+                .create(dir)
+                .map_err(|e| Error::io(format!("creating directory for {rel}"), e))?;
+        }
+        Ok(full)
+    }
+
+    /// Remember the checksum of a file written from a claim.
+    pub(crate) fn record_sum(&mut self, rel: String, sum: String) {
+        self.sums.insert(rel, sum);
+    }
+
+    /// Claim `rel` and open it.
+    pub(crate) fn open(&mut self, rel: String, owner: &str) -> Result<FileOut, Error> {
+        let full = self.claim(&rel, owner)?;
+        FileOut::create(rel, &full, self.sync)
+    }
+
+    /// Flush and sync a file; remember its checksum.
+    pub(crate) fn close(&mut self, f: FileOut) -> Result<(), Error> {
+        let (rel, sum) = f.finish()?;
+        self.sums.insert(rel, sum);
+        Ok(())
+    }
+
+    /// Write a whole small file.
+    pub(crate) fn add_file(&mut self, rel: String, bytes: &[u8], owner: &str) -> Result<(), Error> {
+        let mut f = self.open(rel, owner)?;
+        f.write(bytes)?;
+        self.close(f)
+    }
+
+    /// Add `MANIFEST.json` and `CHECKSUMS` (REQ-CLI-8) with the collision
+    /// check and the `CHECKSUMS` writer of [`manifest::add_manifest`], from
+    /// the checksums taken while the files were written; then validate
+    /// every path as [`write_dump`] does.
+    pub(crate) fn finish(&mut self, info: &ManifestInfo) -> Result<(), Error> {
+        manifest::check_free(&self.claims, "manifest")?;
+        let mut model = DumpModel::new();
+        model.queues = self.queues.clone();
+        let manifest_bytes = manifest::manifest_json(&model, info);
+        let mut sums = self.sums.clone();
+        sums.insert(
+            MANIFEST_FILE.to_string(),
+            hex::encode(Sha256::digest(&manifest_bytes)),
+        );
+        let lines = manifest::sha256sum_lines(sums.iter().map(|(p, s)| (p.as_str(), s.as_str())))?;
+        let mut all: Vec<&str> = self.claims.files().collect();
+        all.extend([MANIFEST_FILE, CHECKSUMS_FILE]);
+        validate_model_paths(all)?;
+        self.add_file(MANIFEST_FILE.to_string(), &manifest_bytes, "manifest")?;
+        self.add_file(CHECKSUMS_FILE.to_string(), &lines, "manifest")
+    }
 }

@@ -35,7 +35,7 @@ use std::fs;
 use std::io::{self, Read, Write};
 use std::path::PathBuf;
 
-use super::out::{FileOut, Tree};
+use crate::write::{FileOut, Tree};
 use super::warnlog::{Log, Mismatch, Sealed};
 use crate::decode::{cross_check, unknown_prefix, Options};
 use crate::dump::DecodeStats;
@@ -290,7 +290,7 @@ impl SideLines {
     }
 
     /// Merge every line, in user-key order, into `out`.
-    fn drain_into(&mut self, out: &mut super::out::FileOut) -> Result<(), Error> {
+    fn drain_into(&mut self, out: &mut FileOut) -> Result<(), Error> {
         let mut items = std::mem::take(&mut self.items);
         items.sort_unstable_by(|a, b| a.order(b));
         let runs = std::mem::take(&mut self.runs);

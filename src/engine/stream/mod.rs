@@ -25,7 +25,6 @@
 //!   renamed into place only by [`Prepared::commit`].
 
 mod decoder;
-mod out;
 mod resolve;
 mod warnlog;
 
@@ -42,7 +41,7 @@ use crate::{write, Error};
 use crate::run::spill::SpillDir;
 use crate::run::{Staging, StagingKind, FIXED_OVERHEAD};
 use decoder::{Parsed, StreamDecoder};
-use out::Tree;
+use crate::write::Tree;
 use resolve::{Mode, Outcome};
 pub use warnlog::Warnings;
 use warnlog::{Log, LOG_BUDGET};
