@@ -24,6 +24,7 @@ pub mod encode;
 #[cfg(feature = "testkit")]
 pub mod gen;
 pub mod progress;
+mod signal;
 pub mod warnout;
 
 /// Top-level help epilogue.

@@ -15,10 +15,8 @@ use crate::Error;
 pub struct DumpModel {
     /// Relative path → file bytes, in path order.
     pub files: BTreeMap<String, Vec<u8>>,
-    /// Who produced each path, for collision messages.
-    owners: BTreeMap<String, String>,
-    /// Who claimed each queue directory.
-    dir_owners: BTreeMap<String, String>,
+    /// Who produced each path and claimed each queue directory.
+    pub(crate) claims: Claims,
     /// Warnings in the order they were emitted.
     pub warnings: Vec<Warning>,
     /// Queue names (decoded, lossy UTF-8) that got a `_queue.json`, sorted.
@@ -61,15 +59,7 @@ impl DumpModel {
         bytes: Vec<u8>,
         owner: impl Into<String>,
     ) -> Result<(), Error> {
-        let owner = owner.into();
-        if let Some(first) = self.owners.get(&path) {
-            return Err(Error::PathCollision {
-                path,
-                first: first.clone(),
-                second: owner,
-            });
-        }
-        self.owners.insert(path.clone(), owner);
+        self.claims.claim_file(&path, owner.into())?;
         self.files.insert(path, bytes);
         Ok(())
     }
@@ -79,15 +69,7 @@ impl DumpModel {
     /// [`Error::PathCollision`] even when their file names differ
     /// (REQ-OUT-8).
     pub fn claim_dir(&mut self, dir: &str, owner: &str) -> Result<(), Error> {
-        if let Some(first) = self.dir_owners.get(dir) {
-            return Err(Error::PathCollision {
-                path: dir.to_string(),
-                first: first.clone(),
-                second: owner.to_string(),
-            });
-        }
-        self.dir_owners.insert(dir.to_string(), owner.to_string());
-        Ok(())
+        self.claims.claim_dir(dir, owner)
     }
 
     /// Render the whole tree as text, for golden files: each file as a
@@ -110,5 +92,53 @@ impl DumpModel {
             out.push('\n');
         }
         out
+    }
+}
+
+/// Who wrote each path of a dump and who claimed each queue directory:
+/// the collision rules (REQ-OUT-8) of every dump writer, the in-memory
+/// [`DumpModel`] and the stream engine's tree on disk alike.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(crate) struct Claims {
+    files: BTreeMap<String, String>,
+    dirs: BTreeMap<String, String>,
+}
+
+impl Claims {
+    /// Claim the file `path` for `owner`; a second claim is a
+    /// [`Error::PathCollision`] naming the first owner.
+    pub(crate) fn claim_file(&mut self, path: &str, owner: String) -> Result<(), Error> {
+        self.check_free(path, &owner)?;
+        self.files.insert(path.to_string(), owner);
+        Ok(())
+    }
+
+    /// The [`Error::PathCollision`] that claiming the file `path` for
+    /// `owner` would be, without claiming it.
+    pub(crate) fn check_free(&self, path: &str, owner: &str) -> Result<(), Error> {
+        collision(&self.files, path, owner)
+    }
+
+    /// Claim the queue directory `dir` for `owner`, by the same rule.
+    pub(crate) fn claim_dir(&mut self, dir: &str, owner: &str) -> Result<(), Error> {
+        collision(&self.dirs, dir, owner)?;
+        self.dirs.insert(dir.to_string(), owner.to_string());
+        Ok(())
+    }
+
+    /// Every claimed file, in path order.
+    pub(crate) fn files(&self) -> impl Iterator<Item = &str> {
+        self.files.keys().map(String::as_str)
+    }
+}
+
+fn collision(owners: &BTreeMap<String, String>, path: &str, owner: &str) -> Result<(), Error> {
+    match owners.get(path) {
+        Some(first) => Err(Error::PathCollision {
+            path: path.to_string(),
+            first: first.clone(),
+            second: owner.to_string(),
+        }),
+        None => Ok(()),
     }
 }

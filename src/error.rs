@@ -33,6 +33,7 @@ impl fmt::Debug for Escaped {
 
 /// Which part of an SQS key was wrong (see [`Error::MalformedKey`]).
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
 pub enum KeyProblem {
     /// The key does not start with any known `!sqs|` family prefix,
     /// e.g. `!sqs|msg|bogus|cQ`.
@@ -79,6 +80,7 @@ pub enum KeyProblem {
 
 /// The error type of every fallible sqsdump operation.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum Error {
     /// The stream does not start with `EKVPBBL1`, e.g. `NOTASNAP`.
     #[error("bad magic: expected \"EKVPBBL1\", found {found}")]
@@ -279,6 +281,15 @@ impl Error {
         }
     }
 
+    /// An encode error as the run's error: an interruption is
+    /// [`Error::Interrupted`], as for a decode (exit 129, 130 or 143).
+    pub(crate) fn from_encode(e: crate::encode::EncodeError) -> Self {
+        match e {
+            crate::encode::EncodeError::Interrupted { signal } => Error::Interrupted { signal },
+            e => Error::Encode(e),
+        }
+    }
+
     /// Wrap an I/O error with what was being done.
     pub fn io(context: impl Into<String>, source: std::io::Error) -> Self {
         Error::Io {
@@ -296,6 +307,7 @@ impl Error {
 /// reported as warnings while an older file is tried (REQ-NODE-2); the
 /// others stop the search.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[non_exhaustive]
 pub enum NodeError {
     /// The data directory, its `snap/` or its `fsm-snap/` is missing or
     /// is not a directory, e.g. a data directory without `fsm-snap/`.

@@ -1,68 +1,135 @@
 //! sqsdump: the reference decoder for the SQS part of elastickv's offline
 //! logical backup.
 //!
-//! Data flows one way, and each phase has its own module:
+//! [`Decoder`] reads an elastickv FSM snapshot (`.fsm`) and writes every
+//! SQS queue as a plain dump tree: `sqs/<queue>/_queue.json` and
+//! `messages.jsonl`, with `MANIFEST.json` and `CHECKSUMS` at the root.
+//! [`encode()`] turns such a tree back into a snapshot the live store
+//! restores. Both stage their output beside the destination and rename
+//! it into place only when complete. Decode the bundled sample:
 //!
-//! 1. [`fsm`]: `.fsm` snapshot bytes → framed entries (header, key/value
+//! ```
+//! # fn main() -> Result<(), Box<dyn std::error::Error>> {
+//! let tmp = tempfile::tempdir()?;
+//! let out = tmp.path().join("dump");
+//! let summary = sqsdump::Decoder::new(sqsdump::DecodeOptions::default())
+//!     .decode("examples/sample.fsm", &out)?;
+//! println!("{} queues, {} messages", summary.queues, summary.messages_written);
+//! assert!(out.join("sqs/orders/messages.jsonl").is_file());
+//! assert!(out.join("CHECKSUMS").is_file());
+//! # Ok(())
+//! # }
+//! ```
+//!
+//! [`encode()`] restores such a tree; [`Decoder::decode_with_warnings`]
+//! also hands over the warnings the command line prints.
+//!
+//! Errors are [`Error`]; [`Error::class`] names the class the command
+//! line prints (`error[<class>]: …`).
+//!
+//! # How the code is laid out
+//!
+//! Data flows one way, and each phase has its own module (internal: they
+//! are reachable, undocumented, through the `testkit` feature, which the
+//! tests, the fuzz crate and the examples use):
+//!
+//! 1. `fsm`: `.fsm` snapshot bytes → framed entries (header, key/value
 //!    framing, MVCC key suffix, value flags, operational keys).
-//! 2. [`mvcc`]: entries → the records visible at the snapshot's
+//! 2. `mvcc`: entries → the records visible at the snapshot's
 //!    `last_commit_ts` (one per user key, tombstones and expired versions
 //!    removed).
-//! 3. [`key`] and [`value`]: SQS user keys → typed key components; values →
-//!    typed queue meta, message and generation records. [`gojson`] reads
+//! 3. `key` and `value`: SQS user keys → typed key components; values →
+//!    typed queue meta, message and generation records. `gojson` reads
 //!    the JSON exactly as Go's `encoding/json` v1 does.
-//! 4. [`decode`]: the per-queue state machine that turns records into a
-//!    [`dump::DumpModel`], an in-memory tree of relative paths and file
-//!    bytes plus the warnings. [`segment`] names directories, [`jsonout`]
+//! 4. `decode`: the per-queue state machine that turns records into a
+//!    `dump::DumpModel`, an in-memory tree of relative paths and file
+//!    bytes plus the warnings. `segment` names directories, `jsonout`
 //!    writes bytes the way Go writes them.
-//! 5. [`manifest`] adds MANIFEST.json and CHECKSUMS to a model, and
-//!    [`mod@write`] puts a model on disk atomically.
+//! 5. `manifest` adds MANIFEST.json and CHECKSUMS to a model, and `write`
+//!    puts a model on disk atomically.
 //!
-//! The restore direction runs the other way: [`encode`] reads a dump tree
-//! back into an `.fsm` snapshot.
+//! The restore direction runs the other way: `encode` reads a dump tree
+//! back into an `.fsm` snapshot. `node` finds, in a node's raft data
+//! directory, the `.fsm` file the node would restore, without changing
+//! anything there. `snapshot` chains phases 1–4 for a reader.
 //!
-//! [`node`] finds, in a node's raft data directory, the `.fsm` file the
-//! node would restore, without changing anything there.
+//! Two engines run these phases ([`Engine`]): `engine::plain`,
+//! deliberately plain and in memory, is the oracle; `engine::stream` is
+//! the default, in bounded memory, and is tested equal to it. What a run
+//! needs besides an engine (its cancel flag, staging directory, spill
+//! files and memory budget) is in `run`.
 //!
-//! [`snapshot`] chains phases 1–4 for a reader. The same dump model feeds
-//! the on-disk writer, the golden tests and `verify`/`conform`.
-//!
-//! Two engines run these phases: [`engine::plain`], deliberately plain
-//! and in memory, is the oracle; [`engine::stream`] is the default, in
-//! bounded memory, and is tested equal to it.
-//!
-//! The conformance gate sits beside the pipeline, in [`gate`]:
-//! [`gate::corpus`] defines the conformance cases and writes
-//! `conformance/`, [`gate::conform`] runs another implementation over them
-//! and blames every difference on the requirement that governs it, and
-//! [`gate::verify`] checks any dump tree against SPEC.md's structural
-//! rules.
+//! The conformance gate sits beside the pipeline, in `gate`: `corpus`
+//! defines the conformance cases and writes `conformance/`, `conform`
+//! runs another implementation over them and blames every difference on
+//! the requirement that governs it, and `verify` checks any dump tree
+//! against SPEC.md's structural rules. `cli` is the command line; clap,
+//! indicatif and signal-hook are used there only.
 //!
 //! Every requirement cited in comments (`REQ-…`) is defined in SPEC.md.
 #![forbid(unsafe_code)]
+// Without `testkit` the internal modules are private, and the parts of
+// them that only tests, fuzzing and `gen` use are unused.
+#![cfg_attr(not(feature = "testkit"), allow(dead_code, unused_imports))]
 
+/// Declares internal modules: public but hidden from the docs with the
+/// `testkit` feature (for the integration tests, the fuzz crate and the
+/// examples), private to the crate without it. Their docs are written for
+/// `cargo doc --document-private-items` and link to private items.
+macro_rules! internal {
+    ($($name:ident;)*) => {$(
+        #[cfg(feature = "testkit")]
+        #[doc(hidden)]
+        #[allow(rustdoc::private_intra_doc_links)]
+        pub mod $name;
+        #[cfg(not(feature = "testkit"))]
+        mod $name;
+    )*};
+}
+
+mod api;
+#[doc(hidden)]
+#[allow(rustdoc::private_intra_doc_links)]
 pub mod cli;
-pub mod dump;
-pub mod encode;
-pub mod engine;
 pub mod error;
-pub mod fsm;
 #[cfg(feature = "testkit")]
+#[doc(hidden)]
+#[allow(rustdoc::private_intra_doc_links)]
 pub mod fuzzing;
-pub mod gate;
-pub mod gojson;
-pub mod jsonout;
-pub mod key;
-pub mod manifest;
-pub mod node;
 mod scan;
-pub mod segment;
-pub mod staging;
 #[cfg(feature = "testkit")]
+#[doc(hidden)]
+#[allow(rustdoc::private_intra_doc_links)]
 pub mod testkit;
-pub mod value;
-pub mod warning;
-pub mod write;
 
+internal! {
+    dump;
+    encode;
+    engine;
+    fsm;
+    gate;
+    gojson;
+    jsonout;
+    key;
+    manifest;
+    node;
+    run;
+    segment;
+    value;
+    warning;
+    write;
+}
+
+#[cfg(feature = "testkit")]
+#[doc(hidden)]
 pub use engine::plain::{decode, mvcc, snapshot};
+#[cfg(not(feature = "testkit"))]
+use engine::plain::{decode, mvcc, snapshot};
+
+pub use api::{
+    encode, DecodeOptions, Decoder, EncodeOptions, EncodeSummary, Engine, MvccStats, Summary,
+};
+pub use encode::EncodeError;
 pub use error::Error;
+pub use run::{DEFAULT_MEMORY_LIMIT, MIN_MEMORY_LIMIT};
+pub use warning::Warning;

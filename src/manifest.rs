@@ -36,12 +36,13 @@
 //! included) as `<sha256 hex>  <path>\n`, sorted by path, so that
 //! `sha256sum -c CHECKSUMS` passes from the dump root.
 
+use std::collections::BTreeMap;
 use std::time::{SystemTime, UNIX_EPOCH};
 
 use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
 
-use crate::dump::DumpModel;
+use crate::dump::{Claims, DumpModel};
 use crate::Error;
 
 /// Name of the manifest file at the dump root.
@@ -102,13 +103,7 @@ pub fn snapshot_index_from_name(name: &str) -> Option<u64> {
 /// [`Error::UnsafeOutput`].
 /// On error the model is left unchanged.
 pub fn add_manifest(model: &mut DumpModel, info: &ManifestInfo) -> Result<(), Error> {
-    for name in [MANIFEST_FILE, CHECKSUMS_FILE] {
-        if model.files.contains_key(name) {
-            // add_file reports the collision, naming the first owner, and
-            // changes nothing.
-            return model.add_file(name.to_string(), Vec::new(), OWNER);
-        }
-    }
+    check_free(&model.claims, OWNER)?;
     let manifest = manifest_json(model, info);
     let sums = checksum_lines(
         model
@@ -119,6 +114,16 @@ pub fn add_manifest(model: &mut DumpModel, info: &ManifestInfo) -> Result<(), Er
     )?;
     model.add_file(MANIFEST_FILE.to_string(), manifest, OWNER)?;
     model.add_file(CHECKSUMS_FILE.to_string(), sums, OWNER)
+}
+
+/// Refuse a tree that already holds `MANIFEST.json` or `CHECKSUMS`
+/// ([`Error::PathCollision`] naming the first owner), for `owner`'s
+/// manifest.
+pub(crate) fn check_free(claims: &Claims, owner: &str) -> Result<(), Error> {
+    for name in [MANIFEST_FILE, CHECKSUMS_FILE] {
+        claims.check_free(name, owner)?;
+    }
+    Ok(())
 }
 
 /// The bytes of `MANIFEST.json` for this model.
@@ -182,17 +187,29 @@ pub fn checksums(model: &DumpModel) -> Result<Vec<u8>, Error> {
 /// `sha256sum` lines for the given files, sorted by path (byte order),
 /// skipping `CHECKSUMS`.
 fn checksum_lines<'a>(files: impl Iterator<Item = (&'a str, &'a [u8])>) -> Result<Vec<u8>, Error> {
-    let mut files: Vec<(&str, &[u8])> = files.filter(|(p, _)| *p != CHECKSUMS_FILE).collect();
-    files.sort_by(|a, b| a.0.cmp(b.0));
+    let sums: BTreeMap<&str, String> = files
+        .filter(|(p, _)| *p != CHECKSUMS_FILE)
+        .map(|(p, b)| (p, hex::encode(Sha256::digest(b))))
+        .collect();
+    sha256sum_lines(sums.iter().map(|(p, s)| (*p, s.as_str())))
+}
+
+/// The bytes of `CHECKSUMS` from each file's SHA-256 (lowercase hex), in
+/// the order given (path order): one `<sha256 hex>  <path>` line per file.
+/// A path that `sha256sum` could not read back verbatim (newline, carriage
+/// return or backslash) is [`Error::UnsafeOutput`].
+pub(crate) fn sha256sum_lines<'a>(
+    sums: impl Iterator<Item = (&'a str, &'a str)>,
+) -> Result<Vec<u8>, Error> {
     let mut out = Vec::new();
-    for (path, bytes) in files {
+    for (path, sum) in sums {
         if path.contains(['\n', '\r', '\\']) {
             return Err(Error::UnsafeOutput {
                 path: path.escape_debug().to_string(),
                 reason: "path cannot be listed verbatim in CHECKSUMS".to_string(),
             });
         }
-        out.extend_from_slice(hex::encode(Sha256::digest(bytes)).as_bytes());
+        out.extend_from_slice(sum.as_bytes());
         out.extend_from_slice(b"  ");
         out.extend_from_slice(path.as_bytes());
         out.push(b'\n');

@@ -10,6 +10,7 @@ use crate::encode::restorable::Kind;
 
 /// Something noteworthy that did not stop the decode.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub enum Warning {
     /// A queue state had buffered messages or side records but no meta
     /// record (REQ-DEC-2). The messages were dropped.

@@ -15,18 +15,31 @@
 //!    so a directory that filled up meanwhile is not clobbered. On any
 //!    error before this point the staging directory is removed and nothing
 //!    is left at the output path (REQ-CLI-5).
+//!
+//! Both engines write through one [`Tree`]: [`write_dump`] adds a finished
+//! model's files to it; the stream engine claims queue directories, adds
+//! files as it writes them and finishes with `MANIFEST.json` and
+//! `CHECKSUMS` ([`Tree::finish`]). A tree keeps the dump model's rules: a
+//! second writer of a path or a second claim of a queue directory is a
+//! [`Error::PathCollision`] (REQ-OUT-8), every path is validated
+//! (REQ-CLI-6), and each file is synced. Each file's SHA-256 is computed
+//! while it is written, so `CHECKSUMS` needs no second read.
 
+use std::collections::BTreeMap;
 use std::fs::{self, DirBuilder, File, OpenOptions};
-use std::io::{self, Write};
+use std::io::{self, BufWriter, Write};
 use std::path::{Path, PathBuf};
-use std::sync::Mutex;
 use std::time::Duration;
 
-use crate::dump::DumpModel;
+use sha2::{Digest, Sha256};
+
+use crate::dump::{Claims, DumpModel};
+use crate::manifest::{self, ManifestInfo, CHECKSUMS_FILE, MANIFEST_FILE};
+use crate::run::{Control, Staging, StagingKind};
 use crate::Error;
 
 /// Prefix of the hidden staging directory created beside the output.
-pub const STAGING_PREFIX: &str = ".sqsdump-staging-";
+pub const STAGING_PREFIX: &str = StagingKind::Dump.prefix();
 
 /// What was found at the output path.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -45,23 +58,13 @@ pub fn write_dump(model: &DumpModel, out: &Path) -> Result<(), Error> {
 /// What a caller can learn or slow down while [`write_dump_with`] works.
 #[derive(Debug, Default)]
 pub struct WriteHooks<'a> {
-    /// Holds the staging directory's path while it exists, so that a
-    /// signal handler can remove it (REQ-ENG-5); locked during the rename.
-    pub staging: Option<&'a Mutex<Option<PathBuf>>>,
+    /// The run's control: its staging registration names the staging
+    /// directory while it exists, so that a signal handler can remove it
+    /// (REQ-ENG-5).
+    pub ctl: Option<&'a Control>,
     /// Tests only: sleep this long before each file, so that a run can be
     /// interrupted while it writes.
     pub pace: Option<Duration>,
-}
-
-/// Clears the staging registration when dropped.
-struct Registered<'a>(Option<&'a Mutex<Option<PathBuf>>>);
-
-impl Drop for Registered<'_> {
-    fn drop(&mut self) {
-        if let Some(Ok(mut g)) = self.0.map(Mutex::lock) {
-            *g = None;
-        }
-    }
 }
 
 /// [`write_dump`], reporting the staging directory to `hooks`.
@@ -69,57 +72,18 @@ pub fn write_dump_with(model: &DumpModel, out: &Path, hooks: &WriteHooks<'_>) ->
     validate_model_paths(model.files.keys().map(String::as_str))?;
     check_output(out)?;
 
-    let parent = parent_dir(out);
-    dir_builder(true)
-        .create(&parent)
-        .map_err(|e| Error::io(format!("creating {}", parent.display()), e))?;
-    let staging = crate::staging::create_in(&parent, STAGING_PREFIX).map_err(|e| {
-        Error::io(
-            format!("creating a staging directory in {}", parent.display()),
-            e,
-        )
-    })?;
+    let staging = Staging::beside(out, StagingKind::Dump, hooks.ctl)?;
     // The dump root is a fresh subdirectory, so it gets the ordinary 0755
     // mode (the staging directory itself is private to this user).
     let root = staging.path().join("dump");
-    dir_builder(false)
-        .create(&root)
-        .map_err(|e| Error::io(format!("creating {}", root.display()), e))?;
-
-    if let Some(Ok(mut g)) = hooks.staging.map(Mutex::lock) {
-        *g = Some(staging.path().to_path_buf());
-    }
-    // Forget it again on every way out (the staging directory goes with
-    // `staging` on error).
-    let _registered = Registered(hooks.staging);
-
+    let mut tree = Tree::create(root.clone(), true)?;
     for (path, bytes) in &model.files {
         if let Some(d) = hooks.pace {
             std::thread::sleep(d);
         }
-        write_file(&root, path, bytes)?;
+        tree.add_file(path.clone(), bytes, "model")?;
     }
-
-    // Hold the lock so that a signal handler cannot remove the staging
-    // directory halfway through the rename.
-    let guard = hooks.staging.map(Mutex::lock);
-    fs::rename(&root, out).map_err(|e| {
-        Error::io(
-            format!("moving the finished dump into place at {}", out.display()),
-            e,
-        )
-    })?;
-    if let Some(Ok(mut g)) = guard {
-        *g = None;
-    }
-    // Best effort: the staging directory is empty now, and the dump is in
-    // place; failing to remove an empty hidden directory or to sync the
-    // parent must not turn a complete dump into an error.
-    let _ = staging.close();
-    if let Ok(dir) = File::open(&parent) {
-        let _ = dir.sync_all();
-    }
-    Ok(())
+    staging.commit(&root, out)
 }
 
 /// Check that `out` may receive a dump (REQ-CLI-4): it must be absent or an
@@ -209,30 +173,7 @@ pub fn validate_model_paths<'a>(paths: impl IntoIterator<Item = &'a str>) -> Res
     Ok(())
 }
 
-/// The directory that holds `out` (`.` for a bare name).
-pub(crate) fn parent_dir(out: &Path) -> PathBuf {
-    match out.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
-        _ => PathBuf::from("."),
-    }
-}
-
-/// Create one file below `root` (its directories first).
-fn write_file(root: &Path, rel: &str, bytes: &[u8]) -> Result<(), Error> {
-    let mut full = root.to_path_buf();
-    full.extend(rel.split('/'));
-    if let Some(dir) = full.parent() {
-        dir_builder(true)
-            .create(dir)
-            .map_err(|e| Error::io(format!("creating directory for {rel}"), e))?;
-    }
-    let mut file = file_options()
-        .open(&full)
-        .map_err(|e| Error::io(format!("creating {rel}"), e))?;
-    file.write_all(bytes)
-        .and_then(|()| file.sync_all())
-        .map_err(|e| Error::io(format!("writing {rel}"), e))
-}
+pub(crate) use crate::run::staging::parent_dir;
 
 /// Directories: mode 0755 before the umask (REQ-CLI-7).
 pub(crate) fn dir_builder(recursive: bool) -> DirBuilder {
@@ -257,4 +198,152 @@ pub(crate) fn file_options() -> OpenOptions {
         options.mode(0o644);
     }
     options
+}
+
+/// Write buffer of one output file.
+const FILE_BUFFER: usize = 1 << 20;
+
+/// A dump tree under construction inside the staging directory, written
+/// file by file.
+#[derive(Debug)]
+pub(crate) struct Tree {
+    root: PathBuf,
+    claims: Claims,
+    sums: BTreeMap<String, String>,
+    /// Queue names that got a `_queue.json`.
+    pub(crate) queues: Vec<String>,
+    /// Sync each file when it is complete (always, except in tests).
+    pub(crate) sync: bool,
+}
+
+/// One output file being written.
+pub(crate) struct FileOut {
+    rel: String,
+    sync: bool,
+    w: BufWriter<File>,
+    hasher: Sha256,
+}
+
+impl FileOut {
+    /// Create a file claimed with [`Tree::claim`] (any thread).
+    pub(crate) fn create(rel: String, full: &std::path::Path, sync: bool) -> Result<Self, Error> {
+        let file = file_options()
+            .open(full)
+            .map_err(|e| Error::io(format!("creating {rel}"), e))?;
+        Ok(FileOut {
+            rel,
+            sync,
+            w: BufWriter::with_capacity(FILE_BUFFER, file),
+            hasher: Sha256::new(),
+        })
+    }
+
+    /// Flush and sync; the path and its checksum for [`Tree::record_sum`].
+    pub(crate) fn finish(self) -> Result<(String, String), Error> {
+        let FileOut {
+            rel,
+            sync,
+            w,
+            hasher,
+        } = self;
+        let file = w
+            .into_inner()
+            .map_err(|e| Error::io(format!("writing {rel}"), e.into_error()))?;
+        if sync {
+            file.sync_all()
+                .map_err(|e| Error::io(format!("writing {rel}"), e))?;
+        }
+        Ok((rel, hex::encode(hasher.finalize())))
+    }
+
+    pub(crate) fn write(&mut self, bytes: &[u8]) -> Result<(), Error> {
+        self.hasher.update(bytes);
+        self.w
+            .write_all(bytes)
+            .map_err(|e| Error::io(format!("writing {}", self.rel), e))
+    }
+}
+
+impl Tree {
+    /// A tree rooted at `root` (created here, mode 0755).
+    pub(crate) fn create(root: PathBuf, sync: bool) -> Result<Self, Error> {
+        dir_builder(false)
+            .create(&root)
+            .map_err(|e| Error::io(format!("creating {}", root.display()), e))?;
+        Ok(Tree {
+            root,
+            claims: Claims::default(),
+            sums: BTreeMap::new(),
+            queues: Vec::new(),
+            sync,
+        })
+    }
+
+    /// The same rule as [`DumpModel::claim_dir`].
+    pub(crate) fn claim_dir(&mut self, dir: &str, owner: &str) -> Result<(), Error> {
+        self.claims.claim_dir(dir, owner)
+    }
+
+    /// Claim `rel` (the rule of [`DumpModel::add_file`]), create its
+    /// directories and return its full path.
+    pub(crate) fn claim(&mut self, rel: &str, owner: &str) -> Result<PathBuf, Error> {
+        self.claims.check_free(rel, owner)?;
+        validate_model_path(rel)?;
+        self.claims.claim_file(rel, owner.to_string())?;
+        let mut full = self.root.clone();
+        full.extend(rel.split('/'));
+        if let Some(dir) = full.parent() {
+            dir_builder(true)
+                .create(dir)
+                .map_err(|e| Error::io(format!("creating directory for {rel}"), e))?;
+        }
+        Ok(full)
+    }
+
+    /// Remember the checksum of a file written from a claim.
+    pub(crate) fn record_sum(&mut self, rel: String, sum: String) {
+        self.sums.insert(rel, sum);
+    }
+
+    /// Claim `rel` and open it.
+    pub(crate) fn open(&mut self, rel: String, owner: &str) -> Result<FileOut, Error> {
+        let full = self.claim(&rel, owner)?;
+        FileOut::create(rel, &full, self.sync)
+    }
+
+    /// Flush and sync a file; remember its checksum.
+    pub(crate) fn close(&mut self, f: FileOut) -> Result<(), Error> {
+        let (rel, sum) = f.finish()?;
+        self.sums.insert(rel, sum);
+        Ok(())
+    }
+
+    /// Write a whole small file.
+    pub(crate) fn add_file(&mut self, rel: String, bytes: &[u8], owner: &str) -> Result<(), Error> {
+        let mut f = self.open(rel, owner)?;
+        f.write(bytes)?;
+        self.close(f)
+    }
+
+    /// Add `MANIFEST.json` and `CHECKSUMS` (REQ-CLI-8) with the collision
+    /// check and the `CHECKSUMS` writer of [`manifest::add_manifest`], from
+    /// the checksums taken while the files were written; then validate
+    /// every path as [`write_dump`] does.
+    pub(crate) fn finish(&mut self, info: &ManifestInfo) -> Result<(), Error> {
+        manifest::check_free(&self.claims, "manifest")?;
+        let mut model = DumpModel::new();
+        model.queues = self.queues.clone();
+        let manifest_bytes = manifest::manifest_json(&model, info);
+        let mut sums = self.sums.clone();
+        sums.insert(
+            MANIFEST_FILE.to_string(),
+            hex::encode(Sha256::digest(&manifest_bytes)),
+        );
+        let lines = manifest::sha256sum_lines(sums.iter().map(|(p, s)| (p.as_str(), s.as_str())))?;
+        let mut all: Vec<&str> = self.claims.files().collect();
+        all.extend([MANIFEST_FILE, CHECKSUMS_FILE]);
+        validate_model_paths(all)?;
+        self.add_file(MANIFEST_FILE.to_string(), &manifest_bytes, "manifest")?;
+        self.add_file(CHECKSUMS_FILE.to_string(), &lines, "manifest")
+    }
 }

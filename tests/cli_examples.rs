@@ -392,3 +392,35 @@ fn examples_are_extracted_with_continuations_joined_and_substituted() {
     let readme = "x\n```sh\nsqsdump a \\\n  b\n```\n```json\n{}\n```\n";
     assert_eq!(readme_blocks(readme), ["sqsdump a \\\n  b"]);
 }
+
+// REQ-CLI-1: the README's library example is the crate-root doc example
+// (its visible lines, in order), which `cargo test` runs as a doc test.
+#[test]
+fn the_readme_library_example_is_the_crate_root_doc_test() {
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let readme = std::fs::read_to_string(root.join("README.md")).unwrap();
+    let lib = std::fs::read_to_string(root.join("src/lib.rs")).unwrap();
+    let section = readme
+        .split("## Use as a library")
+        .nth(1)
+        .expect("README has a \"Use as a library\" section");
+    let example: Vec<&str> = section
+        .split("```rust\n")
+        .nth(1)
+        .and_then(|rest| rest.split("\n```").next())
+        .expect("the section has a rust code block")
+        .lines()
+        .collect();
+    // The first doc test of the crate doc, without its hidden lines.
+    let doc: Vec<&str> = lib
+        .lines()
+        .map_while(|l| l.strip_prefix("//!"))
+        .map(|l| l.strip_prefix(' ').unwrap_or(l))
+        .skip_while(|l| *l != "```")
+        .skip(1)
+        .take_while(|l| *l != "```")
+        .filter(|l| !l.starts_with("# ") && *l != "#")
+        .collect();
+    assert!(example.len() >= 3, "{example:?}");
+    assert_eq!(example, doc);
+}

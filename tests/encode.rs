@@ -400,6 +400,41 @@ fn write_tree(root: &std::path::Path, src: &MemSource) {
     }
 }
 
+// REQ-ENC-11: the library's `encode` writes the bytes `sqsdump encode`
+// writes, and its sidecar; an existing output is refused and left alone.
+#[test]
+fn the_library_encode_writes_the_command_lines_snapshot() {
+    let tmp = tempfile::tempdir().unwrap();
+    let sample = concat!(env!("CARGO_MANIFEST_DIR"), "/examples/sample.fsm");
+    let dump = tmp.path().join("dump");
+    sqsdump::Decoder::default().decode(sample, &dump).unwrap();
+    let cli_fsm = tmp.path().join("cli.fsm");
+    let out = std::process::Command::new(env!("CARGO_BIN_EXE_sqsdump"))
+        .args(["encode", "--input"])
+        .arg(&dump)
+        .arg("--output")
+        .arg(&cli_fsm)
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{out:?}");
+    let lib_fsm = tmp.path().join("lib.fsm");
+    let mut options = sqsdump::EncodeOptions::default();
+    options.self_test = true;
+    let summary = sqsdump::encode(&dump, &lib_fsm, &options).unwrap();
+    assert_eq!((summary.queues, summary.messages), (5, 12));
+    assert_eq!(
+        std::fs::read(&lib_fsm).unwrap(),
+        std::fs::read(&cli_fsm).unwrap()
+    );
+    assert!(tmp.path().join("lib.fsm.encode_info.json").is_file());
+    let err = sqsdump::encode(&dump, &cli_fsm, &options).unwrap_err();
+    assert_eq!(err.class(), "unsafe_output");
+    assert_eq!(
+        std::fs::read(&lib_fsm).unwrap(),
+        std::fs::read(&cli_fsm).unwrap()
+    );
+}
+
 // REQ-CLI-11, REQ-ENC-12, REQ-ENC-13
 /// `decode` of the bundled sample, then `encode` of that dump, from the
 /// command line: both succeed, and the restored snapshot decodes to the

@@ -507,6 +507,49 @@ fn tree(dir: &std::path::Path) -> std::collections::BTreeMap<String, Vec<u8>> {
     out
 }
 
+// REQ-ENG-4: the library's `Decoder` writes, with either engine and the
+// same options, the tree and the warnings of `sqsdump decode`; an output
+// that is not empty is refused and left alone.
+#[test]
+fn the_library_decoder_writes_the_command_lines_tree_with_either_engine() {
+    use sqsdump::{DecodeOptions, Decoder, Engine};
+    let tmp = tempfile::tempdir().unwrap();
+    let sample = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("examples/sample.fsm");
+    let cli_out = tmp.path().join("cli");
+    let cli = bin()
+        .args(["decode", "--include-sqs-side-records", "--input"])
+        .arg(&sample)
+        .arg("--output")
+        .arg(&cli_out)
+        .output()
+        .unwrap();
+    assert!(cli.status.success(), "{cli:?}");
+    let cli_warnings: Vec<String> = String::from_utf8(cli.stderr)
+        .unwrap()
+        .lines()
+        .filter(|l| l.starts_with('{'))
+        .map(str::to_string)
+        .collect();
+    assert!(!cli_warnings.is_empty());
+    for engine in [Engine::Plain, Engine::Stream] {
+        let mut options = DecodeOptions::default();
+        options.engine = engine;
+        options.include_side_records = true;
+        options.wall_time = Some(1_700_000_000);
+        let out = tmp.path().join(format!("{engine:?}"));
+        let mut warnings = Vec::new();
+        let summary = Decoder::new(options.clone())
+            .decode_with_warnings(&sample, &out, &mut |w| warnings.push(w.to_json_line()))
+            .unwrap();
+        assert_eq!(tree(&out), tree(&cli_out), "{engine:?}");
+        assert_eq!(warnings, cli_warnings, "{engine:?}");
+        assert_eq!(summary.queues, 5);
+        let err = Decoder::new(options).decode(&sample, &out).unwrap_err();
+        assert_eq!(err.class(), "unsafe_output");
+        assert_eq!(tree(&out), tree(&cli_out));
+    }
+}
+
 // REQ-ENG-4: `--engine plain`, `--engine stream` and the default write the
 // same tree; the generated snapshot is not in Pebble order, so the stream
 // engine takes its second pass, also from standard input (spooled).

@@ -382,12 +382,14 @@ fn an_output_path_that_cannot_be_inspected_is_an_io_error_not_absent() {
 // a failed one the name is cleared, so a late signal removes nothing.
 #[test]
 fn the_staging_name_is_cleared_after_every_write() {
+    use sqsdump::run::Control;
     use sqsdump::write::{write_dump_with, WriteHooks};
-    use std::sync::Mutex;
     let tmp = tempfile::tempdir().unwrap();
-    let staging = Mutex::new(Some(PathBuf::from("stale")));
+    let ctl = Control::default();
+    let staging = &ctl.staging;
+    *staging.lock().unwrap() = Some(PathBuf::from("stale"));
     let hooks = WriteHooks {
-        staging: Some(&staging),
+        ctl: Some(&ctl),
         pace: None,
     };
     write_dump_with(&sample(), &tmp.path().join("dump"), &hooks).unwrap();

@@ -6,7 +6,7 @@ use std::path::PathBuf;
 
 use clap::Args;
 
-use crate::staging::{self, Cleaned};
+use crate::run::staging::{self, Cleaned};
 use crate::Error;
 
 const AFTER_HELP: &str = "\

@@ -30,24 +30,20 @@ use clap::Args;
 use indicatif::{ProgressBar, ProgressDrawTarget};
 
 use crate::decode::Options;
-use crate::engine::stream::{self, Control, Progress, Source};
-use crate::engine::Engine;
+use crate::engine::stream::{self, Source};
 use crate::error::NodeError;
 use crate::manifest::{self, ManifestInfo};
 use crate::node::{self, NodeSnapshot};
+use crate::run::{Control, Progress, TestKnobs, MIN_MEMORY_LIMIT};
 use crate::snapshot::{self, Summary};
 use crate::warning::Warning;
 
+use super::signal;
 use super::warnout::{self, MaxWarnings, Reported, WarningsFile};
 use crate::{write, Error};
 
-/// Test-only knob: sleep this many microseconds per entry read (stream
-/// engine) or per file written (plain engine), so an end-to-end test can
-/// interrupt a run reliably.
-pub const ENTRY_DELAY_ENV: &str = "SQSDUMP_TEST_ENTRY_DELAY_US";
-/// Test-only knob: spill buffers after this many bytes (see
-/// [`stream::Config::spill_after`]).
-pub const SPILL_AFTER_ENV: &str = "SQSDUMP_TEST_SPILL_AFTER";
+#[cfg(feature = "testkit")]
+pub use crate::run::{ENTRY_DELAY_ENV, SPILL_AFTER_ENV};
 
 const AFTER_HELP: &str = "\
 Examples:
@@ -84,6 +80,25 @@ on stderr as JSON lines, at most --max-warnings of each kind, then one
 a warnings_suppressed JSON line per kind with lines left out,
 then a summary with the count of each kind. --warnings FILE keeps every
 warning. Verify a dump with `cd ./dump && sha256sum -c CHECKSUMS`.";
+
+/// `--engine`: which engine decodes ([`crate::Engine`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
+pub enum EngineArg {
+    /// The in-memory oracle.
+    Plain,
+    /// The bounded-memory streaming engine.
+    #[default]
+    Stream,
+}
+
+impl From<EngineArg> for crate::Engine {
+    fn from(e: EngineArg) -> Self {
+        match e {
+            EngineArg::Plain => crate::Engine::Plain,
+            EngineArg::Stream => crate::Engine::Stream,
+        }
+    }
+}
 
 /// Arguments of `sqsdump decode`.
 #[derive(Debug, Clone, Args)]
@@ -168,7 +183,7 @@ pub struct DecodeArgs {
     /// the staging directory; `plain` is the simple in-memory decoder that
     /// serves as the oracle. Both write identical dumps.
     #[arg(long, value_enum, default_value = "stream")]
-    pub engine: Engine,
+    pub engine: EngineArg,
 
     /// Memory budget of the stream engine, in bytes or with a binary
     /// suffix (K, KiB, M, MiB, G, GiB). At least 128 MiB. Example:
@@ -195,7 +210,7 @@ pub fn parse_size(text: &str) -> Result<u64, String> {
     let bytes = n
         .checked_mul(1u64 << shift)
         .ok_or_else(|| format!("size too large: {text:?}"))?;
-    if bytes < stream::MIN_MEMORY_LIMIT {
+    if bytes < MIN_MEMORY_LIMIT {
         return Err(format!(
             "memory limit {text} is below the minimum of 128MiB"
         ));
@@ -217,19 +232,19 @@ pub fn run(args: &DecodeArgs) -> Result<(), Error> {
     // REQ-CLI-14: report what killed runs left beside the output, and
     // remove again the parent directories made here if the run fails.
     let parent = write::parent_dir(&args.output);
-    crate::staging::report_stale(&parent);
-    crate::staging::create_parents(&parent)
+    crate::run::staging::report_stale(&parent);
+    crate::run::staging::create_parents(&parent)
         .map_err(|e| Error::io(format!("creating {}", parent.display()), e))?;
     let result = match args.engine {
-        Engine::Plain => {
+        EngineArg::Plain => {
             let ctl = Arc::new(Control::default());
-            install_signal_handler(&ctl, args.engine)
+            signal::install(&ctl, grace(args.engine))
                 .and_then(|()| run_plain(args, &input, &skipped, &ctl))
         }
-        Engine::Stream => run_stream(args, &input, &skipped),
+        EngineArg::Stream => run_stream(args, &input, &skipped),
     };
     if result.is_err() {
-        crate::staging::remove_created_parents();
+        crate::run::staging::remove_created_parents();
     }
     let (summary, reported) = result?;
     let _ = write!(
@@ -358,45 +373,14 @@ fn check_token_crc(input: &Resolved, summary: &Summary) -> Result<(), Error> {
     })
 }
 
-/// REQ-ENG-5: on SIGINT, SIGTERM or SIGHUP, ask the run to stop. The stream engine
-/// stops at the next entry and removes its staging directory itself; if
-/// it has not exited within a few seconds (a read blocked on a pipe), the
-/// staging directory is removed here and the process exits. The plain
-/// engine has no stopping points: it exits at once, removing the staging
-/// directory if it is writing one. Either way the parent directories the
-/// run created go too. SIGXFSZ is ignored, so that a write beyond
-/// `ulimit -f` fails as an I/O error and the run cleans up as after any
-/// error.
-pub(crate) fn install_signal_handler(ctl: &Arc<Control>, engine: Engine) -> Result<(), Error> {
-    use signal_hook::consts::{SIGHUP, SIGINT, SIGTERM, SIGXFSZ};
-    signal_hook::flag::register(SIGXFSZ, Arc::new(std::sync::atomic::AtomicBool::new(false)))
-        .map_err(|e| Error::io("installing signal handlers", e))?;
-    let mut signals = signal_hook::iterator::Signals::new([SIGINT, SIGTERM, SIGHUP])
-        .map_err(|e| Error::io("installing signal handlers", e))?;
-    let ctl = Arc::clone(ctl);
-    let grace = match engine {
-        Engine::Stream => Duration::from_secs(5),
-        Engine::Plain => Duration::ZERO,
-    };
-    std::thread::spawn(move || {
-        if let Some(signal) = signals.forever().next() {
-            ctl.interrupt.store(signal, Ordering::SeqCst);
-            std::thread::sleep(grace);
-            if let Ok(staging) = ctl.staging.lock() {
-                if let Some(dir) = staging.as_ref() {
-                    let _ = std::fs::remove_dir_all(dir);
-                }
-                crate::staging::remove_created_parents();
-                let _ = writeln!(
-                    io::stderr(),
-                    "{}",
-                    crate::cli::error_line(&Error::Interrupted { signal })
-                );
-                std::process::exit(128 + signal);
-            }
-        }
-    });
-    Ok(())
+/// How long a signal thread waits for the run to stop by itself
+/// ([`signal::install`]): the stream engine stops at its next entry; the
+/// plain engine has no stopping points.
+fn grace(engine: EngineArg) -> Duration {
+    match engine {
+        EngineArg::Stream => signal::GRACE,
+        EngineArg::Plain => Duration::ZERO,
+    }
 }
 
 /// The input reader, its size if known, and its name for the manifest.
@@ -454,15 +438,6 @@ fn options(args: &DecodeArgs, input: &Resolved) -> Options {
     }
 }
 
-/// The test-only delay of [`ENTRY_DELAY_ENV`]: per entry read (stream
-/// engine), per file written (plain engine).
-fn entry_delay() -> Option<Duration> {
-    std::env::var(ENTRY_DELAY_ENV)
-        .ok()
-        .and_then(|v| v.parse::<u64>().ok())
-        .map(Duration::from_micros)
-}
-
 /// `--engine plain`: everything in memory. `skipped` are the warnings of
 /// locating a node's snapshot, reported first. Returns the summary and
 /// what was reported.
@@ -499,8 +474,8 @@ fn run_plain(
     };
     manifest::add_manifest(&mut model, &info)?;
     let hooks = write::WriteHooks {
-        staging: Some(&ctl.staging),
-        pace: entry_delay(),
+        ctl: Some(ctl),
+        pace: TestKnobs::from_env().entry_delay,
     };
     write::write_dump_with(&model, &args.output, &hooks)?;
     if let Some(path) = &args.warnings {
@@ -533,23 +508,21 @@ fn run_stream(
         }
     };
     let bar = progress_bar(total);
-    let entry_delay = entry_delay();
+    let knobs = TestKnobs::from_env();
     let progress = bar.clone().map(|bar| {
         Box::new(move |p: Progress| stream_progress(&bar, p)) as Box<dyn Fn(Progress) + Send + Sync>
     });
     let ctl = Arc::new(Control {
-        entry_delay,
+        entry_delay: knobs.entry_delay,
         progress,
         ..Control::default()
     });
-    install_signal_handler(&ctl, args.engine)?;
+    signal::install(&ctl, grace(args.engine))?;
     let cfg = stream::Config {
         opts: options(args, input),
         memory_limit: args.memory_limit,
         sync_files: true,
-        spill_after: std::env::var(SPILL_AFTER_ENV)
-            .ok()
-            .and_then(|v| v.parse().ok()),
+        spill_after: knobs.spill_after,
     };
     let result = stream::prepare(
         source,

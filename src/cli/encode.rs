@@ -20,10 +20,10 @@ use std::time::Duration;
 use clap::Args;
 use indicatif::{ProgressBar, ProgressDrawTarget};
 
-use super::decode::{install_signal_handler, parse_size, ENTRY_DELAY_ENV, SPILL_AFTER_ENV};
-use crate::encode::{encode_to_file_with, EncodeError, EncodeOptions, FileOptions};
-use crate::engine::stream::{Control, Progress};
-use crate::engine::Engine;
+use super::decode::parse_size;
+use super::signal;
+use crate::encode::{encode_to_file_with, EncodeOptions, FileOptions};
+use crate::run::{Control, Progress, TestKnobs};
 use crate::{manifest, Error};
 
 const AFTER_HELP: &str = "\
@@ -112,12 +112,11 @@ fn parse_ts(s: &str) -> Result<u64, String> {
 
 /// Run `sqsdump encode`.
 pub fn run(args: &EncodeArgs) -> Result<(), Error> {
+    let knobs = TestKnobs::from_env();
     let opts = EncodeOptions {
         last_commit_ts: args.last_commit_ts,
         memory_limit: args.memory_limit,
-        spill_after: std::env::var(SPILL_AFTER_ENV)
-            .ok()
-            .and_then(|v| v.parse().ok()),
+        spill_after: knobs.spill_after,
     };
     let bar = progress_bar(&args.input);
     let progress = bar.clone().map(|bar| {
@@ -136,10 +135,7 @@ pub fn run(args: &EncodeArgs) -> Result<(), Error> {
         }) as Box<dyn Fn(Progress) + Send + Sync>
     });
     let ctl = Arc::new(Control {
-        entry_delay: std::env::var(ENTRY_DELAY_ENV)
-            .ok()
-            .and_then(|v| v.parse::<u64>().ok())
-            .map(Duration::from_micros),
+        entry_delay: knobs.entry_delay,
         progress,
         ..Control::default()
     });
@@ -148,23 +144,19 @@ pub fn run(args: &EncodeArgs) -> Result<(), Error> {
         scratch_root: args.scratch_root.clone(),
         source_date_epoch: args.source_date_epoch,
     };
-    install_signal_handler(&ctl, Engine::Stream)?;
+    signal::install(&ctl, signal::GRACE)?;
     // REQ-CLI-14: report what killed runs left where this one stages.
     let parent = crate::write::parent_dir(&args.output);
-    crate::staging::report_stale(&parent);
+    crate::run::staging::report_stale(&parent);
     if let Some(root) = args.scratch_root.as_deref().filter(|r| *r != parent) {
-        crate::staging::report_stale(root);
+        crate::run::staging::report_stale(root);
     }
     let result = encode_to_file_with(&args.input, &args.output, &opts, &file, &ctl);
     if let Some(bar) = &bar {
         bar.finish_and_clear();
     }
-    let r = match result {
-        Ok(r) => r,
-        // REQ-ENC-17: exits 130, 143 or 129 like decode.
-        Err(EncodeError::Interrupted { signal }) => return Err(Error::Interrupted { signal }),
-        Err(e) => return Err(e.into()),
-    };
+    // REQ-ENC-17: exits 130, 143 or 129 like decode.
+    let r = result.map_err(Error::from_encode)?;
     let mut err = std::io::stderr().lock();
     let s = r.summary;
     let _ = writeln!(

@@ -12,6 +12,7 @@ use std::path::PathBuf;
 use clap::{Args, ValueEnum};
 
 use crate::fsm::FooterWriter;
+use crate::run::{Staging, StagingKind};
 use crate::testkit::seeded::{write_snapshot, GenOptions};
 use crate::testkit::snapshot::Profile;
 use crate::Error;
@@ -192,8 +193,8 @@ pub fn run(args: &GenArgs) -> Result<(), Error> {
 }
 
 /// The Pebble-ordered upstream layout in bounded memory, for snapshots
-/// larger than memory: the raw snapshot goes to a scratch file beside the
-/// output, the stream engine's general pass resolves it into records in
+/// larger than memory: the raw snapshot goes to a scratch file in a
+/// staging directory beside the output, the stream engine's general pass resolves it into records in
 /// user-key order, and a stack turns that into encoded-key order (a key
 /// after the keys it is a prefix of). Each entry written is checked to be
 /// above the one before, so the result is the fully sorted layout that
@@ -204,9 +205,13 @@ fn pebble_layout(
     w: &mut impl Write,
 ) -> Result<crate::testkit::seeded::GenSummary, Error> {
     use crate::fsm::{encode_header, encode_key, encode_raw_entry, encode_value};
-    let dir = crate::write::parent_dir(output);
-    let raw = tempfile::NamedTempFile::new_in(&dir)
-        .map_err(|e| Error::io(format!("creating a scratch file in {}", dir.display()), e))?;
+    let staging = Staging::beside(output, StagingKind::Dump, None)?;
+    let raw = tempfile::NamedTempFile::new_in(staging.path()).map_err(|e| {
+        Error::io(
+            format!("creating a scratch file in {}", staging.path().display()),
+            e,
+        )
+    })?;
     {
         let mut rw = BufWriter::with_capacity(1 << 20, raw.as_file());
         write_snapshot(opts, &mut rw).map_err(|e| Error::io("generate", e))?;
@@ -242,7 +247,7 @@ fn pebble_layout(
         *prev = key;
         Ok(())
     };
-    crate::engine::stream::for_each_resolved(raw.path(), &dir, &mut |user_key, body| {
+    crate::engine::for_each_resolved(raw.path(), staging.path(), &mut |user_key, body| {
         let key = encode_key(&user_key, last);
         // Everything on the stack above `key` in encoded order goes first.
         while stack.last().is_some_and(|(top, _)| *top < key) {

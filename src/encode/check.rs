@@ -140,7 +140,7 @@ pub fn round_trip(
         return Err(format!("decode(encode(D)) != D: {diff}"));
     }
     // The self-test's comparison (REQ-ENC-19) agrees.
-    let control = crate::engine::stream::Control::default();
+    let control = crate::run::Control::default();
     match super::selftest::compare(&src, &source_of(&decoded, last_commit_ts), &control) {
         Ok(None) => {}
         other => return Err(format!("the self-test comparison says {other:?}")),

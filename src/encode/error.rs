@@ -7,6 +7,7 @@
 
 /// The error type of the encoder.
 #[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
 pub enum EncodeError {
     /// `MANIFEST.json` is missing, is not JSON, or breaks its schema, e.g.
     /// `{"format_version":2}`.

@@ -14,8 +14,8 @@ use std::path::PathBuf;
 
 use super::error::EncodeError;
 use super::sink::{check, from_engine};
-use crate::engine::spill::{self, MemSource, Merge, RunItem, SpillDir};
-use crate::engine::stream::Control;
+use crate::run::spill::{self, MemSource, Merge, RunItem, SpillDir};
+use crate::run::Control;
 
 /// One recorded id: where it is in [`IdSet::bytes`] and its line.
 #[derive(Debug, Clone, Copy)]

@@ -37,8 +37,10 @@ use std::path::{Path, PathBuf};
 
 use sha2::{Digest, Sha256};
 
-use crate::engine::spill::SpillDir;
-use crate::engine::stream::{Control, DEFAULT_MEMORY_LIMIT, FIXED_OVERHEAD, MIN_MEMORY_LIMIT};
+use crate::run::spill::SpillDir;
+use crate::run::{
+    Control, Staging, StagingKind, DEFAULT_MEMORY_LIMIT, FIXED_OVERHEAD, MIN_MEMORY_LIMIT,
+};
 pub use error::EncodeError;
 use ids::IdSet;
 pub use info::EncodeInfo;
@@ -478,23 +480,15 @@ pub fn encode_to_file_with(
         _ => Path::new("."),
     };
     let src = DiskSource::new(input)?;
-    let staging = crate::staging::create_in(parent, ".sqsdump-encode-").map_err(|e| {
-        EncodeError::io(
-            format!("creating a staging directory in {}", parent.display()),
-            e,
-        )
-    })?;
-    set_staging(ctl, Some(staging.path()));
+    let staging =
+        Staging::create_in(parent, StagingKind::Encode, Some(ctl)).map_err(from_engine)?;
     let target = Target {
         input,
         output,
         sidecar: &sidecar,
         parent,
     };
-    let result = encode_staged(&src, staging.path(), &target, opts, file, ctl);
-    set_staging(ctl, None);
-    let _ = staging.close();
-    result
+    encode_staged(&src, staging, &target, opts, file, ctl)
 }
 
 /// Where a run writes.
@@ -509,12 +503,6 @@ fn unsafe_output(output: &Path, reason: &str) -> EncodeError {
     EncodeError::UnsafeOutput {
         path: output.display().to_string(),
         reason: reason.to_string(),
-    }
-}
-
-fn set_staging(ctl: &Control, dir: Option<&Path>) {
-    if let Ok(mut s) = ctl.staging.lock() {
-        *s = dir.map(Path::to_path_buf);
     }
 }
 
@@ -562,7 +550,7 @@ fn sync_dir(dir: &Path) -> Result<(), EncodeError> {
 /// ([`encode_to_file_with`]).
 fn encode_staged(
     src: &DiskSource,
-    staging: &Path,
+    staged: Staging<'_>,
     target: &Target<'_>,
     opts: &EncodeOptions,
     file: &FileOptions,
@@ -570,6 +558,7 @@ fn encode_staged(
 ) -> Result<Restored, EncodeError> {
     let output = target.output;
     let unsafe_out = |reason: &str| unsafe_output(output, reason);
+    let staging = staged.path();
     let mut tmp = staged_file(staging, "snapshot-")?;
     let (summary, manifest, sha256) = {
         let mut w = Hashing {
@@ -607,49 +596,48 @@ fn encode_staged(
     side.write_all(&info.to_json())
         .and_then(|()| side.as_file().sync_all())
         .map_err(|e| EncodeError::io("writing the ENCODE_INFO sidecar", e))?;
-    // Hold the lock so that a signal thread cannot remove the staging
-    // directory halfway through the renames.
-    let guard = ctl.staging.lock();
-    check(ctl)?;
-    tmp.persist_noclobber(output).map_err(|e| {
-        if e.error.kind() == std::io::ErrorKind::AlreadyExists {
-            unsafe_out("the output path already exists")
-        } else {
-            EncodeError::io(format!("renaming into {}", output.display()), e.error)
-        }
-    })?;
-    let mut sidecar_placed = false;
-    let placed = (|| {
-        sync_dir(target.parent)?;
-        side.persist_noclobber(target.sidecar).map_err(|e| {
+    // Both renames happen under the staging lock, so that a signal thread
+    // cannot remove the staging directory halfway through them.
+    staged.commit_with(|| {
+        check(ctl)?;
+        tmp.persist_noclobber(output).map_err(|e| {
             if e.error.kind() == std::io::ErrorKind::AlreadyExists {
-                unsafe_out(&format!(
-                    "its ENCODE_INFO sidecar {} already exists",
-                    target.sidecar.display()
-                ))
+                unsafe_out("the output path already exists")
             } else {
-                EncodeError::io(
-                    format!("renaming into {}", target.sidecar.display()),
-                    e.error,
-                )
+                EncodeError::io(format!("renaming into {}", output.display()), e.error)
             }
         })?;
-        sidecar_placed = true;
-        sync_dir(target.parent)
-    })();
-    if let Err(e) = placed {
-        // The pair is not durably in place: take back what this run put
-        // there, the sidecar first.
-        if sidecar_placed {
-            let _ = std::fs::remove_file(target.sidecar);
+        let mut sidecar_placed = false;
+        let placed = (|| {
+            sync_dir(target.parent)?;
+            side.persist_noclobber(target.sidecar).map_err(|e| {
+                if e.error.kind() == std::io::ErrorKind::AlreadyExists {
+                    unsafe_out(&format!(
+                        "its ENCODE_INFO sidecar {} already exists",
+                        target.sidecar.display()
+                    ))
+                } else {
+                    EncodeError::io(
+                        format!("renaming into {}", target.sidecar.display()),
+                        e.error,
+                    )
+                }
+            })?;
+            sidecar_placed = true;
+            sync_dir(target.parent)
+        })();
+        if let Err(e) = placed {
+            // The pair is not durably in place: take back what this run put
+            // there, the sidecar first.
+            if sidecar_placed {
+                let _ = std::fs::remove_file(target.sidecar);
+            }
+            let _ = std::fs::remove_file(output);
+            let _ = sync_dir(target.parent);
+            return Err(e);
         }
-        let _ = std::fs::remove_file(output);
-        let _ = sync_dir(target.parent);
-        return Err(e);
-    }
-    if let Ok(mut g) = guard {
-        *g = None;
-    }
+        Ok(())
+    })?;
     Ok(Restored {
         summary,
         info,

@@ -18,8 +18,9 @@ use super::error::EncodeError;
 use super::sink::check;
 use super::tree::{join, DiskSource, Kind, Source, MESSAGES_FILE, QUEUE_FILE, SQS_DIR};
 use super::{read_limited, EncodeOptions, MAX_LINE_BYTES, MAX_QUEUE_FILE_BYTES};
-use crate::engine::stream::{self, Control};
+use crate::engine::stream;
 use crate::manifest::ManifestInfo;
+use crate::run::{Control, Staging, StagingKind};
 
 /// The name of the top-level field the round trip normalises.
 const GENERATION_FIELD: &[u8] = b"\"queue_generation\":";
@@ -96,18 +97,17 @@ pub(crate) fn run(
     scratch_base: &Path,
     ctl: &Control,
 ) -> Result<(), EncodeError> {
-    let scratch = crate::staging::create_in(scratch_base, ".sqsdump-selftest-").map_err(|e| {
-        EncodeError::io(
-            format!(
-                "creating a self-test directory in {}",
-                scratch_base.display()
-            ),
-            e,
-        )
-    })?;
-    let result = run_in(fsm, input, commit_ts, opts, scratch.path(), ctl);
-    let _ = scratch.close();
-    result
+    let scratch =
+        Staging::try_create_in(scratch_base, StagingKind::SelfTest, None).map_err(|e| {
+            EncodeError::io(
+                format!(
+                    "creating a self-test directory in {}",
+                    scratch_base.display()
+                ),
+                e,
+            )
+        })?;
+    run_in(fsm, input, commit_ts, opts, scratch.path(), ctl)
 }
 
 fn run_in(

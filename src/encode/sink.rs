@@ -26,10 +26,10 @@ use std::io::{self, Read, Write};
 use std::path::PathBuf;
 
 use super::error::EncodeError;
-use crate::engine::spill::{self, MemSource, Merge, RunItem, SpillDir};
-use crate::engine::stream::Control;
 use crate::error::Escaped;
 use crate::fsm::{encode_header, MAX_KEY_LEN, MAX_VALUE_LEN, VALUE_HEADER_LEN};
+use crate::run::spill::{self, MemSource, Merge, RunItem, SpillDir};
+use crate::run::Control;
 
 /// Bytes before the key in a frame: its length prefix.
 const KEY_AT: usize = 8;

@@ -76,7 +76,7 @@ pub fn observe_stream(
         sync_files: false,
         ..stream::Config::default()
     };
-    let ctl = stream::Control::default();
+    let ctl = crate::run::Control::default();
     let result = stream::prepare(
         stream::Source::Bytes(fsm),
         &out,
@@ -127,13 +127,13 @@ pub fn stream_passes(fsm: &[u8], opts: Options) -> Result<u32, Error> {
     };
     let passes = Arc::new(AtomicU32::new(1));
     let seen = Arc::clone(&passes);
-    let ctl = stream::Control {
+    let ctl = crate::run::Control {
         progress: Some(Box::new(move |p| {
-            if p == stream::Progress::Restart {
+            if p == crate::run::Progress::Restart {
                 seen.fetch_add(1, Ordering::Relaxed);
             }
         })),
-        ..stream::Control::default()
+        ..crate::run::Control::default()
     };
     stream::prepare(
         stream::Source::Bytes(fsm),

@@ -3,27 +3,22 @@
 //! - [`plain`]: the in-memory oracle, exactly the original decoder.
 //! - [`stream`]: the default engine; bounded memory, both cores, spill
 //!   files inside the staging directory.
-//! - `spill`: the sorted runs and k-way merge both the stream engine
-//!   and `encode` (REQ-ENC-17) sort through.
+//!
+//! What a run needs besides an engine (its control, staging directory,
+//! spill files and memory budget) is in [`crate::run`].
 //!
 //! Both produce the same dump tree, the same warnings in the same order and
 //! the same error class on every input.
 
 mod harness;
 pub mod plain;
-pub(crate) mod spill;
 pub mod stream;
+
+/// MVCC resolution of a snapshot file in bounded memory, in user-key
+/// order (the stream engine's general pass), for `sqsdump gen`.
+#[cfg(feature = "testkit")]
+pub(crate) use stream::for_each_resolved;
 
 pub use harness::{
     compare_engines, compare_observed, observe_plain, observe_stream, stream_passes, Observed,
 };
-
-/// Which engine `sqsdump decode` runs.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, clap::ValueEnum)]
-pub enum Engine {
-    /// The in-memory oracle.
-    Plain,
-    /// The bounded-memory streaming engine.
-    #[default]
-    Stream,
-}

@@ -18,7 +18,7 @@ const SPEC: &str = include_str!("../../SPEC.md");
 pub struct Requirement {
     /// The heading's title, without the ID and the mark.
     pub title: String,
-    /// Marked **[Decision]**: a deliberate difference from upstream.
+    /// Marked **\[Decision\]**: a deliberate difference from upstream.
     pub decision: bool,
 }
 

@@ -35,16 +35,16 @@ use std::fs;
 use std::io::{self, Read, Write};
 use std::path::PathBuf;
 
-use super::out::{FileOut, Tree};
+use crate::write::{FileOut, Tree};
 use super::warnlog::{Log, Mismatch, Sealed};
-use super::Control;
 use crate::decode::{cross_check, unknown_prefix, Options};
 use crate::dump::DecodeStats;
 use crate::encode::restorable::{self, MessageFacts, OwnedRules, QueueRules, Tally};
-use crate::engine::spill::{self, Merge, RunItem, SpillDir};
 use crate::error::{Escaped, KeyProblem};
 use crate::jsonout;
 use crate::key::{self, Family};
+use crate::run::spill::{self, Merge, RunItem, SpillDir};
+use crate::run::Control;
 use crate::segment;
 use crate::value::{self, QueueMeta};
 use crate::warning::Warning;
@@ -290,7 +290,7 @@ impl SideLines {
     }
 
     /// Merge every line, in user-key order, into `out`.
-    fn drain_into(&mut self, out: &mut super::out::FileOut) -> Result<(), Error> {
+    fn drain_into(&mut self, out: &mut FileOut) -> Result<(), Error> {
         let mut items = std::mem::take(&mut self.items);
         items.sort_unstable_by(|a, b| a.order(b));
         let runs = std::mem::take(&mut self.runs);

@@ -25,40 +25,28 @@
 //!   renamed into place only by [`Prepared::commit`].
 
 mod decoder;
-mod out;
 mod resolve;
 mod warnlog;
 
 use std::fs::{self, File};
 use std::io::{self, BufWriter, Read, Write};
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicI32, Ordering};
 use std::sync::mpsc::sync_channel;
-use std::sync::Mutex;
-use std::time::Duration;
-
-use tempfile::TempDir;
 
 use crate::decode::Options;
-use crate::fsm::FooterPolicy;
 use crate::manifest::ManifestInfo;
 use crate::snapshot::Summary;
 use crate::{write, Error};
 
-use crate::engine::spill::SpillDir;
+use crate::run::spill::SpillDir;
+use crate::run::{Staging, StagingKind, FIXED_OVERHEAD};
 use decoder::{Parsed, StreamDecoder};
-use out::Tree;
+use crate::write::Tree;
 use resolve::{Mode, Outcome};
 pub use warnlog::Warnings;
 use warnlog::{Log, LOG_BUDGET};
 
-/// Default of `--memory-limit`: 256 MiB.
-pub const DEFAULT_MEMORY_LIMIT: u64 = 256 << 20;
-/// The smallest budget accepted (below it the fixed buffers dominate).
-pub const MIN_MEMORY_LIMIT: u64 = 128 << 20;
-/// Memory set aside from `--memory-limit` for what does not grow with
-/// the input (`encode` uses it too).
-pub(crate) const FIXED_OVERHEAD: u64 = 80 << 20;
+pub use crate::run::{Control, Progress, DEFAULT_MEMORY_LIMIT, MIN_MEMORY_LIMIT};
 /// The decoder sets aside more: besides [`FIXED_OVERHEAD`], its channels
 /// and batch buffers between four threads and the allocator's slack,
 /// measured at about 16 MiB more on a 10M-message snapshot.
@@ -136,87 +124,10 @@ pub enum Source<'a> {
     Bytes(&'a [u8]),
 }
 
-/// What a run reports while it works.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Progress {
-    /// Input bytes read so far (in the current pass).
-    Read(u64),
-    /// A second pass started, because the input is not in Pebble order.
-    Restart,
-    /// Messages merged into their files so far, of the total.
-    Merge(u64, u64),
-}
-
-/// Interruption and progress, shared with a signal-handling thread.
-#[derive(Default)]
-pub struct Control {
-    /// A nonzero signal number asks the run to stop (REQ-ENG-5).
-    pub interrupt: AtomicI32,
-    /// The staging directory of the run, while there is one.
-    pub staging: Mutex<Option<PathBuf>>,
-    /// A test-only delay per entry read, to make a run slow enough to
-    /// interrupt (`SQSDUMP_TEST_ENTRY_DELAY_US`).
-    pub entry_delay: Option<Duration>,
-    /// Progress callback.
-    pub progress: Option<Box<dyn Fn(Progress) + Send + Sync>>,
-    /// Input bytes read so far, for runs that read many files (encode).
-    pub read_so_far: std::sync::atomic::AtomicU64,
-}
-
-impl std::fmt::Debug for Control {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("Control")
-            .field("interrupt", &self.interrupt)
-            .field("entry_delay", &self.entry_delay)
-            .finish_non_exhaustive()
-    }
-}
-
-impl Control {
-    /// Stop with [`Error::Interrupted`] if a signal arrived.
-    pub(crate) fn check(&self) -> Result<(), Error> {
-        if let Some(d) = self.entry_delay {
-            std::thread::sleep(d);
-        }
-        match self.interrupt.load(Ordering::Relaxed) {
-            0 => Ok(()),
-            signal => Err(Error::Interrupted { signal }),
-        }
-    }
-
-    fn report(&self, p: Progress) {
-        if let Some(f) = &self.progress {
-            f(p);
-        }
-    }
-
-    pub(crate) fn read_progress(&self, bytes: u64) {
-        self.report(Progress::Read(bytes));
-    }
-
-    /// Count `bytes` more read and report the total as [`Progress::Read`].
-    pub(crate) fn add_read(&self, bytes: u64) {
-        if self.progress.is_some() {
-            let total = self.read_so_far.fetch_add(bytes, Ordering::Relaxed) + bytes;
-            self.report(Progress::Read(total));
-        }
-    }
-
-    pub(crate) fn merge_progress(&self, done: u64, total: u64) {
-        self.report(Progress::Merge(done, total));
-    }
-
-    fn set_staging(&self, path: Option<PathBuf>) {
-        if let Ok(mut s) = self.staging.lock() {
-            *s = path;
-        }
-    }
-}
-
 /// A finished dump inside its staging directory, not yet in place.
 #[derive(Debug)]
-pub struct Prepared {
-    staging: TempDir,
+pub struct Prepared<'c> {
+    staging: Staging<'c>,
     root: PathBuf,
     /// Every warning, in the plain engine's order (spilled ones are read
     /// back from the staging directory, so take them before
@@ -226,69 +137,36 @@ pub struct Prepared {
     pub summary: Summary,
 }
 
-impl Prepared {
+impl Prepared<'_> {
     /// Rename the dump onto `out` (REQ-CLI-5): `out` must still be absent
-    /// or empty.
+    /// or empty, and `ctl` not interrupted.
     pub fn commit(self, out: &Path, ctl: &Control) -> Result<(), Error> {
         write::check_output(out)?;
-        // Hold the lock so that a signal thread cannot remove the staging
-        // directory halfway through the rename.
-        let guard = ctl.staging.lock();
         ctl.check()?;
-        fs::rename(&self.root, out).map_err(|e| {
-            Error::io(
-                format!("moving the finished dump into place at {}", out.display()),
-                e,
-            )
-        })?;
-        if let Ok(mut g) = guard {
-            *g = None;
-        }
-        let _ = self.staging.close();
-        if let Ok(dir) = File::open(write::parent_dir(out)) {
-            let _ = dir.sync_all();
-        }
-        Ok(())
+        self.staging.commit(&self.root, out)
     }
 }
 
 /// Decode `source` into a staging directory beside `out`. `info` supplies
 /// the manifest fields other than `last_commit_ts`, `source_size` and
-/// `fsm_crc32c`, which are filled in here. On error (or interruption) the staging directory and
-/// everything in it is removed.
-pub fn prepare(
+/// `fsm_crc32c`, which are filled in here. On error (or interruption) the
+/// staging directory and everything in it is removed.
+pub fn prepare<'c>(
     source: Source<'_>,
     out: &Path,
     cfg: &Config,
     info: &ManifestInfo,
-    ctl: &Control,
-) -> Result<Prepared, Error> {
+    ctl: &'c Control,
+) -> Result<Prepared<'c>, Error> {
     write::check_output(out)?;
-    let parent = write::parent_dir(out);
-    crate::write::dir_builder(true)
-        .create(&parent)
-        .map_err(|e| Error::io(format!("creating {}", parent.display()), e))?;
-    let staging = crate::staging::create_in(&parent, write::STAGING_PREFIX).map_err(|e| {
-        Error::io(
-            format!("creating a staging directory in {}", parent.display()),
-            e,
-        )
-    })?;
-    ctl.set_staging(Some(staging.path().to_path_buf()));
-    let result = run(source, cfg, info, staging.path(), ctl);
-    match result {
-        Ok((root, warnings, summary)) => Ok(Prepared {
-            staging,
-            root,
-            warnings,
-            summary,
-        }),
-        Err(e) => {
-            ctl.set_staging(None);
-            drop(staging);
-            Err(e)
-        }
-    }
+    let staging = Staging::beside(out, StagingKind::Dump, Some(ctl))?;
+    let (root, warnings, summary) = run(source, cfg, info, staging.path(), ctl)?;
+    Ok(Prepared {
+        staging,
+        root,
+        warnings,
+        summary,
+    })
 }
 
 /// The passes: sorted first, general if the input is out of order.
@@ -645,6 +523,7 @@ fn one_pass<R: PassInput>(
 /// the general pass does. Scratch files live in a new directory inside
 /// `scratch_in` and are removed. For `sqsdump gen --upstream pebble`, which
 /// must lay out snapshots larger than memory.
+#[cfg(feature = "testkit")]
 pub(crate) fn for_each_resolved(
     path: &Path,
     scratch_in: &Path,
@@ -656,12 +535,7 @@ pub(crate) fn for_each_resolved(
             (self.0)(user_key, body)
         }
     }
-    let scratch = crate::staging::create_in(scratch_in, write::STAGING_PREFIX).map_err(|e| {
-        Error::io(
-            format!("creating a scratch directory in {}", scratch_in.display()),
-            e,
-        )
-    })?;
+    let scratch = Staging::create_in(scratch_in, StagingKind::Dump, None)?;
     let mut spill = SpillDir::create(scratch.path().join("versions"))?;
     let input =
         File::open(path).map_err(|e| Error::io(format!("opening {}", path.display()), e))?;
@@ -669,7 +543,7 @@ pub(crate) fn for_each_resolved(
     let warnings = Log::new(scratch.path().join("warnings"), LOG_BUDGET);
     resolve::resolve(
         input,
-        FooterPolicy::Detect,
+        crate::fsm::FooterPolicy::Detect,
         Mode::General,
         &mut spill,
         budget,
@@ -801,20 +675,5 @@ mod tests {
             ]
         );
         assert_eq!(to_second, vec![vec![b"k4".to_vec(), b"k5".to_vec()]]);
-    }
-
-    // A control prints its state, not its callback.
-    #[test]
-    fn a_control_debug_prints_its_interrupt_and_delay() {
-        let ctl = Control {
-            entry_delay: Some(Duration::from_micros(5)),
-            progress: Some(Box::new(|_| {})),
-            ..Control::default()
-        };
-        ctl.interrupt.store(2, Ordering::Relaxed);
-        assert_eq!(
-            format!("{ctl:?}"),
-            "Control { interrupt: 2, entry_delay: Some(5µs), .. }"
-        );
     }
 }

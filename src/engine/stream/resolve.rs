@@ -24,11 +24,11 @@ use std::io::{self, Read, Write};
 use std::path::PathBuf;
 
 use super::warnlog::{AfterHeader, Log, Sealed};
-use super::Control;
-use crate::engine::spill::{self, Merge, RunItem, SpillDir};
 use crate::fsm::{Entry, FooterPolicy, Reader, Version};
 use crate::key;
 use crate::mvcc::MvccStats;
+use crate::run::spill::{self, Merge, RunItem, SpillDir};
+use crate::run::Control;
 use crate::warning::Warning;
 use crate::Error;
 

@@ -8,7 +8,7 @@ use std::cmp::Ordering;
 use std::io::{self, Read, Write};
 use std::path::PathBuf;
 
-use crate::engine::spill::{self, Merge, RunItem, SpillDir};
+use crate::run::spill::{self, Merge, RunItem, SpillDir};
 use crate::warning::Warning;
 use crate::Error;
 

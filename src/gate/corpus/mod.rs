@@ -44,6 +44,7 @@ use crate::fsm::{
 };
 use crate::key::{build, KeyParts};
 use crate::manifest::{self, ManifestInfo};
+use crate::run::{Staging, StagingKind};
 use crate::value::{MESSAGE_MAGIC, QUEUE_META_MAGIC};
 use crate::{snapshot, write, Error};
 
@@ -1149,51 +1150,34 @@ pub fn write_corpus(files: &BTreeMap<String, Vec<u8>>, out: &Path) -> Result<(),
     for (path, bytes) in files {
         model.add_file(path.clone(), bytes.clone(), "corpus")?;
     }
-    let parent = match out.parent() {
-        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
-        _ => PathBuf::from("."),
-    };
-    fs::create_dir_all(&parent)
-        .map_err(|e| Error::io(format!("creating {}", parent.display()), e))?;
-    let staging = tempfile::Builder::new()
-        .prefix(".sqsdump-corpus-")
-        .tempdir_in(&parent)
-        .map_err(|e| {
-            Error::io(
-                format!("creating a staging directory in {}", parent.display()),
-                e,
-            )
-        })?;
+    let staging = Staging::beside(out, StagingKind::Dump, None)?;
     let fresh = staging.path().join("new");
     write::write_dump(&model, &fresh)?;
-    if existing {
-        let old = staging.path().join("old");
-        fs::rename(out, &old).map_err(|e| {
+    let old_dir = staging.path().join("old");
+    staging.commit_with(|| {
+        if existing {
+            fs::rename(out, &old_dir).map_err(|e| {
+                Error::io(
+                    format!("moving the old corpus aside from {}", out.display()),
+                    e,
+                )
+            })?;
+        }
+        // The files about the corpus that are not generated move along.
+        for name in KEPT {
+            let kept = old_dir.join(name);
+            if fs::symlink_metadata(&kept).is_ok() {
+                fs::rename(&kept, fresh.join(name))
+                    .map_err(|e| Error::io(format!("keeping {name}"), e))?;
+            }
+        }
+        fs::rename(&fresh, out).map_err(|e| {
             Error::io(
-                format!("moving the old corpus aside from {}", out.display()),
+                format!("moving the corpus into place at {}", out.display()),
                 e,
             )
-        })?;
-    }
-    // The files about the corpus that are not generated move along.
-    let old_dir = staging.path().join("old");
-    for name in KEPT {
-        let kept = old_dir.join(name);
-        if fs::symlink_metadata(&kept).is_ok() {
-            fs::rename(&kept, fresh.join(name))
-                .map_err(|e| Error::io(format!("keeping {name}"), e))?;
-        }
-    }
-    fs::rename(&fresh, out).map_err(|e| {
-        Error::io(
-            format!("moving the corpus into place at {}", out.display()),
-            e,
-        )
-    })?;
-    staging
-        .close()
-        .map_err(|e| Error::io("removing the staging directory".to_string(), e))?;
-    Ok(())
+        })
+    })
 }
 
 #[cfg(test)]

@@ -1,8 +1,16 @@
 //! Staging directories and their owners (REQ-CLI-5, REQ-CLI-14).
 //!
-//! Every directory a run creates for its temporary files — decode's
-//! `.sqsdump-staging-*`, encode's `.sqsdump-encode-*`, the self-test's
-//! `.sqsdump-selftest-*` — carries its owner in its name:
+//! [`Staging`] is the one staging type: every run that writes an output
+//! builds it in a hidden directory beside it (same parent, so the final
+//! rename stays on one file system), registers that directory with its
+//! [`Control`] so that a signal thread can remove it (REQ-ENG-5), commits
+//! by rename while holding the registration lock, and removes the
+//! directory on drop, that is on every error.
+//!
+//! Every directory a run creates for its temporary files — a dump's
+//! `.sqsdump-staging-*` (decode, `corpus`, `gen`'s scratch), encode's
+//! `.sqsdump-encode-*`, the self-test's `.sqsdump-selftest-*` (see
+//! [`StagingKind`]) — carries its owner in its name:
 //! `<prefix><pid>-<start>-<random>`, where `start` is the process start
 //! time (field 22 of `/proc/<pid>/stat`, clock ticks since boot; 0 where
 //! `/proc` is unavailable). The name is set when the directory is
@@ -21,13 +29,183 @@ use std::sync::Mutex;
 
 use tempfile::TempDir;
 
+use super::Control;
+use crate::Error;
+
+/// What a staging directory holds, which names its prefix.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StagingKind {
+    /// A dump tree being built (decode, `corpus`), or scratch files
+    /// (`gen`): `.sqsdump-staging-`.
+    Dump,
+    /// An encoded snapshot and its sidecar: `.sqsdump-encode-`.
+    Encode,
+    /// The self-test's decode of a staged snapshot: `.sqsdump-selftest-`.
+    SelfTest,
+}
+
+impl StagingKind {
+    /// Every kind, in the order of [`PREFIXES`].
+    pub const ALL: [StagingKind; 3] = [
+        StagingKind::Dump,
+        StagingKind::Encode,
+        StagingKind::SelfTest,
+    ];
+
+    /// The name prefix of its directories.
+    pub const fn prefix(self) -> &'static str {
+        match self {
+            StagingKind::Dump => ".sqsdump-staging-",
+            StagingKind::Encode => ".sqsdump-encode-",
+            StagingKind::SelfTest => ".sqsdump-selftest-",
+        }
+    }
+}
+
 /// The prefixes of the directories a run creates beside its output (or in
 /// `--scratch-root`).
 pub const PREFIXES: &[&str] = &[
-    ".sqsdump-staging-",
-    ".sqsdump-encode-",
-    ".sqsdump-selftest-",
+    StagingKind::Dump.prefix(),
+    StagingKind::Encode.prefix(),
+    StagingKind::SelfTest.prefix(),
 ];
+
+/// A staging directory owned by this run (see the module doc). Dropping it
+/// forgets its registration and removes it with everything in it.
+#[derive(Debug)]
+pub struct Staging<'c> {
+    dir: Option<TempDir>,
+    ctl: Option<&'c Control>,
+}
+
+impl<'c> Staging<'c> {
+    /// Create a staging directory of `kind` in `parent`, which must exist,
+    /// and register it with `ctl` (if any) until it is committed or
+    /// dropped.
+    pub fn create_in(
+        parent: &Path,
+        kind: StagingKind,
+        ctl: Option<&'c Control>,
+    ) -> Result<Staging<'c>, Error> {
+        Staging::try_create_in(parent, kind, ctl).map_err(|e| {
+            Error::io(
+                format!("creating a staging directory in {}", parent.display()),
+                e,
+            )
+        })
+    }
+
+    /// [`Staging::create_in`] with the bare I/O error, for a caller that
+    /// names the directory in its own words.
+    pub fn try_create_in(
+        parent: &Path,
+        kind: StagingKind,
+        ctl: Option<&'c Control>,
+    ) -> std::io::Result<Staging<'c>> {
+        let dir = create_in(parent, kind.prefix())?;
+        if let Some(ctl) = ctl {
+            ctl.set_staging(Some(dir.path().to_path_buf()));
+        }
+        Ok(Staging {
+            dir: Some(dir),
+            ctl,
+        })
+    }
+
+    /// [`Staging::create_in`] the directory that holds `out`, creating that
+    /// directory and its missing ancestors first (mode 0755 before the
+    /// umask, REQ-CLI-7).
+    pub fn beside(
+        out: &Path,
+        kind: StagingKind,
+        ctl: Option<&'c Control>,
+    ) -> Result<Staging<'c>, Error> {
+        let parent = parent_dir(out);
+        crate::write::dir_builder(true)
+            .create(&parent)
+            .map_err(|e| Error::io(format!("creating {}", parent.display()), e))?;
+        Staging::create_in(&parent, kind, ctl)
+    }
+
+    /// The directory.
+    pub fn path(&self) -> &Path {
+        match &self.dir {
+            Some(dir) => dir.path(),
+            None => Path::new(""),
+        }
+    }
+
+    /// Run `place`, which moves the finished files out of the staging
+    /// directory into place, while holding the registration lock, so that
+    /// a signal thread cannot remove the directory halfway through. On
+    /// success the registration is forgotten and the directory, emptied of
+    /// what was placed, is removed (best effort: the output is complete).
+    /// On error the directory is removed as on drop.
+    pub fn commit_with<T, E>(mut self, place: impl FnOnce() -> Result<T, E>) -> Result<T, E> {
+        let guard = self.ctl.map(|c| c.staging.lock());
+        let placed = match place() {
+            Ok(placed) => placed,
+            Err(e) => {
+                // Unlocked first: dropping `self` takes the lock again.
+                drop(guard);
+                return Err(e);
+            }
+        };
+        if let Some(Ok(mut g)) = guard {
+            *g = None;
+        }
+        self.ctl = None;
+        if let Some(dir) = self.dir.take() {
+            let _ = dir.close();
+        }
+        Ok(placed)
+    }
+
+    /// Rename `from` (inside the staging directory) onto `out` unless the
+    /// run was interrupted, then sync the directory that holds `out`
+    /// (REQ-CLI-5). A rename replaces only an absent path or an empty
+    /// directory.
+    pub fn commit(self, from: &Path, out: &Path) -> Result<(), Error> {
+        let ctl = self.ctl;
+        self.commit_with(|| {
+            if let Some(ctl) = ctl {
+                ctl.interrupted()?;
+            }
+            fs::rename(from, out).map_err(|e| {
+                Error::io(
+                    format!("moving the finished dump into place at {}", out.display()),
+                    e,
+                )
+            })
+        })?;
+        // Best effort: the output is in place; failing to sync the parent
+        // must not turn a complete output into an error.
+        if let Ok(dir) = fs::File::open(parent_dir(out)) {
+            let _ = dir.sync_all();
+        }
+        Ok(())
+    }
+}
+
+impl Drop for Staging<'_> {
+    fn drop(&mut self) {
+        // Removed while the lock is held, so that a signal thread that
+        // finds the registration still set waits until it is gone.
+        let guard = self.ctl.map(|c| c.staging.lock());
+        drop(self.dir.take());
+        if let Some(Ok(mut g)) = guard {
+            *g = None;
+        }
+    }
+}
+
+/// The directory that holds `out` (`.` for a bare name).
+pub(crate) fn parent_dir(out: &Path) -> PathBuf {
+    match out.parent() {
+        Some(p) if !p.as_os_str().is_empty() => p.to_path_buf(),
+        _ => PathBuf::from("."),
+    }
+}
 
 /// The process that created a staging directory.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -78,7 +256,7 @@ pub fn parse_start_time(stat: &str) -> Option<u64> {
 
 /// Create a staging directory named `<prefix><pid>-<start>-<random>` in
 /// `parent`, owned by this process.
-pub fn create_in(parent: &Path, prefix: &str) -> std::io::Result<TempDir> {
+fn create_in(parent: &Path, prefix: &str) -> std::io::Result<TempDir> {
     let me = Owner::current();
     tempfile::Builder::new()
         .prefix(&format!("{prefix}{}-{}-", me.pid, me.start))
@@ -348,5 +526,64 @@ mod tests {
             };
             assert!(!gone.is_alive());
         }
+    }
+
+    // REQ-CLI-14: every kind of staging directory records its owner in its
+    // name, and `scan` finds it by that name.
+    #[test]
+    fn every_kind_is_named_with_its_owner_and_found_by_scan() {
+        let tmp = tempfile::tempdir().unwrap();
+        let mut made = Vec::new();
+        for kind in StagingKind::ALL {
+            let s = Staging::create_in(tmp.path(), kind, None).unwrap();
+            let name = s.path().file_name().unwrap().to_str().unwrap().to_string();
+            assert!(name.starts_with(kind.prefix()), "{name}");
+            assert_eq!(owner_of(&name), Some(Owner::current()), "{name}");
+            made.push(s);
+        }
+        assert_eq!(scan(tmp.path()).live.len(), StagingKind::ALL.len());
+        assert_eq!(PREFIXES.len(), StagingKind::ALL.len());
+    }
+
+    // REQ-CLI-5: a committed staging directory is renamed into place and
+    // then gone, and its registration cleared; a dropped one (every error)
+    // is removed with what it held, and its registration cleared too.
+    #[test]
+    fn a_staging_directory_is_registered_until_committed_or_dropped() {
+        let tmp = tempfile::tempdir().unwrap();
+        let ctl = Control::default();
+        let registered = || ctl.staging.lock().unwrap().clone();
+
+        let out = tmp.path().join("a/b/out");
+        let s = Staging::beside(&out, StagingKind::Dump, Some(&ctl)).unwrap();
+        let dir = s.path().to_path_buf();
+        assert_eq!(dir.parent(), Some(tmp.path().join("a/b").as_path()));
+        assert_eq!(registered(), Some(dir.clone()));
+        fs::create_dir(dir.join("dump")).unwrap();
+        fs::write(dir.join("dump/f"), b"x").unwrap();
+        s.commit(&dir.join("dump"), &out).unwrap();
+        assert_eq!(fs::read(out.join("f")).unwrap(), b"x");
+        assert!(!dir.exists());
+        assert_eq!(registered(), None);
+
+        let s = Staging::create_in(tmp.path(), StagingKind::Encode, Some(&ctl)).unwrap();
+        let dir = s.path().to_path_buf();
+        fs::write(dir.join("snapshot"), b"y").unwrap();
+        drop(s);
+        assert!(!dir.exists());
+        assert_eq!(registered(), None);
+
+        // An interrupted run does not commit.
+        let s = Staging::create_in(tmp.path(), StagingKind::Dump, Some(&ctl)).unwrap();
+        let dir = s.path().to_path_buf();
+        fs::create_dir(dir.join("dump")).unwrap();
+        ctl.interrupt.store(2, std::sync::atomic::Ordering::Relaxed);
+        let late = tmp.path().join("late");
+        assert!(matches!(
+            s.commit(&dir.join("dump"), &late),
+            Err(Error::Interrupted { signal: 2 })
+        ));
+        assert!(!late.exists() && !dir.exists());
+        assert_eq!(registered(), None);
     }
 }
