@@ -506,3 +506,30 @@ fn the_reader_refuses_only_versions_that_could_be_kept() {
         .with_record_budget(budget);
     assert_eq!(r.next_entry().unwrap_err().class(), "truncated");
 }
+
+// REQ-ENC-20: `--self-test` decodes at the same limit, so a restored value
+// over decode's budget (REQ-ENG-6) fails it, naming the flag; nothing is
+// left at the output.
+#[test]
+fn a_self_test_at_the_same_limit_refuses_a_value_decode_would_refuse() {
+    let tmp = tempfile::tempdir().unwrap();
+    let src = tmp.path().join("src");
+    dump(&src, |f| write_line(f, "m", "a", 6_000_000));
+    let fsm = tmp.path().join("out.fsm");
+    let o = Command::new(env!("CARGO_BIN_EXE_sqsdump"))
+        .args(["encode", "--self-test", "--input"])
+        .arg(&src)
+        .arg("--output")
+        .arg(&fsm)
+        .output()
+        .unwrap();
+    let stderr = String::from_utf8_lossy(&o.stderr);
+    assert_eq!(o.status.code(), Some(1), "{stderr}");
+    assert!(
+        stderr.contains("error[self_test_mismatch]")
+            && stderr.contains("error[entry_too_large]: value of key")
+            && stderr.contains("raise --memory-limit to at least"),
+        "{stderr}"
+    );
+    assert!(!fsm.exists());
+}
