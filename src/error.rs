@@ -156,6 +156,23 @@ pub enum Error {
         /// The limit.
         limit: u64,
     },
+    /// The value of an SQS version that would be kept is larger than
+    /// one record may be at the memory limit (REQ-ENG-6).
+    #[error(
+        "value of key {key} is {len} bytes, more than the {limit} bytes one record may have at --memory-limit {}MiB; raise --memory-limit to at least {}MiB",
+        memory_limit >> 20,
+        crate::engine::stream::memory_limit_for_record(*len) >> 20
+    )]
+    RecordOverBudget {
+        /// The user key.
+        key: Escaped,
+        /// The value's length.
+        len: u64,
+        /// The largest value at this memory limit.
+        limit: u64,
+        /// `--memory-limit`.
+        memory_limit: u64,
+    },
     /// A value's flags mark it as encrypted (encryption state 1).
     #[error("encrypted entry for key {key}: encrypted snapshots cannot be decoded")]
     Encrypted {
@@ -266,6 +283,7 @@ impl Error {
             Error::ShortValue { .. } => "short_value",
             Error::KeyTooLarge { .. } => "key_too_large",
             Error::ValueTooLarge { .. } => "value_too_large",
+            Error::RecordOverBudget { .. } => "entry_too_large",
             Error::Encrypted { .. } => "encrypted_entry",
             Error::ReservedFlags { .. } => "reserved_flags",
             Error::MalformedKey { .. } => "malformed_sqs_key",

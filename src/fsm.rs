@@ -289,6 +289,19 @@ pub struct Reader<R> {
     footer: Option<u32>,
     /// Set once the iterator has returned an error or reached EOF.
     done: bool,
+    /// The largest value of an SQS version that is read into memory
+    /// ([`Reader::with_record_budget`]); `None` for [`MAX_VALUE_LEN`] only.
+    budget: Option<RecordBudget>,
+}
+
+/// The largest value an SQS version that may be kept can have, from a
+/// memory limit (REQ-ENG-6).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RecordBudget {
+    /// Largest value, in bytes (value header included).
+    pub max_value: u64,
+    /// The memory limit it comes from, for the error message.
+    pub memory_limit: u64,
 }
 
 /// Outcome of reading a fixed-size field.
@@ -322,6 +335,7 @@ impl<R: Read> Reader<R> {
             policy,
             footer: None,
             done: false,
+            budget: None,
         };
         let mut magic = [0u8; 8];
         match reader.fill(&mut magic)? {
@@ -352,6 +366,17 @@ impl<R: Read> Reader<R> {
         }
         reader.last_commit_ts = u64::from_le_bytes(ts);
         Ok(reader)
+    }
+
+    /// Refuse, with [`Error::RecordOverBudget`], the value of an SQS
+    /// version longer than `budget.max_value` that could be kept (not a
+    /// tombstone, not expired, not newer than the header), after reading
+    /// its bytes through without holding them (REQ-ENG-6); any other long
+    /// value is passed through with an empty body, which nothing reads. A
+    /// value within the budget is read into one buffer of its exact size.
+    pub fn with_record_budget(mut self, budget: RecordBudget) -> Self {
+        self.budget = Some(budget);
+        self
     }
 
     /// The header's `last_commit_ts`.
@@ -437,13 +462,35 @@ impl<R: Read> Reader<R> {
         let [flags, expire @ ..] = header;
         check_flags(flags, &user_key)?;
         let body_len = value_len.saturating_sub(VALUE_HEADER_LEN as u64);
-        let body = self.read_vec(body_len, "value", value_offset)?;
+        let expire_at = u64::from_le_bytes(expire);
+        let tombstone = flags & FLAG_TOMBSTONE != 0;
+        let body = match self.budget {
+            Some(b) if value_len > b.max_value => {
+                // REQ-ENG-6: read through, never held; a truncation is
+                // still reported as one.
+                self.skip_from(body_len, "value", value_offset)?;
+                let kept = crate::key::is_sqs_key(&user_key)
+                    && !tombstone
+                    && (expire_at == 0 || expire_at > self.last_commit_ts)
+                    && commit_ts <= self.last_commit_ts;
+                if kept {
+                    return Err(Error::RecordOverBudget {
+                        key: Escaped::of(&user_key),
+                        len: value_len,
+                        limit: b.max_value,
+                        memory_limit: b.memory_limit,
+                    });
+                }
+                Vec::new()
+            }
+            _ => self.read_vec(body_len, "value", value_offset)?,
+        };
         user_key.shrink_to_fit();
         Ok(Some(Entry::Version(Version {
             user_key,
             commit_ts,
-            tombstone: flags & FLAG_TOMBSTONE != 0,
-            expire_at: u64::from_le_bytes(expire),
+            tombstone,
+            expire_at,
             body,
         })))
     }
@@ -515,7 +562,12 @@ impl<R: Read> Reader<R> {
     /// new vector. EOF first is [`Error::Truncated`] at `start`, the offset
     /// of the field these bytes belong to.
     fn read_vec(&mut self, len: u64, what: &'static str, start: u64) -> Result<Vec<u8>, Error> {
-        let eager = usize::try_from(len.min(EAGER_ALLOC)).unwrap_or(0);
+        // Within a record budget the length is one the caller is
+        // prepared to hold: one exact allocation, no doubling growth.
+        let eager = match self.budget {
+            Some(b) if len <= b.max_value => usize::try_from(len).unwrap_or(0),
+            _ => usize::try_from(len.min(EAGER_ALLOC)).unwrap_or(0),
+        };
         let mut buf = Vec::with_capacity(eager);
         let got = (&mut self.inner)
             .take(len)
@@ -532,6 +584,12 @@ impl<R: Read> Reader<R> {
     /// Consume and drop exactly `len` bytes.
     fn skip(&mut self, len: u64, what: &'static str) -> Result<(), Error> {
         let at = self.offset;
+        self.skip_from(len, what, at)
+    }
+
+    /// [`Reader::skip`], a truncation reported at `at`, the offset of the
+    /// field these bytes belong to.
+    fn skip_from(&mut self, len: u64, what: &'static str, at: u64) -> Result<(), Error> {
         let got = io::copy(&mut (&mut self.inner).take(len), &mut io::sink())
             .map_err(|e| Error::io("reading snapshot", e))?;
         self.offset = self.offset.saturating_add(got);

@@ -72,6 +72,21 @@ pub enum Warning {
         /// a queue-level kind).
         messages: u64,
     },
+    /// Messages of a queue have a body longer than the queue's
+    /// `maximum_message_size` (REQ-DEC-15, REQ-ENC-21): one warning per
+    /// queue, naming the first such message.
+    MessageExceedsMaximumSize {
+        /// The queue name.
+        queue: String,
+        /// How many messages of the queue.
+        messages: u64,
+        /// The first such message in `messages.jsonl` order.
+        message_id: String,
+        /// Its body's length in bytes.
+        body_bytes: u64,
+        /// The queue's `maximum_message_size`.
+        maximum_message_size: i64,
+    },
     /// A newer snap file of a node's data directory was passed over while
     /// locating the snapshot to decode (REQ-NODE-2, REQ-NODE-5).
     NodeSnapshotSkipped {
@@ -90,6 +105,8 @@ const RESTORE_HINT: &str = "sqsdump encode refuses this queue as it is; the dump
 copy of the snapshot, and the queue restores once the named fault is fixed";
 const SKIPPED_HINT: &str = "a newer snap file of the data directory cannot be decoded; \
 an older snapshot was decoded instead";
+const OVERSIZE_HINT: &str = "kept as they are: the queue's maximum_message_size was \
+probably lowered after they were sent; SendMessage would refuse such a body";
 const STALE_HINT: &str = "messages of an older queue generation (purged or deleted, \
 not yet reaped) were dropped";
 
@@ -113,6 +130,7 @@ impl Warning {
             Warning::VersionAfterHeader { .. } => "snapshot_version_after_header",
             Warning::NotRestorable { .. } => "sqs_queue_not_restorable",
             Warning::NodeSnapshotSkipped { .. } => "node_snapshot_skipped",
+            Warning::MessageExceedsMaximumSize { .. } => "sqs_message_exceeds_maximum_size",
         }
     }
 
@@ -180,6 +198,21 @@ impl Warning {
                 "encode_error": kind.encode_class(),
                 "hint": RESTORE_HINT,
             }),
+            Warning::MessageExceedsMaximumSize {
+                queue,
+                messages,
+                message_id,
+                body_bytes,
+                maximum_message_size,
+            } => json!({
+                "event": self.event(),
+                "queue": queue,
+                "messages": messages,
+                "message_id": message_id,
+                "body_bytes": body_bytes,
+                "maximum_message_size": maximum_message_size,
+                "hint": OVERSIZE_HINT,
+            }),
             Warning::NodeSnapshotSkipped {
                 path,
                 class,
@@ -200,7 +233,7 @@ impl Warning {
 mod tests {
     use super::*;
 
-    // REQ-ERR-3, REQ-NODE-5
+    // REQ-ERR-3, REQ-NODE-5, REQ-DEC-15
     #[test]
     fn every_warning_renders_as_one_json_object_with_its_event() {
         let all = [
@@ -239,6 +272,13 @@ mod tests {
                 class: "fsm_not_found",
                 reason: "/d/fsm-snap/x.fsm: not found".into(),
             },
+            Warning::MessageExceedsMaximumSize {
+                queue: "q".into(),
+                messages: 2,
+                message_id: "m".into(),
+                body_bytes: 1025,
+                maximum_message_size: 1024,
+            },
         ];
         let events: Vec<&str> = all.iter().map(Warning::event).collect();
         assert_eq!(
@@ -250,7 +290,8 @@ mod tests {
                 "sqs_unknown_key_family",
                 "snapshot_version_after_header",
                 "sqs_queue_not_restorable",
-                "node_snapshot_skipped"
+                "node_snapshot_skipped",
+                "sqs_message_exceeds_maximum_size"
             ]
         );
         for w in &all {

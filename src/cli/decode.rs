@@ -186,7 +186,9 @@ pub struct DecodeArgs {
     pub engine: EngineArg,
 
     /// Memory budget of the stream engine, in bytes or with a binary
-    /// suffix (K, KiB, M, MiB, G, GiB). At least 128 MiB. Example:
+    /// suffix (K, KiB, M, MiB, G, GiB). At least 128 MiB. A record whose
+    /// value is over (limit - 96 MiB) / 32 is refused (`entry_too_large`,
+    /// with the limit that admits it), by both engines. Example:
     /// `--memory-limit 512MiB`.
     #[arg(long, value_name = "BYTES", default_value = "256MiB", value_parser = parse_size)]
     pub memory_limit: u64,
@@ -449,11 +451,16 @@ fn run_plain(
 ) -> Result<(Summary, Reported), Error> {
     let (reader, total, source_name) = open_input(input)?;
     let bar = progress_bar(total);
-    let result = snapshot::decode_snapshot(reader, options(args, input), &mut |n| {
-        if let Some(bar) = &bar {
-            bar.set_position(n);
-        }
-    });
+    let result = snapshot::decode_snapshot_within(
+        reader,
+        options(args, input),
+        args.memory_limit,
+        &mut |n| {
+            if let Some(bar) = &bar {
+                bar.set_position(n);
+            }
+        },
+    );
     if let Some(bar) = &bar {
         bar.finish_and_clear();
     }

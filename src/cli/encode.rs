@@ -74,7 +74,9 @@ pub struct EncodeArgs {
 
     /// Memory budget, in bytes or with a binary suffix (K, KiB, M, MiB, G,
     /// GiB). At least 128 MiB. Rows beyond it are spilled as sorted runs
-    /// into the staging directory beside the output and merged. Example:
+    /// into the staging directory beside the output and merged. A message
+    /// line over (limit - 80 MiB) / 16 bytes is refused (`entry_too_large`,
+    /// with its file, line and the limit that admits it). Example:
     /// `--memory-limit 512MiB`.
     #[arg(long, value_name = "BYTES", default_value = "256MiB", value_parser = parse_size)]
     pub memory_limit: u64,
@@ -158,6 +160,10 @@ pub fn run(args: &EncodeArgs) -> Result<(), Error> {
     // REQ-ENC-17: exits 130, 143 or 129 like decode.
     let r = result.map_err(Error::from_encode)?;
     let mut err = std::io::stderr().lock();
+    // REQ-ENC-21: one JSON line per queue, as decode's warnings.
+    for w in &r.warnings {
+        let _ = writeln!(err, "{}", w.to_json_line());
+    }
     let s = r.summary;
     let _ = writeln!(
         err,

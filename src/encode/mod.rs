@@ -37,10 +37,12 @@ use std::path::{Path, PathBuf};
 
 use sha2::{Digest, Sha256};
 
+use crate::encode::restorable::Oversize;
 use crate::run::spill::SpillDir;
 use crate::run::{
     Control, Staging, StagingKind, DEFAULT_MEMORY_LIMIT, FIXED_OVERHEAD, MIN_MEMORY_LIMIT,
 };
+use crate::warning::Warning;
 pub use error::EncodeError;
 use ids::IdSet;
 pub use info::EncodeInfo;
@@ -81,7 +83,35 @@ impl Default for EncodeOptions {
     }
 }
 
+/// How many times its length one message line may take while it is
+/// encoded: the line, the parsed message, its rows framed in the buffer
+/// (the body base64-encoded), the merge's copy of the largest rows and
+/// their buffers' growth (REQ-ENC-20).
+const LINE_FACTOR: u64 = 16;
+
+/// The smallest `--memory-limit` at which a message line of `len` bytes
+/// may be read ([`EncodeOptions::max_line`]), rounded up to a MiB.
+pub fn memory_limit_for_line(len: u64) -> u64 {
+    len.saturating_mul(LINE_FACTOR)
+        .saturating_add(FIXED_OVERHEAD)
+        .max(MIN_MEMORY_LIMIT)
+        .div_ceil(1 << 20)
+        .saturating_mul(1 << 20)
+}
+
 impl EncodeOptions {
+    /// The longest message line, newline included, read at this memory
+    /// limit (REQ-ENC-20): what the limit leaves after the fixed overhead,
+    /// divided by [`LINE_FACTOR`], and never more than [`MAX_LINE_BYTES`].
+    pub fn max_line(&self) -> u64 {
+        (self
+            .memory_limit
+            .max(MIN_MEMORY_LIMIT)
+            .saturating_sub(FIXED_OVERHEAD)
+            / LINE_FACTOR)
+            .min(MAX_LINE_BYTES)
+    }
+
     /// Bytes of buffered rows, and of buffered message ids, before they
     /// spill (REQ-ENC-17): of what the limit leaves after
     /// `FIXED_OVERHEAD` (the program, read, merge and write buffers),
@@ -146,17 +176,17 @@ pub fn encode(
     ctl: &Control,
     out: &mut dyn Write,
 ) -> Result<EncodeSummary, EncodeError> {
-    encode_full(src, opts, spill, ctl, out).map(|(summary, _)| summary)
+    encode_full(src, opts, spill, ctl, out).map(|(summary, ..)| summary)
 }
 
-/// [`encode`], returning the dump's manifest too.
+/// [`encode`], returning the dump's manifest and the warnings too.
 fn encode_full(
     src: &dyn Source,
     opts: &EncodeOptions,
     spill: Option<&Path>,
     ctl: &Control,
     out: &mut dyn Write,
-) -> Result<(EncodeSummary, Manifest), EncodeError> {
+) -> Result<(EncodeSummary, Manifest, Vec<Warning>), EncodeError> {
     let dirs = spill.map(|d| (d.join("spill-rows"), d.join("spill-ids")));
     let result = (|| {
         let (rows_spill, ids_spill) = match &dirs {
@@ -182,7 +212,7 @@ fn encode_in(
     ids_spill: Option<SpillDir>,
     ctl: &Control,
     out: &mut dyn Write,
-) -> Result<(EncodeSummary, Manifest), EncodeError> {
+) -> Result<(EncodeSummary, Manifest, Vec<Warning>), EncodeError> {
     check(ctl)?;
     let tree = tree::check_tree(src)?;
     let commit_ts = resolve_commit_ts(tree.manifest.last_commit_ts, opts.last_commit_ts)?;
@@ -230,13 +260,19 @@ fn encode_in(
     let mut sink = Sink::new(commit_ts, row_budget, rows_spill);
     let mut ids = IdSet::new(id_budget, ids_spill);
     let mut messages = 0u64;
+    let mut warnings = Vec::new();
     for (dir, q) in tree.queues.iter().zip(&configs) {
         check(ctl)?;
         let mut rows = QueueRows::new(q, &dir.path, &mut sink)?;
         if dir.has_messages {
             let path = join(&dir.path, MESSAGES_FILE);
-            messages += read_messages(src, &path, q, &mut rows, &mut ids, ctl)?;
+            let mut over = None;
+            messages += read_messages(src, &path, q, opts, &mut rows, &mut ids, &mut over, ctl)?;
             ids.reset();
+            // REQ-ENC-21: restored as they are, with a warning.
+            if let Some(o) = over {
+                warnings.push(o.warning(&q.name));
+            }
         }
         rows.finish()?;
     }
@@ -250,7 +286,7 @@ fn encode_in(
         row_runs,
         id_runs,
     };
-    Ok((summary, tree.manifest))
+    Ok((summary, tree.manifest, warnings))
 }
 
 /// Read a whole file of at most `limit` bytes.
@@ -281,15 +317,18 @@ pub(crate) fn read_limited(
 /// at the first line that repeats one, before any error of a later line.
 /// The ids are checked (in `ids`, within its budget) at the end of the
 /// file and before any other error is returned.
+#[allow(clippy::too_many_arguments)]
 fn read_messages(
     src: &dyn Source,
     path: &str,
     q: &QueueConfig,
+    opts: &EncodeOptions,
     rows: &mut QueueRows<'_, '_>,
     ids: &mut IdSet,
+    over: &mut Option<Oversize>,
     ctl: &Control,
 ) -> Result<u64, EncodeError> {
-    let result = read_lines(src, path, q, rows, ids, ctl);
+    let result = read_lines(src, path, q, opts, rows, ids, over, ctl);
     if let Err(EncodeError::Interrupted { .. }) = result {
         return result;
     }
@@ -304,14 +343,43 @@ fn read_messages(
     result
 }
 
+/// Read through the rest of a line in bounded memory; the bytes up to and
+/// including its newline (or the end of the file).
+fn skip_line(reader: &mut impl BufRead, path: &str) -> Result<u64, EncodeError> {
+    let mut n = 0u64;
+    loop {
+        let buf = match reader.fill_buf() {
+            Ok(b) => b,
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
+            Err(e) => return Err(EncodeError::io(format!("reading {path}"), e)),
+        };
+        if buf.is_empty() {
+            return Ok(n);
+        }
+        let (used, done) = match buf.iter().position(|&b| b == b'\n') {
+            Some(i) => (i + 1, true),
+            None => (buf.len(), false),
+        };
+        reader.consume(used);
+        n = n.saturating_add(used as u64);
+        if done {
+            return Ok(n);
+        }
+    }
+}
+
+#[allow(clippy::too_many_arguments)]
 fn read_lines(
     src: &dyn Source,
     path: &str,
     q: &QueueConfig,
+    opts: &EncodeOptions,
     rows: &mut QueueRows<'_, '_>,
     ids: &mut IdSet,
+    over: &mut Option<Oversize>,
     ctl: &Control,
 ) -> Result<u64, EncodeError> {
+    let max_line = opts.max_line();
     let mut reader = BufReader::with_capacity(256 * 1024, src.open(path)?);
     let mut count = 0u64;
     let mut buf = Vec::new();
@@ -320,7 +388,7 @@ fn read_lines(
     loop {
         buf.clear();
         let n = (&mut reader)
-            .take(MAX_LINE_BYTES + 1)
+            .take(max_line)
             .read_until(b'\n', &mut buf)
             .map_err(|e| EncodeError::io(format!("reading {path}"), e))?;
         if n == 0 {
@@ -329,6 +397,20 @@ fn read_lines(
         check(ctl)?;
         ctl.add_read(n as u64);
         line += 1;
+        // REQ-ENC-20: a line that fills the limit without its newline is
+        // read through, not held, and refused by its length.
+        if n as u64 >= max_line && !buf.ends_with(b"\n") {
+            let rest = skip_line(&mut reader, path)?;
+            if rest > 0 {
+                return Err(EncodeError::LineTooLarge {
+                    path: path.to_string(),
+                    line,
+                    len: (n as u64).saturating_add(rest),
+                    limit: max_line,
+                    memory_limit: opts.memory_limit.max(MIN_MEMORY_LIMIT),
+                });
+            }
+        }
         let bad = |reason: String| EncodeError::InvalidMessage {
             path: path.to_string(),
             line,
@@ -336,9 +418,6 @@ fn read_lines(
         };
         let text = match buf.strip_suffix(b"\n") {
             Some(t) => t,
-            None if n as u64 > MAX_LINE_BYTES => {
-                return Err(bad(format!("longer than {MAX_LINE_BYTES} bytes")))
-            }
             None => return Err(bad("the last line has no newline".to_string())),
         };
         let m = model::parse_message(text).map_err(bad)?;
@@ -356,6 +435,12 @@ fn read_lines(
                 ));
             }
         }
+        Oversize::note(
+            over,
+            q.maximum_message_size,
+            m.message_id.as_bytes(),
+            m.body.len() as u64,
+        );
         ids.insert(m.message_id.as_bytes(), line)?;
         rows.push(&m)?;
         count += 1;
@@ -399,6 +484,9 @@ pub struct Restored {
     pub info: EncodeInfo,
     /// Where the sidecar is: `<output>.encode_info.json`.
     pub sidecar: PathBuf,
+    /// What the dump holds that is restored but noteworthy: bodies over
+    /// their queue's `maximum_message_size` (REQ-ENC-21).
+    pub warnings: Vec<Warning>,
 }
 
 /// Encode the dump directory `input` into the file `output`
@@ -560,15 +648,20 @@ fn encode_staged(
     let unsafe_out = |reason: &str| unsafe_output(output, reason);
     let staging = staged.path();
     let mut tmp = staged_file(staging, "snapshot-")?;
-    let (summary, manifest, sha256) = {
+    let (summary, manifest, warnings, sha256) = {
         let mut w = Hashing {
             inner: BufWriter::with_capacity(1 << 20, tmp.as_file_mut()),
             hasher: Sha256::new(),
         };
-        let (summary, manifest) = encode_full(src, opts, Some(staging), ctl, &mut w)?;
+        let (summary, manifest, warnings) = encode_full(src, opts, Some(staging), ctl, &mut w)?;
         w.flush()
             .map_err(|e| EncodeError::io("writing the snapshot", e))?;
-        (summary, manifest, hex::encode(w.hasher.finalize()))
+        (
+            summary,
+            manifest,
+            warnings,
+            hex::encode(w.hasher.finalize()),
+        )
     };
     tmp.as_file()
         .sync_all()
@@ -642,5 +735,6 @@ fn encode_staged(
         summary,
         info,
         sidecar: target.sidecar.to_path_buf(),
+        warnings,
     })
 }

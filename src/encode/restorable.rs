@@ -429,6 +429,8 @@ pub struct MessageFacts {
     pub partition: Option<u32>,
     /// [`group_hash`] of `message_group_id`.
     pub group: Option<u32>,
+    /// Bytes of the body, at most `u32::MAX` (REQ-DEC-15).
+    pub body_len: u32,
 }
 
 /// The first rule a message breaks, as `encode` checks them: its id, then
@@ -447,6 +449,56 @@ pub fn message_fault(q: QueueRules<'_>, m: MessageFacts) -> Option<Kind> {
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Tally {
     counts: std::collections::BTreeMap<Kind, u64>,
+    /// Messages whose body is longer than the queue's
+    /// `maximum_message_size`, and the first of them (REQ-DEC-15).
+    oversize: Option<Oversize>,
+}
+
+/// The messages of one queue whose body is longer than its
+/// `maximum_message_size` (REQ-DEC-15, REQ-ENC-21).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Oversize {
+    /// How many.
+    pub messages: u64,
+    /// The first one in `messages.jsonl` order: its id and body bytes.
+    pub first_id: String,
+    /// Body bytes of the first one.
+    pub first_bytes: u64,
+    /// The queue's `maximum_message_size`.
+    pub limit: i64,
+}
+
+impl Oversize {
+    /// Count a message of `body_len` bytes against `limit` (the queue's
+    /// `maximum_message_size`; 0 or less checks nothing); messages come in
+    /// `messages.jsonl` order.
+    pub fn note(this: &mut Option<Oversize>, limit: i64, id: &[u8], body_len: u64) {
+        if limit <= 0 || body_len <= limit as u64 {
+            return;
+        }
+        match this {
+            Some(o) => o.messages += 1,
+            None => {
+                *this = Some(Oversize {
+                    messages: 1,
+                    first_id: String::from_utf8_lossy(id).into_owned(),
+                    first_bytes: body_len,
+                    limit,
+                })
+            }
+        }
+    }
+
+    /// The `sqs_message_exceeds_maximum_size` warning of queue `queue`.
+    pub fn warning(self, queue: &str) -> crate::warning::Warning {
+        crate::warning::Warning::MessageExceedsMaximumSize {
+            queue: queue.to_string(),
+            messages: self.messages,
+            message_id: self.first_id,
+            body_bytes: self.first_bytes,
+            maximum_message_size: self.limit,
+        }
+    }
 }
 
 impl Tally {
@@ -456,6 +508,17 @@ impl Tally {
         if let Some(kind) = message_fault(q, m) {
             *self.counts.entry(kind).or_default() += 1;
         }
+    }
+
+    /// Note a message's body size against the queue's
+    /// `maximum_message_size` ([`Oversize::note`]).
+    pub fn add_size(&mut self, limit: i64, id: &[u8], body_len: u64) {
+        Oversize::note(&mut self.oversize, limit, id, body_len);
+    }
+
+    /// Take the queue's oversize messages out (REQ-DEC-15).
+    pub fn take_oversize(&mut self) -> Option<Oversize> {
+        self.oversize.take()
     }
 
     /// Merge another tally into this one.
@@ -597,7 +660,8 @@ mod tests {
                 MessageFacts {
                     id_empty: true,
                     partition: None,
-                    group: g
+                    group: g,
+                    body_len: 0,
                 }
             ),
             Some(Kind::MessageIdEmpty),

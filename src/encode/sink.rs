@@ -267,6 +267,9 @@ pub struct Sink {
     /// The directory of each queue, for errors.
     queues: Vec<String>,
     too_large: Option<TooLarge>,
+    /// The largest row so far: the final merge holds one per run
+    /// (REQ-ENC-20).
+    largest: usize,
 }
 
 impl Sink {
@@ -290,6 +293,7 @@ impl Sink {
             runs: Vec::new(),
             queues: Vec::new(),
             too_large: None,
+            largest: 0,
         }
     }
 
@@ -325,6 +329,7 @@ impl Sink {
         let klen = key.len() + SUFFIX_LEN;
         let vlen = value.len() + VALUE_HEADER_LEN;
         let cost = (2 * 8 + klen + vlen + rank.len()).saturating_add(ENTRY_COST);
+        self.largest = self.largest.max(cost);
         if !self.arena.index.is_empty() && self.arena.used().saturating_add(cost) > self.budget {
             self.spill_arena()?;
         }
@@ -424,7 +429,11 @@ impl Sink {
         let runs = std::mem::take(&mut self.runs);
         match self.spill.as_mut() {
             Some(dir) if !runs.is_empty() => {
-                let runs = spill::reduce_runs::<RowItem>(dir, "rows", runs).map_err(from_engine)?;
+                // A merge holds one row per run: runs of large rows are
+                // merged fewer at a time, within half the rows' budget.
+                let fan_in = self.budget / 2 / self.largest.max(1);
+                let runs = spill::reduce_runs_to::<RowItem>(dir, "rows", runs, fan_in)
+                    .map_err(from_engine)?;
                 let arena = &self.arena;
                 let mut next = 0usize;
                 let mem: MemSource<'_, RowItem> = Box::new(move |item: &mut RowItem| {

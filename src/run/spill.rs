@@ -284,10 +284,23 @@ impl<'a, T: RunItem> Merge<'a, T> {
 pub(crate) fn reduce_runs<T: RunItem>(
     spill: &mut SpillDir,
     what: &str,
-    mut runs: Vec<PathBuf>,
+    runs: Vec<PathBuf>,
 ) -> Result<Vec<PathBuf>, Error> {
-    while runs.len() > MERGE_FAN_IN {
-        let batch: Vec<PathBuf> = runs.drain(..MERGE_FAN_IN).collect();
+    reduce_runs_to::<T>(spill, what, runs, MERGE_FAN_IN)
+}
+
+/// [`reduce_runs`] down to `fan_in` runs (at least 2, at most
+/// [`MERGE_FAN_IN`]): a merge holds one item per run, so runs of large
+/// items are merged fewer at a time (REQ-ENG-6).
+pub(crate) fn reduce_runs_to<T: RunItem>(
+    spill: &mut SpillDir,
+    what: &str,
+    mut runs: Vec<PathBuf>,
+    fan_in: usize,
+) -> Result<Vec<PathBuf>, Error> {
+    let fan_in = fan_in.clamp(2, MERGE_FAN_IN);
+    while runs.len() > fan_in {
+        let batch: Vec<PathBuf> = runs.drain(..fan_in).collect();
         let (path, mut w) = spill.new_file(what)?;
         {
             let mut merge = Merge::<T>::open(&batch)?;

@@ -164,6 +164,7 @@ impl SqsDecoder {
                     id_empty: msg.message_id.is_empty(),
                     partition: r.partition,
                     group: restorable::group_hash(&msg.message_group_id),
+                    body_len: u32::try_from(msg.body.len()).unwrap_or(u32::MAX),
                 };
                 state.messages.push(Buffered {
                     facts,
@@ -333,6 +334,7 @@ fn finish_queue(
         messages.len() as u64,
         tally,
     );
+    let mut oversize = None;
     if !messages.is_empty() {
         // REQ-DEC-7: send order; the sort is stable.
         messages.sort_by(|a, b| {
@@ -344,11 +346,22 @@ fn finish_queue(
         let mut bytes = Vec::with_capacity(messages.iter().map(|b| b.line.len()).sum());
         for b in messages {
             bytes.extend_from_slice(&b.line);
+            restorable::Oversize::note(
+                &mut oversize,
+                meta.maximum_message_size,
+                b.message_id.as_bytes(),
+                u64::from(b.facts.body_len),
+            );
         }
         model.add_file(format!("{dir}/messages.jsonl"), bytes, owner.as_str())?;
     }
     if !state.side.is_empty() {
         write_side(model, &dir, &state.side, &owner)?;
     }
-    Ok(restore)
+    // REQ-DEC-15: before the queue's REQ-OUT-10 warnings.
+    Ok(oversize
+        .map(|o| o.warning(&display_name))
+        .into_iter()
+        .chain(restore)
+        .collect())
 }

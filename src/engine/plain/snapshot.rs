@@ -70,7 +70,21 @@ pub fn resolve_snapshot_with<R: Read>(
     footer: FooterPolicy,
     progress: &mut dyn FnMut(u64),
 ) -> Result<(Resolved, StreamEnd), Error> {
+    resolve_within(input, footer, None, progress)
+}
+
+/// [`resolve_snapshot_with`], values over `record` refused
+/// ([`Reader::with_record_budget`], REQ-ENG-6).
+fn resolve_within<R: Read>(
+    input: R,
+    footer: FooterPolicy,
+    record: Option<crate::fsm::RecordBudget>,
+    progress: &mut dyn FnMut(u64),
+) -> Result<(Resolved, StreamEnd), Error> {
     let mut reader = Reader::with_footer(input, footer)?;
+    if let Some(b) = record {
+        reader = reader.with_record_budget(b);
+    }
     let mut resolver = Resolver::new(reader.last_commit_ts());
     progress(reader.bytes_read());
     while let Some(entry) = reader.next_entry()? {
@@ -95,6 +109,23 @@ pub fn decode_snapshot<R: Read>(
     opts: Options,
     progress: &mut dyn FnMut(u64),
 ) -> Result<(DumpModel, Summary), Error> {
+    decode_snapshot_within(
+        input,
+        opts,
+        crate::engine::stream::DEFAULT_MEMORY_LIMIT,
+        progress,
+    )
+}
+
+/// [`decode_snapshot`] at a `--memory-limit`: a record the stream engine
+/// refuses at that limit is refused alike (REQ-ENG-6), although this
+/// engine holds everything in memory.
+pub fn decode_snapshot_within<R: Read>(
+    input: R,
+    opts: Options,
+    memory_limit: u64,
+    progress: &mut dyn FnMut(u64),
+) -> Result<(DumpModel, Summary), Error> {
     let (
         Resolved {
             records,
@@ -106,7 +137,12 @@ pub fn decode_snapshot<R: Read>(
             bytes_read,
             footer: fsm_crc32c,
         },
-    ) = resolve_snapshot_with(input, opts.footer_policy(), progress)?;
+    ) = resolve_within(
+        input,
+        opts.footer_policy(),
+        Some(crate::engine::stream::record_budget(memory_limit)),
+        progress,
+    )?;
     let mut decoder = SqsDecoder::new(opts);
     for record in records {
         decoder.push(&record.user_key, &record.body)?;

@@ -100,14 +100,14 @@ impl RunItem for MsgItem {
 
 /// A message's restore facts ([`MessageFacts`]) as two words: the partition
 /// and flags (id empty, partition present, group present), then the
-/// group hash.
+/// group hash and the body length.
 fn pack_facts(f: MessageFacts) -> (u64, u64) {
     let flags = u64::from(f.id_empty)
         | u64::from(f.partition.is_some()) << 1
         | u64::from(f.group.is_some()) << 2;
     (
         u64::from(f.partition.unwrap_or(0)) | flags << 32,
-        u64::from(f.group.unwrap_or(0)),
+        u64::from(f.group.unwrap_or(0)) | u64::from(f.body_len) << 32,
     )
 }
 
@@ -117,6 +117,7 @@ fn unpack_facts(a: u64, b: u64) -> MessageFacts {
         id_empty: flags & 1 != 0,
         partition: (flags & 2 != 0).then_some(a as u32),
         group: (flags & 4 != 0).then_some(b as u32),
+        body_len: (b >> 32) as u32,
     }
 }
 
@@ -456,6 +457,7 @@ pub(crate) fn parse(
                     id_empty: msg.message_id.is_empty(),
                     partition: r.partition,
                     group: restorable::group_hash(&msg.message_group_id),
+                    body_len: u32::try_from(msg.body.len()).unwrap_or(u32::MAX),
                 },
                 off,
                 id_len: msg.message_id.len(),
@@ -500,6 +502,9 @@ pub(crate) struct StreamDecoder {
     /// Bytes held: arena, slots and side-record buffers.
     used: usize,
     budget: usize,
+    /// The largest message (id, key and line) buffered so far: the final
+    /// merge of a queue's runs holds one per run (REQ-ENG-6).
+    largest: usize,
     spill: SpillDir,
 }
 
@@ -532,6 +537,7 @@ impl StreamDecoder {
             run_buf: Vec::new(),
             used: 0,
             budget,
+            largest: 0,
             spill,
         }
     }
@@ -566,6 +572,16 @@ impl StreamDecoder {
                 kind,
             } => (encoded, name, kind),
         };
+        // A large record spills what is buffered before it is added, so
+        // the arena never grows past its reserved share (REQ-ENG-6).
+        let incoming = match &*kind {
+            Kind::Msg(m) => m.id_len + m.key_len + m.line_len + std::mem::size_of::<Slot>(),
+            Kind::Side(key, line) => key.len() + line.len() + std::mem::size_of::<SideItem>(),
+            _ => 0,
+        };
+        if self.used > 0 && self.used.saturating_add(incoming) > self.budget {
+            self.relieve()?;
+        }
         let state = match self.queues.get_mut(encoded.as_str()) {
             Some(s) => s,
             None => {
@@ -590,6 +606,7 @@ impl StreamDecoder {
                     self.record_warnings.push(w)?;
                 }
                 let len = m.id_len + m.key_len + m.line_len;
+                self.largest = self.largest.max(len);
                 let off = self.arena.len();
                 self.arena
                     .extend_from_slice(buf.get(m.off..m.off + len).unwrap_or_default());
@@ -709,10 +726,14 @@ impl StreamDecoder {
         }
         // REQ-OUT-10: last, in queue order, as the plain engine.
         for p in pending {
-            let tally = p
+            let mut tally = p
                 .job
                 .and_then(|i| tallies.get_mut(i).and_then(Option::take))
                 .unwrap_or_default();
+            // REQ-DEC-15: before the queue's REQ-OUT-10 warnings.
+            if let Some(o) = tally.take_oversize() {
+                self.warnings.push(o.warning(&p.queue));
+            }
             self.warnings.extend(restorable::warnings(
                 p.rules.rules(),
                 &p.key_name,
@@ -835,7 +856,9 @@ impl StreamDecoder {
             let rel = format!("{dir}/messages.jsonl");
             let full = tree.claim(&rel, &owner)?;
             let runs = std::mem::take(&mut state.runs);
-            let runs = spill::reduce_runs::<MsgItem>(&mut self.spill, "messages", runs)?;
+            // Two merges may run at once; each holds one item per run.
+            let fan_in = self.budget / 4 / self.largest.max(1);
+            let runs = spill::reduce_runs_to::<MsgItem>(&mut self.spill, "messages", runs, fan_in)?;
             jobs.push(Job::Messages {
                 rel,
                 full,
@@ -843,6 +866,7 @@ impl StreamDecoder {
                 runs,
                 active,
                 rules: pending.rules.clone(),
+                max_size: meta.maximum_message_size,
             });
         }
         remove_runs(&state.runs);
@@ -876,6 +900,8 @@ enum Job {
         active: Option<u64>,
         /// The queue's settings, for the tally of refused messages.
         rules: OwnedRules,
+        /// The queue's `maximum_message_size` (REQ-DEC-15).
+        max_size: i64,
     },
     /// Copy a queue's side-record lines.
     Side {
@@ -971,6 +997,7 @@ fn run_job(
             runs,
             active,
             rules,
+            max_size,
         } => {
             let keep = |gen: u64| active.map_or(true, |a| a == gen);
             let rules = rules.rules();
@@ -982,6 +1009,7 @@ fn run_job(
                     if keep(s.gen) {
                         f.write(slot_line(arena, s))?;
                         tally.add(rules, s.facts);
+                        tally.add_size(max_size, slot_id(arena, s), u64::from(s.facts.body_len));
                     }
                 }
             } else {
@@ -1000,6 +1028,7 @@ fn run_job(
                     if keep(item.gen) {
                         f.write(&item.line)?;
                         tally.add(rules, item.facts);
+                        tally.add_size(max_size, &item.id, u64::from(item.facts.body_len));
                     }
                     n += 1;
                     if n % 65_536 == 0 {
@@ -1098,8 +1127,8 @@ mod tests {
 
     // REQ-ENG-3: the decoder counts a buffered message as its id, user key
     // and line bytes plus its slot, and a side record as its key and line
-    // plus its item; it spills everything buffered as soon as the count
-    // passes its budget, and not before.
+    // plus its item; it spills everything buffered before a record that
+    // would take the count past its budget, and not before.
     #[test]
     fn the_decoder_spills_when_its_buffers_pass_the_budget() {
         let line = vec![b'l'; 100];
@@ -1125,8 +1154,14 @@ mod tests {
         // Exactly at the budget: nothing spilled yet.
         assert_eq!((d.used, runs()), (budget, 0));
         d.apply(&mut msg(&mut buf, b"m3", &line), &buf).unwrap();
-        // Past it: the messages as one run, the side records as another.
-        assert_eq!((d.used, runs(), d.slots.len()), (0, 2, 0));
+        // It would pass it: what was buffered goes first, the messages as
+        // one run, the side records as another; the new one stays.
+        assert_eq!((d.used, runs(), d.slots.len()), (msg_cost, 2, 1));
+        // REQ-ENG-6: a record larger than the whole budget spills what is
+        // buffered, then itself, so the arena never holds both.
+        let huge = vec![b'h'; budget];
+        d.apply(&mut msg(&mut buf, b"m4", &huge), &buf).unwrap();
+        assert_eq!((d.used, runs(), d.slots.len()), (0, 4, 0));
     }
 
     /// The order [`sort_slots`] gives ids: prefix first, then all bytes.

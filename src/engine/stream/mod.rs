@@ -52,6 +52,35 @@ pub use crate::run::{Control, Progress, DEFAULT_MEMORY_LIMIT, MIN_MEMORY_LIMIT};
 /// measured at about 16 MiB more on a 10M-message snapshot.
 const DECODE_OVERHEAD: u64 = FIXED_OVERHEAD + (16 << 20);
 
+/// How many times its value's size one record may take while it is
+/// decoded: the value, the parsed body, its rendered line (up to six
+/// bytes per body byte when escaped) and their buffers' growth
+/// (REQ-ENG-6).
+const RECORD_FACTOR: u64 = 32;
+
+/// The largest value of a record that decode reads into memory at
+/// `memory_limit` (REQ-ENG-6): what the limit leaves after the fixed
+/// overhead, divided by [`RECORD_FACTOR`], and never more than
+/// [`crate::fsm::MAX_VALUE_LEN`].
+pub fn record_budget(memory_limit: u64) -> crate::fsm::RecordBudget {
+    let limit = memory_limit.max(MIN_MEMORY_LIMIT);
+    crate::fsm::RecordBudget {
+        max_value: (limit.saturating_sub(DECODE_OVERHEAD) / RECORD_FACTOR)
+            .min(crate::fsm::MAX_VALUE_LEN),
+        memory_limit: limit,
+    }
+}
+
+/// The smallest `--memory-limit` whose [`record_budget`] admits a value
+/// of `len` bytes, rounded up to a MiB.
+pub fn memory_limit_for_record(len: u64) -> u64 {
+    let bytes = len
+        .saturating_mul(RECORD_FACTOR)
+        .saturating_add(DECODE_OVERHEAD)
+        .max(MIN_MEMORY_LIMIT);
+    bytes.div_ceil(1 << 20).saturating_mul(1 << 20)
+}
+
 /// Records per batch sent from the reader thread to the decoder thread.
 const BATCH_RECORDS: usize = 4096;
 /// Records per batch when [`Config::spill_after`] is set (tests).
@@ -302,8 +331,65 @@ fn reusable(capacity: usize) -> bool {
     capacity <= 4 * BATCH_BYTES
 }
 
+/// Bytes that may be in flight between the reader and the decoder: input
+/// batches not yet parsed and parsed batches not yet applied. Without it a
+/// run of large records, one per batch, would fill every channel slot
+/// (REQ-ENG-6).
+const IN_FLIGHT_BYTES: u64 = 8 << 20;
+
+/// Counts the bytes in flight; the reader waits while they pass
+/// [`IN_FLIGHT_BYTES`], unless nothing is in flight (a record larger than
+/// the cap goes alone). A thread that ends closes the gate, so the reader
+/// never waits on a pipeline that stopped.
+#[derive(Default)]
+struct Gate {
+    state: std::sync::Mutex<(u64, bool)>,
+    cv: std::sync::Condvar,
+}
+
+impl Gate {
+    /// Wait until `n` more bytes may enter, then count them.
+    fn enter(&self, n: u64) {
+        let Ok(mut st) = self.state.lock() else {
+            return;
+        };
+        while !st.1 && st.0 > 0 && st.0.saturating_add(n) > IN_FLIGHT_BYTES {
+            st = match self.cv.wait(st) {
+                Ok(g) => g,
+                Err(_) => return,
+            };
+        }
+        st.0 = st.0.saturating_add(n);
+    }
+
+    /// Count `add` bytes in and `sub` bytes out.
+    fn shift(&self, add: u64, sub: u64) {
+        if let Ok(mut st) = self.state.lock() {
+            st.0 = st.0.saturating_add(add).saturating_sub(sub);
+        }
+        self.cv.notify_all();
+    }
+
+    fn close(&self) {
+        if let Ok(mut st) = self.state.lock() {
+            st.1 = true;
+        }
+        self.cv.notify_all();
+    }
+}
+
+/// Closes a [`Gate`] when dropped, also on unwinding.
+struct CloseOnDrop<'a>(&'a Gate);
+
+impl Drop for CloseOnDrop<'_> {
+    fn drop(&mut self) {
+        self.0.close();
+    }
+}
+
 /// Sends records to the parser threads in batches, round robin.
-struct BatchSink {
+struct BatchSink<'g> {
+    gate: &'g Gate,
     txs: Vec<std::sync::mpsc::SyncSender<Batch>>,
     /// Batches the parsers are done with.
     spare: std::sync::mpsc::Receiver<Batch>,
@@ -312,11 +398,12 @@ struct BatchSink {
     batch: Batch,
 }
 
-impl BatchSink {
+impl BatchSink<'_> {
     fn flush(&mut self) {
         if !self.batch.records.is_empty() {
             let fresh = self.spare.try_recv().unwrap_or_default();
             let batch = std::mem::replace(&mut self.batch, fresh);
+            self.gate.enter(batch.bytes.len() as u64);
             // Each parser drains until the reader is done, so a failed
             // send only happens if it is already gone.
             if let Some(tx) = self.txs.get(self.next % self.txs.len().max(1)) {
@@ -327,7 +414,7 @@ impl BatchSink {
     }
 }
 
-impl resolve::Sink for BatchSink {
+impl resolve::Sink for BatchSink<'_> {
     fn record(&mut self, user_key: Vec<u8>, body: Vec<u8>) -> Result<(), Error> {
         self.batch.push(&user_key, &body);
         if self.batch.records.len() >= self.max_records || self.batch.bytes.len() >= BATCH_BYTES {
@@ -388,9 +475,12 @@ fn one_pass<R: PassInput>(
         brxs.push(brx);
     }
     let opts = cfg.opts;
+    let gate = Gate::default();
+    let gate = &gate;
     let (outcome, decode_err) = std::thread::scope(|s| {
         let reader = s.spawn(|| {
             let mut sink = BatchSink {
+                gate,
                 txs,
                 spare: spare_rx,
                 next: 0,
@@ -404,6 +494,7 @@ fn one_pass<R: PassInput>(
             let r = resolve::resolve(
                 &mut input,
                 cfg.opts.footer_policy(),
+                Some(record_budget(cfg.memory_limit)),
                 mode,
                 &mut rspill,
                 resolve_budget,
@@ -426,6 +517,7 @@ fn one_pass<R: PassInput>(
         for ((rx, ptx), brx) in rxs.into_iter().zip(ptxs).zip(brxs) {
             let spare = spare_tx.clone();
             s.spawn(move || {
+                let _close = CloseOnDrop(gate);
                 let mut reader = crate::value::MessageReader::default();
                 for mut batch in rx {
                     let (mut out, mut buf) = brx.try_recv().unwrap_or_else(|_| {
@@ -442,6 +534,7 @@ fn one_pass<R: PassInput>(
                             .iter()
                             .map(|(k, v)| decoder::parse(opts, k, v, &mut buf, &mut reader)),
                     );
+                    gate.shift(buf.len() as u64, batch.bytes.len() as u64);
                     if reusable(batch.bytes.capacity()) {
                         batch.clear();
                         let _ = spare.send(batch);
@@ -458,6 +551,7 @@ fn one_pass<R: PassInput>(
         // ends instead of waiting on a full channel while the scope waits
         // for them.
         let prxs = prxs;
+        let _close = CloseOnDrop(gate);
         // Records are applied in the reader's order (user-key or Pebble
         // order). Of the record errors the one with the least user key
         // wins, as in the plain engine; after the first error records are
@@ -487,6 +581,7 @@ fn one_pass<R: PassInput>(
                     _ => {}
                 }
             }
+            gate.shift(0, buf.len() as u64);
             if reusable(buf.capacity()) {
                 buf.clear();
                 if let Some(back) = back {
@@ -544,6 +639,7 @@ pub(crate) fn for_each_resolved(
     resolve::resolve(
         input,
         crate::fsm::FooterPolicy::Detect,
+        None,
         Mode::General,
         &mut spill,
         budget,
@@ -633,6 +729,33 @@ mod tests {
         assert!(!reusable(4 * BATCH_BYTES + 1));
     }
 
+    // REQ-ENG-6: the reader waits while the bytes in flight would pass
+    // the cap, unless nothing is in flight; a closed gate never waits.
+    #[test]
+    fn the_gate_holds_the_reader_until_bytes_drain() {
+        use std::sync::atomic::{AtomicBool, Ordering as AO};
+        let gate = Gate::default();
+        gate.enter(IN_FLIGHT_BYTES * 3); // alone: always admitted
+        let entered = AtomicBool::new(false);
+        std::thread::scope(|s| {
+            s.spawn(|| {
+                gate.enter(1);
+                entered.store(true, AO::SeqCst);
+            });
+            std::thread::sleep(std::time::Duration::from_millis(50));
+            assert!(!entered.load(AO::SeqCst));
+            gate.shift(0, IN_FLIGHT_BYTES * 3);
+        });
+        assert!(entered.load(AO::SeqCst));
+        gate.close();
+        gate.enter(IN_FLIGHT_BYTES * 3);
+        gate.enter(IN_FLIGHT_BYTES * 3);
+        assert_eq!(record_budget(DEFAULT_MEMORY_LIMIT).max_value, 5 << 20);
+        assert_eq!(record_budget(1).max_value, 1 << 20);
+        assert_eq!(memory_limit_for_record(5 << 20), 256 << 20);
+        assert_eq!(memory_limit_for_record((5 << 20) + 1) >> 20, 257);
+    }
+
     // REQ-ENG-3: the reader thread sends its records on in batches of at
     // most `max_records` records, or as soon as a batch holds a batch's
     // worth of bytes, so a batch in flight stays small whatever the
@@ -643,7 +766,9 @@ mod tests {
         let (tx0, rx0) = std::sync::mpsc::sync_channel(64);
         let (tx1, rx1) = std::sync::mpsc::sync_channel(64);
         let (_spare_tx, spare) = std::sync::mpsc::channel();
+        let gate = Gate::default();
         let mut sink = BatchSink {
+            gate: &gate,
             txs: vec![tx0, tx1],
             spare,
             next: 0,

@@ -179,6 +179,7 @@ impl RunItem for Best {
 pub(crate) fn resolve<R: Read>(
     input: R,
     footer: FooterPolicy,
+    record: Option<crate::fsm::RecordBudget>,
     mode: Mode,
     spill: &mut SpillDir,
     budget: usize,
@@ -187,6 +188,9 @@ pub(crate) fn resolve<R: Read>(
     sink: &mut dyn Sink,
 ) -> Result<Outcome, Error> {
     let mut reader = Reader::with_footer(input, footer)?;
+    if let Some(b) = record {
+        reader = reader.with_record_budget(b);
+    }
     let last = reader.last_commit_ts();
     let mut p = Pass {
         last,
@@ -538,6 +542,7 @@ mod tests {
         let outcome = resolve(
             fsm.as_slice(),
             FooterPolicy::Detect,
+            None,
             Mode::General,
             &mut spill,
             budget,

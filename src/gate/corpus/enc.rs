@@ -686,6 +686,28 @@ fn success_cases(c: &mut EncCases) {
         dump_of(&s, &[]),
         vec![has_key(q_meta(b"q\xff"))],
     );
+    let mut s = Snap::new();
+    s.put(
+        &meta_key(b"small"),
+        10,
+        &meta("small", r#","maximum_message_size":1024"#),
+    );
+    s.put(
+        &data_key(b"small", 1, b"big"),
+        100,
+        &msg("big", &[b'x'; 1025], T0, 1, ""),
+    );
+    c.add(
+        "REQ-ENC-21-body-over-maximum-size",
+        "a body longer than its queue's maximum_message_size is restored as it is (upstream too; sqsdump also warns on stderr)",
+        &[],
+        dump_of(&s, &[]),
+        // 1025 bytes of `x`: standard base64 `eHh4` repeated, ending `eHg=`.
+        vec![value_has(
+            data("small", "big"),
+            &format!(r#""body":"{}eHg=""#, "eHh4".repeat(341)),
+        )],
+    );
 }
 
 /// An HT-FIFO queue `ht.fifo`: 4 partitions, per-group lanes, three
