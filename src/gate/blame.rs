@@ -1206,6 +1206,25 @@ pub fn show_bytes(raw: &[u8]) -> String {
     out
 }
 
+/// Multi-line text (an implementation's stderr) as [`show_bytes`] shows
+/// it, except that line feeds and tabs stay as they are.
+pub fn show_lines(raw: &[u8]) -> String {
+    let mut out = String::with_capacity(raw.len());
+    for chunk in raw.utf8_chunks() {
+        for c in chunk.valid().chars() {
+            if c == '\n' || c == '\t' {
+                out.push(c);
+            } else {
+                push_char(&mut out, c);
+            }
+        }
+        for b in chunk.invalid() {
+            out.push_str(&format!("\\x{b:02X}"));
+        }
+    }
+    out
+}
+
 fn push_char(out: &mut String, c: char) {
     match c {
         '\n' => out.push_str("\\n"),
@@ -1366,6 +1385,7 @@ mod tests {
         assert!(e.starts_with("hhh") && e.ends_with("ttt") && e.contains('…'));
         assert_eq!(e.chars().count(), 101);
         assert_eq!(elide("short", Some(2), 100), "short");
+        assert_eq!(show_lines(b"a\n\tb\r\xff\x00"), "a\n\tb\\r\\xFF\\u0000");
         // Values are capped far above the console width.
         let huge = "x".repeat(VALUE_CAP + 10);
         assert_eq!(shorten(&huge, 0).chars().count(), VALUE_CAP + 1);

@@ -45,7 +45,8 @@ use std::time::Duration;
 use clap::{Args, ValueEnum};
 
 use super::blame::{
-    blame_trees, elide, first_difference, governing, show_bytes, Finding, Subject, CONSOLE,
+    blame_trees, elide, first_difference, governing, show_bytes, show_lines, Finding, Subject,
+    CONSOLE,
 };
 use super::blame_fsm::blame_snapshots;
 use super::expect::{self, Expectation, Verdict};
@@ -367,7 +368,7 @@ pub struct CaseResult {
     /// The case's one-line description (its `description` file).
     pub description: String,
     /// The implementation's stderr, up to [`STDERR_CAP`] bytes, shown by
-    /// [`super::blame::show_bytes`].
+    /// [`super::blame::show_lines`].
     pub stderr: String,
 }
 
@@ -728,7 +729,7 @@ struct RunOutcome {
     status: Option<ExitStatus>,
     timed_out: bool,
     stderr: String,
-    /// `stderr`'s bytes in the gate's escaping convention.
+    /// `stderr`'s bytes in the gate's escaping convention, lines kept.
     stderr_shown: String,
 }
 
@@ -786,7 +787,7 @@ fn run_command(script: &str, dir: &Path, timeout: Duration) -> Result<RunOutcome
         let mut head = Vec::new();
         let _ = f.take(STDERR_CAP as u64).read_to_end(&mut head);
         stderr = String::from_utf8_lossy(&head).into_owned();
-        stderr_shown = show_bytes(&head);
+        stderr_shown = show_lines(&head);
     }
     Ok(RunOutcome {
         status,
