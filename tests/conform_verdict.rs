@@ -508,3 +508,40 @@ fn failing_cases_show_their_cause_whole_in_the_reports_and_kept_on_demand() {
     }
     assert_eq!(fs::read_dir(&keep).unwrap().count(), 2);
 }
+
+// REQ-CONF-11, REQ-CONF-13
+#[test]
+fn the_help_describes_the_lines_the_gate_prints() {
+    let out = Command::new(bin())
+        .args(["conform", "--help"])
+        .output()
+        .unwrap();
+    let help = String::from_utf8(out.stdout).unwrap();
+    for said in [
+        "PASS <case>",
+        "FAIL <REQ-ID> <case>: <difference>",
+        "case: <description>",
+        "XFAIL (listed) or NEW FAIL (not listed)",
+        "FIXED <REQ-ID> <case>",
+        "`(X expected, Y new), Z fixed`",
+        "JSON escapes for control characters (\\n, \\u0000)",
+        "\\xHH for bytes that are not UTF-8",
+        "`conform: <message>`",
+    ] {
+        assert!(help.contains(said), "--help does not say {said:?}:\n{help}");
+    }
+    // And the gate prints those forms (the verdict test checks the rest).
+    let tmp = tempfile::tempdir().unwrap();
+    let expect = tmp.path().join("e.txt");
+    fs::write(&expect, format!("REQ-DEC-7 {BROKEN}\n")).unwrap();
+    let run = gate(
+        tmp.path(),
+        &stand_in(tmp.path()),
+        &["--expect", expect.to_str().unwrap()],
+    );
+    let description = fs::read_to_string(corpus_dir().join(BROKEN).join("description")).unwrap();
+    assert!(run
+        .stdout
+        .contains(&format!("\n    case: {}\n", description.trim())));
+    assert!(run.stdout.contains("PASS REQ-FSM-1-header-only\n"));
+}
