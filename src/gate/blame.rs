@@ -1372,7 +1372,7 @@ mod tests {
         assert!(e.contains("aEz") && a.contains("aAz"), "{shown}");
     }
 
-    // REQ-CONF-11
+    // REQ-CONF-13
     #[test]
     fn values_use_json_escapes_for_text_and_hex_for_bytes_that_are_not_utf8() {
         assert_eq!(

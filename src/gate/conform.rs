@@ -1780,7 +1780,7 @@ mod tests {
         );
     }
 
-    // REQ-CONF-11
+    // REQ-CONF-12
     #[test]
     fn unknown_placeholders_are_refused_and_shell_variables_are_not_placeholders() {
         for (t, bad) in [
