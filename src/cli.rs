@@ -78,7 +78,7 @@ pub fn run(cli: Cli) -> Result<(), Error> {
         #[cfg(feature = "testkit")]
         Command::Gen(args) => gen::run(&args),
         Command::Corpus(args) => exit_unless(corpus::run_cli(&args)?),
-        Command::Conform(args) => exit_unless(conform::run_cli(&args)?),
+        Command::Conform(args) => conform::exit(&args),
         Command::Verify(args) => exit_unless(verify::run_cli(&args)?),
         Command::Clean(args) => clean::run(&args),
     }

@@ -245,7 +245,7 @@ fn sqsdump_passes_its_own_gate() {
 // REQ-CONF-4
 #[test]
 fn sqsdump_passes_with_json_comparison() {
-    let (out, stdout) = conform(&ours(), &["--compare", "json", "--filter", "REQ-JSON-"]);
+    let (out, stdout) = conform(&ours(), &["--compare", "json", "--filter", "REQ-JSON"]);
     assert!(out.status.success(), "{stdout}");
 }
 
@@ -590,7 +590,7 @@ fn output_left_behind_after_an_error_is_blamed_on_req_cli_5() {
             perl: &[],
         },
         "REQ-CLI-5",
-        "REQ-FSM-3-short-key: failed as expected (short_key) but left a directory at the output path",
+        "REQ-FSM-3-short-key: rejected the input (exit status 1, printed error[short_key]) but left a directory at the output path",
     );
 }
 
@@ -648,6 +648,25 @@ fn dropped_seq_side_records_are_blamed_on_req_dec_9() {
     );
 }
 
+// REQ-CONF-13, REQ-DEC-3
+#[test]
+fn dropped_orphan_directories_are_blamed_on_req_dec_3_whatever_their_name() {
+    // Both the `<encoded>.orphan` directory and the hash fallback of a
+    // long one: queue directories with side records and no _queue.json.
+    let stdout = assert_blames_only(
+        post(
+            "noorphans",
+            r#"for d in "$out"/sqs/*/; do [ -e "$d/_queue.json" ] || rm -rf "$d"; done; rmdir "$out/sqs" 2>/dev/null || true"#,
+        ),
+        "REQ-DEC-3",
+        "REQ-DEC-3-long-orphan-name: sqs/d821329805ee31dde1e9321ee3d98400__",
+    );
+    assert!(
+        stdout.contains("FAIL REQ-DEC-3 REQ-DEC-3-orphan-side-records: sqs/Z29uZQ.orphan/"),
+        "{stdout}"
+    );
+}
+
 // ---------------------------------------------------------------------------
 // Reporting, expectations and the runner
 
@@ -672,7 +691,8 @@ fn a_hanging_implementation_is_killed_at_the_timeout() {
     assert_eq!(out.status.code(), Some(1));
     assert_eq!(
         stdout,
-        "FAIL REQ-FSM-1 REQ-FSM-1-header-only: timed out after 0.5 s (process group killed)\n\
+        "FAIL REQ-FSM-1 REQ-FSM-1-header-only: timed out after 0.5 s (process group killed)\n    \
+         case: a header and no entries decode to a dump with only MANIFEST.json and CHECKSUMS\n\
          \n\
          Failing requirements:\n\
          REQ-FSM-1       1 case   header\n\
@@ -703,7 +723,7 @@ fn error_cases_demand_failure_nothing_left_and_the_right_class() {
         "mkdir -p \"$2\"\necho 'error[bad_magic]: nope' >&2\nexit 1\n",
     );
     assert!(stdout.starts_with(
-        "FAIL REQ-CLI-5 REQ-FSM-3-short-key: failed as expected (short_key) but left a directory at the output path\n\
+        "FAIL REQ-CLI-5 REQ-FSM-3-short-key: rejected the input (exit status 1, printed error[bad_magic]) but left a directory at the output path\n\
          FAIL REQ-ERR-1 REQ-FSM-3-short-key: wrong error class: expected short_key got bad_magic\n"
     ), "{stdout}");
 
@@ -732,7 +752,7 @@ fn error_cases_demand_failure_nothing_left_and_the_right_class() {
     let (_, stdout) = run("ok.sh", "mkdir -p \"$2\"\n");
     assert!(
         stdout.starts_with(
-            "FAIL REQ-FSM-3 REQ-FSM-3-short-key: exit status 0, expected an error (short_key)\n"
+            "FAIL REQ-FSM-3 REQ-FSM-3-short-key: exit status 0 (the input was accepted), expected error[short_key]: short key at offset 16: 7 bytes, need at least 8\n"
         ),
         "{stdout}"
     );
@@ -770,7 +790,7 @@ fn the_reports_group_failures_by_blamed_requirement() {
         &w,
         &[
             "--filter",
-            "REQ-DEC-",
+            "REQ-DEC",
             "--report",
             report.to_str().unwrap(),
             "--junit",
@@ -805,9 +825,16 @@ fn the_reports_group_failures_by_blamed_requirement() {
         .unwrap()
         .starts_with(r#"{"message_id":"g""#));
     let xml = fs::read_to_string(&junit).unwrap();
-    assert!(xml.contains(
-        "<testcase classname=\"REQ-DEC-7\" name=\"REQ-DEC-7-message-order\">\n      <failure message=\"sqs/ord.fifo/messages.jsonl:1: lines in another order"
-    ), "{xml}");
+    assert!(
+        xml.contains("<testcase classname=\"REQ-DEC-7\" name=\"REQ-DEC-7-message-order\">"),
+        "{xml}"
+    );
+    assert!(
+        xml.contains(
+            "<failure message=\"REQ-DEC-7: sqs/ord.fifo/messages.jsonl:1: lines in another order"
+        ),
+        "{xml}"
+    );
     let md = fs::read_to_string(&md).unwrap();
     assert!(md.contains("| REQ-DEC-7 |"), "{md}");
 }
@@ -817,7 +844,7 @@ fn the_reports_group_failures_by_blamed_requirement() {
 fn expectations_gate_on_new_failures_only() {
     let tmp = tempfile::tempdir().unwrap();
     let w = post("reverse", "each messages.jsonl tac").script(tmp.path());
-    let filter = ["--filter", "REQ-DEC-7-"];
+    let filter = ["--filter", "REQ-DEC-7"];
     let expect = tmp.path().join("expect.txt");
     // Record the failures, then gate on them: exit 0.
     let (out, _) = conform(
@@ -902,7 +929,7 @@ fn sqsdump_passes_shared_generated_snapshots_with_both_flag_sets() {
             "--profile",
             "shared",
             "--filter",
-            "generated",
+            "REQ-CONF-6",
         ],
     );
     assert!(out.status.success(), "{stdout}");

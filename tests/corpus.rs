@@ -155,7 +155,13 @@ fn every_case_is_named_after_a_spec_requirement_and_has_the_case_files() {
             "input.fsm"
         };
         let tree = ["description", "expected", "flags", input];
-        let error = ["description", "expected-error", "flags", input];
+        let error = [
+            "description",
+            "expected-error",
+            "expected-stderr",
+            "flags",
+            input,
+        ];
         assert!(
             entries == tree || entries == error,
             "{name}: holds {entries:?}"
@@ -197,6 +203,32 @@ const NOT_OBSERVABLE: [(&str, &str); 17] = [
     ("REQ-OUT-10", "a warning on stderr, which is not compared; tests/verify.rs checks every expected tree's findings against it"),
     ("REQ-DEC-15", "a warning on stderr, which is not compared; tests/large_records.rs shows it for both engines"),
 ];
+
+// REQ-CONF-1, REQ-CONF-13
+#[test]
+fn every_error_case_holds_sqsdumps_own_error_line_without_scratch_paths() {
+    let decode = committed_cases().into_iter().map(|c| corpus_dir().join(c));
+    let encode = committed_encode_cases()
+        .into_iter()
+        .map(|c| encode_dir().join(c));
+    let mut n = 0;
+    for dir in decode.chain(encode) {
+        let Ok(class) = fs::read_to_string(dir.join("expected-error")) else {
+            continue;
+        };
+        let line = fs::read_to_string(dir.join("expected-stderr")).unwrap();
+        let class = class.trim();
+        assert!(
+            line.starts_with(&format!("error[{class}]: ")) && line.ends_with('\n'),
+            "{}: {line:?}",
+            dir.display()
+        );
+        assert_eq!(line.lines().count(), 1, "{}", dir.display());
+        assert!(!line.contains("/.tmp"), "{}: {line}", dir.display());
+        n += 1;
+    }
+    assert!(n > 50, "{n}");
+}
 
 // REQ-CONF-1
 #[test]
@@ -387,7 +419,13 @@ fn every_encode_case_is_named_after_a_spec_requirement_and_has_the_case_files() 
         // An optional list of symlinks to make in the input.
         entries.retain(|e| e != SYMLINKS_FILE);
         let snapshot = ["description", EXPECTED_FSM, "flags", INPUT_DIR];
-        let error = ["description", "expected-error", "flags", INPUT_DIR];
+        let error = [
+            "description",
+            "expected-error",
+            "expected-stderr",
+            "flags",
+            INPUT_DIR,
+        ];
         assert!(
             entries == snapshot || entries == error,
             "{name}: holds {entries:?}"

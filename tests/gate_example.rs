@@ -250,6 +250,51 @@ fn reports(r: &Runner) -> Reports {
     }
 }
 
+/// The verdict every report states: the exit status, JSON's `verdict`
+/// and `exit_status`, JUnit's `verdict` property and `failures` count, and
+/// the Markdown summary's heading all say the same thing (REQ-CONF-11).
+/// `failing`: the cases that fail the run; `skipped`: expected failures.
+fn reports_agree(out: &Output, rep: &Reports, failing: u64, skipped: u64) {
+    let code = out.status.code().unwrap();
+    let (verdict, word) = match code {
+        0 => ("pass", "passed"),
+        _ => ("fail", "failed"),
+    };
+    assert_eq!(code == 0, failing == 0, "{}", show(out));
+    assert_eq!(rep.report["verdict"], verdict, "{}", rep.report["totals"]);
+    assert_eq!(rep.report["exit_status"], code, "{}", rep.report["totals"]);
+    let junit = roxmltree::Document::parse(&rep.junit).unwrap();
+    let suite = junit
+        .descendants()
+        .find(|n| n.has_tag_name("testsuite"))
+        .unwrap();
+    assert_eq!(
+        suite.attribute("failures"),
+        Some(failing.to_string().as_str())
+    );
+    assert_eq!(
+        suite.attribute("skipped"),
+        Some(skipped.to_string().as_str())
+    );
+    let verdict_property = suite
+        .descendants()
+        .find(|n| n.has_tag_name("property") && n.attribute("name") == Some("verdict"))
+        .and_then(|n| n.attribute("value"));
+    assert_eq!(verdict_property, Some(verdict), "{}", rep.junit);
+    let cases_failing = junit
+        .descendants()
+        .filter(|n| n.has_tag_name("testcase"))
+        .filter(|n| n.children().any(|c| c.has_tag_name("failure")))
+        .count() as u64;
+    assert_eq!(cases_failing, failing, "{}", rep.junit);
+    assert!(
+        rep.summary
+            .starts_with(&format!("### sqsdump conform: {word}\n")),
+        "{}",
+        rep.summary
+    );
+}
+
 /// The failures `<REQ-ID> <case>` an expectations file lists.
 fn listed(expect: &str) -> Vec<String> {
     expect
@@ -306,7 +351,13 @@ fn the_rendered_gate_command_judges_a_stand_in_implementation_with_and_without_e
     assert!(rep.report.to_string().contains(&broken));
     assert!(!rep.junit.contains("failures=\"0\""), "{}", rep.junit);
     assert!(rep.junit.contains(&broken), "{}", rep.junit);
-    assert!(rep.summary.contains("1 failed"), "{}", rep.summary);
+    assert!(
+        rep.summary.contains("1 failed (0 expected, 1 new)"),
+        "{}",
+        rep.summary
+    );
+    assert_eq!(rep.report["expectations"]["new_failures"], 1);
+    reports_agree(&out, &rep, 1, 0);
     // The Summary step appends the Markdown to the job's summary.
     let out = r.run_step("Summary");
     assert!(out.status.success(), "{}", show(&out));
@@ -327,6 +378,19 @@ fn the_rendered_gate_command_judges_a_stand_in_implementation_with_and_without_e
     let rep2 = reports(&r);
     assert_eq!(listed(&rep2.expect_now), failures);
     assert!(rep2.report.to_string().contains(&broken));
+    assert!(text(&out.stdout).contains(&format!("XFAIL {}:", failures[0])));
+    assert!(
+        rep2.junit.contains("<skipped message=\"expected failure: "),
+        "{}",
+        rep2.junit
+    );
+    assert!(
+        rep2.summary.contains("1 failed (1 expected, 0 new)"),
+        "{}",
+        rep2.summary
+    );
+    assert_eq!(rep2.report["expectations"]["expected_failures"], 1);
+    reports_agree(&out, &rep2, 0, 1);
 
     // 3. Fixed: the stand-in no longer breaks the case; the listed
     // failures are reported FIXED and, without --strict-expect, pass.
@@ -343,8 +407,17 @@ fn the_rendered_gate_command_judges_a_stand_in_implementation_with_and_without_e
     let rep3 = reports(&r);
     assert!(listed(&rep3.expect_now).is_empty(), "{}", rep3.expect_now);
     assert_eq!(rep3.report["failed"], 0, "{}", rep3.report);
-    assert!(rep3.junit.contains("failures=\"0\""), "{}", rep3.junit);
+    assert_eq!(rep3.report["expectations"]["fixed"], 1);
     assert!(rep3.summary.contains(" 0 failed"), "{}", rep3.summary);
+    reports_agree(&out, &rep3, 0, 0);
+    // Fixed under STRICT_EXPECT: the fixed case fails the run, everywhere.
+    r.env.insert("STRICT_EXPECT".into(), "1".into());
+    let out = r.run_step("sqsdump conform");
+    assert_eq!(out.status.code(), Some(1), "{}", show(&out));
+    let rep3s = reports(&r);
+    assert!(rep3s.junit.contains("type=\"fixed\""), "{}", rep3s.junit);
+    reports_agree(&out, &rep3s, 1, 0);
+    r.env.remove("STRICT_EXPECT");
 
     // 4. No expectations file (EXPECT empty): every failure fails.
     r.env.insert("STANDIN_BREAK".into(), hash);

@@ -44,7 +44,8 @@ pub enum Subject {
     DirName,
     /// The directory of a queue named `.` or `..`.
     DotDirName,
-    /// A file of an orphan's `<encoded>.orphan/` directory.
+    /// A file of an orphan directory: side records and no `_queue.json`,
+    /// under `<encoded>.orphan/` or its hash fallback.
     OrphanDir,
     /// `side_records.jsonl`: which records.
     SideRecordSet,
@@ -149,7 +150,7 @@ pub const GOVERNS: &[(Subject, &str, &str)] = &[
     (
         Subject::OrphanDir,
         "REQ-DEC-3",
-        "the files of `sqs/<encoded>.orphan/`",
+        "the files of an orphan directory (a queue directory with side records and no `_queue.json`), whatever its name",
     ),
     (
         Subject::SideRecordSet,
@@ -400,20 +401,24 @@ fn queue_dir(path: &str) -> Option<&str> {
     rest.split_once('/').map(|(d, _)| d)
 }
 
-/// The subject of a file present on one side only (`actual`: its bytes
-/// when it is the implementation's).
+/// An orphan directory, whatever its name (`<encoded>.orphan` or the hash
+/// fallback of a long one): a queue directory of `tree` that holds side
+/// records and no `_queue.json`.
+fn is_orphan_dir(dir: &str, tree: &BTreeMap<String, Vec<u8>>) -> bool {
+    !tree.contains_key(&format!("sqs/{dir}/_queue.json"))
+        && tree.contains_key(&format!("sqs/{dir}/_internals/side_records.jsonl"))
+}
+
+/// The subject of a file present on one side only: `side` is the tree it
+/// sits in, `actual` its bytes when it is the implementation's.
 fn lone_file_subject(
     path: &str,
     expected: &BTreeMap<String, Vec<u8>>,
+    side: &BTreeMap<String, Vec<u8>>,
     actual: Option<&[u8]>,
 ) -> Subject {
     let dir = queue_dir(path);
-    // An orphan directory holds no _queue.json (a live queue may be
-    // named `x.orphan`).
-    let orphan = dir.is_some_and(|d| {
-        d.ends_with(".orphan") && !expected.contains_key(&format!("sqs/{d}/_queue.json"))
-    });
-    if orphan {
+    if dir.is_some_and(|d| is_orphan_dir(d, side)) {
         return Subject::OrphanDir;
     }
     if dir.is_some_and(|d| d == "%2E" || d == "%2E%2E") {
@@ -489,7 +494,7 @@ pub fn blame_trees(
         let bytes = &expected[path];
         if let Some(i) = extra.iter().position(|p| &got[*p] == bytes) {
             let other = extra.remove(i);
-            let subject = match lone_file_subject(path, expected, None) {
+            let subject = match lone_file_subject(path, expected, expected, None) {
                 s @ (Subject::DotDirName | Subject::OrphanDir) => s,
                 _ => Subject::DirName,
             };
@@ -501,7 +506,7 @@ pub fn blame_trees(
             continue;
         }
         b.add(
-            lone_file_subject(path, expected, None),
+            lone_file_subject(path, expected, expected, None),
             Difference::in_file(path, None, "missing file"),
         );
     }
@@ -509,7 +514,7 @@ pub fn blame_trees(
         if path == CHECKSUMS_FILE || path == MANIFEST_FILE {
             continue;
         }
-        let subject = lone_file_subject(path, expected, got.get(path).map(Vec::as_slice));
+        let subject = lone_file_subject(path, expected, got, got.get(path).map(Vec::as_slice));
         b.add(subject, Difference::in_file(path, None, "unexpected file"));
     }
     for (path, e) in expected {
@@ -567,7 +572,12 @@ fn compact(raw: &[u8]) -> Vec<u8> {
 }
 
 pub(super) fn shown(raw: &[u8]) -> String {
-    shorten(&String::from_utf8_lossy(raw), 0)
+    let s = show_bytes(raw);
+    if s.chars().count() <= VALUE_CAP {
+        s
+    } else {
+        elide(&s, None, VALUE_CAP)
+    }
 }
 
 /// The subject of a field, from its name and both raw values (empty when
@@ -1147,18 +1157,15 @@ pub fn compare_bytes(path: &str, expected: &[u8], actual: &[u8]) -> Option<Diffe
     let (a, a_nl) = split_lines(actual);
     for (i, (x, y)) in e.iter().zip(a.iter()).enumerate() {
         if x != y {
-            let (es, as_) = show_pair(
-                Some(&String::from_utf8_lossy(x)),
-                Some(&String::from_utf8_lossy(y)),
+            return Some(
+                Difference::in_file(path, Some(i + 1), "line differs").values(shown(x), shown(y)),
             );
-            return Some(Difference::in_file(path, Some(i + 1), "line differs").values(es, as_));
         }
     }
-    let show = |l: Option<&&[u8]>| l.map(|l| String::from_utf8_lossy(l).into_owned());
+    let show = |l: Option<&&[u8]>| l.map_or("<end of file>".to_string(), |l| shown(l));
     if e.len() != a.len() {
         let i = e.len().min(a.len());
-        let (ex, ac) = (show(e.get(i)), show(a.get(i)));
-        let (es, as_) = show_pair(ex.as_deref(), ac.as_deref());
+        let (es, as_) = (show(e.get(i)), show(a.get(i)));
         let what = if e.len() > a.len() {
             "file ends early"
         } else {
@@ -1176,44 +1183,119 @@ pub fn compare_bytes(path: &str, expected: &[u8], actual: &[u8]) -> Option<Diffe
     Some(Difference::in_file(path, Some(e.len().max(1)), what))
 }
 
-/// Longest value shown in a difference, in characters.
-const SHOW: usize = 100;
+/// Longest value a difference carries, in characters: longer values keep
+/// both ends and elide the middle.
+pub const VALUE_CAP: usize = 64 * 1024;
 
-/// Shorten `s` for display, keeping the window that starts shortly before
-/// character `from`; control characters are escaped.
-pub fn shorten(s: &str, from: usize) -> String {
-    let chars: Vec<char> = s.chars().collect();
-    let start = if chars.len() > SHOW {
-        from.saturating_sub(30)
-            .min(chars.len().saturating_sub(SHOW))
-    } else {
-        0
-    };
-    let end = (start + SHOW).min(chars.len());
-    let mut out = String::new();
-    if start > 0 {
-        out.push('…');
-    }
-    for &c in chars.get(start..end).unwrap_or_default() {
-        if c.is_control() {
-            out.extend(c.escape_default());
-        } else {
-            out.push(c);
+/// Longest value shown on the console, in characters.
+pub const CONSOLE: usize = 100;
+
+/// Bytes as text, the gate's one escaping convention: valid UTF-8 as is,
+/// control characters as JSON escapes (`\n`, `\t`, `\u0000`, `\u007f`),
+/// each byte that is not UTF-8 as `\xHH`.
+pub fn show_bytes(raw: &[u8]) -> String {
+    let mut out = String::with_capacity(raw.len());
+    for chunk in raw.utf8_chunks() {
+        for c in chunk.valid().chars() {
+            push_char(&mut out, c);
         }
-    }
-    if end < chars.len() {
-        out.push('…');
+        for b in chunk.invalid() {
+            out.push_str(&format!("\\x{b:02X}"));
+        }
     }
     out
 }
 
-/// Both sides shortened around their first differing character.
-pub fn show_pair(e: Option<&str>, a: Option<&str>) -> (String, String) {
-    let from = match (e, a) {
-        (Some(x), Some(y)) => x.chars().zip(y.chars()).take_while(|(p, q)| p == q).count(),
-        _ => 0,
+/// Multi-line text (an implementation's stderr) as [`show_bytes`] shows
+/// it, except that line feeds and tabs stay as they are.
+pub fn show_lines(raw: &[u8]) -> String {
+    let mut out = String::with_capacity(raw.len());
+    for chunk in raw.utf8_chunks() {
+        for c in chunk.valid().chars() {
+            if c == '\n' || c == '\t' {
+                out.push(c);
+            } else {
+                push_char(&mut out, c);
+            }
+        }
+        for b in chunk.invalid() {
+            out.push_str(&format!("\\x{b:02X}"));
+        }
+    }
+    out
+}
+
+fn push_char(out: &mut String, c: char) {
+    match c {
+        '\n' => out.push_str("\\n"),
+        '\r' => out.push_str("\\r"),
+        '\t' => out.push_str("\\t"),
+        '\u{8}' => out.push_str("\\b"),
+        '\u{c}' => out.push_str("\\f"),
+        c if c.is_control() => out.push_str(&format!("\\u{:04x}", c as u32)),
+        c => out.push(c),
+    }
+}
+
+/// `s` as a difference carries it: escaped by [`show_bytes`], and past
+/// [`VALUE_CAP`] characters cut in the middle (both ends kept). `_from`
+/// is kept for callers that know where the values start to differ; the
+/// console window is chosen at display time ([`elide`]).
+pub fn shorten(s: &str, _from: usize) -> String {
+    let shown = show_bytes(s.as_bytes());
+    if shown.chars().count() <= VALUE_CAP {
+        return shown;
+    }
+    elide(&shown, None, VALUE_CAP)
+}
+
+/// `s` in at most about `width` characters: whole when it fits, else
+/// both ends with the middle elided (`…`), and when `at` (the character
+/// where two values start to differ) would fall in the elided part, a
+/// window around it between the ends.
+pub fn elide(s: &str, at: Option<usize>, width: usize) -> String {
+    let chars: Vec<char> = s.chars().collect();
+    let n = chars.len();
+    if n <= width {
+        return s.to_string();
+    }
+    let piece = |a: usize, b: usize| -> String {
+        chars
+            .get(a.min(n)..b.min(n).max(a.min(n)))
+            .unwrap_or_default()
+            .iter()
+            .collect()
     };
-    let render = |s: Option<&str>| s.map_or("<end of file>".to_string(), |s| shorten(s, from));
+    let head = width * 3 / 5;
+    let tail = width - head;
+    match at {
+        Some(at) if at + 10 > head && at < n.saturating_sub(tail) => {
+            let (head, tail) = (width / 4, width / 4);
+            let start = at.saturating_sub(width / 8).max(head);
+            let end = (start + width / 2).min(n - tail);
+            let mut out = piece(0, head);
+            if start > head {
+                out.push('…');
+            }
+            out.push_str(&piece(start, end));
+            if end < n - tail {
+                out.push('…');
+            }
+            out.push_str(&piece(n - tail, n));
+            out
+        }
+        _ => format!("{}…{}", piece(0, head), piece(n - tail, n)),
+    }
+}
+
+/// The character where two shown values start to differ.
+pub fn first_difference(e: &str, a: &str) -> usize {
+    e.chars().zip(a.chars()).take_while(|(p, q)| p == q).count()
+}
+
+/// Both sides as a difference carries them ([`shorten`]).
+pub fn show_pair(e: Option<&str>, a: Option<&str>) -> (String, String) {
+    let render = |s: Option<&str>| s.map_or("<end of file>".to_string(), |s| shorten(s, 0));
     (render(e), render(a))
 }
 
@@ -1273,15 +1355,41 @@ mod tests {
         let long_e = format!("{}E{}", "a".repeat(300), "z".repeat(300));
         let long_a = format!("{}A{}", "a".repeat(300), "z".repeat(300));
         let d = compare_bytes("f", long_e.as_bytes(), long_a.as_bytes()).unwrap();
-        let (e, a) = (d.expected.unwrap(), d.actual.unwrap());
-        assert!(
-            e.starts_with('…')
-                && e.ends_with('…')
-                && e.contains("aE")
-                && e.chars().count() <= SHOW + 2,
-            "{e}"
+        // The difference carries both values whole; the console shows
+        // both ends and the place where they differ.
+        assert_eq!(d.expected.as_deref(), Some(long_e.as_str()));
+        assert_eq!(d.actual.as_deref(), Some(long_a.as_str()));
+        assert!(d.full().contains(&long_e) && d.full().contains(&long_a));
+        let shown = d.to_string();
+        let (e, a) = shown
+            .strip_prefix("f:1: line differs: expected ")
+            .and_then(|r| r.split_once(" got "))
+            .unwrap();
+        for v in [e, a] {
+            assert!(v.starts_with("aaaa") && v.ends_with("zzzz"), "{v}");
+            assert!(v.chars().count() <= CONSOLE + 4, "{v}");
+        }
+        assert!(e.contains("aEz") && a.contains("aAz"), "{shown}");
+    }
+
+    // REQ-CONF-13
+    #[test]
+    fn values_use_json_escapes_for_text_and_hex_for_bytes_that_are_not_utf8() {
+        assert_eq!(
+            show_bytes(b"a\n\t\x00\x1f\x7f\\u0000 \xff\xfe \xc3\xa9"),
+            "a\\n\\t\\u0000\\u001f\\u007f\\u0000 \\xFF\\xFE \u{e9}"
         );
-        assert!(a.contains("aA"), "{a}");
+        // Long values elide their middle, keeping both ends.
+        let long = format!("{}{}", "h".repeat(200), "t".repeat(200));
+        let e = elide(&long, None, 100);
+        assert!(e.starts_with("hhh") && e.ends_with("ttt") && e.contains('…'));
+        assert_eq!(e.chars().count(), 101);
+        assert_eq!(elide("short", Some(2), 100), "short");
+        assert_eq!(show_lines(b"a\n\tb\r\xff\x00"), "a\n\tb\\r\\xFF\\u0000");
+        // Values are capped far above the console width.
+        let huge = "x".repeat(VALUE_CAP + 10);
+        assert_eq!(shorten(&huge, 0).chars().count(), VALUE_CAP + 1);
+        assert_eq!(shorten(&"y".repeat(5000), 0), "y".repeat(5000));
     }
 
     const M: &str = "sqs/q/messages.jsonl";

@@ -87,16 +87,27 @@ fn paths_are_placed_by_their_name() {
 #[test]
 fn lone_files_are_blamed_by_where_they_are() {
     let none = BTreeMap::new();
-    let lone = |p: &str, e: &BTreeMap<String, Vec<u8>>| lone_file_subject(p, e, None);
-    // An orphan directory, unless a live queue has that name.
+    let lone = |p: &str, e: &BTreeMap<String, Vec<u8>>| lone_file_subject(p, e, &none, None);
+    // An orphan directory, whatever its name: side records and no
+    // _queue.json in the tree the file sits in.
+    let orphan = tree(&[("sqs/h-1/_internals/side_records.jsonl", "")]);
+    for p in ["sqs/h-1/_internals/side_records.jsonl", "sqs/h-1/x"] {
+        assert_eq!(
+            lone_file_subject(p, &none, &orphan, None),
+            Subject::OrphanDir
+        );
+    }
+    let live = tree(&[
+        ("sqs/h-1/_queue.json", "{}"),
+        ("sqs/h-1/_internals/side_records.jsonl", ""),
+    ]);
+    assert_eq!(
+        lone_file_subject("sqs/h-1/messages.jsonl", &live, &live, None),
+        Subject::EmptyQueueMessages
+    );
     assert_eq!(
         lone("sqs/x.orphan/messages.jsonl", &none),
-        Subject::OrphanDir
-    );
-    let live = tree(&[("sqs/x.orphan/_queue.json", "{}")]);
-    assert_eq!(
-        lone("sqs/x.orphan/messages.jsonl", &live),
-        Subject::EmptyQueueMessages
+        Subject::FileSet
     );
     assert_eq!(lone("sqs/q/messages.jsonl", &none), Subject::FileSet);
     assert_eq!(lone("sqs/%2E/_queue.json", &none), Subject::DotDirName);
@@ -626,19 +637,39 @@ fn lines_split_at_newlines() {
     );
 }
 
-// REQ-CONF-5
+// REQ-CONF-13
 #[test]
 fn long_values_are_shortened_around_their_difference() {
-    let exactly = "a".repeat(SHOW);
+    // Differences carry values whole up to VALUE_CAP, then both ends.
+    let exactly = "a".repeat(VALUE_CAP);
     assert_eq!(shorten(&exactly, 50), exactly);
-    let over = "b".repeat(SHOW + 1);
-    assert_eq!(shorten(&over, 0), format!("{}…", "b".repeat(SHOW)));
-    assert_eq!(shorten(&over, 60), format!("…{}", "b".repeat(SHOW)));
+    let over = format!("{}{}", "b".repeat(VALUE_CAP), "c");
+    let cut = shorten(&over, 0);
+    assert_eq!(cut.chars().count(), VALUE_CAP + 1);
+    assert!(cut.ends_with("bc") && cut.contains('…'), "{cut}");
+    // The console elides to about `width`: 3/5 head and 2/5 tail, or a
+    // window around the first difference when it would be elided.
     let s: String = (0..200)
         .map(|i| char::from(b'a' + (i % 26) as u8))
         .collect();
-    let window: String = s.chars().skip(40).take(SHOW).collect();
-    assert_eq!(shorten(&s, 70), format!("…{window}…"));
+    let p = |a: usize, b: usize| &s[a..b];
+    let ends = format!("{}…{}", p(0, 60), p(160, 200));
+    assert_eq!(elide(&s[..100], Some(99), 100), &s[..100]);
+    assert_eq!(elide(&s, None, 100), ends);
+    assert_eq!(elide(&s, Some(50), 100), ends);
+    assert_eq!(
+        elide(&s, Some(51), 100),
+        format!("{}…{}…{}", p(0, 25), p(39, 89), p(175, 200))
+    );
+    assert_eq!(
+        elide(&s, Some(120), 100),
+        format!("{}…{}…{}", p(0, 25), p(108, 158), p(175, 200))
+    );
+    assert_eq!(elide(&s, Some(160), 100), ends);
+    assert_eq!(
+        elide(&s, Some(30), 40),
+        format!("{}…{}…{}", p(0, 10), p(25, 45), p(190, 200))
+    );
     assert_eq!(shorten("a\nb", 0), "a\\nb");
     assert_eq!(shown(b"x\ty"), "x\\ty");
     assert_eq!(
@@ -656,8 +687,7 @@ fn long_values_are_shortened_around_their_difference() {
     let e = format!("{}E{}", "a".repeat(150), "z".repeat(150));
     let a = format!("{}A{}", "a".repeat(150), "z".repeat(150));
     let (se, sa) = show_pair(Some(&e), Some(&a));
-    assert_eq!(se, format!("…{}E{}…", "a".repeat(30), "z".repeat(69)));
-    assert_eq!(sa, format!("…{}A{}…", "a".repeat(30), "z".repeat(69)));
+    assert_eq!((se, sa), (e, a));
 }
 
 // REQ-CONF-5

@@ -20,14 +20,19 @@
 //!    fails any case, blamed on REQ-ERR-2; a command that cannot run on
 //!    the first case stops the run.
 //!
-//! Each case prints `PASS <case>` or `FAIL <REQ-ID> <slug>: <first
-//! difference>`, in case order, and a last line `N passed, M failed`
-//! (`N passed (K without an error class), M failed` when error cases
-//! passed without naming their class).
+//! Each case prints `PASS <case>` or `FAIL <REQ-ID> <case>: <first
+//! difference>` per blamed requirement and an indented `case: …` line
+//! with its description ([`CaseResult::lines_judged`]; with `--expect`
+//! `XFAIL`, `NEW FAIL` and `FIXED`), in case order, and a last line `N
+//! passed, M failed` (`N passed (K without an error class), M failed`
+//! when error cases passed without naming their class; with `--expect`
+//! followed by `(X expected, Y new), Z fixed`). The console, the exit
+//! status and every report share one [`Verdict`] (REQ-CONF-11); setup
+//! mistakes stop the run before any case, as `conform: …` (REQ-CONF-12).
 //! Content files are compared before MANIFEST.json and CHECKSUMS, so the
 //! first difference reported is the one that matters.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
 use std::fs::{self, File};
 use std::io::{self, Read, Write};
@@ -39,12 +44,16 @@ use std::time::Duration;
 
 use clap::{Args, ValueEnum};
 
-use super::blame::{blame_trees, governing, Finding, Subject};
+use super::blame::{
+    blame_trees, elide, first_difference, governing, show_bytes, show_lines, Finding, Subject,
+    CONSOLE,
+};
 use super::blame_fsm::blame_snapshots;
+use super::expect::{self, Expectation, Verdict};
 use super::outcome::{
     classify, crash_finding, judge_error, stderr_hint, ErrorClasses, ErrorVerdict, RunClass,
 };
-use super::{expect, report};
+use super::report;
 use crate::gate::corpus::{
     self, enc, split_case_name, EXPECTED_DIR, EXPECTED_ERROR_FILE, FLAGS_FILE, INPUT_DIR,
     INPUT_FILE,
@@ -107,14 +116,26 @@ pub struct Template(String);
 
 impl Template {
     /// A template must name `{input}` and `{output}`; `{flags}` is
-    /// optional (cases with flags then fail unless the command adds them).
+    /// optional (cases with flags then fail unless the command adds them:
+    /// [`run_cli`] warns). Any other `{word}` is a mistake (`{flag}`,
+    /// `{in}`) and refused; a shell's `${VAR}` is not a placeholder.
     pub fn parse(s: &str) -> Result<Template, String> {
+        if let Some(unknown) = unknown_placeholder(s) {
+            return Err(format!(
+                "unknown placeholder {unknown} in the command template (the placeholders are {{input}}, {{output}} and {{flags}})"
+            ));
+        }
         for p in ["{input}", "{output}"] {
             if !s.contains(p) {
                 return Err(format!("the command template must contain {p}"));
             }
         }
         Ok(Template(s.to_string()))
+    }
+
+    /// True when the template passes the case's flags.
+    pub fn has_flags(&self) -> bool {
+        self.0.contains("{flags}")
     }
 
     /// The shell command for one run: each placeholder replaced by the
@@ -156,6 +177,32 @@ impl fmt::Display for Template {
     }
 }
 
+/// The first `{word}` (a letter or `_`, then letters, digits or `_`) that
+/// is not a placeholder and not a shell's `${word}`.
+fn unknown_placeholder(s: &str) -> Option<&str> {
+    let bytes = s.as_bytes();
+    let mut i = 0;
+    while let Some(pos) = s.get(i..).and_then(|r| r.find('{')) {
+        let start = i + pos;
+        i = start + 1;
+        if start > 0 && bytes.get(start - 1) == Some(&b'$') {
+            continue;
+        }
+        let rest = s.get(start + 1..).unwrap_or_default();
+        let Some(end) = rest.find('}') else { break };
+        let word = rest.get(..end).unwrap_or_default();
+        let is_word = word
+            .bytes()
+            .next()
+            .is_some_and(|b| b.is_ascii_alphabetic() || b == b'_')
+            && word.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_');
+        if is_word && !["input", "output", "flags"].contains(&word) {
+            return s.get(start..start + end + 2);
+        }
+    }
+    None
+}
+
 /// `'…'` with embedded single quotes as `'\''`.
 pub fn shell_quote(s: &str) -> String {
     format!("'{}'", s.replace('\'', r"'\''"))
@@ -180,12 +227,17 @@ pub struct ConformOptions {
     pub timeout: Duration,
     /// Cases run at once.
     pub jobs: usize,
-    /// Only cases whose name contains this.
+    /// Only these cases: comma-separated whole case names, requirement
+    /// IDs (`REQ-DEC-5`) or areas (`REQ-DEC`), matched against each case's
+    /// own requirement.
     pub filter: Option<String>,
     /// Which direction is judged.
     pub direction: Direction,
     /// Whether an expected error must name its class.
     pub error_classes: ErrorClasses,
+    /// Where to keep each failing case's scratch directory (input,
+    /// output, stdout, stderr), one subdirectory per case.
+    pub keep: Option<PathBuf>,
 }
 
 // ---------------------------------------------------------------------------
@@ -204,6 +256,7 @@ struct CaseSpec {
     name: String,
     req: String,
     slug: String,
+    description: String,
     source: Source,
 }
 
@@ -211,7 +264,8 @@ struct CaseSpec {
 #[derive(Debug)]
 enum Expected {
     Tree(BTreeMap<String, Vec<u8>>),
-    Error(String),
+    /// The class, and sqsdump's own error line when the corpus has it.
+    Error(String, Option<String>),
 }
 
 /// One difference found in a failing case.
@@ -223,9 +277,10 @@ pub struct Difference {
     pub line: Option<usize>,
     /// What differs.
     pub what: String,
-    /// The expected value (shortened).
+    /// The expected value, escaped and capped as [`super::blame::shorten`]
+    /// does.
     pub expected: Option<String>,
-    /// The implementation's value (shortened).
+    /// The implementation's value, likewise.
     pub actual: Option<String>,
 }
 
@@ -253,20 +308,44 @@ impl Difference {
     }
 }
 
+impl Difference {
+    /// The difference with both values whole (up to
+    /// [`super::blame::VALUE_CAP`]), as the JSON and JUnit reports carry it.
+    pub fn full(&self) -> String {
+        self.render(usize::MAX)
+    }
+
+    /// The difference with each value elided to about `width` characters,
+    /// keeping both ends and the place where the two values differ.
+    fn render(&self, width: usize) -> String {
+        let mut out = String::new();
+        if let Some(file) = &self.file {
+            out.push_str(file);
+            if let Some(line) = self.line {
+                out.push_str(&format!(":{line}"));
+            }
+            out.push_str(": ");
+        }
+        // What differs may quote an implementation's stderr line: on the
+        // console it gets three values' width.
+        out.push_str(&elide(&self.what, None, width.saturating_mul(3)));
+        if let (Some(e), Some(a)) = (&self.expected, &self.actual) {
+            let at = first_difference(e, a);
+            out.push_str(&format!(
+                ": expected {} got {}",
+                elide(e, Some(at), width),
+                elide(a, Some(at), width)
+            ));
+        }
+        out
+    }
+}
+
+/// The console form: values longer than [`CONSOLE`] characters elided in
+/// the middle ([`Difference::full`] keeps them whole).
 impl fmt::Display for Difference {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        if let Some(file) = &self.file {
-            f.write_str(file)?;
-            if let Some(line) = self.line {
-                write!(f, ":{line}")?;
-            }
-            f.write_str(": ")?;
-        }
-        f.write_str(&self.what)?;
-        if let (Some(e), Some(a)) = (&self.expected, &self.actual) {
-            write!(f, ": expected {e} got {a}")?;
-        }
-        Ok(())
+        f.write_str(&self.render(CONSOLE))
     }
 }
 
@@ -286,7 +365,15 @@ pub struct CaseResult {
     pub without_class: bool,
     /// The command could not run (exit status 126 or 127): why.
     pub could_not_run: Option<String>,
+    /// The case's one-line description (its `description` file).
+    pub description: String,
+    /// The implementation's stderr, up to [`STDERR_CAP`] bytes, shown by
+    /// [`super::blame::show_lines`].
+    pub stderr: String,
 }
+
+/// How much of an implementation's stderr is read and reported.
+pub const STDERR_CAP: usize = 64 * 1024;
 
 impl CaseResult {
     /// True when the case passed.
@@ -307,25 +394,66 @@ impl CaseResult {
         reqs
     }
 
-    /// The lines printed for this case: `PASS <case>`, or one
-    /// `FAIL <REQ-ID> <case>: <difference>` per blamed requirement, with
-    /// its first difference and how many more it has.
+    /// The lines printed for this case without expectations:
+    /// [`CaseResult::lines_judged`] with none.
     pub fn lines(&self) -> Vec<String> {
+        self.lines_judged(None)
+    }
+
+    /// The lines printed for this case: `PASS <case>`, or one
+    /// `<WORD> <REQ-ID> <case>: <difference>` per blamed requirement (its
+    /// first difference, and how many more it has), where WORD is `FAIL`
+    /// without expectations, `XFAIL` for a listed failure and `NEW FAIL`
+    /// for another; then `FIXED <REQ-ID> <case> (…)` for each listed
+    /// failure the case no longer has; then, for a failing case, an
+    /// indented line with its description (and its own requirement when
+    /// that is not the only one blamed).
+    pub fn lines_judged(&self, expected: Option<&BTreeSet<Expectation>>) -> Vec<String> {
+        let listed = expected.map_or_else(Vec::new, |e| expect::listed_for(e, &self.name));
+        let blamed = self.blamed();
+        let mut out = Vec::new();
         if self.passed() {
-            return vec![format!("PASS {}", self.name)];
+            out.push(format!("PASS {}", self.name));
         }
-        self.blamed()
-            .into_iter()
-            .map(|req| {
-                let mine: Vec<&Finding> = self.findings.iter().filter(|f| f.req == req).collect();
-                let more = match mine.len() {
-                    0 | 1 => String::new(),
-                    n => format!(" (+{} more)", n - 1),
-                };
-                let first = mine.first().map(|f| f.diff.to_string()).unwrap_or_default();
-                format!("FAIL {req} {}: {first}{more}", self.name)
-            })
-            .collect()
+        for req in &blamed {
+            let word = match expected {
+                None => "FAIL",
+                Some(_) if listed.contains(req) => "XFAIL",
+                Some(_) => "NEW FAIL",
+            };
+            let mine: Vec<&Finding> = self.findings.iter().filter(|f| f.req == *req).collect();
+            let more = match mine.len() {
+                0 | 1 => String::new(),
+                n => format!(" (+{} more)", n - 1),
+            };
+            let first = mine.first().map(|f| f.diff.to_string()).unwrap_or_default();
+            out.push(format!("{word} {req} {}: {first}{more}", self.name));
+        }
+        for req in listed.iter().filter(|l| !blamed.contains(l)) {
+            out.push(format!(
+                "FIXED {req} {} (remove it from the expectations)",
+                self.name
+            ));
+        }
+        if !self.passed() {
+            out.push(format!("    {}", self.context()));
+        }
+        out
+    }
+
+    /// `case: <description>`, naming the case's own requirement when the
+    /// blame is not (only) on it.
+    pub fn context(&self) -> String {
+        let description = if self.description.is_empty() {
+            "(no description)"
+        } else {
+            self.description.as_str()
+        };
+        if self.blamed() == [self.req.as_str()] {
+            format!("case: {description}")
+        } else {
+            format!("case {}: {description}", self.req)
+        }
     }
 }
 
@@ -361,10 +489,14 @@ fn corpus_cases(dir: &Path, direction: Direction) -> Result<Vec<CaseSpec>, Error
         let (req, slug) = split_case_name(&name)
             .map(|(r, s)| (r.to_string(), s.to_string()))
             .unwrap_or_else(|| ("REQ-CONF-1".to_string(), name.clone()));
+        let description = fs::read(entry.path().join(corpus::DESCRIPTION_FILE))
+            .map(|b| show_bytes(b.trim_ascii()))
+            .unwrap_or_default();
         cases.push(CaseSpec {
             name,
             req,
             slug,
+            description,
             source: Source::Corpus(entry.path()),
         });
     }
@@ -384,6 +516,11 @@ fn generated_cases(opts: &ConformOptions) -> Vec<CaseSpec> {
                 name: format!("{GENERATED_REQ}-{slug}"),
                 req: GENERATED_REQ.to_string(),
                 slug,
+                description: format!(
+                    "generated snapshot {index} of seed {} ({} profile), expected to decode as sqsdump decodes it",
+                    opts.seed,
+                    opts.profile.name()
+                ),
                 source: Source::Generated { index },
             }
         })
@@ -480,9 +617,36 @@ fn load_corpus_case(dir: &Path) -> Result<(CaseInput, Vec<String>, Expected), Di
         let class = String::from_utf8_lossy(&read(EXPECTED_ERROR_FILE)?)
             .trim()
             .to_string();
-        Expected::Error(class)
+        Expected::Error(class, expected_stderr(dir))
     };
     Ok((input, flags, expected))
+}
+
+/// sqsdump's own error line for an error case, when the corpus has it.
+fn expected_stderr(dir: &Path) -> Option<String> {
+    let bytes = fs::read(dir.join(corpus::EXPECTED_STDERR_FILE)).ok()?;
+    let line = show_bytes(bytes.trim_ascii());
+    (!line.is_empty()).then_some(line)
+}
+
+/// What an error case expects, for a run that succeeded: the class, and
+/// sqsdump's own line when known.
+fn expected_error_text(class: &str, line: Option<&str>) -> String {
+    match line {
+        Some(l) if l.starts_with(&format!("error[{class}]:")) => l.to_string(),
+        Some(l) => format!("error[{class}] (sqsdump prints `{l}`)"),
+        None => format!("error[{class}]"),
+    }
+}
+
+/// What a rejected run printed, for a difference.
+fn printed(run: &RunClass) -> String {
+    match run {
+        RunClass::Rejection(Some(class)) => format!("printed error[{class}]"),
+        RunClass::Rejection(None) => "printed no error[<class>] line".to_string(),
+        RunClass::MalformedErrorLine(line) => format!("printed `{line}`"),
+        _ => "did not reject cleanly".to_string(),
+    }
 }
 
 /// A generated case: the snapshot, its flags, and sqsdump's own decode.
@@ -491,9 +655,12 @@ fn load_generated_case(opts: &ConformOptions, index: u64) -> (Vec<u8>, Vec<Strin
     let expected = match corpus::options_from_flags(&flags) {
         Ok(o) => match corpus::expected_outcome(&input, o) {
             Ok(model) => Expected::Tree(model.files),
-            Err(e) => Expected::Error(e.class().to_string()),
+            Err(e) => Expected::Error(
+                e.class().to_string(),
+                Some(show_bytes(format!("error[{}]: {e}", e.class()).as_bytes())),
+            ),
         },
-        Err(e) => Expected::Error(e),
+        Err(e) => Expected::Error(e, None),
     };
     (input, flags, expected)
 }
@@ -562,6 +729,8 @@ struct RunOutcome {
     status: Option<ExitStatus>,
     timed_out: bool,
     stderr: String,
+    /// `stderr`'s bytes in the gate's escaping convention, lines kept.
+    stderr_shown: String,
 }
 
 /// Run the command in its own process group, with a deadline.
@@ -613,15 +782,18 @@ fn run_command(script: &str, dir: &Path, timeout: Duration) -> Result<RunOutcome
     // is ours, so end it in every case.
     kill_group(pgid);
     let mut stderr = String::new();
+    let mut stderr_shown = String::new();
     if let Ok(f) = File::open(&stderr_path) {
         let mut head = Vec::new();
-        let _ = f.take(64 * 1024).read_to_end(&mut head);
+        let _ = f.take(STDERR_CAP as u64).read_to_end(&mut head);
         stderr = String::from_utf8_lossy(&head).into_owned();
+        stderr_shown = show_lines(&head);
     }
     Ok(RunOutcome {
         status,
         timed_out,
         stderr,
+        stderr_shown,
     })
 }
 
@@ -645,12 +817,14 @@ impl RunOutcome {
 struct Note {
     without_class: bool,
     could_not_run: Option<String>,
+    stderr: String,
 }
 
 impl Note {
     /// Classify the run, remembering whether it could not run at all.
     fn class(&mut self, run: &RunOutcome) -> RunClass {
         let class = run.class();
+        self.stderr = run.stderr_shown.clone();
         if let RunClass::CouldNotRun(why) = &class {
             self.could_not_run = Some(why.clone());
         }
@@ -721,6 +895,8 @@ fn run_case(opts: &ConformOptions, spec: &CaseSpec, scratch: &Path) -> CaseResul
         findings,
         without_class: note.without_class,
         could_not_run: note.could_not_run,
+        description: spec.description.clone(),
+        stderr: note.stderr,
     }
 }
 
@@ -756,10 +932,11 @@ fn judge_case(
     let success = run.status.is_some_and(|s| s.success());
     let class_of_run = note.class(&run);
     match expected {
-        Expected::Error(class) => {
+        Expected::Error(class, line) => {
             if success {
                 return Err(Difference::new(format!(
-                    "exit status 0, expected an error ({class})"
+                    "exit status 0 (the input was accepted), expected {}",
+                    expected_error_text(&class, line.as_deref())
                 )));
             }
             let mut found = Vec::new();
@@ -772,7 +949,9 @@ fn judge_case(
                 found.push(Finding {
                     req: governing(Subject::Leftovers).to_string(),
                     diff: Difference::new(format!(
-                        "failed as expected ({class}) but left {kind} at the output path"
+                        "rejected the input ({}, {}) but left {kind} at the output path",
+                        describe_status(run.status),
+                        printed(&class_of_run)
                     )),
                 });
             }
@@ -810,7 +989,8 @@ fn judge_case(
 /// What an encode case expects.
 enum EncodeExpected {
     Snapshot(Vec<u8>),
-    Error(String),
+    /// The class, and sqsdump's own error line when the corpus has it.
+    Error(String, Option<String>),
 }
 
 /// An encode case read from the corpus.
@@ -842,19 +1022,26 @@ fn load_encode_case(dir: &Path) -> Result<EncodeCaseFiles, Difference> {
             String::from_utf8_lossy(&read(EXPECTED_ERROR_FILE)?)
                 .trim()
                 .to_string(),
+            expected_stderr(dir),
         ),
     };
     let mut symlinks = BTreeMap::new();
     if let Ok(list) = fs::read(dir.join(enc::SYMLINKS_FILE)) {
         for line in String::from_utf8_lossy(&list).lines() {
-            let (path, target) = line
-                .split_once('\t')
-                .ok_or_else(|| unreadable(format!("bad symlinks line {line:?}")))?;
+            let (path, target) = line.split_once('\t').ok_or_else(|| {
+                unreadable(format!(
+                    "bad symlinks line `{}`",
+                    show_bytes(line.as_bytes())
+                ))
+            })?;
             if path
                 .split('/')
                 .any(|c| c.is_empty() || c == "." || c == "..")
             {
-                return Err(unreadable(format!("unsafe symlink path {path:?}")));
+                return Err(unreadable(format!(
+                    "unsafe symlink path `{}`",
+                    show_bytes(path.as_bytes())
+                )));
             }
             symlinks.insert(path.to_string(), target.to_string());
         }
@@ -947,15 +1134,18 @@ fn judge_encode_case(
         }
     }
     match expected {
-        EncodeExpected::Error(class) => {
+        EncodeExpected::Error(class, line) => {
             if success {
                 return Err(Difference::new(format!(
-                    "exit status 0, expected an error ({class})"
+                    "exit status 0 (the input was accepted), expected {}",
+                    expected_error_text(&class, line.as_deref())
                 )));
             }
             if fs::symlink_metadata(&output).is_ok() {
                 found.push(stray(format!(
-                    "failed as expected ({class}) but left a file at the output path"
+                    "rejected the input ({}, {}) but left a file at the output path",
+                    describe_status(run.status),
+                    printed(&class_of_run)
                 )));
             }
             let verdict = judge_error(
@@ -1000,31 +1190,145 @@ fn make_symlink(_target: &str, _link: &Path) -> io::Result<()> {
 // ---------------------------------------------------------------------------
 // Running everything
 
+/// A mistake in how the gate was set up, found before any case runs: the
+/// CLI prints it as `conform: …` and exits 2.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SetupError(pub String);
+
+impl fmt::Display for SetupError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}
+
+/// Whether `spec` is selected by one `--filter` item: its whole name, its
+/// requirement ID or its requirement's area (`REQ-DEC`).
+fn filter_selects(item: &str, spec: &CaseSpec) -> bool {
+    item == spec.name
+        || item == spec.req
+        || spec
+            .req
+            .rsplit_once('-')
+            .is_some_and(|(area, _)| area == item)
+}
+
+/// The cases a run would judge, before `--filter`: the corpus's cases of
+/// the direction, then the generated ones. A missing corpus is a setup
+/// mistake naming `--corpus`.
+fn all_cases(opts: &ConformOptions) -> Result<Vec<CaseSpec>, SetupError> {
+    let mut specs = match &opts.corpus {
+        Some(dir) if !dir.is_dir() => {
+            return Err(SetupError(format!(
+                "no corpus at {}: pass --corpus DIR (the conformance/ directory of sqsdump's sources), or --builtin-corpus for the corpus built into sqsdump",
+                dir.display()
+            )))
+        }
+        Some(dir) => corpus_cases(dir, opts.direction).map_err(|e| {
+            SetupError(format!("{e} (pass --corpus DIR to name the corpus)"))
+        })?,
+        None => Vec::new(),
+    };
+    if opts.generated > 0 && opts.direction == Direction::Encode {
+        return Err(SetupError(
+            "--generated works with --direction decode only".to_string(),
+        ));
+    }
+    if opts.generated > 0 && cfg!(not(feature = "testkit")) {
+        return Err(SetupError(
+            "--generated needs sqsdump built with the testkit feature".to_string(),
+        ));
+    }
+    specs.extend(generated_cases(opts));
+    Ok(specs)
+}
+
+/// The names of the cases a run would judge, before `--filter`.
+pub fn case_names(opts: &ConformOptions) -> Result<BTreeSet<String>, SetupError> {
+    Ok(all_cases(opts)?.into_iter().map(|s| s.name).collect())
+}
+
+/// How many of the cases a run would judge pass flags.
+pub fn cases_with_flags(opts: &ConformOptions) -> Result<usize, SetupError> {
+    let mut n = 0;
+    for spec in select(opts)? {
+        let has = match &spec.source {
+            Source::Corpus(dir) => fs::read(dir.join(FLAGS_FILE))
+                .map(|b| !read_flags(&b).is_empty())
+                .unwrap_or(false),
+            Source::Generated { index } => !generated_input(opts.seed, *index, opts.profile)
+                .1
+                .is_empty(),
+        };
+        n += usize::from(has);
+    }
+    Ok(n)
+}
+
+/// The cases `--filter` selects. An item that selects nothing is a setup
+/// mistake.
+fn select(opts: &ConformOptions) -> Result<Vec<CaseSpec>, SetupError> {
+    let mut specs = all_cases(opts)?;
+    if let Some(f) = &opts.filter {
+        let items: Vec<&str> = f
+            .split(',')
+            .map(str::trim)
+            .filter(|i| !i.is_empty())
+            .collect();
+        for item in &items {
+            if !specs.iter().any(|s| filter_selects(item, s)) {
+                return Err(SetupError(format!(
+                    "--filter {item} selects no case (give whole case names, requirement IDs such as REQ-DEC-5 or areas such as REQ-DEC, comma-separated)"
+                )));
+            }
+        }
+        specs.retain(|s| items.iter().any(|i| filter_selects(i, s)));
+    }
+    Ok(specs)
+}
+
+/// Remove a case's scratch directory, or with `--keep`, move it to
+/// `<keep>/<case>` when the case failed.
+fn finish_case(opts: &ConformOptions, result: &CaseResult, dir: &Path) {
+    if let Some(keep) = &opts.keep {
+        if !result.passed() {
+            let to = keep.join(&result.name);
+            if fs::rename(dir, &to).is_err() {
+                let _ = copy_tree(dir, &to);
+            }
+        }
+    }
+    let _ = fs::remove_dir_all(dir);
+}
+
+/// Copy a directory tree; symlinks are copied as symlinks.
+fn copy_tree(from: &Path, to: &Path) -> io::Result<()> {
+    fs::create_dir_all(to)?;
+    for entry in fs::read_dir(from)? {
+        let entry = entry?;
+        let (src, dst) = (entry.path(), to.join(entry.file_name()));
+        let kind = entry.file_type()?;
+        if kind.is_dir() {
+            copy_tree(&src, &dst)?;
+        } else if kind.is_symlink() {
+            make_symlink(&fs::read_link(&src)?.to_string_lossy(), &dst)?;
+        } else {
+            fs::copy(&src, &dst)?;
+        }
+    }
+    Ok(())
+}
+
 /// Run every case, calling `each` with each result in case order as soon
 /// as it and all earlier ones are done. Returns all results.
 pub fn run(
     opts: &ConformOptions,
     each: &mut dyn FnMut(&CaseResult),
 ) -> Result<Vec<CaseResult>, Error> {
-    let mut specs = match &opts.corpus {
-        Some(dir) => corpus_cases(dir, opts.direction)?,
-        None => Vec::new(),
-    };
-    if opts.generated > 0 && opts.direction == Direction::Encode {
-        return Err(Error::io(
-            "generating snapshots".to_string(),
-            io::Error::other("--generated works with --direction decode only"),
-        ));
-    }
-    if opts.generated > 0 && cfg!(not(feature = "testkit")) {
-        return Err(Error::io(
-            "generating snapshots".to_string(),
-            io::Error::other("sqsdump was built without the testkit feature"),
-        ));
-    }
-    specs.extend(generated_cases(opts));
-    if let Some(f) = &opts.filter {
-        specs.retain(|s| s.name.contains(f.as_str()));
+    let specs = select(opts)
+        .map_err(|e| Error::io("selecting cases".to_string(), io::Error::other(e.0)))?;
+    if let Some(keep) = &opts.keep {
+        fs::create_dir_all(keep)
+            .map_err(|e| Error::io(format!("creating {}", keep.display()), e))?;
     }
     let scratch = tempfile::Builder::new()
         .prefix("sqsdump-conform-")
@@ -1037,7 +1341,7 @@ pub fn run(
     if let Some(first) = specs.first() {
         let dir = scratch.path().join("first");
         let result = run_case(opts, first, &dir);
-        let _ = fs::remove_dir_all(&dir);
+        finish_case(opts, &result, &dir);
         if let Some(why) = &result.could_not_run {
             return Err(could_not_run(&opts.template, why));
         }
@@ -1059,7 +1363,7 @@ pub fn run(
                 let Some(spec) = specs.get(i) else { break };
                 let dir = root.join(format!("{i:05}"));
                 let result = run_case(opts, spec, &dir);
-                let _ = fs::remove_dir_all(&dir);
+                finish_case(opts, &result, &dir);
                 if tx.send((i, result)).is_err() {
                     break;
                 }
@@ -1110,6 +1414,22 @@ pub fn totals_line(results: &[CaseResult]) -> String {
     }
 }
 
+/// The last line of a run judged by `verdict`: [`totals_line`], and with
+/// expectations `(X expected, Y new), Z fixed`.
+pub fn verdict_totals(results: &[CaseResult], verdict: &Verdict) -> String {
+    use expect::Status;
+    let base = totals_line(results);
+    if !verdict.expect {
+        return base;
+    }
+    format!(
+        "{base} ({} expected, {} new), {} fixed",
+        verdict.count(Status::XFail),
+        verdict.count(Status::NewFail),
+        verdict.count(Status::Fixed)
+    )
+}
+
 // ---------------------------------------------------------------------------
 // `sqsdump conform`
 
@@ -1117,7 +1437,8 @@ const AFTER_HELP: &str = "\
 The command runs under `sh -c` once per case. Placeholders are replaced by
 shell-quoted values: {input} is a file named input.fsm (or, for the cases
 holding a node data directory, that directory, named input), {output} a
-path that does not exist yet, {flags} the case's decode flags.
+path that does not exist yet, {flags} the case's decode flags. Any other
+{word} is refused; without {flags} the gate warns how many cases pass flags.
 
 The corpus is --corpus DIR; without it ./conformance when that directory
 exists, otherwise (or with --builtin-corpus) the corpus built into this
@@ -1133,17 +1454,37 @@ Examples:
   sqsdump conform --impl '/tmp/ekv-decode --adapter sqs --input {input} --output {output} {flags}' \\
       --generated 100 --seed 7 --profile mixed --compare json --report report.json
   sqsdump conform --direction encode --impl './myencoder --input {input} --output {output} {flags}'
+  sqsdump conform --impl './mydecoder --input {input} --output {output} {flags}' \\
+      --filter REQ-DEC-5,REQ-JSON --keep failed-cases --expect known-failures.txt
 
 An error case passes on a clean rejection: exit status 1 or 2, nothing at the
 output path, and a line `error[<class>]: <message>` on stderr naming the
 expected class (`--error-classes optional` also accepts a rejection without
-such a line). A crash (a signal, a panic or a runtime's crash report) fails
-every case, blamed on REQ-ERR-2; exit status 126 or 127 on the first case
-stops the run.
+such a line; a line starting `error[` in another form fails as malformed). A
+crash (a signal, a panic or a runtime's crash report) fails every case,
+blamed on REQ-ERR-2; exit status 126 or 127 on the first case stops the run.
 
-Prints `PASS <case>` or `FAIL <REQ-ID> <slug>: <first difference>` per case
-and `N passed, M failed` last (`N passed (K without an error class), M
-failed` in the optional mode); exits 1 if any case failed.";
+Output, one case after another:
+  PASS <case>
+  FAIL <REQ-ID> <case>: <difference>      one line per blamed requirement
+      case: <description>                 (case <REQ-ID>: … when the blame
+                                           is not only on the case's own)
+With --expect, FAIL becomes XFAIL (listed) or NEW FAIL (not listed), and a
+listed failure that is gone prints FIXED <REQ-ID> <case>. Then one line per
+failing requirement and last `N passed, M failed` (`N passed (K without an
+error class), M failed` in the optional mode; with --expect followed by
+`(X expected, Y new), Z fixed`).
+
+Values are text with JSON escapes for control characters (\\n, \\u0000) and
+\\xHH for bytes that are not UTF-8. The console shows values of more than 100
+characters with the middle elided; --report and --junit carry them whole
+(up to 64 KiB), with each failing case's stderr.
+
+Exit status: 0 when no case failed, or with --expect when every failure is
+listed (and with --strict-expect nothing listed is fixed); 1 otherwise or
+when the gate could not run; 2 for a setup mistake. The gate's own errors
+are printed as `conform: <message>`, never as `error[…]`. --report, --junit
+and --summary-md state the same verdict.";
 
 fn parse_template(s: &str) -> Result<Template, String> {
     Template::parse(s)
@@ -1202,18 +1543,21 @@ pub struct ConformArgs {
     #[arg(long, value_name = "SECS", default_value = "60", value_parser = parse_timeout)]
     pub timeout: f64,
 
-    /// Write the results as JSON, grouped by requirement. Example:
-    /// `--report conform.json`.
+    /// Write the results as JSON: the verdict, every case with its status,
+    /// and the differences grouped by requirement, values and stderr whole.
+    /// Example: `--report conform.json`.
     #[arg(long, value_name = "FILE.json")]
     pub report: Option<PathBuf>,
 
-    /// Write JUnit XML: one test case per case and blamed requirement.
-    /// Example: `--junit conform.xml`.
+    /// Write JUnit XML: one test case per case (named after it, classed by
+    /// its own requirement), blamed requirements as properties; expected
+    /// failures are skipped tests. Example: `--junit conform.xml`.
     #[arg(long, value_name = "FILE.xml")]
     pub junit: Option<PathBuf>,
 
-    /// Write a short Markdown table of the failing requirements, for a
-    /// pull-request comment. Example: `--summary-md conform.md`.
+    /// Write a short Markdown summary for a pull-request comment: the
+    /// verdict, the totals line, the failing requirements (new and
+    /// expected failures apart). Example: `--summary-md conform.md`.
     #[arg(long, value_name = "FILE.md")]
     pub summary_md: Option<PathBuf>,
 
@@ -1236,10 +1580,18 @@ pub struct ConformArgs {
     #[arg(long, value_name = "N")]
     pub jobs: Option<usize>,
 
-    /// Only run cases whose name contains this text. Example:
-    /// `--filter REQ-DEC-`.
-    #[arg(long, value_name = "TEXT")]
+    /// Only run these cases: comma-separated whole case names,
+    /// requirement IDs or areas, matched against each case's own
+    /// requirement (not substrings). Example:
+    /// `--filter REQ-DEC-5,REQ-JSON,REQ-FSM-1-header-only`.
+    #[arg(long, value_name = "CASES")]
     pub filter: Option<String>,
+
+    /// Keep each failing case's scratch directory (input, output, stdout,
+    /// stderr) as DIR/<case>; DIR must be absent or empty. Example:
+    /// `--keep failed`.
+    #[arg(long, value_name = "DIR")]
+    pub keep: Option<PathBuf>,
 
     /// Judge a decoder (`.fsm` → dump, the default) or an encoder (dump →
     /// `.fsm`, the cases of `<corpus>/encode/`). Example:
@@ -1288,6 +1640,7 @@ impl ConformArgs {
             filter: self.filter.clone(),
             direction: self.direction,
             error_classes: self.error_classes,
+            keep: self.keep.clone(),
         }
     }
 }
@@ -1296,15 +1649,75 @@ fn write_file(path: &Path, bytes: &[u8]) -> Result<(), Error> {
     fs::write(path, bytes).map_err(|e| Error::io(format!("writing {}", path.display()), e))
 }
 
-/// Run `sqsdump conform`. `Ok(false)` when the gate fails: a case failed,
-/// or with `--expect`, a failure is not listed (or, with
-/// `--strict-expect`, a listed one passes).
-pub fn run_cli(args: &ConformArgs) -> Result<bool, Error> {
+/// Everything checked before the first case runs: the expectations
+/// (well formed, naming existing cases and requirements), the corpus, the
+/// filter and `--keep`. Prints a warning when the template has no
+/// `{flags}` but selected cases pass flags.
+fn prepare(
+    args: &ConformArgs,
+    opts: &ConformOptions,
+) -> Result<Option<BTreeSet<Expectation>>, SetupError> {
+    let names = case_names(opts)?;
+    cases_with_flags(opts).map(|n| {
+        if n > 0 && !opts.template.has_flags() {
+            eprintln!(
+                "conform: warning: the command template has no {{flags}}, and {n} of the selected cases pass flags: they fail unless the command adds them"
+            );
+        }
+    })?;
+    if let Some(keep) = &args.keep {
+        let empty = match fs::read_dir(keep) {
+            Ok(mut d) => d.next().is_none(),
+            Err(e) => e.kind() == io::ErrorKind::NotFound,
+        };
+        if !empty {
+            return Err(SetupError(format!(
+                "--keep {}: must be absent or an empty directory",
+                keep.display()
+            )));
+        }
+    }
+    let Some(path) = &args.expect else {
+        return Ok(None);
+    };
+    let text = fs::read_to_string(path)
+        .map_err(|e| SetupError(format!("reading {}: {e}", path.display())))?;
+    let parsed =
+        expect::parse(&text).map_err(|e| SetupError(format!("{}: {e}", path.display())))?;
+    let reqs: BTreeSet<String> = report::requirements().into_keys().collect();
+    let unknown = expect::unknown(&parsed, &names, &reqs);
+    if let Some(first) = unknown.first() {
+        let more = match unknown.len() {
+            1 => String::new(),
+            n => format!(" (and {} more)", n - 1),
+        };
+        return Err(SetupError(format!("{}: {first}{more}", path.display())));
+    }
+    Ok(Some(parsed))
+}
+
+/// Run `sqsdump conform` and exit with [`status`].
+pub fn exit(args: &ConformArgs) -> ! {
+    let code = status(args);
+    let _ = io::stdout().flush();
+    std::process::exit(code)
+}
+
+/// Run `sqsdump conform`: 0 when the verdict passes, 1 when it fails or
+/// the gate could not run, 2 on a setup mistake. The gate's own errors
+/// are printed as `conform: <message>`.
+pub fn status(args: &ConformArgs) -> i32 {
     let mut opts = args.options();
     // Kept until the end of the run: dropping it removes the directory.
     let builtin = match opts.corpus {
         Some(_) => None,
-        None => Some(corpus::BuiltinCorpus::write()?),
+        None => match corpus::BuiltinCorpus::write() {
+            Ok(b) => Some(b),
+            Err(e) => {
+                eprintln!("conform: {e}");
+                return 1;
+            }
+        },
     };
     if let Some(b) = &builtin {
         eprintln!(
@@ -1318,28 +1731,41 @@ pub fn run_cli(args: &ConformArgs) -> Result<bool, Error> {
         );
         opts.corpus = Some(b.path());
     }
-    let expected = match &args.expect {
-        Some(path) => {
-            let text = fs::read_to_string(path)
-                .map_err(|e| Error::io(format!("reading {}", path.display()), e))?;
-            let parsed = expect::parse(&text).map_err(|e| {
-                Error::io(
-                    format!("reading {}", path.display()),
-                    io::Error::new(io::ErrorKind::InvalidData, e),
-                )
-            })?;
-            Some(parsed)
+    match prepare(args, &opts) {
+        Err(e) => {
+            eprintln!("conform: {e}");
+            2
         }
-        None => None,
-    };
+        Ok(expected) => match run_cli(args, &opts, expected.as_ref(), builtin.is_some()) {
+            Ok(true) => 0,
+            Ok(false) => 1,
+            Err(e) => {
+                eprintln!("conform: {e}");
+                1
+            }
+        },
+    }
+}
+
+/// Run the cases and write the reports. `Ok(false)` when the verdict
+/// fails: a case failed, or with expectations, a failure is not listed
+/// (or, with `--strict-expect`, a listed one is fixed). `builtin`: the
+/// corpus is the built-in one, named so in the report.
+fn run_cli(
+    args: &ConformArgs,
+    opts: &ConformOptions,
+    expected: Option<&BTreeSet<Expectation>>,
+    builtin: bool,
+) -> Result<bool, Error> {
     let stdout = io::stdout();
-    let results = run(&opts, &mut |r| {
+    let results = run(opts, &mut |r| {
         let mut out = stdout.lock();
-        for line in r.lines() {
+        for line in r.lines_judged(expected) {
             let _ = writeln!(out, "{line}");
         }
         let _ = out.flush();
     })?;
+    let verdict = Verdict::new(&results, expected, args.strict_expect);
     let summary = report::summary_lines(&results);
     if !summary.is_empty() {
         crate::cli::out(format_args!(""));
@@ -1348,53 +1774,42 @@ pub fn run_cli(args: &ConformArgs) -> Result<bool, Error> {
             crate::cli::out(format_args!("{line}"));
         }
     }
-    let mut ok = results.iter().all(CaseResult::passed);
-    if let Some(expected) = &expected {
+    if let Some(expected) = expected {
         let judgement = expect::judge(&results, expected);
-        for (req, case) in &judgement.new {
-            let first = results
-                .iter()
-                .find(|r| &r.name == case)
-                .and_then(|r| r.findings.iter().find(|f| &f.req == req))
-                .map(|f| f.diff.to_string())
-                .unwrap_or_default();
-            crate::cli::out(format_args!("NEW FAIL {req} {case}: {first}"));
-        }
-        for (req, case) in &judgement.fixed {
-            crate::cli::out(format_args!(
-                "FIXED {req} {case} (remove it from the expectations)"
-            ));
-        }
         let listed = expect::failures(&results).len() - judgement.new.len();
         crate::cli::out(format_args!(
-            "expectations: {listed} expected failures, {} new, {} fixed",
+            "expectations: {listed} expected failures, {} new, {} fixed{}",
             judgement.new.len(),
-            judgement.fixed.len()
+            judgement.fixed.len(),
+            if args.strict_expect && !judgement.fixed.is_empty() {
+                " (--strict-expect: fixed ones fail the run)"
+            } else {
+                ""
+            }
         ));
-        ok = judgement.ok(args.strict_expect);
     }
     if let Some(path) = &args.report {
         // The report names the built-in corpus, not its temporary directory.
-        let shown = match &builtin {
-            Some(_) => ConformOptions {
+        let shown = match builtin {
+            true => ConformOptions {
                 corpus: Some(PathBuf::from(format!(
                     "builtin:sqsdump-{}",
                     env!("CARGO_PKG_VERSION")
                 ))),
                 ..opts.clone()
             },
-            None => opts.clone(),
+            false => opts.clone(),
         };
-        let mut bytes =
-            serde_json::to_vec_pretty(&report::report_json(&shown, &results)).unwrap_or_default();
+        let mut bytes = serde_json::to_vec_pretty(&report::report_json(&shown, &results, &verdict))
+            .unwrap_or_default();
         bytes.push(b'\n');
         write_file(path, &bytes)?;
     }
     if let Some(path) = &args.junit {
-        write_file(path, report::junit_xml(&results).as_bytes())?;
+        write_file(path, report::junit_xml(&results, &verdict).as_bytes())?;
     }
     if let Some(path) = &args.summary_md {
-        write_file(path, report::summary_md(&results).as_bytes())?;
+        write_file(path, report::summary_md(&results, &verdict).as_bytes())?;
     }
     if let Some(path) = &args.write_expect {
         let header = format!(
@@ -1403,8 +1818,8 @@ pub fn run_cli(args: &ConformArgs) -> Result<bool, Error> {
         );
         write_file(path, expect::render(&results, &header).as_bytes())?;
     }
-    crate::cli::out(format_args!("{}", totals_line(&results)));
-    Ok(ok)
+    crate::cli::out(format_args!("{}", verdict_totals(&results, &verdict)));
+    Ok(verdict.ok())
 }
 
 #[cfg(test)]
@@ -1415,7 +1830,7 @@ mod tests {
     // REQ-CONF-3
     #[test]
     fn templates_quote_every_substitution_once() {
-        let t = Template::parse("impl -i {input} -o {output} {flags} {other} ${HOME}").unwrap();
+        let t = Template::parse("impl -i {input} -o {output} {flags} ${HOME} {").unwrap();
         let s = t.render(
             Path::new("/tmp/a b/input.fsm"),
             Path::new("/tmp/it's/out"),
@@ -1423,7 +1838,7 @@ mod tests {
         );
         assert_eq!(
             s,
-            r#"impl -i '/tmp/a b/input.fsm' -o '/tmp/it'\''s/out' '--x' '{input}' {other} ${HOME}"#
+            r#"impl -i '/tmp/a b/input.fsm' -o '/tmp/it'\''s/out' '--x' '{input}' ${HOME} {"#
         );
         assert!(Template::parse("impl {input}").is_err());
         assert_eq!(
@@ -1434,6 +1849,32 @@ mod tests {
             ),
             "x 'i' 'o'"
         );
+    }
+
+    // REQ-CONF-12
+    #[test]
+    fn unknown_placeholders_are_refused_and_shell_variables_are_not_placeholders() {
+        for (t, bad) in [
+            ("d {input} {output} {flag}", "{flag}"),
+            ("d {in} {input} {output}", "{in}"),
+            ("d {input} {output} {_x1}", "{_x1}"),
+        ] {
+            let e = Template::parse(t).unwrap_err();
+            assert!(e.starts_with(&format!("unknown placeholder {bad} ")), "{e}");
+        }
+        for ok in [
+            "d {input} {output} ${HOME} ${x}",
+            "d {input} {output} { } {1} {-x} awk '{print}'x",
+        ] {
+            // `{print}` follows a quote: it is a word, so refused; the
+            // others are not words.
+            let r = Template::parse(ok);
+            assert_eq!(r.is_err(), ok.contains("{print}"), "{ok}: {r:?}");
+        }
+        assert!(!Template::parse("d {input} {output}").unwrap().has_flags());
+        assert!(Template::parse("d {input} {output} {flags}")
+            .unwrap()
+            .has_flags());
     }
 
     // REQ-CONF-4

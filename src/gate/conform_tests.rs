@@ -19,6 +19,7 @@ fn options(corpus: Option<&Path>, template: &str) -> ConformOptions {
         filter: None,
         direction: Direction::Decode,
         error_classes: ErrorClasses::Required,
+        keep: None,
     }
 }
 
@@ -27,8 +28,14 @@ fn write(path: &Path, bytes: &[u8]) {
     fs::write(path, bytes).unwrap();
 }
 
+/// The FAIL and PASS lines of a run, without each failing case's
+/// indented description line.
 fn lines(results: &[CaseResult]) -> Vec<String> {
-    results.iter().flat_map(CaseResult::lines).collect()
+    results
+        .iter()
+        .flat_map(CaseResult::lines)
+        .filter(|l| !l.starts_with("    "))
+        .collect()
 }
 
 fn run_all(opts: &ConformOptions) -> Vec<CaseResult> {
@@ -110,9 +117,9 @@ fn a_corpus_run_judges_each_case_against_its_expectation() {
             )
         ]
     );
-    // A filter keeps the cases whose name contains it.
+    // A filter keeps the cases it names whole, never a substring.
     let mut opts = options(Some(tmp.path()), &copier(""));
-    opts.filter = Some("copy".into());
+    opts.filter = Some("REQ-OUT-1-copy".into());
     assert_eq!(lines(&run_all(&opts)), ["PASS REQ-OUT-1-copy"]);
 }
 
@@ -139,7 +146,7 @@ fn differences_and_wrong_outcomes_fail_their_case() {
     ));
     assert_eq!(
         lines(&results)[0],
-        "FAIL REQ-ERR-1 REQ-ERR-1-reject: exit status 0, expected an error (bad_magic)"
+        "FAIL REQ-ERR-1 REQ-ERR-1-reject: exit status 0 (the input was accepted), expected error[bad_magic]"
     );
     assert!(
         lines(&results)[1]
@@ -154,7 +161,7 @@ fn differences_and_wrong_outcomes_fail_their_case() {
     ));
     let got = lines(&results);
     assert!(
-        got[0].starts_with("FAIL REQ-CLI-5 REQ-ERR-1-reject: failed as expected (bad_magic) but left a directory at the output path"),
+        got[0].starts_with("FAIL REQ-CLI-5 REQ-ERR-1-reject: rejected the input (exit status 1, printed error[other]) but left a directory at the output path"),
         "{got:?}"
     );
     assert!(
@@ -168,7 +175,7 @@ fn differences_and_wrong_outcomes_fail_their_case() {
     ));
     assert_eq!(
         lines(&results)[0],
-        "FAIL REQ-CLI-5 REQ-ERR-1-reject: failed as expected (bad_magic) but left a file at the output path"
+        "FAIL REQ-CLI-5 REQ-ERR-1-reject: rejected the input (exit status 1, printed error[bad_magic]) but left a file at the output path"
     );
     // Without an error line: passes only with optional classes, counted
     // apart.
@@ -186,7 +193,7 @@ fn differences_and_wrong_outcomes_fail_their_case() {
     // Past the timeout the case fails.
     let mut opts = options(Some(tmp.path()), ": {input} {output}; sleep 5");
     opts.timeout = Duration::from_millis(300);
-    opts.filter = Some("odd".into());
+    opts.filter = Some("odd-name".into());
     assert_eq!(
         lines(&run_all(&opts)),
         ["FAIL REQ-CONF-1 odd-name: timed out after 0.3 s (process group killed)"]
@@ -320,7 +327,11 @@ fn options_and_totals() {
     assert_eq!(r.blamed(), ["REQ-DEC-2", "REQ-DEC-10"]);
     assert_eq!(
         r.lines(),
-        ["FAIL REQ-DEC-2 c: y", "FAIL REQ-DEC-10 c: x (+2 more)"]
+        [
+            "FAIL REQ-DEC-2 c: y",
+            "FAIL REQ-DEC-10 c: x (+2 more)",
+            "    case : (no description)"
+        ]
     );
     assert!(!r.passed() && !r.passed_without_class());
     let ok = CaseResult {
@@ -394,13 +405,13 @@ fn an_encode_run_judges_snapshots_inputs_and_strays() {
     opts.template = Template::parse(": > {output} {input}").unwrap();
     assert_eq!(
         lines(&run_all(&opts))[1],
-        "FAIL REQ-ENC-5 REQ-ENC-5-reject: exit status 0, expected an error (bad_dump)"
+        "FAIL REQ-ENC-5 REQ-ENC-5-reject: exit status 0 (the input was accepted), expected error[bad_dump]"
     );
     opts.template =
         Template::parse(": > {output}; echo 'error[bad_dump]: x' >&2; exit 2 {input}").unwrap();
     assert_eq!(
         lines(&run_all(&opts))[1],
-        "FAIL REQ-ENC-11 REQ-ENC-5-reject: failed as expected (bad_dump) but left a file at the output path"
+        "FAIL REQ-ENC-11 REQ-ENC-5-reject: rejected the input (exit status 2, printed error[bad_dump]) but left a file at the output path"
     );
 }
 
@@ -422,7 +433,7 @@ fn encode_cases_with_unsafe_symlinks_are_unreadable() {
         );
         let mut opts = options(Some(tmp.path()), &encoder(""));
         opts.direction = Direction::Encode;
-        opts.filter = Some("copy".into());
+        opts.filter = Some("REQ-ENC-1-copy".into());
         let got = lines(&run_all(&opts));
         assert!(
             got[0].starts_with("FAIL REQ-ENC-1 REQ-ENC-1-copy: corpus case unreadable: "),
@@ -462,7 +473,7 @@ fn what_the_command_leaves_running_is_killed_with_it() {
             copier("")
         ),
     );
-    opts.filter = Some("copy".into());
+    opts.filter = Some("REQ-OUT-1-copy".into());
     assert_eq!(lines(&run_all(&opts)), ["PASS REQ-OUT-1-copy"]);
     std::thread::sleep(Duration::from_millis(1500));
     assert!(!marker.exists(), "a background process outlived the case");
@@ -488,6 +499,7 @@ fn args(corpus: &Path, template: &str, out: &Path) -> ConformArgs {
         filter: None,
         direction: Direction::Decode,
         error_classes: ErrorClasses::Required,
+        keep: None,
     }
 }
 
@@ -502,12 +514,12 @@ fn the_command_line_run_writes_its_files_and_says_whether_the_gate_passed() {
     let good = args(&corpus, &copier(""), &out);
     assert_eq!(good.options().timeout, Duration::from_secs(30));
     assert_eq!(good.options().jobs, 2);
-    assert!(run_cli(&good).unwrap());
+    assert_eq!(status(&good), 0);
     for f in ["report.json", "junit.xml", "summary.md", "expect.txt"] {
         assert!(out.join(f).is_file(), "{f}");
     }
     let bad = args(&corpus, &copier("echo 1 > {output}/extra;"), &out);
-    assert!(!run_cli(&bad).unwrap());
+    assert_eq!(status(&bad), 1);
     let listed = fs::read_to_string(out.join("expect.txt")).unwrap();
     assert!(listed.contains("REQ-OUT-1 REQ-OUT-1-copy"), "{listed}");
     // Every failure listed: the gate passes; a listed failure that now
@@ -516,11 +528,11 @@ fn the_command_line_run_writes_its_files_and_says_whether_the_gate_passed() {
     fs::write(tmp.path().join("known.txt"), &listed).unwrap();
     expected.expect = Some(tmp.path().join("known.txt"));
     expected.write_expect = None;
-    assert!(run_cli(&expected).unwrap());
+    assert_eq!(status(&expected), 0);
     expected.implementation = Template::parse(&copier("")).unwrap();
-    assert!(run_cli(&expected).unwrap());
+    assert_eq!(status(&expected), 0);
     expected.strict_expect = true;
-    assert!(!run_cli(&expected).unwrap());
+    assert_eq!(status(&expected), 1);
     fs::write(tmp.path().join("known.txt"), "nonsense\n").unwrap();
-    assert!(run_cli(&expected).is_err());
+    assert_eq!(status(&expected), 2);
 }

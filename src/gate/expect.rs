@@ -97,6 +97,153 @@ pub fn judge(results: &[CaseResult], expected: &BTreeSet<Expectation>) -> Judgem
     }
 }
 
+/// One case's place in the verdict.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Status {
+    /// Passed, and no expectation lists it.
+    Pass,
+    /// Failed, run without expectations.
+    Fail,
+    /// Failed, every blamed requirement listed: an expected failure.
+    XFail,
+    /// Failed on a requirement the expectations do not list.
+    NewFail,
+    /// Listed, but no longer failing on (all of) the listed requirements.
+    Fixed,
+}
+
+impl Status {
+    /// The console's word for it.
+    pub fn word(self) -> &'static str {
+        match self {
+            Status::Pass => "PASS",
+            Status::Fail => "FAIL",
+            Status::XFail => "XFAIL",
+            Status::NewFail => "NEW FAIL",
+            Status::Fixed => "FIXED",
+        }
+    }
+
+    /// The name in the JSON report.
+    pub fn name(self) -> &'static str {
+        match self {
+            Status::Pass => "pass",
+            Status::Fail => "fail",
+            Status::XFail => "expected_failure",
+            Status::NewFail => "new_failure",
+            Status::Fixed => "fixed",
+        }
+    }
+
+    /// True when this case makes the run fail.
+    pub fn fails_run(self, strict: bool) -> bool {
+        match self {
+            Status::Fail | Status::NewFail => true,
+            Status::Fixed => strict,
+            Status::Pass | Status::XFail => false,
+        }
+    }
+}
+
+/// The requirements listed for `case`.
+pub fn listed_for<'a>(expected: &'a BTreeSet<Expectation>, case: &str) -> Vec<&'a str> {
+    expected
+        .iter()
+        .filter(|(_, c)| c == case)
+        .map(|(r, _)| r.as_str())
+        .collect()
+}
+
+/// The status of one case, with or without expectations.
+pub fn status(r: &CaseResult, expected: Option<&BTreeSet<Expectation>>) -> Status {
+    let Some(expected) = expected else {
+        return if r.passed() {
+            Status::Pass
+        } else {
+            Status::Fail
+        };
+    };
+    let listed = listed_for(expected, &r.name);
+    let blamed = r.blamed();
+    if blamed.iter().any(|b| !listed.contains(b)) {
+        Status::NewFail
+    } else if listed.iter().any(|l| !blamed.contains(l)) {
+        Status::Fixed
+    } else if blamed.is_empty() {
+        Status::Pass
+    } else {
+        Status::XFail
+    }
+}
+
+/// The run's one verdict, which the console, the exit status and every
+/// report share.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Verdict {
+    /// Each result's status, in result order.
+    pub statuses: Vec<Status>,
+    /// Judged against expectations.
+    pub expect: bool,
+    /// `--strict-expect`: a fixed case fails the run.
+    pub strict: bool,
+}
+
+impl Verdict {
+    /// The verdict on `results`, against `expected` when given.
+    pub fn new(
+        results: &[CaseResult],
+        expected: Option<&BTreeSet<Expectation>>,
+        strict: bool,
+    ) -> Verdict {
+        Verdict {
+            statuses: results.iter().map(|r| status(r, expected)).collect(),
+            expect: expected.is_some(),
+            strict,
+        }
+    }
+
+    /// Exit status 0.
+    pub fn ok(&self) -> bool {
+        !self.statuses.iter().any(|s| s.fails_run(self.strict))
+    }
+
+    /// How many cases have `status`.
+    pub fn count(&self, status: Status) -> usize {
+        self.statuses.iter().filter(|s| **s == status).count()
+    }
+
+    /// How many cases make the run fail.
+    pub fn failing(&self) -> usize {
+        self.statuses
+            .iter()
+            .filter(|s| s.fails_run(self.strict))
+            .count()
+    }
+
+    /// The status of result `i`.
+    pub fn of(&self, i: usize) -> Status {
+        self.statuses.get(i).copied().unwrap_or(Status::Fail)
+    }
+}
+
+/// Expectation lines that name no case of the corpus or no requirement of
+/// SPEC.md, each as `line: why`.
+pub fn unknown(
+    expected: &BTreeSet<Expectation>,
+    cases: &BTreeSet<String>,
+    requirements: &BTreeSet<String>,
+) -> Vec<String> {
+    let mut out = Vec::new();
+    for (req, case) in expected {
+        if !requirements.contains(req) {
+            out.push(format!("{req} {case}: no requirement {req} in SPEC.md"));
+        } else if !cases.contains(case) {
+            out.push(format!("{req} {case}: no case {case} in the corpus"));
+        }
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

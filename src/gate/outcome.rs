@@ -51,6 +51,8 @@ pub enum RunClass {
     CouldNotRun(String),
     /// Any other failure (another exit status, or nothing on stderr).
     Unclean(String),
+    /// A clean rejection whose `error[` line is malformed: the line.
+    MalformedErrorLine(String),
 }
 
 /// A signal's usual name.
@@ -109,14 +111,34 @@ fn is_goroutine_header(line: &str) -> bool {
         .is_some_and(|(n, _)| !n.is_empty() && n.bytes().all(|b| b.is_ascii_digit()))
 }
 
-/// The class in sqsdump's `error[<class>]: …` line, if printed.
+/// The class in sqsdump's `error[<class>]: …` line, if printed: the
+/// first line that starts with `error[` and is well formed (a class of
+/// letters, digits, `_` or `-`, then `]:`).
 pub fn error_class(stderr: &str) -> Option<&str> {
-    stderr.lines().find_map(|l| {
-        l.trim_start()
-            .strip_prefix("error[")
-            .and_then(|r| r.split_once("]:"))
-            .map(|(class, _)| class)
-    })
+    stderr
+        .lines()
+        .find_map(|l| well_formed_class(l.trim_start()))
+}
+
+fn well_formed_class(line: &str) -> Option<&str> {
+    let (class, _) = line.strip_prefix("error[")?.split_once("]:")?;
+    let ok = !class.is_empty()
+        && class
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-');
+    ok.then_some(class)
+}
+
+/// A line that starts with `error[` but is not `error[<class>]: <message>`
+/// (`error[bad magic] x`), when stderr has no well-formed one.
+pub fn malformed_error_line(stderr: &str) -> Option<&str> {
+    if error_class(stderr).is_some() {
+        return None;
+    }
+    stderr
+        .lines()
+        .map(str::trim)
+        .find(|l| l.starts_with("error["))
 }
 
 /// The most useful line of stderr, shortened.
@@ -156,6 +178,9 @@ pub fn classify(code: Option<i32>, signal: Option<i32>, stderr: &str) -> RunClas
     }
     let said = !stderr.trim().is_empty();
     if (code == 1 || code == 2) && said {
+        if let Some(line) = malformed_error_line(stderr) {
+            return RunClass::MalformedErrorLine(shorten(line, 0));
+        }
         return RunClass::Rejection(error_class(stderr).map(str::to_string));
     }
     if said {
@@ -213,11 +238,19 @@ pub fn judge_error(
         ),
         RunClass::Success => fail(
             case_req,
-            Difference::new(format!("exit status 0, expected an error ({class})")),
+            Difference::new(format!(
+                "exit status 0 (the input was accepted), expected error[{class}]"
+            )),
         ),
         RunClass::CouldNotRun(why) => fail(
             case_req,
             Difference::new(format!("the command could not run: {why}")),
+        ),
+        RunClass::MalformedErrorLine(line) => fail(
+            governing(class_subject),
+            Difference::new(format!(
+                "printed a malformed error line `{line}`: expected `error[<class>]: <message>` (here error[{class}]: …)"
+            )),
         ),
         RunClass::Unclean(why) => fail(
             case_req,

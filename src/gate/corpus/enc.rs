@@ -15,6 +15,7 @@
 //! encode/<REQ-ID>-<slug>/description      one line: what the case shows
 //! encode/<REQ-ID>-<slug>/expected.fsm     the exact snapshot, or
 //! encode/<REQ-ID>-<slug>/expected-error   the error class and a newline
+//! encode/<REQ-ID>-<slug>/expected-stderr  with it: sqsdump's own error line
 //! ```
 //!
 //! The corpus is written and read as plain files, so a symlink of the
@@ -252,6 +253,10 @@ pub fn render_encode_case(
             out.insert(
                 format!("{dir}/{}", super::EXPECTED_ERROR_FILE),
                 format!("{}\n", err.class()).into_bytes(),
+            );
+            out.insert(
+                format!("{dir}/{}", super::EXPECTED_STDERR_FILE),
+                format!("error[{}]: {err}\n", err.class()).into_bytes(),
             );
         }
     }

@@ -16,6 +16,7 @@
 //! <REQ-ID>-<slug>/description      one line: what the case shows
 //! <REQ-ID>-<slug>/expected/…       the exact dump tree, or
 //! <REQ-ID>-<slug>/expected-error   the error class and a newline
+//! <REQ-ID>-<slug>/expected-stderr  with it: sqsdump's own error line
 //! ```
 //!
 //! So an expected tree is sqsdump's own output, but never an unexamined
@@ -78,6 +79,9 @@ pub const DESCRIPTION_FILE: &str = "description";
 pub const EXPECTED_DIR: &str = "expected";
 /// Name of the expected error class file in a case directory.
 pub const EXPECTED_ERROR_FILE: &str = "expected-error";
+/// Name of the file beside [`EXPECTED_ERROR_FILE`] holding sqsdump's own
+/// `error[<class>]: <message>` line for the case: what the error is about.
+pub const EXPECTED_STDERR_FILE: &str = "expected-stderr";
 /// Name of the corpus README.
 pub const README_FILE: &str = "README.md";
 
@@ -689,8 +693,42 @@ fn render_case(
                 format!("{dir}/{EXPECTED_ERROR_FILE}"),
                 format!("{}\n", err.class()).into_bytes(),
             );
+            out.insert(
+                format!("{dir}/{EXPECTED_STDERR_FILE}"),
+                format!(
+                    "error[{}]: {}\n",
+                    err.class(),
+                    without_scratch(&err.to_string())
+                )
+                .into_bytes(),
+            );
         }
     }
+}
+
+/// `message` with the scratch directories of [`expected_dir_outcome`]
+/// (`<temp dir>/.tmpXXXXXX/`) removed, so that it names `input/…` as the
+/// case directory does, the same on every run.
+fn without_scratch(message: &str) -> String {
+    let prefix = format!(
+        "{}/.tmp",
+        std::env::temp_dir()
+            .display()
+            .to_string()
+            .trim_end_matches('/')
+    );
+    let mut out = String::new();
+    let mut rest = message;
+    while let Some(at) = rest.find(&prefix) {
+        out.push_str(rest.get(..at).unwrap_or_default());
+        let after = rest.get(at + prefix.len()..).unwrap_or_default();
+        rest = match after.find('/') {
+            Some(slash) => after.get(slash + 1..).unwrap_or_default(),
+            None => after,
+        };
+    }
+    out.push_str(rest);
+    out
 }
 
 /// The whole corpus as relative path → bytes, README included. An error
@@ -827,6 +865,7 @@ shows REQ-DEC-4). A case directory holds:
 | `description` | one line saying what the case shows; `[Decision]` marks a deliberate difference from upstream |
 | `expected/` | the exact dump tree a conforming decoder writes, `MANIFEST.json` and `CHECKSUMS` included |
 | `expected-error` | instead of `expected/`: the error class (one line, e.g. `malformed_sqs_key`) |
+| `expected-stderr` | with `expected-error`: sqsdump's own error line for the input, `error[<class>]: <message>`, which says what the error is about (the message is not judged) |
 
 ## Running an implementation on a case
 
@@ -863,8 +902,10 @@ Print one line on stderr of the form
 
 for example `error[truncated]: snapshot truncated at offset 16: entry
 value`, where `<class>` is the word in the case's `expected-error` and the
-message is free text. Other lines (warnings, logs) may come before or
-after it; the first `error[…]:` line counts. `sqsdump conform` requires
+message is free text (the case's `expected-stderr` holds sqsdump's). Other
+lines (warnings, logs) may come before or after it; the first `error[…]:`
+line counts, and a line that starts with `error[` in another form (say
+`error[bad-magic] x`) fails the case as malformed. `sqsdump conform` requires
 this line by default; `--error-classes optional` accepts a clean
 rejection without it, for decoders that print none (upstream's does not),
 and counts those passes apart (`N passed (M without an error class)`).
@@ -919,9 +960,53 @@ timeout per case. It reports every difference, each blamed on the
 requirement that governs what differs (the `Governs:` lines of SPEC.md): a
 decoder that only adds a newline to `_queue.json` is blamed on REQ-JSON-15
 alone, in every case where it shows. `--compare json` compares JSON files
-and JSON lines as parsed values instead of bytes. `--junit`,
-`--summary-md` and `--report` write the results for CI systems, and
-`--expect FILE` gates on failures that FILE does not already list.
+and JSON lines as parsed values instead of bytes.
+
+## Reading the gate's output
+
+Each case prints `PASS <case>`, or for a failing case one line per blamed
+requirement and then what the case is about:
+
+    FAIL REQ-CLI-8 REQ-JSON-2-duplicates: MANIFEST.json: field exclusions.preserve_sqs_visibility: expected true got false
+    FAIL REQ-DEC-5 REQ-JSON-2-duplicates: sqs/j/messages.jsonl:1: field receive_count: expected 5 got 0
+        case REQ-JSON-2: the last matching key wins (exact or folded); a map given twice is merged, last duplicate key winning
+
+(here a decoder that dropped the case's `--preserve-sqs-visibility`). The
+requirement after `FAIL` governs what differs; the indented line gives the
+case's description, and its own requirement when that is another one.
+An error case that your decoder accepted shows the error sqsdump prints
+for it (`expected error[invalid_message]: invalid message for key …`).
+Values use one escaping convention: JSON escapes for control characters
+(`\n`, `\u0000`) and `\xHH` for bytes that are not UTF-8. The console
+shows values of more than 100 characters with the middle elided, keeping
+both ends; `--report FILE.json` and `--junit FILE.xml` carry them whole
+(up to 64 KiB), with each failing case's stderr. `--keep DIR` keeps each
+failing case's scratch directory (input, output, `stdout`, `stderr`) as
+`DIR/<case>`, to rerun it by hand. `--filter` takes comma-separated whole
+case names, requirement IDs (`REQ-DEC-5`) or areas (`REQ-DEC`), matched
+against each case's own requirement.
+
+`--expect FILE` gates on known failures: one `<REQ-ID> <case>` per line.
+A listed failure prints `XFAIL`, a failure not listed `NEW FAIL`, and a
+listed failure that is gone `FIXED <REQ-ID> <case>`. The run fails on a
+`NEW FAIL`, and with `--strict-expect` on a `FIXED` too. Every report
+says the same as the exit status: `--junit` has one test case per case
+(named after the case, classed by its own requirement, the blamed
+requirements as properties), expected failures as `<skipped
+message="expected failure: …">` and `failures` counting exactly the cases
+that fail the run; `--summary-md` starts `### sqsdump conform: passed` or
+`failed` and counts new and expected failures apart; `--report` has
+`verdict`, `exit_status`, `totals` and every case's `status`
+(`pass`, `fail`, `expected_failure`, `new_failure`, `fixed`).
+
+Mistakes in the gate's setup stop it before any case runs, with exit
+status 2 and one line `conform: <message>`: an unknown placeholder such as
+`{flag}` (a shell's `${VAR}` is fine; wrap commands that need a literal
+`{word}` in a script), an expectations line naming a requirement or case
+that does not exist, a `--corpus DIR` that does not exist, a `--filter`
+item that selects nothing. A template
+without `{flags}` gets a warning naming how many cases pass flags. The
+gate's own errors always start with `conform:`, never `error[`.
 
 `expectations/upstream-head.txt` lists the failures of upstream's own
 decoder, each a SPEC.md Decision; `UPSTREAM.md` explains them. Neither is
@@ -949,6 +1034,7 @@ SPEC.md REQ-ENC, REQ-CONF-10), one directory per case named
 | `description` | one line saying what the case shows; `[Decision]` marks a deliberate difference from upstream |
 | `expected.fsm` | the exact snapshot a conforming encoder writes |
 | `expected-error` | instead of `expected.fsm`: the error class (one line, e.g. `checksum_mismatch`) |
+| `expected-stderr` | with `expected-error`: sqsdump's own error line for the input (the message is not judged) |
 
 To run an encoder on a case, copy `input/` to a scratch directory and run
 it with an output path that does not exist, e.g.
