@@ -41,6 +41,7 @@
 //! Every requirement cited in comments (`REQ-…`) is defined in SPEC.md.
 #![forbid(unsafe_code)]
 
+pub mod archive;
 pub mod cli;
 pub mod dump;
 pub mod encode;
