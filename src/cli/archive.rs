@@ -17,7 +17,7 @@ use crate::Error;
 #[command(after_help = "\
 Examples:
   sqsdump archive pack --input ./dump --output dump.tar.zst
-  sqsdump archive unpack --input dump.tar.zst --output ./restored")]
+  sqsdump archive pack -i ./dump -o d.tar.zst && sqsdump archive unpack -i d.tar.zst -o ./restored")]
 pub struct ArchiveArgs {
     /// Pack or unpack.
     #[command(subcommand)]
@@ -76,8 +76,8 @@ hard links, devices, FIFOs, and archives over the entry or byte budget.
 Nothing is left behind on any error.
 
 Examples:
-  sqsdump archive unpack --input dump.tar.zst --output ./restored
-  cat dump.tar | sqsdump archive unpack --input - --output ./restored")]
+  sqsdump archive pack -i ./dump -o d.tar.zst && sqsdump archive unpack --input d.tar.zst --output ./restored
+  sqsdump archive pack -i ./dump -o d.tar && cat d.tar | sqsdump archive unpack --input - --output ./restored")]
 pub struct UnpackArgs {
     /// The archive (`-`: standard input). Example: `--input dump.tar.zst`.
     #[arg(short, long, value_name = "FILE|-")]
