@@ -676,3 +676,66 @@ proptest! {
         prop_assert!(names(&parent).is_empty());
     }
 }
+
+// REQ-ARC-9: `decode --output X.tar[.zst]` writes the archive that
+// `decode` followed by `archive pack` writes, byte for byte, and leaves
+// nothing else; a failed decode leaves nothing at all.
+#[test]
+fn decode_straight_to_an_archive_equals_decode_then_pack() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dump = tmp.path().join("dump");
+    sample_dump(&dump);
+    let epoch = [("SOURCE_DATE_EPOCH", "1700000000")];
+    for ext in ["tar", "tar.zst"] {
+        let packed = tmp.path().join(format!("packed.{ext}"));
+        ok(&run(
+            &["archive", "pack", "-i", s(&dump), "-o", s(&packed)],
+            &[],
+        ));
+        let out_dir = tmp.path().join(format!("direct-{ext}"));
+        fs::create_dir(&out_dir).unwrap();
+        let direct = out_dir.join(format!("dump.{ext}"));
+        ok(&run(
+            &[
+                "decode",
+                "--input",
+                SAMPLE,
+                "--output",
+                s(&direct),
+                "--include-sqs-side-records",
+            ],
+            &epoch,
+        ));
+        assert_eq!(
+            fs::read(&direct).unwrap(),
+            fs::read(&packed).unwrap(),
+            "{ext}"
+        );
+        assert_eq!(names(&out_dir), [format!("dump.{ext}")]);
+    }
+    let bad = tmp.path().join("bad.fsm");
+    fs::write(&bad, b"NOTASNAPSHOT").unwrap();
+    let out_dir = tmp.path().join("failed");
+    fs::create_dir(&out_dir).unwrap();
+    let r = run(
+        &[
+            "decode",
+            "--input",
+            s(&bad),
+            "--output",
+            s(&out_dir.join("d.tar.zst")),
+        ],
+        &epoch,
+    );
+    assert_eq!(class_of(&r), "bad_magic");
+    assert!(names(&out_dir).is_empty());
+    // An existing archive is never replaced.
+    let there = tmp.path().join("packed.tar");
+    let before = fs::read(&there).unwrap();
+    let r = run(
+        &["decode", "--input", SAMPLE, "--output", s(&there)],
+        &epoch,
+    );
+    assert_eq!(class_of(&r), "unsafe_output");
+    assert_eq!(fs::read(&there).unwrap(), before);
+}

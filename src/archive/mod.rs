@@ -51,6 +51,14 @@ impl Compression {
     }
 }
 
+/// Whether `decode --output PATH` means an archive rather than a dump
+/// directory: its name ends in `.tar` or `.tar.zst`.
+pub fn is_archive_name(path: &std::path::Path) -> bool {
+    path.file_name()
+        .and_then(|n| n.to_str())
+        .is_some_and(|n| n.ends_with(".tar") || n.ends_with(".tar.zst"))
+}
+
 /// Every way packing or unpacking an archive can be refused. Each message
 /// names the entry (its path in the tree or in the archive) at fault.
 #[derive(Debug, thiserror::Error)]

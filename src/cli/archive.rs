@@ -143,3 +143,37 @@ pub fn run(args: &ArchiveArgs) -> Result<(), Error> {
     }
     Ok(())
 }
+
+/// `sqsdump decode --output FILE.tar[.zst]`: decode into a
+/// scratch directory beside the archive, then pack it as `archive pack`
+/// would, so the bytes are those of `decode` followed by `archive pack`.
+/// The scratch directory is removed whatever happens; on an error no
+/// archive is written.
+pub fn decode_to_archive(args: &super::decode::DecodeArgs) -> Result<(), Error> {
+    use crate::run::{Staging, StagingKind};
+    if args.output.file_name().is_none() || std::fs::symlink_metadata(&args.output).is_ok() {
+        return Err(Error::UnsafeOutput {
+            path: args.output.display().to_string(),
+            reason: "the output exists (an archive is never overwritten)".to_string(),
+        });
+    }
+    let ctl = Arc::new(Control::default());
+    signal::install(&ctl, signal::GRACE)?;
+    let scratch = Staging::beside(&args.output, StagingKind::Dump, Some(&ctl))?;
+    let mut inner = args.clone();
+    inner.output = scratch.path().join("dump");
+    super::decode::run(&inner)?;
+    let opts = PackOptions {
+        compression: Compression::from_name(&args.output),
+        source_date_epoch: args.source_date_epoch,
+    };
+    let r = archive::pack(&inner.output, &args.output, &opts, None)?;
+    drop(scratch);
+    eprintln!(
+        "sqsdump: packed {} entries into {} ({} bytes)",
+        r.entries,
+        args.output.display(),
+        r.archive_bytes
+    );
+    Ok(())
+}
