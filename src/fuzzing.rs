@@ -1059,7 +1059,7 @@ mod tests {
         }
     }
 
-    // REQ-ARC-4, REQ-ARC-6
+    // REQ-ARC-4, REQ-ARC-6, REQ-ERR-2
     #[test]
     fn archive_unpack_holds_on_seeded_inputs() {
         run(archive_unpack, 40, 2048);
