@@ -18,6 +18,7 @@ use clap::{Parser, Subcommand};
 use crate::gate::{conform, corpus, verify};
 use crate::Error;
 
+pub mod archive;
 pub mod clean;
 pub mod decode;
 pub mod encode;
@@ -68,6 +69,8 @@ pub enum Command {
     Verify(verify::VerifyArgs),
     /// Remove the staging directories that killed runs left in a directory.
     Clean(clean::CleanArgs),
+    /// Pack a dump into a tar or tar.zst file, or unpack one.
+    Archive(archive::ArchiveArgs),
 }
 
 /// Run a parsed command line.
@@ -81,6 +84,7 @@ pub fn run(cli: Cli) -> Result<(), Error> {
         Command::Conform(args) => conform::exit(&args),
         Command::Verify(args) => exit_unless(verify::run_cli(&args)?),
         Command::Clean(args) => clean::run(&args),
+        Command::Archive(args) => archive::run(&args),
     }
 }
 

@@ -258,6 +258,10 @@ pub enum Error {
     /// error names the file (REQ-NODE-3).
     #[error(transparent)]
     Node(#[from] NodeError),
+    /// Packing or unpacking an archive was refused; the inner error names
+    /// the entry (REQ-ARC-*).
+    #[error(transparent)]
+    Archive(#[from] crate::archive::ArchiveError),
     /// Reading the input or writing the dump failed.
     #[error("i/o error: {context}: {source}")]
     Io {
@@ -295,6 +299,7 @@ impl Error {
             Error::Interrupted { .. } => "interrupted",
             Error::Encode(e) => e.class(),
             Error::Node(e) => e.class(),
+            Error::Archive(e) => e.class(),
             Error::Io { .. } => "io",
         }
     }

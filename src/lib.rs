@@ -103,6 +103,7 @@ mod scan;
 pub mod testkit;
 
 internal! {
+    archive;
     dump;
     encode;
     engine;

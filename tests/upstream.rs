@@ -82,7 +82,7 @@ fn upstream_encode_expectations_blame_only_decisions_of_existing_cases() {
     assert_eq!(table_rows(&upstream_md().1), per_req);
 }
 
-// REQ-CONF-9, REQ-CONF-10
+// REQ-CONF-9, REQ-CONF-10, REQ-ARC-8
 #[test]
 fn the_check_script_skips_without_the_binary() {
     let out = std::process::Command::new("bash")
@@ -94,6 +94,7 @@ fn the_check_script_skips_without_the_binary() {
     assert_eq!(
         String::from_utf8_lossy(&out.stdout),
         "skipped: no upstream binary (/nonexistent/elastickv-snapshot-decode)\n\
+         skipped: no upstream archive tool (/nonexistent/elastickv-snapshot-archive-head)\n\
          skipped: no upstream encoder (/nonexistent/elastickv-snapshot-encode-head)\n"
     );
 }

@@ -122,7 +122,9 @@ pub struct DecodeArgs {
     pub data_dir: Option<PathBuf>,
 
     /// The dump directory to create. It must not exist or be an empty
-    /// directory, and must not be a symlink. Example: `--output ./dump`.
+    /// directory, and must not be a symlink. A name ending in `.tar` or
+    /// `.tar.zst` writes the dump as an archive instead, as `sqsdump
+    /// archive pack` would. Example: `--output ./dump`.
     #[arg(short, long, value_name = "DIR")]
     pub output: PathBuf,
 
@@ -222,6 +224,9 @@ pub fn parse_size(text: &str) -> Result<u64, String> {
 
 /// Run `sqsdump decode`.
 pub fn run(args: &DecodeArgs) -> Result<(), Error> {
+    if crate::archive::is_archive_name(&args.output) {
+        return super::archive::decode_to_archive(args);
+    }
     write::check_output(&args.output)?;
     if let Some(path) = &args.warnings {
         WarningsFile::check(path, &args.output)?;
