@@ -6,9 +6,9 @@
 //!   directories and regular files with one link each, `MANIFEST.json` is
 //!   a format-1 manifest, and `CHECKSUMS` lists every other file with its
 //!   SHA-256.
-//! - [`pack`]: a checked dump tree → an archive whose bytes depend only on
+//! - `pack`: a checked dump tree → an archive whose bytes depend only on
 //!   the tree (fixed owners, modes and mtime), staged beside the output.
-//! - [`unpack`]: an archive → a dump tree, every entry checked before it is
+//! - `unpack`: an archive → a dump tree, every entry checked before it is
 //!   written, the whole tree checked before it is renamed into place.
 
 pub mod pack;

@@ -1588,7 +1588,7 @@ pub struct ConformArgs {
     pub filter: Option<String>,
 
     /// Keep each failing case's scratch directory (input, output, stdout,
-    /// stderr) as DIR/<case>; DIR must be absent or empty. Example:
+    /// stderr) as `DIR/<case>`; DIR must be absent or empty. Example:
     /// `--keep failed`.
     #[arg(long, value_name = "DIR")]
     pub keep: Option<PathBuf>,
