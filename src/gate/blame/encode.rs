@@ -20,10 +20,10 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use super::blame::{compare_members, shorten, shown, Blame, FieldRule, Finding, Subject};
-use super::conform::{Compare, Difference};
-use super::verify::scan;
+use super::{compare_members, shorten, shown, Blame, FieldRule, Finding, Subject};
 use crate::fsm::{encode_key, Entry, Reader};
+use crate::gate::conform::{Compare, Difference};
+use crate::gate::verify::scan;
 use crate::key::{self, Family, KeyParts};
 use crate::value::{MESSAGE_MAGIC, QUEUE_META_MAGIC};
 
@@ -408,5 +408,5 @@ mod tests {
 }
 
 #[cfg(test)]
-#[path = "blame_fsm_tests.rs"]
+#[path = "encode_tests.rs"]
 mod judging_tests;
