@@ -11,6 +11,8 @@
 //!   that governs it.
 //! - [`outcome`]: how a run ended (success, rejection, crash, could not
 //!   run) and how an expected error is judged from it.
+//! - [`span`]: the JSON scanner that keeps raw spans, which `verify` and
+//!   `blame` read JSON with.
 //! - [`verify`]: checks any dump tree against SPEC.md's structural rules,
 //!   without an expected tree.
 
@@ -20,4 +22,5 @@ pub mod corpus;
 pub mod expect;
 pub mod outcome;
 pub mod report;
+pub(crate) mod span;
 pub mod verify;

@@ -25,7 +25,8 @@ use super::{
     Finding, Subject,
 };
 use crate::gate::conform::{Compare, Difference};
-use crate::gate::verify::{scan, LoadedTree};
+use crate::gate::span;
+use crate::gate::verify::LoadedTree;
 use crate::manifest::{is_rfc3339, CHECKSUMS_FILE, MANIFEST_FILE};
 
 // ---------------------------------------------------------------------------
@@ -206,11 +207,11 @@ pub fn blame_trees(
 // _queue.json
 
 fn compare_queue_json(b: &mut Blame<'_>, path: &str, e: &[u8], a: &[u8]) {
-    let Ok(em) = scan::object(e) else {
+    let Ok(em) = span::object(e) else {
         b.unexplained(Difference::in_file(path, None, "expected file unreadable"));
         return;
     };
-    let am = match scan::object(a) {
+    let am = match span::object(a) {
         Ok(m) => m,
         Err(err) => {
             b.add(
@@ -258,14 +259,14 @@ fn compare_queue_json(b: &mut Blame<'_>, path: &str, e: &[u8], a: &[u8]) {
 /// One parsed line.
 struct Line<'a> {
     raw: &'a [u8],
-    members: Option<Vec<scan::Member<'a>>>,
+    members: Option<Vec<span::Member<'a>>>,
 }
 
 impl<'a> Line<'a> {
     fn new(raw: &'a [u8]) -> Self {
         Line {
             raw,
-            members: scan::object(raw).ok(),
+            members: span::object(raw).ok(),
         }
     }
 
@@ -469,9 +470,9 @@ fn compare_messages(b: &mut Blame<'_>, path: &str, e: &[u8], a: &[u8]) {
 const SEQ: &str = "!sqs|queue|seq|";
 
 fn side_prefix(line: &[u8]) -> Option<String> {
-    let members = scan::object(line).ok()?;
+    let members = span::object(line).ok()?;
     let raw = members.iter().find(|m| m.key == "prefix")?.value;
-    scan::decode_string(raw).ok()
+    span::decode_string(raw).ok()
 }
 
 fn compare_side_records(b: &mut Blame<'_>, path: &str, e: &[u8], a: &[u8]) {
@@ -485,7 +486,7 @@ fn compare_side_records(b: &mut Blame<'_>, path: &str, e: &[u8], a: &[u8]) {
         );
     }
     let key_of = |l: &[u8]| -> Vec<u8> {
-        scan::object(l)
+        span::object(l)
             .ok()
             .and_then(|ms| {
                 ms.iter()

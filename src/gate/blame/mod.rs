@@ -18,7 +18,7 @@
 use serde_json::Value;
 
 use super::conform::{Compare, Difference};
-use super::verify::scan;
+use super::span;
 
 pub mod decode;
 pub mod encode;
@@ -415,13 +415,13 @@ pub(super) fn compare_members(
     b: &mut Blame<'_>,
     path: &str,
     line: Option<usize>,
-    e: &[scan::Member<'_>],
-    a: &[scan::Member<'_>],
+    e: &[span::Member<'_>],
+    a: &[span::Member<'_>],
     subject_of: &FieldRule<'_>,
     spelling: &FieldRule<'_>,
     order: Subject,
 ) {
-    let find = |ms: &'_ [scan::Member<'_>], k: &str| ms.iter().position(|m| m.key == k);
+    let find = |ms: &'_ [span::Member<'_>], k: &str| ms.iter().position(|m| m.key == k);
     for m in e {
         match find(a, &m.key) {
             None => b.add(
@@ -453,7 +453,7 @@ pub(super) fn compare_members(
             );
         }
     }
-    let keys = |ms: &[scan::Member<'_>]| ms.iter().map(|m| m.key.clone()).collect::<Vec<_>>();
+    let keys = |ms: &[span::Member<'_>]| ms.iter().map(|m| m.key.clone()).collect::<Vec<_>>();
     if b.mode == Compare::Json {
         return;
     }
