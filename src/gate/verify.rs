@@ -456,14 +456,14 @@ const MESSAGE_FIELDS: [(&str, Kind, Presence); 18] = [
     ("partition", U32, Optional),
 ];
 
-/// Where a violation goes.
-struct Sink<'a> {
+/// Where the violations of one file (and line) go as they are found.
+struct Violations<'a> {
     out: &'a mut Vec<Violation>,
     path: &'a str,
     line: Option<usize>,
 }
 
-impl Sink<'_> {
+impl Violations<'_> {
     fn push(&mut self, req: &'static str, what: impl Into<String>) {
         self.out.push(violation(req, self.path, self.line, what));
     }
@@ -476,28 +476,28 @@ fn check_fields<'m, 'a>(
     members: &'m [span::Member<'a>],
     table: &[(&'static str, Kind, Presence)],
     req: &'static str,
-    sink: &mut Sink<'_>,
+    violations: &mut Violations<'_>,
 ) -> BTreeMap<usize, &'m span::Member<'a>> {
     let mut found = BTreeMap::new();
     let mut last: Option<usize> = None;
     for m in members {
         let Some(idx) = table.iter().position(|(name, _, _)| *name == m.key) else {
-            sink.push(req, format!("unknown field {:?}", m.key));
+            violations.push(req, format!("unknown field {:?}", m.key));
             continue;
         };
         if found.contains_key(&idx) {
-            sink.push(req, format!("field {:?} appears twice", m.key));
+            violations.push(req, format!("field {:?} appears twice", m.key));
             continue;
         }
         if last.is_some_and(|l| idx < l) {
-            sink.push(req, format!("field {:?} is out of order", m.key));
+            violations.push(req, format!("field {:?} is out of order", m.key));
         }
         last = Some(last.map_or(idx, |l| l.max(idx)));
         found.insert(idx, m);
     }
     for (idx, (name, _, presence)) in table.iter().enumerate() {
         if *presence == Required && !found.contains_key(&idx) {
-            sink.push(req, format!("missing field {name:?}"));
+            violations.push(req, format!("missing field {name:?}"));
         }
     }
     found
@@ -508,7 +508,7 @@ fn check_fields<'m, 'a>(
 
 /// REQ-OUT-4, REQ-JSON-15. Returns the queue's `name` when readable.
 fn check_queue_json(path: &str, bytes: &[u8], out: &mut Vec<Violation>) -> Option<String> {
-    let mut sink = Sink {
+    let mut violations = Violations {
         out,
         path,
         line: None,
@@ -516,11 +516,11 @@ fn check_queue_json(path: &str, bytes: &[u8], out: &mut Vec<Violation>) -> Optio
     let members = match span::object(bytes) {
         Ok(m) => m,
         Err(e) => {
-            sink.push("REQ-OUT-9", format!("not a JSON object: {e}"));
+            violations.push("REQ-OUT-9", format!("not a JSON object: {e}"));
             return None;
         }
     };
-    let found = check_fields(&members, &QUEUE_FIELDS, "REQ-OUT-4", &mut sink);
+    let found = check_fields(&members, &QUEUE_FIELDS, "REQ-OUT-4", &mut violations);
     let mut name = None;
     for (idx, m) in &found {
         let (field, kind, presence) = QUEUE_FIELDS[*idx];
@@ -534,14 +534,14 @@ fn check_queue_json(path: &str, bytes: &[u8], out: &mut Vec<Violation>) -> Optio
                     s.is_empty()
                 }
                 None => {
-                    sink.push("REQ-OUT-4", format!("{field} must be a string"));
+                    violations.push("REQ-OUT-4", format!("{field} must be a string"));
                     false
                 }
             },
             I64 => match canonical_i64(v) {
                 Some(n) => n == 0,
                 None => {
-                    sink.push(
+                    violations.push(
                         "REQ-OUT-4",
                         format!("{field} must be an int64, found {}", show(v)),
                     );
@@ -551,7 +551,7 @@ fn check_queue_json(path: &str, bytes: &[u8], out: &mut Vec<Violation>) -> Optio
             U32 => match canonical_u32(v) {
                 Some(n) => n == 0,
                 None => {
-                    sink.push(
+                    violations.push(
                         "REQ-OUT-4",
                         format!("{field} must be a uint32, found {}", show(v)),
                     );
@@ -560,7 +560,7 @@ fn check_queue_json(path: &str, bytes: &[u8], out: &mut Vec<Violation>) -> Optio
             },
             One => {
                 if v != b"1" {
-                    sink.push(
+                    violations.push(
                         "REQ-OUT-4",
                         format!("format_version must be 1, found {}", show(v)),
                     );
@@ -572,7 +572,7 @@ fn check_queue_json(path: &str, bytes: &[u8], out: &mut Vec<Violation>) -> Optio
                     true
                 } else {
                     if v != b"true" {
-                        sink.push(
+                        violations.push(
                             "REQ-OUT-4",
                             format!("{field} must be true, found {}", show(v)),
                         );
@@ -580,11 +580,11 @@ fn check_queue_json(path: &str, bytes: &[u8], out: &mut Vec<Violation>) -> Optio
                     false
                 }
             }
-            Tags => check_tags(v, &mut sink),
+            Tags => check_tags(v, &mut violations),
             _ => false,
         };
         if zero && presence == Omitted {
-            sink.push(
+            violations.push(
                 "REQ-OUT-4",
                 format!("{field} is false, zero or empty and must be left out"),
             );
@@ -594,8 +594,8 @@ fn check_queue_json(path: &str, bytes: &[u8], out: &mut Vec<Violation>) -> Optio
     let want = marshal_indent(&members);
     if want != bytes && want != raw_replacements(bytes) {
         let (line, expected, actual) = first_line_difference(&want, bytes);
-        sink.line = Some(line);
-        sink.push("REQ-JSON-15", layout_difference(expected, actual));
+        violations.line = Some(line);
+        violations.push("REQ-JSON-15", layout_difference(expected, actual));
     }
     name
 }
@@ -626,18 +626,18 @@ fn raw_replacements(bytes: &[u8]) -> Vec<u8> {
 
 /// REQ-OUT-4: `tags` is a non-empty object of strings with sorted,
 /// distinct keys. Returns true when it is empty.
-fn check_tags(v: &[u8], sink: &mut Sink<'_>) -> bool {
+fn check_tags(v: &[u8], violations: &mut Violations<'_>) -> bool {
     let Ok(members) = span::object(v) else {
-        sink.push("REQ-OUT-4", "tags must be an object of strings");
+        violations.push("REQ-OUT-4", "tags must be an object of strings");
         return false;
     };
     let mut prev: Option<&str> = None;
     for m in &members {
         if string_value(m.value).is_none() {
-            sink.push("REQ-OUT-4", format!("tag {:?} must be a string", m.key));
+            violations.push("REQ-OUT-4", format!("tag {:?} must be a string", m.key));
         }
         if prev.is_some_and(|p| p.as_bytes() >= m.key.as_bytes()) {
-            sink.push(
+            violations.push(
                 "REQ-OUT-4",
                 format!("tag keys are not sorted at {:?}", m.key),
             );
@@ -799,16 +799,16 @@ fn check_messages(path: &str, bytes: &[u8], flags: Flags, out: &mut Vec<Violatio
     }
     let mut prev: Option<(i64, u64, Vec<u8>)> = None;
     for (n, line) in jsonl_lines(path, bytes, "REQ-OUT-5", out) {
-        let mut sink = Sink {
+        let mut violations = Violations {
             out,
             path,
             line: Some(n),
         };
-        let sort_key = check_message_line(line, flags, &mut sink);
+        let sort_key = check_message_line(line, flags, &mut violations);
         if let Some(k) = sort_key {
             if let Some(p) = &prev {
                 if p > &k {
-                    sink.push(
+                    violations.push(
                         "REQ-DEC-7",
                         "line sorts before the previous one (send_timestamp_millis, sequence_number, message_id)",
                     );
@@ -823,16 +823,16 @@ fn check_messages(path: &str, bytes: &[u8], flags: Flags, out: &mut Vec<Violatio
 fn check_message_line(
     line: &[u8],
     flags: Flags,
-    sink: &mut Sink<'_>,
+    violations: &mut Violations<'_>,
 ) -> Option<(i64, u64, Vec<u8>)> {
     let members = match span::object(line) {
         Ok(m) => m,
         Err(e) => {
-            sink.push("REQ-OUT-9", format!("not a JSON object: {e}"));
+            violations.push("REQ-OUT-9", format!("not a JSON object: {e}"));
             return None;
         }
     };
-    let found = check_fields(&members, &MESSAGE_FIELDS, "REQ-OUT-5", sink);
+    let found = check_fields(&members, &MESSAGE_FIELDS, "REQ-OUT-5", violations);
     let mut ts = None;
     let mut seq = 0u64;
     let mut id = None;
@@ -841,7 +841,7 @@ fn check_message_line(
         let (field, kind, presence) = MESSAGE_FIELDS[*idx];
         let v = m.value;
         if m.raw_key != go_string(&m.key, Html::Raw).as_slice() {
-            sink.push(
+            violations.push(
                 "REQ-JSON-11",
                 format!("key {field:?} is not written as Go's encoder writes it"),
             );
@@ -851,7 +851,7 @@ fn check_message_line(
                 Some(s) => {
                     let want = go_string(&s, Html::Raw);
                     if want != v {
-                        sink.push(
+                        violations.push(
                             "REQ-JSON-11",
                             format!("{field} is not escaped as Go's encoder escapes it: expected {} found {}", show(&want), show(v)),
                         );
@@ -862,7 +862,7 @@ fn check_message_line(
                     s.is_empty()
                 }
                 None => {
-                    sink.push("REQ-OUT-5", format!("{field} must be a string"));
+                    violations.push("REQ-OUT-5", format!("{field} must be a string"));
                     false
                 }
             },
@@ -881,7 +881,7 @@ fn check_message_line(
                     x == 0
                 }
                 None => {
-                    sink.push(
+                    violations.push(
                         "REQ-OUT-5",
                         format!("{field} must be an int64, found {}", show(v)),
                     );
@@ -896,7 +896,7 @@ fn check_message_line(
                     x == 0
                 }
                 None => {
-                    sink.push(
+                    violations.push(
                         "REQ-OUT-5",
                         format!("{field} must be a uint64, found {}", show(v)),
                     );
@@ -905,7 +905,7 @@ fn check_message_line(
             },
             U32 => {
                 if canonical_u32(v).is_none() {
-                    sink.push(
+                    violations.push(
                         "REQ-DEC-6",
                         format!("{field} must be a uint32, found {}", show(v)),
                     );
@@ -913,10 +913,10 @@ fn check_message_line(
                 false
             }
             Body => {
-                check_body(v, sink);
+                check_body(v, violations);
                 false
             }
-            Attrs => check_attributes(v, sink),
+            Attrs => check_attributes(v, violations),
             Token => {
                 visibility_state.push(field);
                 match string_value(v) {
@@ -925,7 +925,7 @@ fn check_message_line(
                             .decode(s.as_bytes())
                             .is_ok_and(|d| STANDARD.encode(d) == s);
                         if !canonical {
-                            sink.push(
+                            violations.push(
                                 "REQ-JSON-14",
                                 format!("{field} is not standard padded base64: {}", show(v)),
                             );
@@ -933,7 +933,7 @@ fn check_message_line(
                         s.is_empty()
                     }
                     None => {
-                        sink.push("REQ-OUT-5", format!("{field} must be a string"));
+                        violations.push("REQ-OUT-5", format!("{field} must be a string"));
                         false
                     }
                 }
@@ -941,7 +941,7 @@ fn check_message_line(
             One | True | Tags => false,
         };
         if zero && presence == Omitted {
-            sink.push(
+            violations.push(
                 "REQ-OUT-5",
                 format!("{field} is empty or zero and must be left out"),
             );
@@ -959,13 +959,13 @@ fn check_message_line(
     }
     compact.push(b'}');
     if compact != line {
-        sink.push(
+        violations.push(
             "REQ-OUT-5",
             "line is not a compact JSON object (white space between tokens)",
         );
     }
     if flags.preserve_visibility == Some(false) && !visibility_state.is_empty() {
-        sink.push(
+        violations.push(
             "REQ-DEC-5",
             format!(
                 "visibility state {} kept although MANIFEST.json says preserve_sqs_visibility is false",
@@ -979,11 +979,11 @@ fn check_message_line(
 /// REQ-OUT-6, REQ-JSON-12: a string (HTML-escaped as `json.Marshal`
 /// writes it) or exactly `{"base64":"<canonical base64url>"}` of bytes
 /// that are not UTF-8.
-fn check_body(v: &[u8], sink: &mut Sink<'_>) {
+fn check_body(v: &[u8], violations: &mut Violations<'_>) {
     if let Some(s) = string_value(v) {
         let want = go_string(&s, Html::Escape);
         if want != v {
-            sink.push(
+            violations.push(
                 "REQ-JSON-12",
                 format!(
                     "body is not escaped as json.Marshal escapes it: expected {} found {}",
@@ -999,7 +999,7 @@ fn check_body(v: &[u8], sink: &mut Sink<'_>) {
         _ => None,
     });
     let Some(b64) = envelope else {
-        sink.push(
+        violations.push(
             "REQ-OUT-6",
             format!(
                 "body must be a string or {{\"base64\":\"…\"}}, found {}",
@@ -1010,39 +1010,39 @@ fn check_body(v: &[u8], sink: &mut Sink<'_>) {
     };
     let want = format!("{{\"base64\":\"{b64}\"}}");
     if want.as_bytes() != v {
-        sink.push(
+        violations.push(
             "REQ-OUT-6",
             format!("body envelope is not written as {}", show(want.as_bytes())),
         );
     }
     match URL_SAFE_NO_PAD.decode(b64.as_bytes()) {
-        Ok(bytes) if URL_SAFE_NO_PAD.encode(&bytes) != b64 => sink.push(
+        Ok(bytes) if URL_SAFE_NO_PAD.encode(&bytes) != b64 => violations.push(
             "REQ-OUT-6",
             "body envelope is not canonical unpadded base64url",
         ),
-        Ok(bytes) if std::str::from_utf8(&bytes).is_ok() => sink.push(
+        Ok(bytes) if std::str::from_utf8(&bytes).is_ok() => violations.push(
             "REQ-OUT-6",
             "body envelope holds valid UTF-8; such a body is written as a string",
         ),
         Ok(_) => {}
-        Err(_) => sink.push("REQ-OUT-6", "body envelope is not unpadded base64url"),
+        Err(_) => violations.push("REQ-OUT-6", "body envelope is not unpadded base64url"),
     }
 }
 
 /// REQ-JSON-13: keys sorted by bytes, distinct, written without HTML
 /// escaping; values valid and compact. Returns true when empty.
-fn check_attributes(v: &[u8], sink: &mut Sink<'_>) -> bool {
+fn check_attributes(v: &[u8], violations: &mut Violations<'_>) -> bool {
     let members = match span::object(v) {
         Ok(m) => m,
         Err(_) => {
-            sink.push("REQ-OUT-5", "message_attributes must be an object");
+            violations.push("REQ-OUT-5", "message_attributes must be an object");
             return false;
         }
     };
     let mut prev: Option<&str> = None;
     for m in &members {
         if m.raw_key != go_string(&m.key, Html::Raw).as_slice() {
-            sink.push(
+            violations.push(
                 "REQ-JSON-13",
                 format!(
                     "attribute key {:?} is not written as Go's encoder writes it",
@@ -1051,7 +1051,7 @@ fn check_attributes(v: &[u8], sink: &mut Sink<'_>) -> bool {
             );
         }
         if prev.is_some_and(|p| p.as_bytes() >= m.key.as_bytes()) {
-            sink.push(
+            violations.push(
                 "REQ-JSON-13",
                 format!(
                     "attribute keys are not sorted by bytes (or repeat) at {:?}",
@@ -1061,7 +1061,7 @@ fn check_attributes(v: &[u8], sink: &mut Sink<'_>) -> bool {
         }
         prev = Some(&m.key);
         if span::has_outer_ws(m.value) {
-            sink.push(
+            violations.push(
                 "REQ-JSON-13",
                 format!("attribute {:?} value is not compacted", m.key),
             );
@@ -1084,7 +1084,7 @@ fn side_prefix(prefix: &str) -> Option<Family> {
 /// queue directory, REQ-DEC-3 for an orphan directory).
 fn check_side_records(path: &str, dir: &str, orphan: bool, bytes: &[u8], out: &mut Vec<Violation>) {
     for (n, line) in jsonl_lines(path, bytes, "REQ-OUT-7", out) {
-        let mut sink = Sink {
+        let mut violations = Violations {
             out,
             path,
             line: Some(n),
@@ -1092,7 +1092,7 @@ fn check_side_records(path: &str, dir: &str, orphan: bool, bytes: &[u8], out: &m
         let members = match span::object(line) {
             Ok(m) => m,
             Err(e) => {
-                sink.push("REQ-OUT-9", format!("not a JSON object: {e}"));
+                violations.push("REQ-OUT-9", format!("not a JSON object: {e}"));
                 continue;
             }
         };
@@ -1101,7 +1101,7 @@ fn check_side_records(path: &str, dir: &str, orphan: bool, bytes: &[u8], out: &m
         let (prefix, key_hex, value_b64) = match (keys.as_slice(), fields.as_slice()) {
             (["prefix", "key_hex", "value_b64"], [Some(p), Some(k), Some(v)]) => (p, k, v),
             _ => {
-                sink.push(
+                violations.push(
                     "REQ-OUT-7",
                     "a side record is exactly {\"prefix\":…,\"key_hex\":…,\"value_b64\":…} with string values",
                 );
@@ -1116,7 +1116,7 @@ fn check_side_records(path: &str, dir: &str, orphan: bool, bytes: &[u8], out: &m
         want.extend_from_slice(&go_string(value_b64, Html::Raw));
         want.push(b'}');
         if want != line {
-            sink.push(
+            violations.push(
                 "REQ-OUT-7",
                 format!("line is not written as {}", show(&want)),
             );
@@ -1125,10 +1125,10 @@ fn check_side_records(path: &str, dir: &str, orphan: bool, bytes: &[u8], out: &m
             .decode(value_b64.as_bytes())
             .is_ok_and(|v| URL_SAFE_NO_PAD.encode(v) == *value_b64);
         if !value_ok {
-            sink.push("REQ-OUT-7", "value_b64 is not canonical unpadded base64url");
+            violations.push("REQ-OUT-7", "value_b64 is not canonical unpadded base64url");
         }
         let Some(family) = side_prefix(prefix) else {
-            sink.push(
+            violations.push(
                 "REQ-OUT-7",
                 format!("prefix {prefix:?} is not a side-record family"),
             );
@@ -1137,12 +1137,12 @@ fn check_side_records(path: &str, dir: &str, orphan: bool, bytes: &[u8], out: &m
         let key = match hex::decode(key_hex) {
             Ok(k) if hex::encode(&k) == *key_hex => k,
             _ => {
-                sink.push("REQ-OUT-7", "key_hex is not lowercase hex");
+                violations.push("REQ-OUT-7", "key_hex is not lowercase hex");
                 continue;
             }
         };
         if Family::split(&key).map(|(f, _)| f) != Some(family) {
-            sink.push(
+            violations.push(
                 "REQ-OUT-7",
                 format!("key does not start with its prefix {prefix:?}"),
             );
@@ -1151,7 +1151,7 @@ fn check_side_records(path: &str, dir: &str, orphan: bool, bytes: &[u8], out: &m
         let route = match key::route(&key) {
             Ok(r) => r,
             Err(problem) => {
-                sink.push(
+                violations.push(
                     "REQ-OUT-7",
                     format!("key is not a valid {prefix} key: {problem}"),
                 );
@@ -1164,7 +1164,7 @@ fn check_side_records(path: &str, dir: &str, orphan: bool, bytes: &[u8], out: &m
             ("REQ-DEC-1", segment::encode_segment(&route.queue))
         };
         if want_dir != dir {
-            sink.push(
+            violations.push(
                 req,
                 format!(
                     "side record of queue segment {} belongs in sqs/{want_dir}",
@@ -1448,7 +1448,7 @@ fn check_checksums(model: &DumpModel, bytes: &[u8], out: &mut Vec<Violation>) {
     let mut listed = BTreeSet::new();
     let mut prev: Option<&[u8]> = None;
     for (n, line) in jsonl_lines(path, bytes, "REQ-CLI-8", out) {
-        let mut sink = Sink {
+        let mut violations = Violations {
             out,
             path,
             line: Some(n),
@@ -1456,12 +1456,12 @@ fn check_checksums(model: &DumpModel, bytes: &[u8], out: &mut Vec<Violation>) {
         let (hash, file) = match (line.get(..64), line.get(64..66), line.get(66..)) {
             (Some(h), Some(b"  "), Some(f)) if !f.is_empty() => (h, f),
             _ => {
-                sink.push("REQ-CLI-8", "line is not \"<64 hex>  <path>\"");
+                violations.push("REQ-CLI-8", "line is not \"<64 hex>  <path>\"");
                 continue;
             }
         };
         if prev.is_some_and(|p| p >= file) {
-            sink.push(
+            violations.push(
                 "REQ-CLI-8",
                 "lines are not sorted by path (or repeat a path)",
             );
@@ -1472,10 +1472,10 @@ fn check_checksums(model: &DumpModel, bytes: &[u8], out: &mut Vec<Violation>) {
             Some(content) if file != CHECKSUMS_FILE => {
                 let want = hex::encode(Sha256::digest(content));
                 if want.as_bytes() != hash {
-                    sink.push("REQ-CLI-8", format!("sha256 of {file} is {want}"));
+                    violations.push("REQ-CLI-8", format!("sha256 of {file} is {want}"));
                 }
             }
-            _ => sink.push(
+            _ => violations.push(
                 "REQ-CLI-8",
                 format!("lists {file}, which is not a file of the dump"),
             ),

@@ -703,7 +703,7 @@ impl StreamDecoder {
         let mut jobs: Vec<Job> = Vec::new();
         let mut pending: Vec<Pending> = Vec::new();
         for (encoded, mut state) in queues {
-            ctl.check()?;
+            ctl.checkpoint()?;
             match state.meta.take() {
                 None => self.plan_orphan(tree, &encoded, state, include_side, &mut jobs)?,
                 Some(meta) => {
@@ -1032,7 +1032,7 @@ fn run_job(
                     }
                     n += 1;
                     if n % 65_536 == 0 {
-                        ctl.check()?;
+                        ctl.checkpoint()?;
                         let done = merged.fetch_add(65_536, AtOrd::Relaxed) + 65_536;
                         ctl.merge_progress(done.min(total), total);
                     }
