@@ -35,7 +35,6 @@ use std::fs;
 use std::io::{self, Read, Write};
 use std::path::PathBuf;
 
-use crate::write::{FileOut, Tree};
 use super::warnlog::{Log, Mismatch, Sealed};
 use crate::decode::{cross_check, unknown_prefix, Options};
 use crate::dump::DecodeStats;
@@ -48,6 +47,7 @@ use crate::run::Control;
 use crate::segment;
 use crate::value::{self, QueueMeta};
 use crate::warning::Warning;
+use crate::write::{FileOut, Tree};
 use crate::Error;
 
 /// A message line with its sort key, as spilled.

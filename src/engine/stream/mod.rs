@@ -40,8 +40,8 @@ use crate::{write, Error};
 
 use crate::run::spill::SpillDir;
 use crate::run::{Staging, StagingKind, FIXED_OVERHEAD};
-use decoder::{Parsed, StreamDecoder};
 use crate::write::Tree;
+use decoder::{Parsed, StreamDecoder};
 use resolve::{Mode, Outcome};
 pub use warnlog::Warnings;
 use warnlog::{Log, LOG_BUDGET};
