@@ -72,16 +72,17 @@
 // them that only tests, fuzzing and `gen` use are unused.
 #![cfg_attr(not(feature = "testkit"), allow(dead_code, unused_imports))]
 
-/// Declares internal modules: public but hidden from the docs with the
-/// `testkit` feature (for the integration tests, the fuzz crate and the
-/// examples), private to the crate without it. Their docs are written for
-/// `cargo doc --document-private-items` and link to private items.
-macro_rules! internal {
+/// Declares the internal modules private to the crate, for builds
+/// without the `testkit` feature. With it, the same modules are declared
+/// below, public but hidden from the docs (for the integration tests, the
+/// fuzz crate and the examples). Those declarations are written out, not
+/// made by a macro, because rustfmt and cargo-mutants find a module's
+/// file only from a `mod` item in the source and do not expand macros;
+/// this macro's declarations are the second of each pair, so every file
+/// is found once. The modules' docs are written for `cargo doc
+/// --document-private-items` and link to private items.
+macro_rules! private_without_testkit {
     ($($name:ident;)*) => {$(
-        #[cfg(feature = "testkit")]
-        #[doc(hidden)]
-        #[allow(rustdoc::private_intra_doc_links)]
-        pub mod $name;
         #[cfg(not(feature = "testkit"))]
         mod $name;
     )*};
@@ -102,7 +103,71 @@ mod scan;
 #[allow(rustdoc::private_intra_doc_links)]
 pub mod testkit;
 
-internal! {
+#[cfg(feature = "testkit")]
+#[doc(hidden)]
+#[allow(rustdoc::private_intra_doc_links)]
+pub mod archive;
+#[cfg(feature = "testkit")]
+#[doc(hidden)]
+#[allow(rustdoc::private_intra_doc_links)]
+pub mod dump;
+#[cfg(feature = "testkit")]
+#[doc(hidden)]
+#[allow(rustdoc::private_intra_doc_links)]
+pub mod encode;
+#[cfg(feature = "testkit")]
+#[doc(hidden)]
+#[allow(rustdoc::private_intra_doc_links)]
+pub mod engine;
+#[cfg(feature = "testkit")]
+#[doc(hidden)]
+#[allow(rustdoc::private_intra_doc_links)]
+pub mod fsm;
+#[cfg(feature = "testkit")]
+#[doc(hidden)]
+#[allow(rustdoc::private_intra_doc_links)]
+pub mod gate;
+#[cfg(feature = "testkit")]
+#[doc(hidden)]
+#[allow(rustdoc::private_intra_doc_links)]
+pub mod gojson;
+#[cfg(feature = "testkit")]
+#[doc(hidden)]
+#[allow(rustdoc::private_intra_doc_links)]
+pub mod jsonout;
+#[cfg(feature = "testkit")]
+#[doc(hidden)]
+#[allow(rustdoc::private_intra_doc_links)]
+pub mod key;
+#[cfg(feature = "testkit")]
+#[doc(hidden)]
+#[allow(rustdoc::private_intra_doc_links)]
+pub mod manifest;
+#[cfg(feature = "testkit")]
+#[doc(hidden)]
+#[allow(rustdoc::private_intra_doc_links)]
+pub mod node;
+#[cfg(feature = "testkit")]
+#[doc(hidden)]
+#[allow(rustdoc::private_intra_doc_links)]
+pub mod run;
+#[cfg(feature = "testkit")]
+#[doc(hidden)]
+#[allow(rustdoc::private_intra_doc_links)]
+pub mod segment;
+#[cfg(feature = "testkit")]
+#[doc(hidden)]
+#[allow(rustdoc::private_intra_doc_links)]
+pub mod value;
+#[cfg(feature = "testkit")]
+#[doc(hidden)]
+#[allow(rustdoc::private_intra_doc_links)]
+pub mod warning;
+#[cfg(feature = "testkit")]
+#[doc(hidden)]
+#[allow(rustdoc::private_intra_doc_links)]
+pub mod write;
+private_without_testkit! {
     archive;
     dump;
     encode;

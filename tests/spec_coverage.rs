@@ -1071,7 +1071,7 @@ fn line_keys(line: &str) -> Vec<String> {
 fn the_field_tables_list_every_field_the_gate_and_verify_judge() {
     let spec = spec();
     let verify = read("src/gate/verify.rs");
-    let blame = read("src/gate/blame.rs");
+    let blame = read("src/gate/blame/decode.rs");
     let mut problems = Vec::new();
 
     // _queue.json and message lines: verify's field tables, in order,
@@ -1156,12 +1156,12 @@ fn the_field_tables_list_every_field_the_gate_and_verify_judge() {
     }
 
     // The encode direction compares restored values member by member and
-    // blames some fields apart (blame_fsm.rs): SPEC.md names each.
-    for part in read("src/gate/blame_fsm.rs").split("k == \"").skip(1) {
+    // blames some fields apart (src/gate/blame/encode.rs): SPEC.md names each.
+    for part in read("src/gate/blame/encode.rs").split("k == \"").skip(1) {
         let field = part.split('"').next().unwrap_or_default();
         if !spec.contains(&format!("`{field}`")) {
             problems.push(format!(
-                "blame_fsm.rs blames field {field} apart, which SPEC.md does not name"
+                "the encode blame blames field {field} apart, which SPEC.md does not name"
             ));
         }
     }

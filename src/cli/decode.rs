@@ -229,7 +229,7 @@ pub fn run(args: &DecodeArgs) -> Result<(), Error> {
     }
     write::check_output(&args.output)?;
     if let Some(path) = &args.warnings {
-        WarningsFile::check(path, &args.output)?;
+        WarningsFile::ensure_safe(path, &args.output)?;
     }
     let input = resolve_input(args)?;
     let skipped: Vec<Warning> = match &input {

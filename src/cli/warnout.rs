@@ -220,7 +220,7 @@ impl WarningsFile {
     /// Refuse a warnings path that exists (a dangling symlink included),
     /// has no file name, lies inside the output directory `output` (it
     /// would become part of the dump), or whose directory does not exist.
-    pub fn check(dest: &Path, output: &Path) -> Result<(), Error> {
+    pub fn ensure_safe(dest: &Path, output: &Path) -> Result<(), Error> {
         let refuse = |reason: &str| Error::UnsafeOutput {
             path: dest.display().to_string(),
             reason: reason.to_string(),
@@ -249,7 +249,7 @@ impl WarningsFile {
     }
 
     /// Create the staging file `.<name>.sqsdump-warnings-<pid>` beside
-    /// `dest` (after [`WarningsFile::check`]).
+    /// `dest` (after [`WarningsFile::ensure_safe`]).
     pub fn create(dest: &Path) -> Result<Self, Error> {
         let name = dest
             .file_name()
@@ -482,7 +482,7 @@ mod tests {
         let tmp = tempfile::tempdir().unwrap();
         let dest = tmp.path().join("w.jsonl");
         let out = tmp.path().join("out");
-        WarningsFile::check(&dest, &out).unwrap();
+        WarningsFile::ensure_safe(&dest, &out).unwrap();
         let file = WarningsFile::create(&dest).unwrap();
         let mut err = Vec::new();
         let mut r = Reporter::new(&mut err, MaxWarnings::PerKind(1), Some(file));
@@ -509,7 +509,7 @@ mod tests {
         );
         assert_eq!(std::fs::read_dir(tmp.path()).unwrap().count(), 1);
         // An existing file is refused, before and at publication.
-        let e = WarningsFile::check(&dest, &out).unwrap_err();
+        let e = WarningsFile::ensure_safe(&dest, &out).unwrap_err();
         assert_eq!(e.class(), "unsafe_output");
         let mut again = WarningsFile::create(&dest).unwrap();
         again.write(&stale(9)).unwrap();
@@ -537,24 +537,24 @@ mod tests {
             out.join("sub/w.jsonl"),
             tmp.path().join("x/../out/w.jsonl"),
         ] {
-            let e = WarningsFile::check(&inside, &out).unwrap_err();
+            let e = WarningsFile::ensure_safe(&inside, &out).unwrap_err();
             assert_eq!(e.class(), "unsafe_output", "{inside:?}");
             assert!(e.to_string().contains("inside the output"), "{e}");
         }
         std::fs::create_dir(&out).unwrap();
         let link = tmp.path().join("alias");
         std::os::unix::fs::symlink(&out, &link).unwrap();
-        let e = WarningsFile::check(&link.join("w.jsonl"), &out).unwrap_err();
+        let e = WarningsFile::ensure_safe(&link.join("w.jsonl"), &out).unwrap_err();
         assert!(e.to_string().contains("inside the output"), "{e}");
         let dangling = tmp.path().join("dangling");
         std::os::unix::fs::symlink(tmp.path().join("nowhere"), &dangling).unwrap();
-        let e = WarningsFile::check(&dangling, &out).unwrap_err();
+        let e = WarningsFile::ensure_safe(&dangling, &out).unwrap_err();
         assert!(e.to_string().contains("exists"), "{e}");
-        WarningsFile::check(&tmp.path().join("outside.jsonl"), &out).unwrap();
-        let e = WarningsFile::check(&tmp.path().join("no/w.jsonl"), &out).unwrap_err();
+        WarningsFile::ensure_safe(&tmp.path().join("outside.jsonl"), &out).unwrap();
+        let e = WarningsFile::ensure_safe(&tmp.path().join("no/w.jsonl"), &out).unwrap_err();
         assert!(e.to_string().contains("directory does not exist"), "{e}");
-        WarningsFile::check(&tmp.path().join("out2"), &out).unwrap();
-        let e = WarningsFile::check(Path::new("/"), &out).unwrap_err();
+        WarningsFile::ensure_safe(&tmp.path().join("out2"), &out).unwrap();
+        let e = WarningsFile::ensure_safe(Path::new("/"), &out).unwrap_err();
         assert_eq!(e.class(), "unsafe_output");
     }
 }

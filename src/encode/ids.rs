@@ -13,7 +13,7 @@ use std::io::{self, Read, Write};
 use std::path::PathBuf;
 
 use super::error::EncodeError;
-use super::sink::{check, from_engine};
+use super::sink::{checkpoint, from_engine};
 use crate::run::spill::{self, MemSource, Merge, RunItem, SpillDir};
 use crate::run::Control;
 
@@ -180,7 +180,7 @@ impl IdSet {
                     scan.item(&item.id, item.line);
                     n += 1;
                     if n % 4096 == 0 {
-                        check(ctl)?;
+                        checkpoint(ctl)?;
                     }
                 }
             }

@@ -48,7 +48,7 @@ use ids::IdSet;
 pub use info::EncodeInfo;
 use model::QueueConfig;
 use rows::QueueRows;
-use sink::{check, from_engine, Sink};
+use sink::{checkpoint, from_engine, RowSink};
 use tree::{join, DiskSource, Manifest, Source, MESSAGES_FILE, QUEUE_FILE};
 
 /// Longest `messages.jsonl` line read: a 256 MiB body written with the
@@ -213,7 +213,7 @@ fn encode_in(
     ctl: &Control,
     out: &mut dyn Write,
 ) -> Result<(EncodeSummary, Manifest, Vec<Warning>), EncodeError> {
-    check(ctl)?;
+    checkpoint(ctl)?;
     let tree = tree::check_tree(src)?;
     let commit_ts = resolve_commit_ts(tree.manifest.last_commit_ts, opts.last_commit_ts)?;
 
@@ -257,12 +257,12 @@ fn encode_in(
 
     // Pass 2: one queue at a time.
     let (row_budget, id_budget) = opts.budgets();
-    let mut sink = Sink::new(commit_ts, row_budget, rows_spill);
+    let mut sink = RowSink::new(commit_ts, row_budget, rows_spill);
     let mut ids = IdSet::new(id_budget, ids_spill);
     let mut messages = 0u64;
     let mut warnings = Vec::new();
     for (dir, q) in tree.queues.iter().zip(&configs) {
-        check(ctl)?;
+        checkpoint(ctl)?;
         let mut rows = QueueRows::new(q, &dir.path, &mut sink)?;
         if dir.has_messages {
             let path = join(&dir.path, MESSAGES_FILE);
@@ -394,7 +394,7 @@ fn read_lines(
         if n == 0 {
             break;
         }
-        check(ctl)?;
+        checkpoint(ctl)?;
         ctl.add_read(n as u64);
         line += 1;
         // REQ-ENC-20: a line that fills the limit without its newline is
@@ -692,7 +692,7 @@ fn encode_staged(
     // Both renames happen under the staging lock, so that a signal thread
     // cannot remove the staging directory halfway through them.
     staged.commit_with(|| {
-        check(ctl)?;
+        checkpoint(ctl)?;
         tmp.persist_noclobber(output).map_err(|e| {
             if e.error.kind() == std::io::ErrorKind::AlreadyExists {
                 unsafe_out("the output path already exists")

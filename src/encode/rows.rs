@@ -25,7 +25,7 @@ use sha2::{Digest, Sha256};
 
 use super::error::EncodeError;
 use super::model::{DumpMessage, QueueConfig};
-use super::sink::Sink;
+use super::sink::RowSink;
 use crate::jsonout::{write_compact_raw, Html, Obj};
 use crate::key::{build, KeyParts};
 use crate::value::{MESSAGE_MAGIC, QUEUE_META_MAGIC};
@@ -178,14 +178,14 @@ pub fn dedup_rank(m: &DumpMessage) -> Vec<u8> {
 #[derive(Debug)]
 pub struct QueueRows<'q, 's> {
     q: &'q QueueConfig,
-    sink: &'s mut Sink,
+    sink: &'s mut RowSink,
     max_seq: u64,
 }
 
 impl<'q, 's> QueueRows<'q, 's> {
     /// The rows of queue `q`, read from directory `path`, into `sink`,
     /// starting with its meta and gen rows.
-    pub fn new(q: &'q QueueConfig, path: &str, sink: &'s mut Sink) -> Result<Self, EncodeError> {
+    pub fn new(q: &'q QueueConfig, path: &str, sink: &'s mut RowSink) -> Result<Self, EncodeError> {
         sink.begin_queue(path);
         let name = q.key_bytes().to_vec();
         sink.push(

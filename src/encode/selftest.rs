@@ -15,7 +15,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use super::error::EncodeError;
-use super::sink::check;
+use super::sink::checkpoint;
 use super::tree::{join, DiskSource, Kind, Source, MESSAGES_FILE, QUEUE_FILE, SQS_DIR};
 use super::{read_limited, EncodeOptions, MAX_LINE_BYTES, MAX_QUEUE_FILE_BYTES};
 use crate::engine::stream;
@@ -166,7 +166,7 @@ fn run_in(
         done.store(true, Ordering::Relaxed);
         r
     });
-    check(ctl)?;
+    checkpoint(ctl)?;
     let summary = match decoded {
         Ok(s) => s,
         Err(crate::Error::Interrupted { signal }) => {
@@ -239,7 +239,7 @@ pub fn compare(
     paths.sort();
     paths.dedup();
     for path in paths {
-        check(ctl)?;
+        checkpoint(ctl)?;
         let mismatch = |reason: &str| {
             Ok(Some(Mismatch {
                 path: path.clone(),
@@ -306,7 +306,7 @@ fn compare_lines(
     loop {
         line += 1;
         if line % 4096 == 0 {
-            check(ctl)?;
+            checkpoint(ctl)?;
         }
         next_line(&mut want, &mut a, path)?;
         next_line(&mut got, &mut b, path)?;

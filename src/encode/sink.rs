@@ -50,8 +50,8 @@ pub(crate) fn from_engine(e: crate::Error) -> EncodeError {
 }
 
 /// Stop with [`EncodeError::Interrupted`] if a signal arrived.
-pub(crate) fn check(ctl: &Control) -> Result<(), EncodeError> {
-    ctl.check().map_err(from_engine)
+pub(crate) fn checkpoint(ctl: &Control) -> Result<(), EncodeError> {
+    ctl.checkpoint().map_err(from_engine)
 }
 
 /// One buffered row: where its frame and rank are in [`Arena::bytes`].
@@ -66,7 +66,7 @@ struct Entry {
     /// Length of the rank, right after the frame; 0 unless a dedup
     /// candidate.
     rlen: usize,
-    /// The queue it belongs to (index into [`Sink::queues`]).
+    /// The queue it belongs to (index into [`RowSink::queues`]).
     queue: u32,
     /// Sort scratch: the key's bytes remaining at the current depth
     /// (at most 8).
@@ -257,7 +257,7 @@ struct TooLarge {
 
 /// Collects the rows of every queue and writes the snapshot.
 #[derive(Debug)]
-pub struct Sink {
+pub struct RowSink {
     commit_ts: u64,
     suffix: [u8; SUFFIX_LEN],
     arena: Arena,
@@ -272,7 +272,7 @@ pub struct Sink {
     largest: usize,
 }
 
-impl Sink {
+impl RowSink {
     /// A sink that stamps every key with `commit_ts` and holds at most
     /// about `budget` bytes of rows before it spills a sorted run into
     /// `spill` (never, without a spill directory).
@@ -284,7 +284,7 @@ impl Sink {
             // so that the buffer never doubles past the budget.
             arena.bytes.reserve(budget.min(1 << 30));
         }
-        Sink {
+        RowSink {
             commit_ts,
             suffix: (!commit_ts).to_be_bytes(),
             arena,
@@ -420,7 +420,7 @@ impl Sink {
     /// number of entries written. Spill files are removed by the caller
     /// with the spill directory.
     pub(crate) fn finish(mut self, out: &mut dyn Write, ctl: &Control) -> Result<u64, EncodeError> {
-        check(ctl)?;
+        checkpoint(ctl)?;
         self.arena.sort();
         let werr = |e| EncodeError::io("writing the snapshot", e);
         out.write_all(&encode_header(self.commit_ts))
@@ -456,7 +456,7 @@ impl Sink {
                         return Err(self.duplicate(queue, &emit.prev));
                     }
                     if emit.entries % CHECK_EVERY == 0 {
-                        check(ctl)?;
+                        checkpoint(ctl)?;
                     }
                 }
             }
@@ -468,7 +468,7 @@ impl Sink {
                         return Err(self.duplicate(queue, key));
                     }
                     if emit.entries % CHECK_EVERY == 0 {
-                        check(ctl)?;
+                        checkpoint(ctl)?;
                     }
                 }
             }

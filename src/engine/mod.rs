@@ -1,6 +1,7 @@
 //! The two decode engines (REQ-ENG-1).
 //!
-//! - [`plain`]: the in-memory oracle, exactly the original decoder.
+//! - [`plain`]: deliberately simple and held entirely in memory: the
+//!   oracle the stream engine is compared with.
 //! - [`stream`]: the default engine; bounded memory, both cores, spill
 //!   files inside the staging directory.
 //!

@@ -45,10 +45,9 @@ use std::time::Duration;
 use clap::{Args, ValueEnum};
 
 use super::blame::{
-    blame_trees, elide, first_difference, governing, show_bytes, show_lines, Finding, Subject,
-    CONSOLE,
+    blame_snapshots, blame_trees, elide, first_difference, governing, show_bytes, show_lines,
+    Finding, Subject, CONSOLE,
 };
-use super::blame_fsm::blame_snapshots;
 use super::expect::{self, Expectation, Verdict};
 use super::outcome::{
     classify, crash_finding, judge_error, stderr_hint, ErrorClasses, ErrorVerdict, RunClass,

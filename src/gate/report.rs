@@ -460,7 +460,10 @@ mod tests {
         let md = summary_md(&results, &verdict);
         assert!(md.contains("1 passed, 2 failed"), "{md}");
         assert!(md.starts_with("### sqsdump conform: failed\n"), "{md}");
-        assert!(md.contains("| REQ-DEC-3 | 2 | orphan side records | yes |"), "{md}");
+        assert!(
+            md.contains("| REQ-DEC-3 | 2 | orphan side records | yes |"),
+            "{md}"
+        );
     }
 
     // REQ-CONF-11

@@ -81,7 +81,7 @@ impl std::fmt::Debug for Control {
 
 impl Control {
     /// Stop with [`Error::Interrupted`] if a signal arrived.
-    pub(crate) fn check(&self) -> Result<(), Error> {
+    pub(crate) fn checkpoint(&self) -> Result<(), Error> {
         if let Some(d) = self.entry_delay {
             std::thread::sleep(d);
         }

@@ -88,13 +88,13 @@ pub struct GenSummary {
 const QUEUE_BYTES: usize = 2048;
 const MESSAGE_BYTES: usize = 384;
 
-struct Sink<'w, W: Write> {
+struct EntryWriter<'w, W: Write> {
     w: &'w mut W,
     buf: Vec<u8>,
     summary: GenSummary,
 }
 
-impl<W: Write> Sink<'_, W> {
+impl<W: Write> EntryWriter<'_, W> {
     fn raw(&mut self, key: &[u8], value: &[u8]) -> io::Result<()> {
         self.buf.clear();
         frame::raw_entry(&mut self.buf, key, value);
@@ -240,7 +240,7 @@ pub fn write_snapshot<W: Write>(opts: GenOptions, w: &mut W) -> io::Result<GenSu
         d.apply(&mut head);
     }
     w.write_all(&head)?;
-    let mut sink = Sink {
+    let mut writer = EntryWriter {
         w,
         buf: Vec::with_capacity(4096),
         summary: GenSummary {
@@ -282,7 +282,7 @@ pub fn write_snapshot<W: Write>(opts: GenOptions, w: &mut W) -> io::Result<GenSu
                 let near = crate::jsonout::utf8_per_byte_lossy(&q.name);
                 let b = BadEntry::arbitrary_near(&mut mu, &near).map_err(err)?;
                 let (k, v) = b.raw(last);
-                sink.raw(&k, &v)?;
+                writer.raw(&k, &v)?;
                 continue;
             }
             let gen = QueueModel::message_gen(&mut mu, active).map_err(err)?;
@@ -290,8 +290,8 @@ pub fn write_snapshot<W: Write>(opts: GenOptions, w: &mut W) -> io::Result<GenSu
             if restorable {
                 route(&lanes, &mut m);
             }
-            sink.record(&m.key(&q.name), &m.versions(last))?;
-            sink.summary.messages += 1;
+            writer.record(&m.key(&q.name), &m.versions(last))?;
+            writer.summary.messages += 1;
         }
         for _ in 0..u.int_in_range(0..=3u8).map_err(err)? {
             let s = SideModel::arbitrary_for(&mut u, &q.name).map_err(err)?;
@@ -301,7 +301,7 @@ pub fn write_snapshot<W: Write>(opts: GenOptions, w: &mut W) -> io::Result<GenSu
             q.meta = lanes;
         }
         for (k, versions) in q.queue_records(last) {
-            sink.record(&k, &versions)?;
+            writer.record(&k, &versions)?;
         }
     }
     rng.fill_bytes(&mut qbuf);
@@ -325,30 +325,30 @@ pub fn write_snapshot<W: Write>(opts: GenOptions, w: &mut W) -> io::Result<GenSu
                 .push(SideModel::arbitrary_for(&mut u, &o.name).map_err(err)?);
         }
         for m in &o.messages {
-            sink.record(&m.key(&o.name), &m.versions(last))?;
+            writer.record(&m.key(&o.name), &m.versions(last))?;
         }
         for s in &o.side {
-            sink.record(&build(&s.parts), &s.versions(last))?;
+            writer.record(&build(&s.parts), &s.versions(last))?;
         }
     }
     for _ in 0..u.int_in_range(0..=3u8).map_err(err)? {
         let f = ForeignRecord::arbitrary(&mut u).map_err(err)?;
-        sink.record(&f.key, &f.history.versions(last, &f.body, &|i| vec![i]))?;
+        writer.record(&f.key, &f.history.versions(last, &f.body, &|i| vec![i]))?;
     }
     for _ in 0..u.int_in_range(0..=4u8).map_err(err)? {
         let r = RawRecord::arbitrary(&mut u).map_err(err)?;
-        sink.raw(&r.key, &r.value)?;
+        writer.raw(&r.key, &r.value)?;
     }
     if let Some(d) = damage {
         if !matches!(d, StreamDamage::BadMagic | StreamDamage::SstMagic) {
             let mut tail = Vec::new();
             d.apply(&mut tail);
-            sink.w.write_all(&tail)?;
-            sink.summary.bytes += tail.len() as u64;
+            writer.w.write_all(&tail)?;
+            writer.summary.bytes += tail.len() as u64;
         }
     }
-    sink.w.flush()?;
-    Ok(sink.summary)
+    writer.w.flush()?;
+    Ok(writer.summary)
 }
 
 #[cfg(test)]

@@ -35,7 +35,6 @@ use std::fs;
 use std::io::{self, Read, Write};
 use std::path::PathBuf;
 
-use crate::write::{FileOut, Tree};
 use super::warnlog::{Log, Mismatch, Sealed};
 use crate::decode::{cross_check, unknown_prefix, Options};
 use crate::dump::DecodeStats;
@@ -48,6 +47,7 @@ use crate::run::Control;
 use crate::segment;
 use crate::value::{self, QueueMeta};
 use crate::warning::Warning;
+use crate::write::{FileOut, Tree};
 use crate::Error;
 
 /// A message line with its sort key, as spilled.
@@ -703,7 +703,7 @@ impl StreamDecoder {
         let mut jobs: Vec<Job> = Vec::new();
         let mut pending: Vec<Pending> = Vec::new();
         for (encoded, mut state) in queues {
-            ctl.check()?;
+            ctl.checkpoint()?;
             match state.meta.take() {
                 None => self.plan_orphan(tree, &encoded, state, include_side, &mut jobs)?,
                 Some(meta) => {
@@ -1032,7 +1032,7 @@ fn run_job(
                     }
                     n += 1;
                     if n % 65_536 == 0 {
-                        ctl.check()?;
+                        ctl.checkpoint()?;
                         let done = merged.fetch_add(65_536, AtOrd::Relaxed) + 65_536;
                         ctl.merge_progress(done.min(total), total);
                     }

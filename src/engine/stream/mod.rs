@@ -40,8 +40,8 @@ use crate::{write, Error};
 
 use crate::run::spill::SpillDir;
 use crate::run::{Staging, StagingKind, FIXED_OVERHEAD};
-use decoder::{Parsed, StreamDecoder};
 use crate::write::Tree;
+use decoder::{Parsed, StreamDecoder};
 use resolve::{Mode, Outcome};
 pub use warnlog::Warnings;
 use warnlog::{Log, LOG_BUDGET};
@@ -171,7 +171,7 @@ impl Prepared<'_> {
     /// or empty, and `ctl` not interrupted.
     pub fn commit(self, out: &Path, ctl: &Control) -> Result<(), Error> {
         write::check_output(out)?;
-        ctl.check()?;
+        ctl.checkpoint()?;
         self.staging.commit(&self.root, out)
     }
 }
@@ -414,7 +414,7 @@ impl BatchSink<'_> {
     }
 }
 
-impl resolve::Sink for BatchSink<'_> {
+impl resolve::RecordSink for BatchSink<'_> {
     fn record(&mut self, user_key: Vec<u8>, body: Vec<u8>) -> Result<(), Error> {
         self.batch.push(&user_key, &body);
         if self.batch.records.len() >= self.max_records || self.batch.bytes.len() >= BATCH_BYTES {
@@ -625,7 +625,7 @@ pub(crate) fn for_each_resolved(
     f: &mut dyn FnMut(Vec<u8>, Vec<u8>) -> Result<(), Error>,
 ) -> Result<(), Error> {
     struct FnSink<'a>(&'a mut dyn FnMut(Vec<u8>, Vec<u8>) -> Result<(), Error>);
-    impl resolve::Sink for FnSink<'_> {
+    impl resolve::RecordSink for FnSink<'_> {
         fn record(&mut self, user_key: Vec<u8>, body: Vec<u8>) -> Result<(), Error> {
             (self.0)(user_key, body)
         }
@@ -762,7 +762,7 @@ mod tests {
     // records; batches go to the parsers in turn, in order.
     #[test]
     fn batches_are_cut_by_records_and_by_bytes() {
-        use resolve::Sink;
+        use resolve::RecordSink;
         let (tx0, rx0) = std::sync::mpsc::sync_channel(64);
         let (tx1, rx1) = std::sync::mpsc::sync_channel(64);
         let (_spare_tx, spare) = std::sync::mpsc::channel();

@@ -65,7 +65,7 @@ pub(crate) struct Resolution {
 /// Where resolved records go: in user-key order from the general pass; in
 /// the input's order from the sorted pass, which is user-key order or
 /// encoded-key (Pebble) order.
-pub(crate) trait Sink {
+pub(crate) trait RecordSink {
     /// One visible record.
     fn record(&mut self, user_key: Vec<u8>, body: Vec<u8>) -> Result<(), Error>;
 }
@@ -185,7 +185,7 @@ pub(crate) fn resolve<R: Read>(
     budget: usize,
     warnings: Log<AfterHeader>,
     ctl: &Control,
-    sink: &mut dyn Sink,
+    sink: &mut dyn RecordSink,
 ) -> Result<Outcome, Error> {
     let mut reader = Reader::with_footer(input, footer)?;
     if let Some(b) = record {
@@ -269,7 +269,7 @@ impl Pass {
     }
 
     /// A key is final: count it and emit it when visible.
-    fn finalize(&mut self, best: Best, sink: &mut dyn Sink) -> Result<(), Error> {
+    fn finalize(&mut self, best: Best, sink: &mut dyn RecordSink) -> Result<(), Error> {
         self.stats.superseded_versions = self
             .stats
             .superseded_versions
@@ -296,12 +296,12 @@ fn sorted_pass<R: Read>(
     reader: &mut Reader<R>,
     p: &mut Pass,
     ctl: &Control,
-    sink: &mut dyn Sink,
+    sink: &mut dyn RecordSink,
 ) -> Result<bool, Error> {
     let mut cur: Option<Best> = None;
     let mut order = OrderCheck::default();
     while let Some(entry) = reader.next_entry()? {
-        ctl.check()?;
+        ctl.checkpoint()?;
         ctl.read_progress(reader.bytes_read());
         let Some(v) = p.admit(entry)? else { continue };
         if !order.version(&v.key, v.commit_ts) {
@@ -419,13 +419,13 @@ fn general_pass<R: Read>(
     spill: &mut SpillDir,
     budget: usize,
     ctl: &Control,
-    sink: &mut dyn Sink,
+    sink: &mut dyn RecordSink,
 ) -> Result<bool, Error> {
     let mut buf: Vec<Best> = Vec::new();
     let mut used = 0usize;
     let mut runs: Vec<PathBuf> = Vec::new();
     while let Some(entry) = reader.next_entry()? {
-        ctl.check()?;
+        ctl.checkpoint()?;
         ctl.read_progress(reader.bytes_read());
         let Some(v) = p.admit(entry)? else { continue };
         used = used.saturating_add(v.key.capacity() + v.body.capacity() + 64);
@@ -439,7 +439,7 @@ fn general_pass<R: Read>(
         // Everything fits: no spill file at all.
         sort_and_fold(&mut buf);
         for best in buf {
-            ctl.check()?;
+            ctl.checkpoint()?;
             p.finalize(best, sink)?;
         }
         return Ok(true);
@@ -452,7 +452,7 @@ fn general_pass<R: Read>(
     let mut merge = Merge::<Best>::open(&runs)?;
     let mut cur: Option<Best> = None;
     while let Some(item) = merge.next_item()? {
-        ctl.check()?;
+        ctl.checkpoint()?;
         match cur.as_mut() {
             Some(c) if c.key == item.key => {
                 // Runs are ordered winner first, so the first item of a
@@ -513,7 +513,7 @@ mod tests {
     #[derive(Debug, Default, PartialEq)]
     struct Records(Vec<(Vec<u8>, Vec<u8>)>);
 
-    impl Sink for Records {
+    impl RecordSink for Records {
         fn record(&mut self, user_key: Vec<u8>, body: Vec<u8>) -> Result<(), Error> {
             self.0.push((user_key, body));
             Ok(())

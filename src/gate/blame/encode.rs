@@ -20,10 +20,10 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
-use super::blame::{compare_members, shorten, shown, Blame, FieldRule, Finding, Subject};
-use super::conform::{Compare, Difference};
-use super::verify::scan;
+use super::{compare_members, shorten, shown, Blame, FieldRule, Finding, Subject};
 use crate::fsm::{encode_key, Entry, Reader};
+use crate::gate::conform::{Compare, Difference};
+use crate::gate::span;
 use crate::key::{self, Family, KeyParts};
 use crate::value::{MESSAGE_MAGIC, QUEUE_META_MAGIC};
 
@@ -301,8 +301,8 @@ fn compare_value(b: &mut Blame<'_>, k: &[u8], e: &[u8], a: &[u8]) {
 }
 
 /// The members of a value's JSON after its magic.
-fn members<'v>(v: &'v [u8], magic: &[u8]) -> Option<Vec<scan::Member<'v>>> {
-    scan::object(v.strip_prefix(magic)?).ok()
+fn members<'v>(v: &'v [u8], magic: &[u8]) -> Option<Vec<span::Member<'v>>> {
+    span::object(v.strip_prefix(magic)?).ok()
 }
 
 #[cfg(test)]
@@ -408,5 +408,5 @@ mod tests {
 }
 
 #[cfg(test)]
-#[path = "blame_fsm_tests.rs"]
+#[path = "encode_tests.rs"]
 mod judging_tests;
