@@ -1182,3 +1182,39 @@ fn partitioned_for_damage() -> Snap {
     );
     s
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    // REQ-CONF-10
+    #[test]
+    fn edited_dumps_are_resummed_and_tampered_ones_are_not() {
+        for row in SUCCESS.iter().chain(ERRORS) {
+            let case = row.case();
+            let mut resummed = case.input.clone();
+            resum(&mut resummed);
+            let consistent = resummed == case.input;
+            match row.input {
+                Dump::Tampered(..) => assert!(!consistent, "{}: CHECKSUMS matches", row.name),
+                _ => assert!(consistent, "{}: CHECKSUMS does not match", row.name),
+            }
+        }
+    }
+
+    // REQ-CONF-10
+    #[test]
+    fn edits_change_only_what_they_name() {
+        let base = dump_of(&orders(), &[]);
+        let mut files = base.clone();
+        Replace(QFILE, "\"orders\"", "\"renamed\"").apply(&mut files);
+        Remove(MANIFEST_FILE).apply(&mut files);
+        Put("sqs/orders/x", b"x").apply(&mut files);
+        let text = String::from_utf8_lossy(&files[QFILE]).into_owned();
+        assert!(text.contains("\"renamed\"") && !text.contains("\"orders\""));
+        assert!(!files.contains_key(MANIFEST_FILE));
+        assert_eq!(files.get("sqs/orders/x").map(Vec::as_slice), Some(&b"x"[..]));
+        assert_eq!(files.get(MSGS), base.get(MSGS));
+        assert_eq!(files.len(), base.len());
+    }
+}

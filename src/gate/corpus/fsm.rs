@@ -381,10 +381,11 @@ fn after_header() -> Vec<u8> {
         .bytes()
 }
 
-/// b64("q") = "cQ" is a prefix of b64("q\0") = "cQA". The versions are
-/// those of a message, so an implementation that keeps both shows a
-/// second line for one id (REQ-FSM-7's subject, also a Decision).
+/// Two versions of one key with a key it is a prefix of in between.
 fn versions_not_adjacent() -> Vec<u8> {
+    // b64("q") = "cQ" is a prefix of b64("q\0") = "cQA". The versions are
+    // those of a message, so an implementation that keeps both shows a
+    // second line for one id (REQ-FSM-7's subject, also a Decision).
     Snap::new()
         .put(&meta_key(b"q"), 10, &meta("q", ""))
         .put(

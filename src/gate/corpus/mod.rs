@@ -1292,6 +1292,19 @@ mod tests {
 
     // REQ-CONF-1
     #[test]
+    fn every_row_becomes_one_case_with_its_kind_of_input() {
+        let all = cases();
+        let rows: usize = TABLES.iter().map(|t| t.len()).sum();
+        assert_eq!(all.len(), rows);
+        for case in &all {
+            let dir = case.data_dir.is_some();
+            assert_eq!(dir, case.input.is_empty(), "{}", case.name);
+            assert_eq!(dir, case.name.starts_with("REQ-NODE-"), "{}", case.name);
+        }
+    }
+
+    // REQ-CONF-1
+    #[test]
     fn snap_builder_sorts_like_pebble_unless_told_not_to() {
         let mut s = Snap::new();
         s.put(b"!sqs|b", 1, b"").put(b"!sqs|a", 1, b"");
