@@ -407,7 +407,7 @@ fn std_queue(s: &mut Snap, name: &str, messages: &[(&str, &[u8])]) {
 
 /// Where a case's input comes from.
 #[derive(Clone, Copy)]
-pub(super) enum Input {
+enum Input {
     /// The bytes of `input.fsm`.
     Fsm(fn() -> Vec<u8>),
     /// A node data directory (REQ-NODE-5), relative path → bytes.
@@ -416,12 +416,12 @@ pub(super) enum Input {
 
 /// One row of a case table: the case's name, its one-line note, its
 /// decode flags, how its input is made, and what the decode must show.
-pub(super) struct Row {
-    pub(super) name: &'static str,
-    pub(super) note: &'static str,
-    pub(super) flags: &'static [&'static str],
-    pub(super) input: Input,
-    pub(super) expect: fn() -> Vec<Expect>,
+struct Row {
+    name: &'static str,
+    note: &'static str,
+    flags: &'static [&'static str],
+    input: Input,
+    expect: fn() -> Vec<Expect>,
 }
 
 impl Row {
