@@ -1,11 +1,14 @@
 //! The conformance corpus: case definitions and the generator of
 //! `conformance/` (REQ-CONF-1, REQ-CONF-2).
 //!
-//! Every case is a snapshot built here from components (keys with
-//! [`crate::key::build`], values as literal JSON), a list of decode flags, and the
-//! *intent* of the case ([`Expect`]): what the decode must show, e.g. "this
-//! input is `short_value`" or "`messages.jsonl` has the ids c, b, f in this
-//! order". [`generate`] decodes every case with sqsdump itself
+//! Every case is one row of a table, one table per SPEC area (`fsm.rs`,
+//! `key.rs`, …): its name, a one-line note, a list of decode flags, a small
+//! function that builds its input (a snapshot from components: keys with
+//! [`crate::key::build`], values as literal JSON), and the *intent* of the
+//! case ([`Expect`]): what the decode must show, e.g. "this input is
+//! `short_value`" or "`messages.jsonl` has the ids c, b, f in this order".
+//! [`cases`] turns every row into a [`Case`]; [`generate`] decodes every
+//! case with sqsdump itself
 //! ([`expected_outcome`]), checks the intent against the result and renders
 //! the case directory:
 //!
@@ -399,62 +402,65 @@ fn std_queue(s: &mut Snap, name: &str, messages: &[(&str, &[u8])]) {
     }
 }
 
-fn q_path(dir: &str, file: &str) -> String {
-    format!("sqs/{dir}/{file}")
-}
-
 // ---------------------------------------------------------------------------
 // The cases
 
-struct Cases(Vec<Case>);
+/// Where a case's input comes from.
+#[derive(Clone, Copy)]
+enum Input {
+    /// The bytes of `input.fsm`.
+    Fsm(fn() -> Vec<u8>),
+    /// A node data directory (REQ-NODE-5), relative path → bytes.
+    Dir(fn() -> BTreeMap<String, Vec<u8>>),
+}
 
-impl Cases {
-    fn add(
-        &mut self,
-        name: &str,
-        description: &str,
-        flags: &[&'static str],
-        input: Vec<u8>,
-        expect: Vec<Expect>,
-    ) {
-        self.0.push(Case {
-            name: name.to_string(),
-            description: description.to_string(),
-            flags: flags.to_vec(),
+/// One row of a case table: the case's name, its one-line note, its
+/// decode flags, how its input is made, and what the decode must show.
+struct Row {
+    name: &'static str,
+    note: &'static str,
+    flags: &'static [&'static str],
+    input: Input,
+    expect: fn() -> Vec<Expect>,
+}
+
+impl Row {
+    /// Build the case this row describes.
+    fn case(&self) -> Case {
+        let (input, data_dir) = match self.input {
+            Input::Fsm(bytes) => (bytes(), None),
+            Input::Dir(files) => (Vec::new(), Some(files())),
+        };
+        Case {
+            name: self.name.to_string(),
+            description: self.note.to_string(),
+            flags: self.flags.to_vec(),
             input,
-            data_dir: None,
-            expect,
-        });
-    }
-
-    /// A case whose input is a node data directory.
-    fn add_dir(
-        &mut self,
-        name: &str,
-        description: &str,
-        flags: &[&'static str],
-        data_dir: BTreeMap<String, Vec<u8>>,
-        expect: Vec<Expect>,
-    ) {
-        self.add(name, description, flags, Vec::new(), expect);
-        if let Some(case) = self.0.last_mut() {
-            case.data_dir = Some(data_dir);
+            data_dir,
+            expect: (self.expect)(),
         }
     }
 }
 
+/// The case tables, one per SPEC area, in corpus order.
+const TABLES: [&[Row]; 8] = [
+    fsm::CASES,
+    key::CASES,
+    val::CASES,
+    json::CASES,
+    dec::CASES,
+    out::CASES,
+    cli::CASES,
+    node::CASES,
+];
+
 /// Every case of the corpus, in a fixed order.
 pub fn cases() -> Vec<Case> {
-    let mut c = Cases(Vec::new());
-    fsm::fsm_cases(&mut c);
-    key::key_cases(&mut c);
-    val::val_cases(&mut c);
-    json::json_cases(&mut c);
-    dec::dec_cases(&mut c);
-    out::out_cases(&mut c);
-    cli::err_cli_cases(&mut c);
-    node::node_cases(&mut c);
-    c.0
+    TABLES
+        .iter()
+        .flat_map(|table| table.iter())
+        .map(Row::case)
+        .collect()
 }
 
 /// A queue `j` holding the given raw message JSON documents, one per
@@ -1282,6 +1288,19 @@ mod tests {
         assert_eq!(split_case_name("REQ-dec-4-x"), None);
         assert_eq!(split_case_name("REQ-DEC-x"), None);
         assert_eq!(split_case_name("README.md"), None);
+    }
+
+    // REQ-CONF-1
+    #[test]
+    fn every_row_becomes_one_case_with_its_kind_of_input() {
+        let all = cases();
+        let rows: usize = TABLES.iter().map(|t| t.len()).sum();
+        assert_eq!(all.len(), rows);
+        for case in &all {
+            let dir = case.data_dir.is_some();
+            assert_eq!(dir, case.input.is_empty(), "{}", case.name);
+            assert_eq!(dir, case.name.starts_with("REQ-NODE-"), "{}", case.name);
+        }
     }
 
     // REQ-CONF-1

@@ -11,6 +11,7 @@
 use super::*;
 
 use crate::node::{fsm_file_name, snap_file_name, TOKEN_MAGIC, TOKEN_VERSION};
+use Input::Dir;
 
 fn varint(out: &mut Vec<u8>, mut v: u64) {
     while v >= 0x80 {
@@ -61,9 +62,9 @@ fn token(index: u64, crc: u32) -> Vec<u8> {
 
 /// A data directory as relative path → bytes.
 #[derive(Default)]
-struct Dir(BTreeMap<String, Vec<u8>>);
+struct DataDir(BTreeMap<String, Vec<u8>>);
 
-impl Dir {
+impl DataDir {
     /// An offloaded snapshot: `fsm` as the `.fsm` file, a token carrying
     /// `token_crc`.
     fn snapshot(&mut self, term: u64, index: u64, fsm: Vec<u8>, token_crc: u32) -> &mut Self {
@@ -84,6 +85,10 @@ impl Dir {
             .insert(format!("fsm-snap/{}", fsm_file_name(index)), bytes);
         self
     }
+
+    fn files(&mut self) -> BTreeMap<String, Vec<u8>> {
+        std::mem::take(&mut self.0)
+    }
 }
 
 /// A small payload with one queue of two messages.
@@ -93,69 +98,87 @@ fn payload() -> Vec<u8> {
     s.bytes()
 }
 
-pub(super) fn node_cases(c: &mut Cases) {
+/// [`payload`] with its CRC-32C footer, and the CRC-32C.
+fn good() -> (Vec<u8>, u32) {
     let body = payload();
     let crc = crc32c(&body);
-    let mut good = body.clone();
-    append_footer(&mut good);
-    let index_100 = has("MANIFEST.json", r#""snapshot_index": 100,"#);
-    let fsm_name = has("MANIFEST.json", r#""fsm_path": "0000000000000064.fsm","#);
-
-    let mut d = Dir::default();
-    d.snapshot(2, 100, good.clone(), crc);
-    c.add_dir(
-        "REQ-NODE-5-data-dir",
-        "[Decision] a node data directory as the input: the snapshot its newest snap file names is decoded, snapshot_index from the token",
-        &[],
-        d.0,
-        vec![
-            files(&["sqs/orders/_queue.json", "sqs/orders/messages.jsonl"]),
-            lines("sqs/orders/messages.jsonl", 2),
-            index_100.clone(),
-            fsm_name.clone(),
-        ],
-    );
-
-    let mut d = Dir::default();
-    d.snapshot(2, 100, good.clone(), crc).snap(3, 200, crc);
-    c.add_dir(
-        "REQ-NODE-2-newest-fsm-missing",
-        "[Decision] the newest snap file names a missing .fsm file: it is skipped (a warning) and the older snapshot decoded",
-        &[],
-        d.0,
-        vec![lines("sqs/orders/messages.jsonl", 2), index_100, fsm_name],
-    );
-
-    let mut d = Dir::default();
-    d.snapshot(2, 100, good.clone(), crc ^ 1);
-    c.add_dir(
-        "REQ-NODE-3-token-crc-mismatch",
-        "the snap file's token names a CRC-32C other than the .fsm footer's: token_crc_mismatch, no older snapshot tried",
-        &[],
-        d.0,
-        vec![error("token_crc_mismatch")],
-    );
-
-    // Footer and token agree with each other, not with the payload.
-    let mut damaged = body.clone();
-    damaged.extend_from_slice(&(crc ^ 1).to_be_bytes());
-    let mut d = Dir::default();
-    d.snapshot(2, 100, damaged, crc ^ 1);
-    c.add_dir(
-        "REQ-NODE-5-payload-crc-mismatch",
-        "[Decision] the .fsm footer agrees with the token but not with the payload it ends: crc_mismatch, nothing written",
-        &[],
-        d.0,
-        vec![error("crc_mismatch")],
-    );
-
-    let mut d = Dir::default();
-    d.snap(3, 200, crc).fsm(7, good);
-    c.add_dir(
-        "REQ-NODE-2-no-usable-snapshot",
-        "[Decision] the only snap file names a missing .fsm file: no_usable_snapshot",
-        &[],
-        d.0,
-        vec![error("no_usable_snapshot")],
-    );
+    let mut node = body;
+    append_footer(&mut node);
+    (node, crc)
 }
+
+/// Where the snapshot at index 100 was found.
+const INDEX_100: &str = r#""snapshot_index": 100,"#;
+const FSM_100: &str = r#""fsm_path": "0000000000000064.fsm","#;
+
+pub(super) const CASES: &[Row] = &[
+    Row {
+        name: "REQ-NODE-5-data-dir",
+        note: "[Decision] a node data directory as the input: the snapshot its newest snap file names is decoded, snapshot_index from the token",
+        flags: &[],
+        input: Dir(|| {
+            let (node, crc) = good();
+            DataDir::default().snapshot(2, 100, node, crc).files()
+        }),
+        expect: || {
+            vec![
+                files(&["sqs/orders/_queue.json", "sqs/orders/messages.jsonl"]),
+                lines("sqs/orders/messages.jsonl", 2),
+                has("MANIFEST.json", INDEX_100),
+                has("MANIFEST.json", FSM_100),
+            ]
+        },
+    },
+    Row {
+        name: "REQ-NODE-2-newest-fsm-missing",
+        note: "[Decision] the newest snap file names a missing .fsm file: it is skipped (a warning) and the older snapshot decoded",
+        flags: &[],
+        input: Dir(|| {
+            let (node, crc) = good();
+            DataDir::default()
+                .snapshot(2, 100, node, crc)
+                .snap(3, 200, crc)
+                .files()
+        }),
+        expect: || {
+            vec![
+                lines("sqs/orders/messages.jsonl", 2),
+                has("MANIFEST.json", INDEX_100),
+                has("MANIFEST.json", FSM_100),
+            ]
+        },
+    },
+    Row {
+        name: "REQ-NODE-3-token-crc-mismatch",
+        note: "the snap file's token names a CRC-32C other than the .fsm footer's: token_crc_mismatch, no older snapshot tried",
+        flags: &[],
+        input: Dir(|| {
+            let (node, crc) = good();
+            DataDir::default().snapshot(2, 100, node, crc ^ 1).files()
+        }),
+        expect: || vec![error("token_crc_mismatch")],
+    },
+    Row {
+        name: "REQ-NODE-5-payload-crc-mismatch",
+        note: "[Decision] the .fsm footer agrees with the token but not with the payload it ends: crc_mismatch, nothing written",
+        flags: &[],
+        input: Dir(|| {
+            // Footer and token agree with each other, not with the payload.
+            let mut damaged = payload();
+            let wrong = crc32c(&damaged) ^ 1;
+            damaged.extend_from_slice(&wrong.to_be_bytes());
+            DataDir::default().snapshot(2, 100, damaged, wrong).files()
+        }),
+        expect: || vec![error("crc_mismatch")],
+    },
+    Row {
+        name: "REQ-NODE-2-no-usable-snapshot",
+        note: "[Decision] the only snap file names a missing .fsm file: no_usable_snapshot",
+        flags: &[],
+        input: Dir(|| {
+            let (node, crc) = good();
+            DataDir::default().snap(3, 200, crc).fsm(7, node).files()
+        }),
+        expect: || vec![error("no_usable_snapshot")],
+    },
+];
