@@ -390,11 +390,7 @@ fn f_dedup(id: &[u8]) -> KeyParts {
 
 /// Every encode case, in a fixed order.
 pub fn encode_cases() -> Vec<EncodeCase> {
-    SUCCESS
-        .iter()
-        .chain(ERRORS)
-        .map(EncRow::case)
-        .collect()
+    SUCCESS.iter().chain(ERRORS).map(EncRow::case).collect()
 }
 
 use Dump::{Edited, Flagged, Of, Tampered};
@@ -1213,7 +1209,10 @@ mod tests {
         let text = String::from_utf8_lossy(&files[QFILE]).into_owned();
         assert!(text.contains("\"renamed\"") && !text.contains("\"orders\""));
         assert!(!files.contains_key(MANIFEST_FILE));
-        assert_eq!(files.get("sqs/orders/x").map(Vec::as_slice), Some(&b"x"[..]));
+        assert_eq!(
+            files.get("sqs/orders/x").map(Vec::as_slice),
+            Some(&b"x"[..])
+        );
         assert_eq!(files.get(MSGS), base.get(MSGS));
         assert_eq!(files.len(), base.len());
     }

@@ -247,9 +247,7 @@ fn legacy_key(queue_segment: &[u8], id_segment: &[u8]) -> Vec<u8> {
 
 /// `orders` with a message stored under this (malformed) data key.
 fn with_data_key(key: &[u8]) -> Vec<u8> {
-    orders()
-        .put(key, 100, &msg("o-9", b"x", T0, 1, ""))
-        .bytes()
+    orders().put(key, 100, &msg("o-9", b"x", T0, 1, "")).bytes()
 }
 
 fn all_families() -> Vec<u8> {
