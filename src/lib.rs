@@ -115,6 +115,7 @@ internal! {
     manifest;
     node;
     run;
+    schema;
     segment;
     value;
     warning;
