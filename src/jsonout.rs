@@ -9,6 +9,9 @@
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
 use base64::Engine as _;
 
+use std::collections::BTreeMap;
+
+use crate::schema::{self, MessageField, Omit, QueueField};
 use crate::value::{Message, QueueMeta};
 
 /// Whether `<`, `>` and `&` are escaped as `\u003c`, `\u003e`, `\u0026`.
@@ -235,20 +238,102 @@ impl<'a> Obj<'a> {
         let out = self.key(k);
         write_str(out, v, html);
     }
-    pub(crate) fn str_nonempty(&mut self, k: &str, v: &str) {
-        if !v.is_empty() {
-            self.str(k, v);
-        }
-    }
     pub(crate) fn num(&mut self, k: &str, v: impl itoa::Integer) {
         let out = self.key(k);
         out.extend_from_slice(itoa::Buffer::new().format(v).as_bytes());
     }
-    pub(crate) fn raw(&mut self, k: &str, v: &[u8]) {
-        self.key(k).extend_from_slice(v);
-    }
     pub(crate) fn end(self) {
         self.out.push(b'}');
+    }
+}
+
+/// One field's value as the object writers here write it (the JSON type
+/// is the declared [`crate::schema::Type`]).
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Val<'a> {
+    /// No value: the field is left out (`partition` of a legacy key).
+    Absent,
+    /// `null`.
+    Null,
+    /// A string.
+    Str(&'a str),
+    /// A string holding bytes that may not be UTF-8, written as Go writes
+    /// a string holding them ([`write_go_bytes`]).
+    GoBytes(&'a [u8]),
+    /// `true` or `false`.
+    Bool(bool),
+    /// A signed integer.
+    Int(i64),
+    /// An unsigned integer.
+    Uint(u64),
+    /// A message body as the dump holds it ([`write_body`]).
+    Body(&'a [u8]),
+    /// Bytes as Go writes a `[]byte`: padded standard base64 (REQ-JSON-14).
+    Base64(&'a [u8]),
+    /// An object of raw JSON values, compacted ([`write_compact_raw`]).
+    Raw(&'a BTreeMap<String, Vec<u8>>),
+    /// An object of strings.
+    Strs(&'a BTreeMap<String, String>),
+}
+
+impl Val<'_> {
+    /// Whether a field declared with `omit` is left out holding this value.
+    pub(crate) fn omitted(&self, omit: Omit) -> bool {
+        match (omit, self) {
+            (_, Val::Absent) => true,
+            (Omit::Never | Omit::NoValue, _) => false,
+            (Omit::Zero, v) => v.is_zero(),
+        }
+    }
+
+    /// Go's zero value of the type (what `omitempty` leaves out).
+    fn is_zero(&self) -> bool {
+        match *self {
+            Val::Absent | Val::Null => true,
+            Val::Str(s) => s.is_empty(),
+            Val::GoBytes(b) | Val::Body(b) | Val::Base64(b) => b.is_empty(),
+            Val::Bool(b) => !b,
+            Val::Int(n) => n == 0,
+            Val::Uint(n) => n == 0,
+            Val::Raw(m) => m.is_empty(),
+            Val::Strs(m) => m.is_empty(),
+        }
+    }
+
+    /// Append the value compactly, strings escaped in `html` mode (a
+    /// body is always escaped as `json.Marshal` escapes it, REQ-JSON-12).
+    pub(crate) fn write(&self, out: &mut Vec<u8>, html: Html) {
+        match *self {
+            Val::Absent => {}
+            Val::Null => out.extend_from_slice(b"null"),
+            Val::Str(s) => write_str(out, s, html),
+            Val::GoBytes(b) => write_go_bytes(out, b, html),
+            Val::Bool(b) => out.extend_from_slice(if b { b"true" } else { b"false" }),
+            Val::Int(n) => out.extend_from_slice(itoa::Buffer::new().format(n).as_bytes()),
+            Val::Uint(n) => out.extend_from_slice(itoa::Buffer::new().format(n).as_bytes()),
+            Val::Body(b) => write_body(out, b),
+            Val::Base64(b) => {
+                out.push(b'"');
+                out.extend_from_slice(STANDARD.encode(b).as_bytes());
+                out.push(b'"');
+            }
+            Val::Raw(m) => {
+                let mut o = Obj::new(out, html);
+                // BTreeMap<String, _> iterates in byte order of the keys,
+                // which is the order Go sorts map keys in.
+                for (k, raw) in m {
+                    write_compact_raw(o.key(k), raw);
+                }
+                o.end();
+            }
+            Val::Strs(m) => {
+                let mut o = Obj::new(out, html);
+                for (k, v) in m {
+                    o.str(k, v);
+                }
+                o.end();
+            }
+        }
     }
 }
 
@@ -261,47 +346,40 @@ pub fn message_line(m: &Message, partition: Option<u32>) -> Vec<u8> {
     out
 }
 
-/// Append one `messages.jsonl` line, as [`message_line`] returns it.
+/// The value of message field `id` of `m` (REQ-OUT-5).
+fn message_value(m: &Message, partition: Option<u32>, id: MessageField) -> Val<'_> {
+    use MessageField as F;
+    match id {
+        F::MessageId => Val::Str(&m.message_id),
+        F::Body => Val::Body(&m.body),
+        F::Md5OfBody => Val::Str(&m.md5_of_body),
+        F::Md5OfMessageAttributes => Val::Str(&m.md5_of_message_attributes),
+        F::MessageAttributes => Val::Raw(&m.message_attributes),
+        F::SenderId => Val::Str(&m.sender_id),
+        F::SendTimestampMillis => Val::Int(m.send_timestamp_millis),
+        F::AvailableAtMillis => Val::Int(m.available_at_millis),
+        F::VisibleAtMillis => Val::Int(m.visible_at_millis),
+        F::ReceiveCount => Val::Int(m.receive_count),
+        F::FirstReceiveMillis => Val::Int(m.first_receive_millis),
+        F::CurrentReceiptToken => Val::Base64(&m.current_receipt_token),
+        F::QueueGeneration => Val::Uint(m.queue_generation),
+        F::MessageGroupId => Val::Str(&m.message_group_id),
+        F::MessageDeduplicationId => Val::Str(&m.message_deduplication_id),
+        F::SequenceNumber => Val::Uint(m.sequence_number),
+        F::DeadLetterSourceArn => Val::Str(&m.dead_letter_source_arn),
+        F::Partition => partition.map_or(Val::Absent, |p| Val::Uint(u64::from(p))),
+    }
+}
+
+/// Append one `messages.jsonl` line, as [`message_line`] returns it: the
+/// fields of [`schema::MESSAGE`] in order, each left out as it declares.
 pub fn write_message_line(out: &mut Vec<u8>, m: &Message, partition: Option<u32>) {
     let mut o = Obj::new(out, Html::Raw);
-    o.str("message_id", &m.message_id);
-    write_body(o.key("body"), &m.body);
-    o.str_nonempty("md5_of_body", &m.md5_of_body);
-    o.str_nonempty("md5_of_message_attributes", &m.md5_of_message_attributes);
-    if !m.message_attributes.is_empty() {
-        let out = o.key("message_attributes");
-        let mut attrs = Obj::new(out, Html::Raw);
-        // BTreeMap<String, _> iterates in byte order of the keys, which is
-        // the order Go sorts map keys in.
-        for (k, raw) in &m.message_attributes {
-            write_compact_raw(attrs.key(k), raw);
+    for f in &schema::MESSAGE {
+        let v = message_value(m, partition, f.id);
+        if !v.omitted(f.omit) {
+            v.write(o.key(f.name), Html::Raw);
         }
-        attrs.end();
-    }
-    o.str_nonempty("sender_id", &m.sender_id);
-    o.num("send_timestamp_millis", m.send_timestamp_millis);
-    o.num("available_at_millis", m.available_at_millis);
-    o.num("visible_at_millis", m.visible_at_millis);
-    o.num("receive_count", m.receive_count);
-    if m.first_receive_millis != 0 {
-        o.num("first_receive_millis", m.first_receive_millis);
-    }
-    if !m.current_receipt_token.is_empty() {
-        // REQ-JSON-14: Go writes []byte as standard padded base64.
-        o.str(
-            "current_receipt_token",
-            &STANDARD.encode(&m.current_receipt_token),
-        );
-    }
-    o.num("queue_generation", m.queue_generation);
-    o.str_nonempty("message_group_id", &m.message_group_id);
-    o.str_nonempty("message_deduplication_id", &m.message_deduplication_id);
-    if m.sequence_number != 0 {
-        o.num("sequence_number", m.sequence_number);
-    }
-    o.str_nonempty("dead_letter_source_arn", &m.dead_letter_source_arn);
-    if let Some(p) = partition {
-        o.num("partition", p);
     }
     o.end();
     out.push(b'\n');
@@ -379,100 +457,65 @@ pub fn write_indented(out: &mut Vec<u8>, v: &Indented, depth: usize) {
     }
 }
 
-/// `_queue.json` bytes (REQ-OUT-4, REQ-JSON-15): `json.MarshalIndent` with
-/// a two-space indent, HTML escaping on, no trailing newline. `name` is
-/// the live record's name, or the raw `key_name` when that is empty
-/// (written as [`write_go_bytes`] writes it). `tags` is an extension of the
-/// upstream format (REQ-VAL-4).
+/// The value of `_queue.json` field `id` (REQ-OUT-4): `name` is the live
+/// record's name, or the raw `key_name` when that is empty.
+fn queue_value<'a>(meta: &'a QueueMeta, key_name: &'a [u8], id: QueueField) -> Val<'a> {
+    use QueueField as F;
+    match id {
+        F::FormatVersion => Val::Int(1),
+        F::Name if meta.name.is_empty() => Val::GoBytes(key_name),
+        F::Name => Val::Str(&meta.name),
+        F::Fifo => Val::Bool(meta.is_fifo),
+        F::ContentBasedDeduplication => Val::Bool(meta.content_based_dedup),
+        F::VisibilityTimeoutSeconds => Val::Int(meta.visibility_timeout_seconds),
+        F::MessageRetentionSeconds => Val::Int(meta.message_retention_seconds),
+        F::DelaySeconds => Val::Int(meta.delay_seconds),
+        F::ReceiveMessageWaitSeconds => Val::Int(meta.receive_message_wait_seconds),
+        F::MaximumMessageSize => Val::Int(meta.maximum_message_size),
+        F::RedrivePolicy => Val::Str(&meta.redrive_policy),
+        F::RedriveAllowPolicy => Val::Str(&meta.redrive_allow_policy),
+        F::PartitionCount => Val::Uint(u64::from(meta.partition_count)),
+        F::FifoThroughputLimit => Val::Str(&meta.fifo_throughput_limit),
+        F::DeduplicationScope => Val::Str(&meta.deduplication_scope),
+        F::Tags => Val::Strs(&meta.tags),
+    }
+}
+
+/// `_queue.json` bytes (REQ-OUT-4, REQ-JSON-15): the fields of
+/// [`schema::QUEUE`] in order, each left out as it declares, laid out as
+/// `json.MarshalIndent` with a two-space indent lays them out, HTML
+/// escaping on, no trailing newline. `name` is the live record's name, or
+/// the raw `key_name` when that is empty (written as [`write_go_bytes`]
+/// writes it). `tags` is an extension of the upstream format (REQ-VAL-4).
 pub fn queue_json(meta: &QueueMeta, key_name: &[u8]) -> Vec<u8> {
-    let mut fields: Vec<(&str, Vec<u8>)> = Vec::new();
-    let s = |v: &str| {
+    let mut fields = Vec::with_capacity(schema::QUEUE.len());
+    for f in &schema::QUEUE {
+        let v = queue_value(meta, key_name, f.id);
+        if v.omitted(f.omit) {
+            continue;
+        }
         let mut b = Vec::new();
-        write_str(&mut b, v, Html::Escape);
-        b
-    };
-    let n = |v: i64| v.to_string().into_bytes();
-    fields.push(("format_version", b"1".to_vec()));
-    let mut name = Vec::new();
-    if meta.name.is_empty() {
-        write_go_bytes(&mut name, key_name, Html::Escape);
-    } else {
-        write_str(&mut name, &meta.name, Html::Escape);
-    }
-    fields.push(("name", name));
-    if meta.is_fifo {
-        fields.push(("fifo", b"true".to_vec()));
-    }
-    if meta.content_based_dedup {
-        fields.push(("content_based_deduplication", b"true".to_vec()));
-    }
-    fields.push((
-        "visibility_timeout_seconds",
-        n(meta.visibility_timeout_seconds),
-    ));
-    fields.push((
-        "message_retention_seconds",
-        n(meta.message_retention_seconds),
-    ));
-    fields.push(("delay_seconds", n(meta.delay_seconds)));
-    if meta.receive_message_wait_seconds != 0 {
-        fields.push((
-            "receive_message_wait_seconds",
-            n(meta.receive_message_wait_seconds),
-        ));
-    }
-    if meta.maximum_message_size != 0 {
-        fields.push(("maximum_message_size", n(meta.maximum_message_size)));
-    }
-    for (k, v) in [
-        ("redrive_policy", &meta.redrive_policy),
-        ("redrive_allow_policy", &meta.redrive_allow_policy),
-    ] {
-        if !v.is_empty() {
-            fields.push((k, s(v)));
-        }
-    }
-    if meta.partition_count != 0 {
-        fields.push((
-            "partition_count",
-            meta.partition_count.to_string().into_bytes(),
-        ));
-    }
-    for (k, v) in [
-        ("fifo_throughput_limit", &meta.fifo_throughput_limit),
-        ("deduplication_scope", &meta.deduplication_scope),
-    ] {
-        if !v.is_empty() {
-            fields.push((k, s(v)));
-        }
-    }
-    if !meta.tags.is_empty() {
-        let mut b = b"{\n".to_vec();
-        for (i, (k, v)) in meta.tags.iter().enumerate() {
-            b.extend_from_slice(b"    ");
-            write_str(&mut b, k, Html::Escape);
-            b.extend_from_slice(b": ");
-            write_str(&mut b, v, Html::Escape);
-            if i + 1 < meta.tags.len() {
-                b.push(b',');
+        match v {
+            // The one nested object, one level deep.
+            Val::Strs(tags) => {
+                b.push(b'{');
+                for (i, (k, v)) in tags.iter().enumerate() {
+                    if i > 0 {
+                        b.push(b',');
+                    }
+                    b.extend_from_slice(b"\n    ");
+                    write_str(&mut b, k, Html::Escape);
+                    b.extend_from_slice(b": ");
+                    write_str(&mut b, v, Html::Escape);
+                }
+                b.extend_from_slice(b"\n  }");
             }
-            b.push(b'\n');
+            v => v.write(&mut b, Html::Escape),
         }
-        b.extend_from_slice(b"  }");
-        fields.push(("tags", b));
+        fields.push((f.name, Indented::Scalar(b)));
     }
-    let mut out = b"{\n".to_vec();
-    for (i, (k, v)) in fields.iter().enumerate() {
-        out.extend_from_slice(b"  ");
-        write_str(&mut out, k, Html::Escape);
-        out.extend_from_slice(b": ");
-        out.extend_from_slice(v);
-        if i + 1 < fields.len() {
-            out.push(b',');
-        }
-        out.push(b'\n');
-    }
-    out.push(b'}');
+    let mut out = Vec::new();
+    write_indented(&mut out, &Indented::Object(fields), 0);
     out
 }
 

@@ -154,6 +154,10 @@ pub mod run;
 #[cfg(feature = "testkit")]
 #[doc(hidden)]
 #[allow(rustdoc::private_intra_doc_links)]
+pub mod schema;
+#[cfg(feature = "testkit")]
+#[doc(hidden)]
+#[allow(rustdoc::private_intra_doc_links)]
 pub mod segment;
 #[cfg(feature = "testkit")]
 #[doc(hidden)]
@@ -180,6 +184,7 @@ private_without_testkit! {
     manifest;
     node;
     run;
+    schema;
     segment;
     value;
     warning;

@@ -4,6 +4,18 @@
 //! of the live record. They are read with [`crate::gojson`], which accepts
 //! exactly what upstream's reader, Go's `encoding/json`, accepts
 //! (REQ-JSON-*). Gen values are decimal ASCII.
+//!
+//! These are upstream's internal records, not the dump: their field lists
+//! ([`QueueMeta`]'s and `MessageTarget`'s `FIELDS`) are the live names
+//! that [`crate::schema::LIVE_QUEUE`] and [`crate::schema::LIVE_MESSAGE`]
+//! declare, matched as Go matches them (case-insensitively, REQ-JSON-1),
+//! in any order. Each maps to the dump field of the same name in
+//! [`crate::schema::QUEUE`] and [`crate::schema::MESSAGE`], except
+//! `is_fifo` → `fifo` and `content_based_dedup` →
+//! `content_based_deduplication`; `generation` is not read, and a
+//! message's `partition` comes from its key, not its value. The unit test
+//! `schema::tests::the_live_tables_match_the_testkit_go_writer_and_the_value_reader`
+//! checks the names.
 
 use std::collections::BTreeMap;
 
@@ -189,7 +201,7 @@ impl gojson::Target for QueueMeta {
 /// A [`Message`] being read: its `[]byte` fields are kept as Go slices
 /// until the end (see [`GoBytes`]).
 #[derive(Debug, Default)]
-struct MessageTarget {
+pub(crate) struct MessageTarget {
     message: Message,
     body: GoBytes,
     current_receipt_token: GoBytes,

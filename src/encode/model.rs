@@ -3,7 +3,8 @@
 //! `_queue.json` and `messages.jsonl` lines are read strictly, as the
 //! schema that `decode` writes (REQ-OUT-4, REQ-OUT-5): exact field names,
 //! no unknown or repeated fields, the required fields present, the right
-//! JSON types. Attribute values are kept as their raw JSON bytes
+//! JSON types. The names, and which fields are required (those never
+//! omitted), come from [`crate::schema`]. Attribute values are kept as their raw JSON bytes
 //! (REQ-ENC-7). Then the live system's rules that upstream's encoder
 //! enforces are checked: the HT-FIFO settings of a queue, and the
 //! partition of each message.
@@ -12,17 +13,21 @@ use std::collections::BTreeMap;
 
 use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use base64::Engine as _;
+use std::fmt;
+use std::marker::PhantomData;
+
+use serde::de::{self, DeserializeSeed, Deserializer, MapAccess, Visitor};
 use serde::Deserialize;
 use serde_json::value::RawValue;
 
 use super::restorable::{self, QueueRules};
+use crate::schema::{self, Field, MessageField, Omit, QueueField, MESSAGE_NAMES, QUEUE_NAMES};
 pub use super::restorable::{
     MAX_PARTITIONS, PER_MESSAGE_GROUP_ID, PER_QUEUE, SCOPE_MESSAGE_GROUP, SCOPE_QUEUE,
 };
 
 /// A queue's configuration as `_queue.json` holds it (REQ-OUT-4).
-#[derive(Debug, Clone, Default, PartialEq, Eq, Deserialize)]
-#[serde(deny_unknown_fields)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct QueueConfig {
     /// `format_version`: must be 1.
     pub format_version: u32,
@@ -32,13 +37,10 @@ pub struct QueueConfig {
     /// name that came from the key with invalid UTF-8, read back from its
     /// directory (REQ-ENC-14). Its meta record is restored with an empty
     /// `name`, as it was.
-    #[serde(skip)]
     pub key_name: Option<Vec<u8>>,
     /// `fifo`.
-    #[serde(default)]
     pub fifo: bool,
     /// `content_based_deduplication`.
-    #[serde(default)]
     pub content_based_deduplication: bool,
     /// `visibility_timeout_seconds`.
     pub visibility_timeout_seconds: i64,
@@ -47,28 +49,20 @@ pub struct QueueConfig {
     /// `delay_seconds`.
     pub delay_seconds: i64,
     /// `receive_message_wait_seconds`.
-    #[serde(default)]
     pub receive_message_wait_seconds: i64,
     /// `maximum_message_size`.
-    #[serde(default)]
     pub maximum_message_size: i64,
     /// `redrive_policy`.
-    #[serde(default)]
     pub redrive_policy: String,
     /// `redrive_allow_policy`.
-    #[serde(default)]
     pub redrive_allow_policy: String,
     /// `partition_count`.
-    #[serde(default)]
     pub partition_count: u32,
     /// `fifo_throughput_limit`.
-    #[serde(default)]
     pub fifo_throughput_limit: String,
     /// `deduplication_scope`.
-    #[serde(default)]
     pub deduplication_scope: String,
     /// `tags` (REQ-VAL-4).
-    #[serde(default)]
     pub tags: BTreeMap<String, String>,
 }
 
@@ -110,40 +104,181 @@ pub fn parse_queue(bytes: &[u8]) -> Result<QueueConfig, String> {
     Ok(q)
 }
 
-/// One `messages.jsonl` line as read.
-#[derive(Debug, Deserialize)]
-#[serde(deny_unknown_fields)]
+/// One `messages.jsonl` line as read: a field that is absent holds its
+/// zero value.
+#[derive(Debug, Default)]
 struct Line<'a> {
     message_id: String,
-    #[serde(borrow)]
-    body: &'a RawValue,
-    #[serde(default)]
+    /// `None` only while the line is read: `body` is never omitted.
+    body: Option<&'a RawValue>,
     md5_of_body: String,
-    #[serde(default)]
     md5_of_message_attributes: String,
-    #[serde(default, borrow)]
     message_attributes: Option<BTreeMap<String, &'a RawValue>>,
-    #[serde(default)]
     sender_id: String,
     send_timestamp_millis: i64,
     available_at_millis: i64,
     visible_at_millis: i64,
     receive_count: i64,
-    #[serde(default)]
     first_receive_millis: i64,
-    #[serde(default)]
     current_receipt_token: Option<String>,
     queue_generation: u64,
-    #[serde(default)]
     message_group_id: String,
-    #[serde(default)]
     message_deduplication_id: String,
-    #[serde(default)]
     sequence_number: u64,
-    #[serde(default)]
     dead_letter_source_arn: String,
-    #[serde(default)]
     partition: Option<u32>,
+}
+
+// ---------------------------------------------------------------------------
+// Reading an object of the schema
+
+/// A dump object read field by field as [`schema`] declares it.
+trait Object<'de>: Default {
+    /// The field ids.
+    type Id: Copy + 'static;
+    /// The declared fields, in order.
+    const FIELDS: &'static [Field<Self::Id>];
+    /// Their names, in order.
+    const NAMES: &'static [&'static str];
+    /// What a value of another JSON type is called in errors.
+    const EXPECTING: &'static str;
+    /// Read the value of field `id` from `map` into `self`.
+    fn read<A: MapAccess<'de>>(&mut self, id: Self::Id, map: &mut A) -> Result<(), A::Error>;
+}
+
+/// A JSON object of `T`'s fields: each name a declared one (else
+/// `unknown field`), none twice (`duplicate field`), and every field that
+/// is never omitted present (`missing field`, the first in order).
+struct ObjectVisitor<T>(PhantomData<T>);
+
+impl<'de, T: Object<'de>> Visitor<'de> for ObjectVisitor<T> {
+    type Value = T;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(T::EXPECTING)
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<T, A::Error> {
+        let mut out = T::default();
+        let mut seen = vec![false; T::FIELDS.len()];
+        while let Some(i) = map.next_key_seed(FieldName(T::NAMES))? {
+            let (Some(f), Some(seen)) = (T::FIELDS.get(i), seen.get_mut(i)) else {
+                return Err(de::Error::custom("field index out of range"));
+            };
+            if *seen {
+                return Err(de::Error::duplicate_field(f.name));
+            }
+            *seen = true;
+            out.read(f.id, &mut map)?;
+        }
+        for (f, seen) in T::FIELDS.iter().zip(&seen) {
+            if f.omit == Omit::Never && !seen {
+                return Err(de::Error::missing_field(f.name));
+            }
+        }
+        Ok(out)
+    }
+}
+
+/// A member name: its index in the names given, or `unknown field`.
+struct FieldName(&'static [&'static str]);
+
+impl<'de> DeserializeSeed<'de> for FieldName {
+    type Value = usize;
+
+    fn deserialize<D: Deserializer<'de>>(self, d: D) -> Result<usize, D::Error> {
+        d.deserialize_identifier(self)
+    }
+}
+
+impl Visitor<'_> for FieldName {
+    type Value = usize;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("field identifier")
+    }
+
+    fn visit_str<E: de::Error>(self, v: &str) -> Result<usize, E> {
+        self.0
+            .iter()
+            .position(|n| *n == v)
+            .ok_or_else(|| E::unknown_field(v, self.0))
+    }
+}
+
+impl<'de> Deserialize<'de> for QueueConfig {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_struct("QueueConfig", &QUEUE_NAMES, ObjectVisitor(PhantomData))
+    }
+}
+
+impl<'de> Object<'de> for QueueConfig {
+    type Id = QueueField;
+    const FIELDS: &'static [Field<QueueField>] = &schema::QUEUE;
+    const NAMES: &'static [&'static str] = &QUEUE_NAMES;
+    const EXPECTING: &'static str = "struct QueueConfig";
+
+    fn read<A: MapAccess<'de>>(&mut self, id: QueueField, map: &mut A) -> Result<(), A::Error> {
+        use QueueField as F;
+        match id {
+            F::FormatVersion => self.format_version = map.next_value()?,
+            F::Name => self.name = map.next_value()?,
+            F::Fifo => self.fifo = map.next_value()?,
+            F::ContentBasedDeduplication => self.content_based_deduplication = map.next_value()?,
+            F::VisibilityTimeoutSeconds => self.visibility_timeout_seconds = map.next_value()?,
+            F::MessageRetentionSeconds => self.message_retention_seconds = map.next_value()?,
+            F::DelaySeconds => self.delay_seconds = map.next_value()?,
+            F::ReceiveMessageWaitSeconds => {
+                self.receive_message_wait_seconds = map.next_value()?;
+            }
+            F::MaximumMessageSize => self.maximum_message_size = map.next_value()?,
+            F::RedrivePolicy => self.redrive_policy = map.next_value()?,
+            F::RedriveAllowPolicy => self.redrive_allow_policy = map.next_value()?,
+            F::PartitionCount => self.partition_count = map.next_value()?,
+            F::FifoThroughputLimit => self.fifo_throughput_limit = map.next_value()?,
+            F::DeduplicationScope => self.deduplication_scope = map.next_value()?,
+            F::Tags => self.tags = map.next_value()?,
+        }
+        Ok(())
+    }
+}
+
+impl<'de: 'a, 'a> Deserialize<'de> for Line<'a> {
+    fn deserialize<D: Deserializer<'de>>(d: D) -> Result<Self, D::Error> {
+        d.deserialize_struct("Line", &MESSAGE_NAMES, ObjectVisitor(PhantomData))
+    }
+}
+
+impl<'de: 'a, 'a> Object<'de> for Line<'a> {
+    type Id = MessageField;
+    const FIELDS: &'static [Field<MessageField>] = &schema::MESSAGE;
+    const NAMES: &'static [&'static str] = &MESSAGE_NAMES;
+    const EXPECTING: &'static str = "struct Line";
+
+    fn read<A: MapAccess<'de>>(&mut self, id: MessageField, map: &mut A) -> Result<(), A::Error> {
+        use MessageField as F;
+        match id {
+            F::MessageId => self.message_id = map.next_value()?,
+            F::Body => self.body = Some(map.next_value()?),
+            F::Md5OfBody => self.md5_of_body = map.next_value()?,
+            F::Md5OfMessageAttributes => self.md5_of_message_attributes = map.next_value()?,
+            F::MessageAttributes => self.message_attributes = map.next_value()?,
+            F::SenderId => self.sender_id = map.next_value()?,
+            F::SendTimestampMillis => self.send_timestamp_millis = map.next_value()?,
+            F::AvailableAtMillis => self.available_at_millis = map.next_value()?,
+            F::VisibleAtMillis => self.visible_at_millis = map.next_value()?,
+            F::ReceiveCount => self.receive_count = map.next_value()?,
+            F::FirstReceiveMillis => self.first_receive_millis = map.next_value()?,
+            F::CurrentReceiptToken => self.current_receipt_token = map.next_value()?,
+            F::QueueGeneration => self.queue_generation = map.next_value()?,
+            F::MessageGroupId => self.message_group_id = map.next_value()?,
+            F::MessageDeduplicationId => self.message_deduplication_id = map.next_value()?,
+            F::SequenceNumber => self.sequence_number = map.next_value()?,
+            F::DeadLetterSourceArn => self.dead_letter_source_arn = map.next_value()?,
+            F::Partition => self.partition = map.next_value()?,
+        }
+        Ok(())
+    }
 }
 
 /// The `{"base64": …}` envelope of a binary body (REQ-OUT-6).
@@ -200,7 +335,10 @@ pub fn parse_message(line: &[u8]) -> Result<DumpMessage, String> {
         );
     }
     let _ = l.queue_generation; // normalised to 1 (REQ-ENC-1)
-    let body = parse_body(l.body.get())?;
+    let Some(body) = l.body else {
+        return Err("missing field `body`".to_string());
+    };
+    let body = parse_body(body.get())?;
     let message_attributes = l
         .message_attributes
         .unwrap_or_default()

@@ -19,15 +19,14 @@
 //!   counter at the highest `sequence_number` when that is above 0;
 //! - no group-lock rows.
 
-use base64::engine::general_purpose::STANDARD;
-use base64::Engine as _;
 use sha2::{Digest, Sha256};
 
 use super::error::EncodeError;
 use super::model::{DumpMessage, QueueConfig};
 use super::sink::RowSink;
-use crate::jsonout::{write_compact_raw, Html, Obj};
+use crate::jsonout::{Html, Obj, Val};
 use crate::key::{build, KeyParts};
+use crate::schema::{self, MessageField, QueueField};
 use crate::value::{MESSAGE_MAGIC, QUEUE_META_MAGIC};
 
 /// The generation every restored record carries.
@@ -35,81 +34,87 @@ pub const RESTORE_GENERATION: u64 = 1;
 /// The live FIFO deduplication window.
 pub const DEDUP_WINDOW_MILLIS: i64 = 5 * 60 * 1000;
 
-/// The queue meta value (REQ-ENC-1; tags are REQ-ENC-9).
+/// The value the live queue record stores for dump field `id` (`None`:
+/// `generation`). A queue whose name came from its key is restored with
+/// an empty `name`, as it was.
+fn queue_field(q: &QueueConfig, id: Option<QueueField>) -> Val<'_> {
+    use QueueField as F;
+    let Some(id) = id else {
+        return Val::Uint(RESTORE_GENERATION);
+    };
+    match id {
+        F::FormatVersion => Val::Absent,
+        F::Name if q.key_name.is_some() => Val::Str(""),
+        F::Name => Val::Str(&q.name),
+        F::Fifo => Val::Bool(q.fifo),
+        F::ContentBasedDeduplication => Val::Bool(q.content_based_deduplication),
+        F::VisibilityTimeoutSeconds => Val::Int(q.visibility_timeout_seconds),
+        F::MessageRetentionSeconds => Val::Int(q.message_retention_seconds),
+        F::DelaySeconds => Val::Int(q.delay_seconds),
+        F::ReceiveMessageWaitSeconds => Val::Int(q.receive_message_wait_seconds),
+        F::MaximumMessageSize => Val::Int(q.maximum_message_size),
+        F::RedrivePolicy => Val::Str(&q.redrive_policy),
+        F::RedriveAllowPolicy => Val::Str(&q.redrive_allow_policy),
+        F::PartitionCount => Val::Uint(u64::from(q.partition_count)),
+        F::FifoThroughputLimit => Val::Str(&q.fifo_throughput_limit),
+        F::DeduplicationScope => Val::Str(&q.deduplication_scope),
+        F::Tags => Val::Strs(&q.tags),
+    }
+}
+
+/// The queue meta value (REQ-ENC-1; tags are REQ-ENC-9): the fields of
+/// [`schema::LIVE_QUEUE`] in order, each left out as it declares.
 pub fn queue_meta_value(q: &QueueConfig) -> Vec<u8> {
     let mut out = QUEUE_META_MAGIC.to_vec();
     let mut o = Obj::new(&mut out, Html::Escape);
-    o.str("name", if q.key_name.is_some() { "" } else { &q.name });
-    o.num("generation", RESTORE_GENERATION);
-    if q.fifo {
-        o.raw("is_fifo", b"true");
-    }
-    if q.content_based_deduplication {
-        o.raw("content_based_dedup", b"true");
-    }
-    o.num("visibility_timeout_seconds", q.visibility_timeout_seconds);
-    o.num("message_retention_seconds", q.message_retention_seconds);
-    o.num("delay_seconds", q.delay_seconds);
-    o.num(
-        "receive_message_wait_seconds",
-        q.receive_message_wait_seconds,
-    );
-    o.num("maximum_message_size", q.maximum_message_size);
-    o.str_nonempty("redrive_policy", &q.redrive_policy);
-    o.str_nonempty("redrive_allow_policy", &q.redrive_allow_policy);
-    if !q.tags.is_empty() {
-        let out = o.key("tags");
-        let mut t = Obj::new(out, Html::Escape);
-        for (k, v) in &q.tags {
-            t.str(k, v);
+    for f in &schema::LIVE_QUEUE {
+        let v = queue_field(q, f.from);
+        if !v.omitted(f.omit) {
+            v.write(o.key(f.name), Html::Escape);
         }
-        t.end();
     }
-    if q.partition_count != 0 {
-        o.num("partition_count", q.partition_count);
-    }
-    o.str_nonempty("fifo_throughput_limit", &q.fifo_throughput_limit);
-    o.str_nonempty("deduplication_scope", &q.deduplication_scope);
     o.end();
     out
 }
 
-/// A message data value (REQ-ENC-1; raw attribute values are REQ-ENC-7).
+/// The value the live message record stores for dump field `id`:
+/// visibility reset, the restore generation.
+fn message_field(m: &DumpMessage, id: MessageField) -> Val<'_> {
+    use MessageField as F;
+    match id {
+        F::MessageId => Val::Str(&m.message_id),
+        F::Body => Val::Base64(&m.body),
+        F::Md5OfBody => Val::Str(&m.md5_of_body),
+        F::Md5OfMessageAttributes => Val::Str(&m.md5_of_message_attributes),
+        F::MessageAttributes => Val::Raw(&m.message_attributes),
+        F::SenderId => Val::Str(&m.sender_id),
+        F::SendTimestampMillis => Val::Int(m.send_timestamp_millis),
+        F::AvailableAtMillis => Val::Int(m.available_at_millis),
+        F::VisibleAtMillis | F::ReceiveCount | F::FirstReceiveMillis => Val::Int(0),
+        F::CurrentReceiptToken => Val::Null,
+        F::QueueGeneration => Val::Uint(RESTORE_GENERATION),
+        F::MessageGroupId => Val::Str(&m.message_group_id),
+        F::MessageDeduplicationId => Val::Str(&m.message_deduplication_id),
+        F::SequenceNumber => Val::Uint(m.sequence_number),
+        F::DeadLetterSourceArn => Val::Str(&m.dead_letter_source_arn),
+        F::Partition => Val::Absent,
+    }
+}
+
+/// A message data value (REQ-ENC-1; raw attribute values are REQ-ENC-7):
+/// the fields of [`schema::LIVE_MESSAGE`] in order, each left out as it
+/// declares.
 pub fn message_value(m: &DumpMessage) -> Vec<u8> {
     let mut out = Vec::with_capacity(256 + m.body.len() * 4 / 3);
     out.extend_from_slice(&MESSAGE_MAGIC);
     let mut o = Obj::new(&mut out, Html::Escape);
-    o.str("message_id", &m.message_id);
-    {
-        let out = o.key("body");
-        out.push(b'"');
-        out.extend_from_slice(STANDARD.encode(&m.body).as_bytes());
-        out.push(b'"');
-    }
-    o.str("md5_of_body", &m.md5_of_body);
-    o.str_nonempty("md5_of_message_attributes", &m.md5_of_message_attributes);
-    if !m.message_attributes.is_empty() {
-        let out = o.key("message_attributes");
-        let mut a = Obj::new(out, Html::Escape);
-        for (k, v) in &m.message_attributes {
-            let out = a.key(k);
-            write_compact_raw(out, v);
+    for f in &schema::LIVE_MESSAGE {
+        let Some(id) = f.from else { continue };
+        let v = message_field(m, id);
+        if !v.omitted(f.omit) {
+            v.write(o.key(f.name), Html::Escape);
         }
-        a.end();
     }
-    o.str_nonempty("sender_id", &m.sender_id);
-    o.num("send_timestamp_millis", m.send_timestamp_millis);
-    o.num("available_at_millis", m.available_at_millis);
-    o.num("visible_at_millis", 0);
-    o.num("receive_count", 0);
-    o.raw("current_receipt_token", b"null");
-    o.num("queue_generation", RESTORE_GENERATION);
-    o.str_nonempty("message_group_id", &m.message_group_id);
-    o.str_nonempty("message_deduplication_id", &m.message_deduplication_id);
-    if m.sequence_number != 0 {
-        o.num("sequence_number", m.sequence_number);
-    }
-    o.str_nonempty("dead_letter_source_arn", &m.dead_letter_source_arn);
     o.end();
     out
 }

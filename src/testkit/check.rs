@@ -3,6 +3,14 @@
 //! fuzz targets share them, so a failure reads the same in both.
 //!
 //! Each check returns `Err(description)` on the first violation.
+//!
+//! Its reading of `_queue.json` and message lines (serde_json values and
+//! its own [`MESSAGE_FIELDS`] order) is a deliberate independent copy of
+//! [`crate::schema`], which the dump writer uses: generated dumps are
+//! checked against what the model expects, not against the writer's own
+//! declaration. The unit test
+//! `schema::tests::the_testkit_checker_orders_message_fields_as_declared`
+//! compares [`MESSAGE_FIELDS`] with the declaration.
 
 use std::collections::{BTreeMap, BTreeSet};
 

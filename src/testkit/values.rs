@@ -6,6 +6,15 @@
 //! field for field, in declaration order, including the fields sqsdump
 //! ignores, so [`LiveQueueMeta::value`] is byte-identical to what
 //! `json.Marshal` stores behind the magic.
+//!
+//! This Go-style writer is a deliberate independent copy of the live
+//! records that [`crate::schema::LIVE_QUEUE`] and
+//! [`crate::schema::LIVE_MESSAGE`] declare (and that `encode::rows` writes
+//! from them): it is written from upstream's Go structs, so that the
+//! reader in `value` and the row builder are tested against Go's layout
+//! rather than against themselves. The unit test
+//! `schema::tests::the_live_tables_match_the_testkit_go_writer_and_the_value_reader`
+//! compares its field names and order with the declaration.
 
 use std::collections::BTreeMap;
 
