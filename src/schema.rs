@@ -351,7 +351,11 @@ mod tests {
 
     fn as_verify<Id>(
         table: &[Field<Id>],
-    ) -> Vec<(&'static str, crate::gate::verify::Kind, crate::gate::verify::Presence)> {
+    ) -> Vec<(
+        &'static str,
+        crate::gate::verify::Kind,
+        crate::gate::verify::Presence,
+    )> {
         table
             .iter()
             .map(|f| (f.name, kind(f.ty), presence(f.omit)))
@@ -470,8 +474,7 @@ mod tests {
         let line = r#"{"message_id":"m","body":"b","send_timestamp_millis":1,"available_at_millis":1,"visible_at_millis":0,"receive_count":0,"queue_generation":1}"#;
         let m = parse_message(line.as_bytes()).unwrap();
         assert_eq!((m.message_id.as_str(), m.body.as_slice()), ("m", &b"b"[..]));
-        let value: serde_json::Map<String, serde_json::Value> =
-            serde_json::from_str(line).unwrap();
+        let value: serde_json::Map<String, serde_json::Value> = serde_json::from_str(line).unwrap();
         // The line holds exactly the fields never omitted; without any one
         // of them it is refused, naming it.
         let required = declared(&MESSAGE, |f| f.omit == Omit::Never);
@@ -497,7 +500,10 @@ mod tests {
         assert!(e.starts_with("duplicate field `message_id`"), "{e}");
         // Member names are what make a line: an array is refused.
         let e = parse_message(br#"["m","b","","",null,"",1,1,0,0,0,null,1]"#).unwrap_err();
-        assert!(e.starts_with("invalid type: sequence, expected struct Line"), "{e}");
+        assert!(
+            e.starts_with("invalid type: sequence, expected struct Line"),
+            "{e}"
+        );
 
         let queue = r#"{"format_version":1,"name":"q","visibility_timeout_seconds":30,"message_retention_seconds":60,"delay_seconds":0}"#;
         let q = parse_queue(queue.as_bytes()).unwrap();
@@ -518,7 +524,9 @@ mod tests {
         let listed = QUEUE_NAMES.map(|n| format!("`{n}`")).join(", ");
         let e = parse_queue(queue.replace("}", r#","is_fifo":true}"#).as_bytes()).unwrap_err();
         assert!(
-            e.starts_with(&format!("unknown field `is_fifo`, expected one of {listed}")),
+            e.starts_with(&format!(
+                "unknown field `is_fifo`, expected one of {listed}"
+            )),
             "{e}"
         );
         let e = parse_queue(br#"[1,"q",false,false,30,60,0]"#).unwrap_err();

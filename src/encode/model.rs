@@ -21,10 +21,10 @@ use serde::Deserialize;
 use serde_json::value::RawValue;
 
 use super::restorable::{self, QueueRules};
-use crate::schema::{self, Field, MessageField, Omit, QueueField, MESSAGE_NAMES, QUEUE_NAMES};
 pub use super::restorable::{
     MAX_PARTITIONS, PER_MESSAGE_GROUP_ID, PER_QUEUE, SCOPE_MESSAGE_GROUP, SCOPE_QUEUE,
 };
+use crate::schema::{self, Field, MessageField, Omit, QueueField, MESSAGE_NAMES, QUEUE_NAMES};
 
 /// A queue's configuration as `_queue.json` holds it (REQ-OUT-4).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
