@@ -202,6 +202,10 @@ pub enum EncodeError {
         /// The signal number (2 for SIGINT, 15 for SIGTERM, 1 for SIGHUP).
         signal: i32,
     },
+    /// An archive given as the input is refused as `archive unpack`
+    /// refuses it (REQ-ARC-10).
+    #[error(transparent)]
+    Archive(#[from] crate::archive::ArchiveError),
     /// Reading the dump or writing the snapshot failed.
     #[error("i/o error: {context}: {source}")]
     Io {
@@ -237,6 +241,7 @@ impl EncodeError {
             EncodeError::UnsafeOutput { .. } => "unsafe_output",
             EncodeError::SelfTestMismatch { .. } => "self_test_mismatch",
             EncodeError::Interrupted { .. } => "interrupted",
+            EncodeError::Archive(e) => e.class(),
             EncodeError::Io { .. } => "io",
         }
     }
