@@ -957,7 +957,7 @@ fn encode_fails(arc: &[u8]) -> (String, String) {
     (class, stderr(&r))
 }
 
-// REQ-ARC-10: an archive that `archive unpack` refuses is refused by
+// REQ-ARC-10 REQ-ENC-11: an archive that `archive unpack` refuses is refused by
 // `encode` with the same class, naming the same entry, before anything
 // is written (unsafe, duplicate and non-regular entries, unlisted files,
 // checksum mismatches, cut or corrupt streams, plain and zstd); a tree
@@ -1159,4 +1159,35 @@ fn an_interrupted_pack_leaves_nothing() {
         assert!(names(&out).is_empty(), "left behind: {:?}", names(&out));
         fs::remove_dir(&out).unwrap();
     }
+}
+
+// REQ-ARC-10: the second pass checks every message file it reads against
+// the first pass's digest: a message body changed in the archive between
+// the two passes is `checksum_mismatch`, not a snapshot of other bytes.
+#[test]
+fn an_archive_changed_between_the_passes_is_a_checksum_mismatch() {
+    use sqsdump::archive::source::ArchiveSource;
+    use sqsdump::encode::{encode_to_vec, EncodeOptions};
+    let tmp = tempfile::tempdir().unwrap();
+    let dump = tmp.path().join("dump");
+    sample_restorable(&dump);
+    let arc = tmp.path().join("a.tar");
+    ok(&run(
+        &["archive", "pack", "-i", s(&dump), "-o", s(&arc)],
+        &[],
+    ));
+    let ctl = sqsdump::run::Control::default();
+    let src =
+        ArchiveSource::scan(&arc, &tmp.path().join("spill"), Budget::default(), &ctl).unwrap();
+    let mut changed = fs::read(&arc).unwrap();
+    let at = changed.windows(3).position(|w| w == b"A-1").unwrap();
+    changed[at] = b'B';
+    fs::write(&arc, &changed).unwrap();
+    let e = encode_to_vec(&src, &EncodeOptions::default()).unwrap_err();
+    assert_eq!(e.class(), "checksum_mismatch", "{e}");
+    assert!(e.to_string().contains("messages.jsonl"), "{e}");
+    assert!(
+        e.to_string().contains("changed since it was checked"),
+        "{e}"
+    );
 }

@@ -36,7 +36,7 @@ use std::fs;
 use std::io::{self, Read, Write};
 use std::path::{Path, PathBuf};
 use std::sync::mpsc::{self, Receiver, Sender, SyncSender};
-use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::thread::JoinHandle;
 
@@ -45,7 +45,7 @@ use sha2::{Digest, Sha256};
 use super::tree::check_listed;
 use super::unpack::{walk, Entry, VisitError};
 use super::{Budget, ZSTD_MAGIC};
-use crate::encode::error::EncodeError;
+use crate::encode::error::{EncodeError, SourceFailure};
 use crate::encode::tree::{Kind, Source, CHECKSUMS, MANIFEST, MAX_SMALL_FILE, QUEUE_FILE, SQS_DIR};
 use crate::run::Control;
 use crate::Error;
@@ -101,7 +101,7 @@ pub fn is_tar_header(block: &[u8; 512]) -> bool {
 enum Msg {
     Data(Vec<u8>),
     End,
-    Fail(String),
+    Fail(EncodeError),
 }
 
 /// One walk of the archive by a reader thread.
@@ -115,13 +115,16 @@ struct Walk {
     /// Whether a file is being streamed and has not reached its end: a
     /// second file cannot be asked for until it has.
     active: bool,
+    /// Set when the walk is dropped: the thread stops within a chunk.
+    cancel: Arc<AtomicBool>,
     thread: Option<JoinHandle<()>>,
 }
 
 impl Drop for Walk {
     fn drop(&mut self) {
         // Closing both channels ends the thread at its next send or
-        // receive.
+        // receive, the flag within the chunk it is copying.
+        self.cancel.store(true, Ordering::Relaxed);
         drop(self.requests.take());
         drop(self.data.take());
         if let Some(t) = self.thread.take() {
@@ -189,17 +192,20 @@ pub fn to_encode_error(e: Error) -> EncodeError {
 }
 
 /// Copy `entry`'s data: hash all of it, write the first `limit` bytes to
-/// `copy` (if any) and everything to `send` (if any). Returns the digest.
+/// `copy` (if any) and everything to `send` (if any), asking `stop`
+/// before each chunk. Returns the digest.
 fn consume(
     entry: &mut dyn Read,
     size: u64,
     mut copy: Option<(&mut fs::File, u64)>,
     mut send: Option<&SyncSender<Msg>>,
+    stop: &dyn Fn() -> Result<(), VisitError>,
 ) -> Result<String, VisitError> {
     let mut hasher = Sha256::new();
     let mut done = 0u64;
     let mut buf = vec![0u8; CHUNK];
     loop {
+        stop()?;
         let n = match entry.read(&mut buf) {
             Ok(0) => break,
             Ok(n) => n,
@@ -268,6 +274,7 @@ impl ArchiveSource {
         let mut digests = BTreeMap::new();
         let mut spilled = BTreeMap::new();
         let mut streamed_files = BTreeSet::new();
+        let stop = || ctl.interrupted().map_err(VisitError::Other);
         walk(open_input(input)?, budget, Some(ctl), |e: Entry<'_>| {
             let mut parent = e.rel;
             while let Some((up, _)) = parent.rsplit_once('/') {
@@ -282,13 +289,13 @@ impl ArchiveSource {
                 Some(limit) => {
                     let (path, mut file) =
                         spill_file(spill_dir, spilled.len()).map_err(VisitError::Other)?;
-                    let digest = consume(e.data, e.size, Some((&mut file, limit)), None)?;
+                    let digest = consume(e.data, e.size, Some((&mut file, limit)), None, &stop)?;
                     spilled.insert(e.rel.to_string(), path);
                     digest
                 }
                 None => {
                     streamed_files.insert(e.rel.to_string());
-                    consume(e.data, e.size, None, None)?
+                    consume(e.data, e.size, None, None, &stop)?
                 }
             };
             digests.insert(e.rel.to_string(), digest);
@@ -349,9 +356,11 @@ impl ArchiveSource {
         let (req_tx, req_rx) = mpsc::channel::<String>();
         let (data_tx, data_rx) = mpsc::sync_channel::<Msg>(CHANNEL_CHUNKS);
         let shared = Arc::clone(&self.shared);
+        let cancel = Arc::new(AtomicBool::new(false));
+        let cancelled = Arc::clone(&cancel);
         let thread = std::thread::Builder::new()
             .name("sqsdump-archive".to_string())
-            .spawn(move || reader_thread(&shared, &req_rx, &data_tx))
+            .spawn(move || reader_thread(&shared, &req_rx, &data_tx, &cancelled))
             .map_err(|e| EncodeError::io("starting the archive reader", e))?;
         Ok(Walk {
             id,
@@ -359,6 +368,7 @@ impl ArchiveSource {
             data: Some(data_rx),
             streamed: BTreeSet::new(),
             active: false,
+            cancel,
             thread: Some(thread),
         })
     }
@@ -374,13 +384,25 @@ fn busy(what: &str) -> EncodeError {
 /// The body of a reader thread: walk the archive, stream each file asked
 /// for, copy the files passed on the way that are neither streamed nor
 /// copied yet.
-fn reader_thread(shared: &Shared, requests: &Receiver<String>, data: &SyncSender<Msg>) {
+fn reader_thread(
+    shared: &Shared,
+    requests: &Receiver<String>,
+    data: &SyncSender<Msg>,
+    cancel: &AtomicBool,
+) {
     let mut current: Option<String> = None;
     let mut streamed: BTreeSet<String> = BTreeSet::new();
+    let stop = || {
+        if cancel.load(Ordering::Relaxed) {
+            Err(VisitError::Stop)
+        } else {
+            Ok(())
+        }
+    };
     let file = match open_input(&shared.input) {
         Ok(f) => f,
         Err(e) => {
-            let _ = data.send(Msg::Fail(e.to_string()));
+            let _ = data.send(Msg::Fail(to_encode_error(e)));
             return;
         }
     };
@@ -414,7 +436,7 @@ fn reader_thread(shared: &Shared, requests: &Receiver<String>, data: &SyncSender
             )
         };
         if current.as_deref() == Some(e.rel) {
-            let digest = consume(e.data, e.size, None, Some(data))?;
+            let digest = consume(e.data, e.size, None, Some(data), &stop)?;
             if digest != expected {
                 return Err(changed(&digest));
             }
@@ -425,7 +447,7 @@ fn reader_thread(shared: &Shared, requests: &Receiver<String>, data: &SyncSender
         }
         let n = shared.next_spill.fetch_add(1, Ordering::Relaxed);
         let (path, mut file) = spill_file(&shared.spill_dir, n).map_err(VisitError::Other)?;
-        let digest = consume(e.data, e.size, Some((&mut file, u64::MAX)), None)?;
+        let digest = consume(e.data, e.size, Some((&mut file, u64::MAX)), None, &stop)?;
         file.sync_all()
             .map_err(|err| VisitError::Other(Error::io("writing a spill file", err)))?;
         if digest != expected {
@@ -438,13 +460,16 @@ fn reader_thread(shared: &Shared, requests: &Receiver<String>, data: &SyncSender
     });
     match result {
         Err(e) => {
-            let _ = data.send(Msg::Fail(e.to_string()));
+            let _ = data.send(Msg::Fail(to_encode_error(e)));
         }
         Ok(_) => {
             if let Some(path) = current.or_else(|| requests.try_recv().ok()) {
-                let _ = data.send(Msg::Fail(format!(
-                    "{path:?} is no longer in the archive (it changed since it was checked)"
-                )));
+                let _ = data.send(Msg::Fail(EncodeError::ChecksumMismatch {
+                    path,
+                    expected: "the file checked".to_string(),
+                    actual: "no such file (the archive changed since it was checked)"
+                        .to_string(),
+                }));
             }
         }
     }
@@ -490,7 +515,7 @@ impl Read for Streamed<'_> {
                     }
                     return Ok(0);
                 }
-                Ok(Msg::Fail(reason)) => return Err(io::Error::other(reason)),
+                Ok(Msg::Fail(e)) => return Err(io::Error::other(SourceFailure(e))),
                 Err(_) => return Err(io::Error::other("the archive reader stopped")),
             }
         }
