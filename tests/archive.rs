@@ -1056,8 +1056,9 @@ fn encode_from_an_archive_keeps_to_the_budget() {
     }
 }
 
-// REQ-ARC-3 REQ-ARC-6: pack and unpack remove again the parent
-// directories they created for their output when they fail.
+// REQ-ARC-3 REQ-ARC-6 REQ-ARC-9: pack, unpack and decode into an archive
+// remove again the parent directories they created for their output when
+// they fail.
 #[test]
 fn pack_and_unpack_remove_the_parents_they_created_on_failure() {
     let tmp = tempfile::tempdir().unwrap();
@@ -1089,6 +1090,18 @@ fn pack_and_unpack_remove_the_parents_they_created_on_failure() {
         &[],
     );
     assert_eq!(class_of(&r), "invalid_manifest");
+    // So does decode straight into an archive.
+    let r = run(
+        &[
+            "decode",
+            "--input",
+            s(&bad),
+            "--output",
+            s(&tmp.path().join("i/j/d.tar.zst")),
+        ],
+        &[],
+    );
+    assert_eq!(class_of(&r), "bad_magic");
     assert_eq!(names(tmp.path()), ["bad.tar", "empty"]);
     // On success they stay.
     let dump = tmp.path().join("dump");
