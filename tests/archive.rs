@@ -739,3 +739,468 @@ fn decode_straight_to_an_archive_equals_decode_then_pack() {
     assert_eq!(class_of(&r), "unsafe_output");
     assert_eq!(fs::read(&there).unwrap(), before);
 }
+
+/// The sample dump as `encode` accepts it (no side records), with a fixed
+/// wall time.
+fn sample_restorable(dir: &Path) {
+    ok(&run(
+        &[
+            "decode",
+            "--input",
+            SAMPLE,
+            "--output",
+            dir.to_str().unwrap(),
+        ],
+        &[("SOURCE_DATE_EPOCH", "1700000000")],
+    ));
+}
+
+/// `encode --input <input> --output <dir>/<name>` with a fixed sidecar
+/// time; the snapshot's bytes.
+fn encode_into(input: &Path, dir: &Path, name: &str, self_test: bool) -> Vec<u8> {
+    let out = dir.join(name);
+    let mut args = vec!["encode", "--input", s(input), "--output", s(&out)];
+    if self_test {
+        args.push("--self-test");
+    }
+    ok(&run(&args, &[("SOURCE_DATE_EPOCH", "1700000000")]));
+    fs::read(&out).unwrap()
+}
+
+// REQ-ARC-10: `encode --input X.tar[.zst]` writes the snapshot that
+// `archive unpack` followed by `encode` writes, byte for byte, with and
+// without --self-test, whatever the archive's name says, and leaves
+// nothing but the snapshot and its sidecar; `-` is a usage error.
+#[test]
+fn encode_from_an_archive_equals_unpack_then_encode() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dump = tmp.path().join("dump");
+    sample_restorable(&dump);
+    for (name, compression) in [("d.tar", "none"), ("d.tar.zst", "zstd"), ("d.bin", "zstd")] {
+        let arc = tmp.path().join(name);
+        ok(&run(
+            &[
+                "archive",
+                "pack",
+                "-i",
+                s(&dump),
+                "-o",
+                s(&arc),
+                "--compression",
+                compression,
+            ],
+            &[],
+        ));
+        let unpacked = tmp.path().join(format!("unpacked-{name}"));
+        ok(&run(
+            &["archive", "unpack", "-i", s(&arc), "-o", s(&unpacked)],
+            &[],
+        ));
+        for self_test in [false, true] {
+            let want_dir = tmp.path().join(format!("want-{name}-{self_test}"));
+            let got_dir = tmp.path().join(format!("got-{name}-{self_test}"));
+            fs::create_dir(&want_dir).unwrap();
+            fs::create_dir(&got_dir).unwrap();
+            let want = encode_into(&unpacked, &want_dir, "r.fsm", self_test);
+            let got = encode_into(&arc, &got_dir, "r.fsm", self_test);
+            assert!(!want.is_empty());
+            assert_eq!(got, want, "{name} self-test {self_test}");
+            assert_eq!(names(&got_dir), ["r.fsm", "r.fsm.encode_info.json"]);
+            let info: serde_json::Value =
+                serde_json::from_slice(&fs::read(got_dir.join("r.fsm.encode_info.json")).unwrap())
+                    .unwrap();
+            assert_eq!(info["input_root"], s(&arc));
+            assert_eq!(info["self_test"]["matched"], self_test);
+        }
+    }
+    let r = run(
+        &[
+            "encode",
+            "--input",
+            "-",
+            "--output",
+            s(&tmp.path().join("x.fsm")),
+        ],
+        &[],
+    );
+    assert_eq!(r.status.code(), Some(2));
+    assert!(
+        stderr(&r).contains("standard input is not supported"),
+        "{}",
+        stderr(&r)
+    );
+}
+
+/// Add `sqs/<name>` to the restorable dump at `dump`: a copy of the queue
+/// `orders` under that name, listed in the manifest and in CHECKSUMS.
+fn add_copy_of_orders(dump: &Path, name: &str) {
+    use sha2::{Digest, Sha256};
+    let from = dump.join("sqs/orders");
+    let to = dump.join("sqs").join(name);
+    fs::create_dir(&to).unwrap();
+    let q = fs::read_to_string(from.join("_queue.json"))
+        .unwrap()
+        .replace("\"name\": \"orders\"", &format!("\"name\": \"{name}\""));
+    fs::write(to.join("_queue.json"), q).unwrap();
+    fs::copy(from.join("messages.jsonl"), to.join("messages.jsonl")).unwrap();
+    let mpath = dump.join("MANIFEST.json");
+    let mut m: serde_json::Value = serde_json::from_slice(&fs::read(&mpath).unwrap()).unwrap();
+    let queues = m["adapters"]["sqs"]["queues"].as_array_mut().unwrap();
+    queues.push(name.into());
+    fs::write(&mpath, serde_json::to_vec_pretty(&m).unwrap()).unwrap();
+    let mut sums = String::new();
+    let mut files: Vec<String> = tree(dump)
+        .into_iter()
+        .filter(|(p, b)| b.is_some() && p != "CHECKSUMS")
+        .map(|(p, _)| p)
+        .collect();
+    files.sort();
+    for f in files {
+        let digest = hex::encode(Sha256::digest(fs::read(dump.join(&f)).unwrap()));
+        sums.push_str(&format!("{digest}  {f}\n"));
+    }
+    fs::write(dump.join("CHECKSUMS"), sums).unwrap();
+}
+
+/// A plain tar of `dump` with its entries in the reverse of upstream's
+/// order (files before their directories), as another tool may write.
+fn reversed_tar(dump: &Path) -> Vec<u8> {
+    let mut b = tar::Builder::new(Vec::new());
+    let mut entries = tree(dump);
+    entries.reverse();
+    for (rel, bytes) in entries {
+        let mut h = tar::Header::new_gnu();
+        match bytes {
+            None => {
+                h.set_entry_type(tar::EntryType::Directory);
+                h.set_mode(0o755);
+                h.set_size(0);
+                b.append_data(&mut h, format!("{rel}/"), std::io::empty())
+                    .unwrap();
+            }
+            Some(data) => {
+                h.set_entry_type(tar::EntryType::Regular);
+                h.set_mode(0o644);
+                h.set_size(data.len() as u64);
+                b.append_data(&mut h, &rel, &data[..]).unwrap();
+            }
+        }
+    }
+    b.into_inner().unwrap()
+}
+
+// REQ-ARC-10: encode reads each queue in its listing order (`orders`,
+// `orders-dlq`, `orders-dlq-2`), which an archive in upstream's order
+// reverses and another tool's archive may shuffle: the files passed on
+// the way are spilled into the staging directory, so one walk of the
+// archive serves the encode, and the snapshot equals that of the tree.
+#[test]
+fn encode_from_an_archive_in_any_entry_order_equals_the_tree() {
+    use sqsdump::archive::source::ArchiveSource;
+    use sqsdump::encode::tree::DiskSource;
+    use sqsdump::encode::{encode_to_vec, EncodeOptions};
+    let tmp = tempfile::tempdir().unwrap();
+    let dump = tmp.path().join("dump");
+    sample_restorable(&dump);
+    add_copy_of_orders(&dump, "orders-dlq");
+    add_copy_of_orders(&dump, "orders-dlq-2");
+    let (want, summary) =
+        encode_to_vec(&DiskSource::new(&dump).unwrap(), &EncodeOptions::default()).unwrap();
+    assert_eq!(summary.queues, 7);
+    let upstream_order = tmp.path().join("a.tar.zst");
+    archive::pack(
+        &dump,
+        &upstream_order,
+        &PackOptions {
+            compression: Compression::Zstd,
+            source_date_epoch: None,
+        },
+        None,
+    )
+    .unwrap();
+    let reversed = tmp.path().join("r.tar");
+    fs::write(&reversed, reversed_tar(&dump)).unwrap();
+    let ctl = sqsdump::run::Control::default();
+    for (arc, spilled) in [(&upstream_order, 2), (&reversed, 6)] {
+        let spill = tmp.path().join("spill");
+        let src = ArchiveSource::scan(arc, &spill, Budget::default(), &ctl).unwrap();
+        let (got, _) = encode_to_vec(&src, &EncodeOptions::default()).unwrap();
+        assert_eq!(got, want, "{arc:?}");
+        assert_eq!(src.walks(), 1, "{arc:?}");
+        assert_eq!(src.spilled(), spilled, "{arc:?}");
+        drop(src);
+        fs::remove_dir_all(&spill).unwrap();
+        // The CLI, with the self-test reading every file a second time.
+        let out = tmp.path().join(format!("out-{spilled}"));
+        fs::create_dir(&out).unwrap();
+        assert_eq!(encode_into(arc, &out, "r.fsm", true), want);
+        assert_eq!(names(&out), ["r.fsm", "r.fsm.encode_info.json"]);
+    }
+}
+
+/// `encode --input <archive>` into a fresh directory: the error class
+/// and message, asserting that nothing was left in that directory.
+fn encode_fails(arc: &[u8]) -> (String, String) {
+    let tmp = tempfile::tempdir().unwrap();
+    let input = tmp.path().join("in.tar");
+    fs::write(&input, arc).unwrap();
+    let parent = tmp.path().join("p");
+    fs::create_dir(&parent).unwrap();
+    let out = parent.join("r.fsm");
+    let r = run(&["encode", "-i", s(&input), "-o", s(&out)], &[]);
+    let class = class_of(&r);
+    assert!(
+        names(&parent).is_empty(),
+        "left behind: {:?}",
+        names(&parent)
+    );
+    (class, stderr(&r))
+}
+
+// REQ-ARC-10 REQ-ENC-11: an archive that `archive unpack` refuses is refused by
+// `encode` with the same class, naming the same entry, before anything
+// is written (unsafe, duplicate and non-regular entries, unlisted files,
+// checksum mismatches, cut or corrupt streams, plain and zstd); a tree
+// that unpacks but does not encode fails as encode fails on it; nothing
+// is left behind.
+#[test]
+fn encode_refuses_what_unpack_refuses_with_the_same_class() {
+    let tmp = tempfile::tempdir().unwrap();
+    let dump = tmp.path().join("dump");
+    sample_restorable(&dump);
+    let arc = tmp.path().join("good.tar");
+    ok(&run(
+        &["archive", "pack", "-i", s(&dump), "-o", s(&arc)],
+        &[],
+    ));
+    let good = fs::read(&arc).unwrap();
+    let mut changed = good.clone();
+    let at = changed
+        .windows(12)
+        .position(|w| w == b"\"message_id\"")
+        .unwrap();
+    changed[at + 1] = b'M';
+    let mut cases: Vec<(&str, Vec<u8>)> = Vec::new();
+    for (what, name, kind) in [
+        ("absolute", &b"/etc/x"[..], b'0'),
+        ("dotdot", b"sqs/../../x", b'0'),
+        ("duplicate", b"MANIFEST.json", b'0'),
+        ("symlink", b"sqs/l", b'2'),
+        ("hard link", b"sqs/h", b'1'),
+        ("fifo", b"sqs/f", b'6'),
+        ("unlisted", b"sqs/orders/notes.txt", b'0'),
+    ] {
+        let mut extra = Vec::new();
+        raw_entry(&mut extra, name, kind, b"x");
+        cases.push((what, with_entry(&good, &extra)));
+    }
+    cases.push(("changed", changed));
+    cases.push(("cut", good[..good.len() / 2].to_vec()));
+    for (what, plain) in cases {
+        for zstd in [false, true] {
+            let bytes = if zstd {
+                zstd::encode_all(&plain[..], 3).unwrap()
+            } else {
+                plain.clone()
+            };
+            let (want, want_err) = unpack_fails(&bytes, &[]);
+            let (got, got_err) = encode_fails(&bytes);
+            assert_eq!(got, want, "{what} zstd {zstd}: {got_err}");
+            assert!(
+                got.starts_with("archive_") || got == "checksum_mismatch",
+                "{got}"
+            );
+            let named = |e: &str| e.split_once(": ").map(|(_, m)| m.to_string());
+            assert_eq!(named(&got_err), named(&want_err), "{what} zstd {zstd}");
+        }
+    }
+    // A tree that unpacks but that encode refuses: side records.
+    let side = tmp.path().join("side");
+    sample_dump(&side);
+    let side_arc = tmp.path().join("side.tar.zst");
+    ok(&run(
+        &["archive", "pack", "-i", s(&side), "-o", s(&side_arc)],
+        &[],
+    ));
+    let (class, _) = encode_fails(&fs::read(&side_arc).unwrap());
+    assert_eq!(class, "unsupported_dump");
+}
+
+// REQ-ARC-10: the first pass reads the archive within unpack's budget.
+#[test]
+fn encode_from_an_archive_keeps_to_the_budget() {
+    use sqsdump::archive::source::ArchiveSource;
+    let tmp = tempfile::tempdir().unwrap();
+    let dump = tmp.path().join("dump");
+    sample_restorable(&dump);
+    let arc = tmp.path().join("a.tar.zst");
+    ok(&run(
+        &["archive", "pack", "-i", s(&dump), "-o", s(&arc)],
+        &[],
+    ));
+    let ctl = sqsdump::run::Control::default();
+    for budget in [
+        Budget {
+            max_entries: 3,
+            ..Budget::default()
+        },
+        Budget {
+            max_bytes: 100,
+            ..Budget::default()
+        },
+    ] {
+        let spill = tmp.path().join("spill");
+        let e = ArchiveSource::scan(&arc, &spill, budget, &ctl).unwrap_err();
+        assert_eq!(e.class(), "archive_budget_exceeded", "{e}");
+        let _ = fs::remove_dir_all(&spill);
+    }
+}
+
+// REQ-ARC-3 REQ-ARC-6 REQ-ARC-9: pack, unpack and decode into an archive
+// remove again the parent directories they created for their output when
+// they fail.
+#[test]
+fn pack_and_unpack_remove_the_parents_they_created_on_failure() {
+    let tmp = tempfile::tempdir().unwrap();
+    let bad = tmp.path().join("bad.tar");
+    fs::write(&bad, [b'x'; 2048]).unwrap();
+    let r = run(
+        &[
+            "archive",
+            "unpack",
+            "-i",
+            s(&bad),
+            "-o",
+            s(&tmp.path().join("a/b/out")),
+        ],
+        &[],
+    );
+    assert_eq!(class_of(&r), "archive_invalid");
+    let empty = tmp.path().join("empty");
+    fs::create_dir(&empty).unwrap();
+    let r = run(
+        &[
+            "archive",
+            "pack",
+            "-i",
+            s(&empty),
+            "-o",
+            s(&tmp.path().join("c/d/x.tar")),
+        ],
+        &[],
+    );
+    assert_eq!(class_of(&r), "invalid_manifest");
+    // So does decode straight into an archive.
+    let r = run(
+        &[
+            "decode",
+            "--input",
+            s(&bad),
+            "--output",
+            s(&tmp.path().join("i/j/d.tar.zst")),
+        ],
+        &[],
+    );
+    assert_eq!(class_of(&r), "bad_magic");
+    assert_eq!(names(tmp.path()), ["bad.tar", "empty"]);
+    // On success they stay.
+    let dump = tmp.path().join("dump");
+    sample_dump(&dump);
+    let arc = tmp.path().join("e/f/x.tar");
+    ok(&run(
+        &["archive", "pack", "-i", s(&dump), "-o", s(&arc)],
+        &[],
+    ));
+    ok(&run(
+        &[
+            "archive",
+            "unpack",
+            "-i",
+            s(&arc),
+            "-o",
+            s(&tmp.path().join("g/h/out")),
+        ],
+        &[],
+    ));
+    assert_eq!(tree(&tmp.path().join("g/h/out")), tree(&dump));
+}
+
+// REQ-ARC-3: SIGINT or SIGTERM during a pack stops it: its staging
+// directory is removed, nothing is left at the output, and the exit
+// status is 130 or 143.
+#[test]
+fn an_interrupted_pack_leaves_nothing() {
+    use sqsdump::cli::decode::ENTRY_DELAY_ENV;
+    let tmp = tempfile::tempdir().unwrap();
+    let dump = tmp.path().join("dump");
+    generated_dump(&dump, 7, 3, 10, false);
+    for (signal, code) in [("-INT", 130), ("-TERM", 143)] {
+        let out = tmp.path().join("out");
+        fs::create_dir(&out).unwrap();
+        let child = Command::new(BIN)
+            .args([
+                "archive",
+                "pack",
+                "-i",
+                s(&dump),
+                "-o",
+                s(&out.join("d.tar")),
+            ])
+            .env(ENTRY_DELAY_ENV, "300000")
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        // Wait for the staging directory, then signal.
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
+        while names(&out).is_empty() {
+            assert!(std::time::Instant::now() < deadline, "no staging directory");
+            std::thread::sleep(std::time::Duration::from_millis(20));
+        }
+        assert!(
+            names(&out)[0].starts_with(".sqsdump-staging-"),
+            "{:?}",
+            names(&out)
+        );
+        let status = Command::new("kill")
+            .args([signal, &child.id().to_string()])
+            .status()
+            .unwrap();
+        assert!(status.success());
+        let r = child.wait_with_output().unwrap();
+        assert_eq!(r.status.code(), Some(code), "{}", stderr(&r));
+        assert!(stderr(&r).contains("error[interrupted]"), "{}", stderr(&r));
+        assert!(names(&out).is_empty(), "left behind: {:?}", names(&out));
+        fs::remove_dir(&out).unwrap();
+    }
+}
+
+// REQ-ARC-10: the second pass checks every message file it reads against
+// the first pass's digest: a message body changed in the archive between
+// the two passes is `checksum_mismatch`, not a snapshot of other bytes.
+#[test]
+fn an_archive_changed_between_the_passes_is_a_checksum_mismatch() {
+    use sqsdump::archive::source::ArchiveSource;
+    use sqsdump::encode::{encode_to_vec, EncodeOptions};
+    let tmp = tempfile::tempdir().unwrap();
+    let dump = tmp.path().join("dump");
+    sample_restorable(&dump);
+    let arc = tmp.path().join("a.tar");
+    ok(&run(
+        &["archive", "pack", "-i", s(&dump), "-o", s(&arc)],
+        &[],
+    ));
+    let ctl = sqsdump::run::Control::default();
+    let src =
+        ArchiveSource::scan(&arc, &tmp.path().join("spill"), Budget::default(), &ctl).unwrap();
+    let mut changed = fs::read(&arc).unwrap();
+    let at = changed.windows(3).position(|w| w == b"A-1").unwrap();
+    changed[at] = b'B';
+    fs::write(&arc, &changed).unwrap();
+    let e = encode_to_vec(&src, &EncodeOptions::default()).unwrap_err();
+    assert_eq!(e.class(), "checksum_mismatch", "{e}");
+    assert!(e.to_string().contains("messages.jsonl"), "{e}");
+    assert!(
+        e.to_string().contains("changed since it was checked"),
+        "{e}"
+    );
+}

@@ -10,12 +10,15 @@
 //!   the tree (fixed owners, modes and mtime), staged beside the output.
 //! - `unpack`: an archive → a dump tree, every entry checked before it is
 //!   written, the whole tree checked before it is renamed into place.
+//! - [`source`]: an archive read by `encode` as a dump tree without
+//!   unpacking it, checked as [`unpack`] checks it.
 
 pub mod pack;
+pub mod source;
 pub mod tree;
 pub mod unpack;
 
-pub use pack::{pack, PackOptions, PackReport};
+pub use pack::{pack, pack_in, PackOptions, PackReport};
 pub use unpack::{unpack, unpack_reader, Budget, UnpackReport};
 
 /// The first bytes of a zstd frame (0xFD2FB528, little-endian).

@@ -58,8 +58,35 @@ pub fn pack(
 ) -> Result<PackReport, Error> {
     check_archive_output(input, output)?;
     let checked = check_dump(input)?;
-    let mtime = entry_mtime(opts.source_date_epoch, checked.wall_time_iso.as_deref());
     let staging = Staging::beside(output, StagingKind::Dump, ctl)?;
+    pack_checked(input, output, opts, ctl, &checked, staging)
+}
+
+/// [`pack`] writing its archive in `staging`, an existing staging
+/// directory beside `output` registered with `ctl` (decode straight into
+/// an archive packs in the directory it decoded into), which is removed
+/// on success and on error.
+pub fn pack_in(
+    input: &Path,
+    output: &Path,
+    opts: &PackOptions,
+    ctl: Option<&Control>,
+    staging: Staging<'_>,
+) -> Result<PackReport, Error> {
+    check_archive_output(input, output)?;
+    let checked = check_dump(input)?;
+    pack_checked(input, output, opts, ctl, &checked, staging)
+}
+
+fn pack_checked(
+    input: &Path,
+    output: &Path,
+    opts: &PackOptions,
+    ctl: Option<&Control>,
+    checked: &Checked,
+    staging: Staging<'_>,
+) -> Result<PackReport, Error> {
+    let mtime = entry_mtime(opts.source_date_epoch, checked.wall_time_iso.as_deref());
     let staged = staging.path().join("archive");
     let file = crate::write::file_options()
         .open(&staged)
@@ -67,11 +94,11 @@ pub fn pack(
     let mut out = BufWriter::with_capacity(1 << 20, file);
     let io_err = |e: io::Error| Error::io(format!("writing {}", staged.display()), e);
     match opts.compression {
-        Compression::None => write_tar(&mut out, input, &checked, mtime, ctl)?,
+        Compression::None => write_tar(&mut out, input, checked, mtime, ctl)?,
         Compression::Zstd => {
             let mut enc =
                 zstd::stream::write::Encoder::new(&mut out, ZSTD_LEVEL).map_err(io_err)?;
-            write_tar(&mut enc, input, &checked, mtime, ctl)?;
+            write_tar(&mut enc, input, checked, mtime, ctl)?;
             enc.finish().map_err(io_err)?;
         }
     }
@@ -172,7 +199,7 @@ pub fn write_tar(
     let werr = |e: io::Error| Error::io("writing the archive", e);
     for (rel, is_dir) in &checked.entries {
         if let Some(ctl) = ctl {
-            ctl.interrupted()?;
+            ctl.checkpoint()?;
         }
         let mut header = tar::Header::new_ustar();
         header.set_mtime(mtime);

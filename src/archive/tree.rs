@@ -11,7 +11,9 @@ use std::path::Path;
 
 use super::ArchiveError;
 use crate::encode::error::EncodeError;
-use crate::encode::tree::{verify_checksums, DiskSource, CHECKSUMS, MANIFEST, MAX_SMALL_FILE};
+use crate::encode::tree::{
+    verify_checksums, DiskSource, Source, CHECKSUMS, MANIFEST, MAX_SMALL_FILE,
+};
 use crate::Error;
 
 /// A dump tree that passed [`check_dump`].
@@ -32,6 +34,13 @@ pub struct Checked {
 pub fn check_dump(root: &Path) -> Result<Checked, Error> {
     let source = DiskSource::new(root)?;
     let entries = walk(root)?;
+    check_listed(entries, &source)
+}
+
+/// The checks of [`check_dump`] after the walk: `entries` are every
+/// directory and file of the tree, sorted, as [`Checked::entries`]; the
+/// files are read from `source`.
+pub fn check_listed(entries: Vec<(String, bool)>, source: &dyn Source) -> Result<Checked, Error> {
     let files: Vec<String> = entries
         .iter()
         .filter(|(p, dir)| !dir && p != CHECKSUMS)
@@ -53,8 +62,8 @@ pub fn check_dump(root: &Path) -> Result<Checked, Error> {
         }
         .into());
     }
-    let wall_time_iso = check_manifest(&read_small(root, MANIFEST)?)?;
-    let sums = read_small(root, CHECKSUMS)?;
+    let wall_time_iso = check_manifest(&read_small(source, MANIFEST)?)?;
+    let sums = read_small(source, CHECKSUMS)?;
     let digests = listed(&sums);
     if let Some(file) = files.iter().find(|f| !digests.contains_key(f.as_str())) {
         return Err(ArchiveError::Unlisted {
@@ -62,7 +71,7 @@ pub fn check_dump(root: &Path) -> Result<Checked, Error> {
         }
         .into());
     }
-    verify_checksums(&source, &files)?;
+    verify_checksums(source, &files)?;
     Ok(Checked {
         entries,
         digests,
@@ -135,14 +144,13 @@ fn link_count(_: &fs::Metadata) -> u64 {
 
 /// Read `MANIFEST.json` or `CHECKSUMS` whole, at most
 /// [`MAX_SMALL_FILE`] bytes.
-fn read_small(root: &Path, name: &str) -> Result<Vec<u8>, Error> {
-    let path = root.join(name);
-    let file =
-        fs::File::open(&path).map_err(|e| Error::io(format!("opening {}", path.display()), e))?;
+fn read_small(source: &dyn Source, name: &str) -> Result<Vec<u8>, Error> {
     let mut bytes = Vec::new();
-    file.take(MAX_SMALL_FILE + 1)
+    source
+        .open(name)?
+        .take(MAX_SMALL_FILE + 1)
         .read_to_end(&mut bytes)
-        .map_err(|e| Error::io(format!("reading {}", path.display()), e))?;
+        .map_err(|e| Error::io(format!("reading {name}"), e))?;
     if bytes.len() as u64 > MAX_SMALL_FILE {
         return Err(EncodeError::InvalidManifest {
             path: name.to_string(),

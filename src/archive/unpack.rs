@@ -125,29 +125,22 @@ pub fn extract(
     budget: Budget,
     ctl: Option<&Control>,
 ) -> Result<UnpackReport, Error> {
-    let mut input = BufReader::new(input);
-    let compression = if starts_with_zstd_magic(&mut input)? {
-        Compression::Zstd
-    } else {
-        Compression::None
-    };
-    let exceeded = Rc::new(Cell::new(false));
-    let limit = budget.stream_limit();
-    match compression {
-        Compression::None => {
-            let counted = Counted::new(input, limit, Rc::clone(&exceeded));
-            extract_tar(counted, root, budget, ctl, &exceeded, compression)
+    walk(input, budget, ctl, |entry| {
+        let target = root.join(entry.rel);
+        if entry.is_dir {
+            return crate::write::dir_builder(true)
+                .create(&target)
+                .map_err(|e| {
+                    VisitError::Other(Error::io(format!("creating {}", target.display()), e))
+                });
         }
-        Compression::Zstd => {
-            let decoder = zstd::stream::read::Decoder::with_buffer(input).map_err(|e| {
-                ArchiveError::Invalid {
-                    reason: format!("zstd: {e}"),
-                }
-            })?;
-            let counted = Counted::new(decoder, limit, Rc::clone(&exceeded));
-            extract_tar(counted, root, budget, ctl, &exceeded, compression)
-        }
-    }
+        write_file(entry.data, &target, entry.size).map_err(|e| match e {
+            WriteError::Read(e) => VisitError::Read(e),
+            WriteError::Write(e) => {
+                VisitError::Other(Error::io(format!("writing {}", target.display()), e))
+            }
+        })
+    })
 }
 
 /// Whether the stream starts with the zstd magic number (nothing is
@@ -210,14 +203,73 @@ enum Placed {
     File,
 }
 
-#[allow(clippy::too_many_arguments)]
-fn extract_tar(
+/// One checked entry of an archive, as [`walk`] hands it to its visitor.
+pub struct Entry<'a> {
+    /// The entry's relative path, `/`-separated, without a leading `./`
+    /// or a trailing `/`.
+    pub rel: &'a str,
+    /// Whether it is a directory (otherwise a regular file).
+    pub is_dir: bool,
+    /// The bytes of a file (0 for a directory).
+    pub size: u64,
+    /// The file's bytes.
+    pub data: &'a mut dyn Read,
+}
+
+/// Why a visitor of [`walk`] stopped.
+pub enum VisitError {
+    /// Reading the entry's data failed: the archive is cut short or
+    /// corrupt, or its stream went over the budget.
+    Read(io::Error),
+    /// Anything else, reported as it is.
+    Other(Error),
+    /// Nothing more is needed: the walk ends without an error.
+    Stop,
+}
+
+/// Read the archive `input` (zstd-compressed or a plain tar, told by the
+/// magic number), check every entry (see the module doc) and hand each
+/// directory and regular file to `visit`, in the archive's order. The
+/// root (`.`) is not handed on; entries after a [`VisitError::Stop`] are
+/// not read.
+pub fn walk(
+    input: impl Read,
+    budget: Budget,
+    ctl: Option<&Control>,
+    visit: impl FnMut(Entry<'_>) -> Result<(), VisitError>,
+) -> Result<UnpackReport, Error> {
+    let mut input = BufReader::new(input);
+    let compression = if starts_with_zstd_magic(&mut input)? {
+        Compression::Zstd
+    } else {
+        Compression::None
+    };
+    let exceeded = Rc::new(Cell::new(false));
+    let limit = budget.stream_limit();
+    match compression {
+        Compression::None => {
+            let counted = Counted::new(input, limit, Rc::clone(&exceeded));
+            walk_tar(counted, budget, ctl, &exceeded, compression, visit)
+        }
+        Compression::Zstd => {
+            let decoder = zstd::stream::read::Decoder::with_buffer(input).map_err(|e| {
+                ArchiveError::Invalid {
+                    reason: format!("zstd: {e}"),
+                }
+            })?;
+            let counted = Counted::new(decoder, limit, Rc::clone(&exceeded));
+            walk_tar(counted, budget, ctl, &exceeded, compression, visit)
+        }
+    }
+}
+
+fn walk_tar(
     stream: impl Read,
-    root: &Path,
     budget: Budget,
     ctl: Option<&Control>,
     exceeded: &Rc<Cell<bool>>,
     compression: Compression,
+    mut visit: impl FnMut(Entry<'_>) -> Result<(), VisitError>,
 ) -> Result<UnpackReport, Error> {
     let mut archive = tar::Archive::new(stream);
     let mut report = UnpackReport {
@@ -284,14 +336,8 @@ fn extract_tar(
             .into());
         }
         place(&mut placed, &rel, kind.is_dir())?;
-        let target = root.join(&rel);
-        if kind.is_dir() {
-            crate::write::dir_builder(true)
-                .create(&target)
-                .map_err(|e| Error::io(format!("creating {}", target.display()), e))?;
-            continue;
-        }
-        let size = entry.size();
+        let rel = rel.to_string_lossy().into_owned();
+        let size = if kind.is_dir() { 0 } else { entry.size() };
         if size > bytes_left {
             return Err(ArchiveError::BudgetExceeded {
                 entry: shown,
@@ -303,12 +349,22 @@ fn extract_tar(
             .into());
         }
         bytes_left -= size;
-        write_file(&mut entry, &target, size).map_err(|e| match e {
-            WriteError::Read(e) => fail(e, &shown),
-            WriteError::Write(e) => Error::io(format!("writing {}", target.display()), e),
-        })?;
-        report.files += 1;
-        report.bytes += size;
+        let visited = visit(Entry {
+            rel: &rel,
+            is_dir: kind.is_dir(),
+            size,
+            data: &mut entry,
+        });
+        match visited {
+            Ok(()) => {}
+            Err(VisitError::Stop) => return Ok(report),
+            Err(VisitError::Read(e)) => return Err(fail(e, &shown)),
+            Err(VisitError::Other(e)) => return Err(e),
+        }
+        if !kind.is_dir() {
+            report.files += 1;
+            report.bytes += size;
+        }
     }
     Ok(report)
 }
@@ -319,7 +375,7 @@ enum WriteError {
     Write(io::Error),
 }
 
-fn write_file(entry: &mut impl Read, target: &Path, size: u64) -> Result<(), WriteError> {
+fn write_file(entry: &mut dyn Read, target: &Path, size: u64) -> Result<(), WriteError> {
     if let Some(parent) = target.parent() {
         crate::write::dir_builder(true)
             .create(parent)

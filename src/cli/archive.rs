@@ -1,7 +1,7 @@
 //! `sqsdump archive pack|unpack` (REQ-ARC-*): move a dump as one tar or
 //! tar.zst file, interchangeable with `elastickv-snapshot-archive`.
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
 use clap::{Args, Subcommand};
@@ -9,7 +9,7 @@ use clap::{Args, Subcommand};
 use super::signal;
 use crate::archive::{self, Budget, Compression, PackOptions};
 use crate::manifest;
-use crate::run::Control;
+use crate::run::{Control, TestKnobs};
 use crate::Error;
 
 /// Arguments of `sqsdump archive`.
@@ -99,10 +99,30 @@ pub struct UnpackArgs {
     pub max_bytes: u64,
 }
 
-/// Run `sqsdump archive`.
+/// Run `sqsdump archive`. The parent directories of the output that the
+/// run creates are removed again if it fails (REQ-ARC-3, REQ-ARC-6), as
+/// decode removes its own (REQ-CLI-5).
 pub fn run(args: &ArchiveArgs) -> Result<(), Error> {
-    let ctl = Arc::new(Control::default());
+    let ctl = Arc::new(Control {
+        entry_delay: TestKnobs::from_env().entry_delay,
+        ..Control::default()
+    });
     signal::install(&ctl, signal::GRACE)?;
+    let output = match &args.command {
+        ArchiveCommand::Pack(a) => &a.output,
+        ArchiveCommand::Unpack(a) => &a.output,
+    };
+    let parent = crate::run::staging::parent_dir(output);
+    crate::run::staging::create_parents(&parent)
+        .map_err(|e| Error::io(format!("creating {}", parent.display()), e))?;
+    let result = run_command(args, &ctl);
+    if result.is_err() {
+        crate::run::staging::remove_created_parents();
+    }
+    result
+}
+
+fn run_command(args: &ArchiveArgs, ctl: &Control) -> Result<(), Error> {
     match &args.command {
         ArchiveCommand::Pack(a) => {
             let opts = PackOptions {
@@ -111,7 +131,7 @@ pub fn run(args: &ArchiveArgs) -> Result<(), Error> {
                     .unwrap_or_else(|| Compression::from_name(&a.output)),
                 source_date_epoch: a.source_date_epoch,
             };
-            let r = archive::pack(&a.input, &a.output, &opts, Some(&ctl))?;
+            let r = archive::pack(&a.input, &a.output, &opts, Some(ctl))?;
             eprintln!(
                 "sqsdump: packed {} entries into {} ({} bytes, {})",
                 r.entries,
@@ -128,7 +148,7 @@ pub fn run(args: &ArchiveArgs) -> Result<(), Error> {
                 max_entries: a.max_entries,
                 max_bytes: a.max_bytes,
             };
-            let r = archive::unpack(&a.input, &a.output, budget, Some(&ctl))?;
+            let r = archive::unpack(&a.input, &a.output, budget, Some(ctl))?;
             eprintln!(
                 "sqsdump: unpacked {} files ({} bytes, {}) into {}",
                 r.files,
@@ -147,8 +167,10 @@ pub fn run(args: &ArchiveArgs) -> Result<(), Error> {
 /// `sqsdump decode --output FILE.tar[.zst]`: decode into a
 /// scratch directory beside the archive, then pack it as `archive pack`
 /// would, so the bytes are those of `decode` followed by `archive pack`.
-/// The scratch directory is removed whatever happens; on an error no
-/// archive is written.
+/// The scratch directory, in which the archive is staged too, is
+/// registered for the signal guard and removed whatever happens; on an
+/// error no archive is written, and the parent directories the run
+/// created are removed again.
 pub fn decode_to_archive(args: &super::decode::DecodeArgs) -> Result<(), Error> {
     use crate::run::{Staging, StagingKind};
     if args.output.file_name().is_none() || std::fs::symlink_metadata(&args.output).is_ok() {
@@ -159,16 +181,35 @@ pub fn decode_to_archive(args: &super::decode::DecodeArgs) -> Result<(), Error> 
     }
     let ctl = Arc::new(Control::default());
     signal::install(&ctl, signal::GRACE)?;
-    let scratch = Staging::beside(&args.output, StagingKind::Dump, Some(&ctl))?;
-    let mut inner = args.clone();
-    inner.output = scratch.path().join("dump");
-    super::decode::run(&inner)?;
-    let opts = PackOptions {
-        compression: Compression::from_name(&args.output),
-        source_date_epoch: args.source_date_epoch,
-    };
-    let r = archive::pack(&inner.output, &args.output, &opts, None)?;
-    drop(scratch);
+    let parent = crate::run::staging::parent_dir(&args.output);
+    // The decode run inside forgets the parents registered here when it
+    // fails, so they are also listed here to be removed after the scratch
+    // directory in them is gone.
+    let missing: Vec<PathBuf> = parent
+        .ancestors()
+        .take_while(|d| !d.as_os_str().is_empty() && std::fs::symlink_metadata(d).is_err())
+        .map(Path::to_path_buf)
+        .collect();
+    crate::run::staging::create_parents(&parent)
+        .map_err(|e| Error::io(format!("creating {}", parent.display()), e))?;
+    let result = (|| {
+        let scratch = Staging::create_in(&parent, StagingKind::Dump, Some(&ctl))?;
+        let mut inner = args.clone();
+        inner.output = scratch.path().join("dump");
+        super::decode::run(&inner)?;
+        let opts = PackOptions {
+            compression: Compression::from_name(&args.output),
+            source_date_epoch: args.source_date_epoch,
+        };
+        archive::pack_in(&inner.output, &args.output, &opts, Some(&ctl), scratch)
+    })();
+    if result.is_err() {
+        crate::run::staging::remove_created_parents();
+        for dir in &missing {
+            let _ = std::fs::remove_dir(dir);
+        }
+    }
+    let r = result?;
     eprintln!(
         "sqsdump: packed {} entries into {} ({} bytes)",
         r.entries,

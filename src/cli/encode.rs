@@ -1,5 +1,6 @@
-//! `sqsdump encode` (REQ-ENC-12): dump directory → `.fsm` snapshot, the
-//! inverse of `decode` ([`crate::encode::encode_to_file_with`]).
+//! `sqsdump encode` (REQ-ENC-12): dump directory, or a tar or tar.zst
+//! archive of one (REQ-ARC-10), → `.fsm` snapshot, the inverse of
+//! `decode` ([`crate::encode::encode_to_file_with`]).
 //!
 //! `--memory-limit` is parsed as `decode` parses it, and SIGINT, SIGTERM
 //! and SIGHUP are handled as `decode` handles them (REQ-ENC-17): the run
@@ -31,6 +32,7 @@ Examples:
   sqsdump encode --input ./dump --output restored.fsm --self-test
   sqsdump encode -i ./dump -o restored.fsm --last-commit-ts 0x0700000000000000
   sqsdump encode -i ./dump -o restored.fsm --memory-limit 128MiB
+  sqsdump archive pack -i ./dump -o d.tar.zst && sqsdump encode -i d.tar.zst -o restored.fsm
   SOURCE_DATE_EPOCH=1700000000 sqsdump encode -i ./dump -o restored.fsm \\
       --self-test --scratch-root /var/tmp
 
@@ -41,6 +43,13 @@ record is stamped with one commit timestamp and generation 1; messages are
 restored visible, with their vis, byage and (FIFO) dedup rows and the FIFO
 sequence counter. The output must not exist; the snapshot is written in a
 staging directory beside it and renamed into place only when complete.
+
+The input may also be a tar or tar.zst archive of a dump (told by its
+content, as `archive unpack` tells it): it is read without being unpacked,
+its entries are checked as `archive unpack` checks them and every CHECKSUMS
+digest is verified in a first pass, and the messages are read from it in a
+second. Standard input (`-`) is not accepted, since the archive is read
+twice.
 Rows beyond --memory-limit are sorted through spill files in that staging
 directory, which is removed on success, on error and on SIGINT/SIGTERM/SIGHUP.
 
@@ -56,9 +65,10 @@ a sidecar whose self-test did not run and match: pass --self-test.";
 #[derive(Debug, Clone, Args)]
 #[command(after_help = AFTER_HELP)]
 pub struct EncodeArgs {
-    /// The dump directory to read (symlinks in it are never followed).
-    /// Example: `--input ./dump`.
-    #[arg(short, long, value_name = "DIR")]
+    /// The dump directory to read (symlinks in it are never followed), or
+    /// a tar or tar.zst archive of one (not `-`: an archive is read
+    /// twice). Example: `--input ./dump`.
+    #[arg(short, long, value_name = "DIR|FILE", value_parser = parse_input)]
     pub input: PathBuf,
 
     /// The `.fsm` snapshot to create; it must not exist.
@@ -101,6 +111,19 @@ pub struct EncodeArgs {
     /// is reproducible. Example: `SOURCE_DATE_EPOCH=1700000000`.
     #[arg(long, env = "SOURCE_DATE_EPOCH", value_name = "SECS", value_parser = manifest::parse_epoch)]
     pub source_date_epoch: Option<u64>,
+}
+
+/// `--input`: any path but `-` (REQ-ARC-10).
+fn parse_input(s: &str) -> Result<PathBuf, String> {
+    if s == "-" {
+        return Err(
+            "standard input is not supported: encode reads a dump directory, \
+                    or an archive file twice (checks first, then the messages); \
+                    give the file, or `sqsdump archive unpack --input -` first"
+                .to_string(),
+        );
+    }
+    Ok(PathBuf::from(s))
 }
 
 /// A decimal or `0x` hexadecimal u64.

@@ -202,6 +202,10 @@ pub enum EncodeError {
         /// The signal number (2 for SIGINT, 15 for SIGTERM, 1 for SIGHUP).
         signal: i32,
     },
+    /// An archive given as the input is refused as `archive unpack`
+    /// refuses it (REQ-ARC-10).
+    #[error(transparent)]
+    Archive(#[from] crate::archive::ArchiveError),
     /// Reading the dump or writing the snapshot failed.
     #[error("i/o error: {context}: {source}")]
     Io {
@@ -237,18 +241,37 @@ impl EncodeError {
             EncodeError::UnsafeOutput { .. } => "unsafe_output",
             EncodeError::SelfTestMismatch { .. } => "self_test_mismatch",
             EncodeError::Interrupted { .. } => "interrupted",
+            EncodeError::Archive(e) => e.class(),
             EncodeError::Io { .. } => "io",
         }
     }
 
-    /// Wrap an I/O error with what was being done.
+    /// Wrap an I/O error with what was being done. An error a
+    /// [`crate::encode::tree::Source`] reader carried as a
+    /// [`SourceFailure`] comes back as itself.
     pub fn io(context: impl Into<String>, source: std::io::Error) -> Self {
+        if source.get_ref().is_some_and(|e| e.is::<SourceFailure>()) {
+            if let Some(Ok(carried)) = source.into_inner().map(|e| e.downcast::<SourceFailure>()) {
+                return carried.0;
+            }
+            return EncodeError::Io {
+                context: context.into(),
+                source: std::io::Error::other("the dump source failed"),
+            };
+        }
         EncodeError::Io {
             context: context.into(),
             source,
         }
     }
 }
+
+/// An [`EncodeError`] carried through a reader's [`std::io::Error`], so
+/// that a source which finds a problem while a file is read (an archive
+/// that changed since it was checked) reports it with its own class.
+#[derive(Debug, thiserror::Error)]
+#[error(transparent)]
+pub struct SourceFailure(pub EncodeError);
 
 /// `:N` for a 1-based line, nothing for 0 (no line at fault).
 fn line_suffix(line: usize) -> String {

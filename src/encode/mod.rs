@@ -37,6 +37,8 @@ use std::path::{Path, PathBuf};
 
 use sha2::{Digest, Sha256};
 
+use crate::archive::source::ArchiveSource;
+use crate::archive::Budget;
 use crate::encode::restorable::Oversize;
 use crate::run::spill::SpillDir;
 use crate::run::{
@@ -567,16 +569,41 @@ pub fn encode_to_file_with(
         Some(p) if !p.as_os_str().is_empty() => p,
         _ => Path::new("."),
     };
-    let src = DiskSource::new(input)?;
-    let staging =
-        Staging::create_in(parent, StagingKind::Encode, Some(ctl)).map_err(from_engine)?;
     let target = Target {
         input,
         output,
         sidecar: &sidecar,
         parent,
     };
+    if is_archive(input)? {
+        let staging =
+            Staging::create_in(parent, StagingKind::Encode, Some(ctl)).map_err(from_engine)?;
+        let src = ArchiveSource::scan(
+            input,
+            &staging.path().join("archive"),
+            Budget::default(),
+            ctl,
+        )?;
+        return encode_staged(&src, staging, &target, opts, file, ctl);
+    }
+    let src = DiskSource::new(input)?;
+    let staging =
+        Staging::create_in(parent, StagingKind::Encode, Some(ctl)).map_err(from_engine)?;
     encode_staged(&src, staging, &target, opts, file, ctl)
+}
+
+/// Whether `input` is an archive (REQ-ARC-10): a regular file (not a
+/// symlink) that starts with the zstd magic number or a valid tar header.
+/// Anything else is read as a dump directory, which refuses what is not
+/// one.
+fn is_archive(input: &Path) -> Result<bool, EncodeError> {
+    let ctx = || format!("reading {}", input.display());
+    match std::fs::symlink_metadata(input) {
+        Ok(meta) if meta.is_file() => {
+            crate::archive::source::is_archive_file(input).map_err(|e| EncodeError::io(ctx(), e))
+        }
+        _ => Ok(false),
+    }
 }
 
 /// Where a run writes.
@@ -637,7 +664,7 @@ fn sync_dir(dir: &Path) -> Result<(), EncodeError> {
 /// sidecar beside it, then rename both into place in the documented order
 /// ([`encode_to_file_with`]).
 fn encode_staged(
-    src: &DiskSource,
+    src: &dyn Source,
     staged: Staging<'_>,
     target: &Target<'_>,
     opts: &EncodeOptions,

@@ -91,7 +91,7 @@ impl Mismatch {
 /// [`EncodeError::SelfTestMismatch`].
 pub(crate) fn run(
     fsm: &Path,
-    input: &DiskSource,
+    input: &dyn Source,
     commit_ts: u64,
     opts: &EncodeOptions,
     scratch_base: &Path,
@@ -112,7 +112,7 @@ pub(crate) fn run(
 
 fn run_in(
     fsm: &Path,
-    input: &DiskSource,
+    input: &dyn Source,
     commit_ts: u64,
     opts: &EncodeOptions,
     scratch: &Path,
