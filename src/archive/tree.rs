@@ -6,12 +6,14 @@
 
 use std::collections::BTreeMap;
 use std::fs;
-use std::io::Read;
 use std::path::Path;
 
 use super::ArchiveError;
 use crate::encode::error::EncodeError;
-use crate::encode::tree::{verify_checksums, DiskSource, CHECKSUMS, MANIFEST, MAX_SMALL_FILE};
+use crate::encode::read_capped;
+use crate::encode::tree::{
+    manifest_object, too_large, verify_checksums, DiskSource, CHECKSUMS, MANIFEST, MAX_SMALL_FILE,
+};
 use crate::Error;
 
 /// A dump tree that passed [`check_dump`].
@@ -139,42 +141,14 @@ fn read_small(root: &Path, name: &str) -> Result<Vec<u8>, Error> {
     let path = root.join(name);
     let file =
         fs::File::open(&path).map_err(|e| Error::io(format!("opening {}", path.display()), e))?;
-    let mut bytes = Vec::new();
-    file.take(MAX_SMALL_FILE + 1)
-        .read_to_end(&mut bytes)
-        .map_err(|e| Error::io(format!("reading {}", path.display()), e))?;
-    if bytes.len() as u64 > MAX_SMALL_FILE {
-        return Err(EncodeError::InvalidManifest {
-            path: name.to_string(),
-            reason: format!("larger than {MAX_SMALL_FILE} bytes"),
-        }
-        .into());
-    }
-    Ok(bytes)
+    let read = || format!("reading {}", path.display());
+    read_capped(file, MAX_SMALL_FILE, read)?.ok_or_else(|| too_large(name))
 }
 
 /// Check `MANIFEST.json` as upstream's archive tool does: one JSON object
 /// whose `format_version` is 1. Returns its `wall_time_iso`.
 pub fn check_manifest(bytes: &[u8]) -> Result<Option<String>, Error> {
-    let bad = |reason: String| {
-        Error::from(EncodeError::InvalidManifest {
-            path: MANIFEST.to_string(),
-            reason,
-        })
-    };
-    let value: serde_json::Value =
-        serde_json::from_slice(bytes).map_err(|e| bad(format!("not json: {e}")))?;
-    let obj = value
-        .as_object()
-        .ok_or_else(|| bad("not a json object".to_string()))?;
-    match obj
-        .get("format_version")
-        .and_then(serde_json::Value::as_u64)
-    {
-        Some(1) => {}
-        Some(v) => return Err(bad(format!("unsupported format_version {v}"))),
-        None => return Err(bad("format_version missing or not an integer".to_string())),
-    }
+    let obj = manifest_object(bytes)?;
     Ok(obj
         .get("wall_time_iso")
         .and_then(serde_json::Value::as_str)

@@ -293,19 +293,29 @@ fn encode_in(
 
 /// Read a whole file of at most `limit` bytes.
 pub(crate) fn read_limited(src: &dyn Source, path: &str, limit: u64) -> Result<Vec<u8>, Error> {
-    let mut bytes = Vec::new();
-    src.open(path)?
-        .take(limit + 1)
-        .read_to_end(&mut bytes)
-        .map_err(|e| Error::io(format!("reading {path}"), e))?;
-    if bytes.len() as u64 > limit {
-        return Err(EncodeError::InvalidQueueFile {
+    let read = || format!("reading {path}");
+    read_capped(src.open(path)?, limit, read)?.ok_or_else(|| {
+        EncodeError::InvalidQueueFile {
             path: path.to_string(),
             reason: format!("larger than {limit} bytes"),
         }
-        .into());
-    }
-    Ok(bytes)
+        .into()
+    })
+}
+
+/// Read `file` whole if it holds at most `limit` bytes (`None` if it holds
+/// more), never more than one byte past the limit; `context` names the
+/// file in an I/O error.
+pub(crate) fn read_capped(
+    file: impl Read,
+    limit: u64,
+    context: impl FnOnce() -> String,
+) -> Result<Option<Vec<u8>>, Error> {
+    let mut bytes = Vec::new();
+    file.take(limit.saturating_add(1))
+        .read_to_end(&mut bytes)
+        .map_err(|e| Error::io(context(), e))?;
+    Ok((bytes.len() as u64 <= limit).then_some(bytes))
 }
 
 /// Read and check every line of a `messages.jsonl` (REQ-ENC-4): each line

@@ -366,19 +366,43 @@ fn unexpected(path: &str, kind: Kind) -> EncodeError {
 
 /// Read a small file whole, refusing more than [`MAX_SMALL_FILE`] bytes.
 fn read_small(src: &dyn Source, path: &str) -> Result<Vec<u8>, Error> {
-    let mut bytes = Vec::new();
-    src.open(path)?
-        .take(MAX_SMALL_FILE + 1)
-        .read_to_end(&mut bytes)
-        .map_err(|e| Error::io(format!("reading {path}"), e))?;
-    if bytes.len() as u64 > MAX_SMALL_FILE {
-        return Err(EncodeError::InvalidManifest {
-            path: path.to_string(),
-            reason: format!("larger than {MAX_SMALL_FILE} bytes"),
-        }
-        .into());
+    let read = || format!("reading {path}");
+    super::read_capped(src.open(path)?, MAX_SMALL_FILE, read)?.ok_or_else(|| too_large(path))
+}
+
+/// A `MANIFEST.json` or `CHECKSUMS` larger than [`MAX_SMALL_FILE`].
+pub(crate) fn too_large(path: &str) -> Error {
+    EncodeError::InvalidManifest {
+        path: path.to_string(),
+        reason: format!("larger than {MAX_SMALL_FILE} bytes"),
     }
-    Ok(bytes)
+    .into()
+}
+
+/// `MANIFEST.json` as a JSON object whose `format_version` is 1, the
+/// check `encode` and `archive` share (REQ-ENC-2).
+pub(crate) fn manifest_object(
+    bytes: &[u8],
+) -> Result<serde_json::Map<String, serde_json::Value>, Error> {
+    let bad = |reason: String| {
+        Error::from(EncodeError::InvalidManifest {
+            path: MANIFEST.to_string(),
+            reason,
+        })
+    };
+    let value: serde_json::Value =
+        serde_json::from_slice(bytes).map_err(|e| bad(format!("not json: {e}")))?;
+    let serde_json::Value::Object(obj) = value else {
+        return Err(bad("not a json object".to_string()));
+    };
+    match obj
+        .get("format_version")
+        .and_then(serde_json::Value::as_u64)
+    {
+        Some(1) => Ok(obj),
+        Some(v) => Err(bad(format!("unsupported format_version {v}"))),
+        None => Err(bad("format_version missing or not an integer".to_string())),
+    }
 }
 
 /// Read and check `MANIFEST.json` (REQ-ENC-2): a JSON object with
@@ -389,24 +413,11 @@ fn read_small(src: &dyn Source, path: &str) -> Result<Vec<u8>, Error> {
 /// `wall_time_iso` and `cluster_id` (REQ-ENC-18). Other fields are
 /// ignored.
 pub fn read_manifest(src: &dyn Source) -> Result<Manifest, Error> {
-    let bytes = read_small(src, MANIFEST)?;
+    let obj = manifest_object(&read_small(src, MANIFEST)?)?;
     let bad = |reason: String| EncodeError::InvalidManifest {
         path: MANIFEST.to_string(),
         reason,
     };
-    let value: serde_json::Value =
-        serde_json::from_slice(&bytes).map_err(|e| bad(format!("not json: {e}")))?;
-    let obj = value
-        .as_object()
-        .ok_or_else(|| bad("not a json object".to_string()))?;
-    match obj
-        .get("format_version")
-        .and_then(serde_json::Value::as_u64)
-    {
-        Some(1) => {}
-        Some(v) => return Err(bad(format!("unsupported format_version {v}")).into()),
-        None => return Err(bad("format_version missing or not an integer".to_string()).into()),
-    }
     let last_commit_ts = obj
         .get("last_commit_ts")
         .and_then(serde_json::Value::as_u64)
