@@ -270,5 +270,4 @@ pub fn encode(
         &Control::default(),
     )
     .map(|r| r.summary)
-    .map_err(Error::from_encode)
 }

@@ -1,4 +1,12 @@
-//! Every way sqsdump can fail, as one typed enum (REQ-ERR-1).
+//! Every way sqsdump can fail, as one typed enum (REQ-ERR-1), whichever
+//! command fails: decode, encode, archive, or locating a snapshot in a
+//! node's data directory.
+//!
+//! What only one command can meet is a kind inside one variant, with its
+//! own classes: [`crate::EncodeError`] in [`Error::Encode`],
+//! [`NodeError`] in [`Error::Node`], the archive's refusals in
+//! [`Error::Archive`]. What every command can meet (an unsafe output path,
+//! an interruption, an I/O failure) is a variant of [`Error`] itself.
 //!
 //! Each variant is documented with an input that triggers it. Messages are
 //! lowercase, carry no final period, and name the offending key rendered
@@ -250,8 +258,10 @@ pub enum Error {
         /// The signal number (2 for SIGINT, 15 for SIGTERM, 1 for SIGHUP).
         signal: i32,
     },
-    /// `sqsdump encode` failed; the inner error names the dump file
-    /// (REQ-ENC-5).
+    /// `sqsdump encode` refused the dump; the inner error names the dump
+    /// file and carries the class (REQ-ENC-5). An encode run that fails
+    /// for a reason every command shares uses the shared variant
+    /// ([`Error::UnsafeOutput`], [`Error::Interrupted`], [`Error::Io`]).
     #[error(transparent)]
     Encode(#[from] crate::encode::EncodeError),
     /// Locating the snapshot in a node's data directory failed; the inner
@@ -304,23 +314,33 @@ impl Error {
         }
     }
 
-    /// An encode error as the run's error: an interruption is
-    /// [`Error::Interrupted`], as for a decode (exit 129, 130 or 143).
-    pub(crate) fn from_encode(e: crate::encode::EncodeError) -> Self {
-        match e {
-            crate::encode::EncodeError::Interrupted { signal } => Error::Interrupted { signal },
-            e => Error::Encode(e),
-        }
-    }
-
     /// Wrap an I/O error with what was being done.
+    /// An error a reader carried as a [`SourceFailure`] comes back as
+    /// itself.
     pub fn io(context: impl Into<String>, source: std::io::Error) -> Self {
+        if source.get_ref().is_some_and(|e| e.is::<SourceFailure>()) {
+            if let Some(Ok(carried)) = source.into_inner().map(|e| e.downcast::<SourceFailure>()) {
+                return *carried.0;
+            }
+            return Error::Io {
+                context: context.into(),
+                source: std::io::Error::other("the dump source failed"),
+            };
+        }
         Error::Io {
             context: context.into(),
             source,
         }
     }
 }
+
+/// An [`Error`] carried through a reader's [`std::io::Error`], so that a
+/// source which finds a problem while a file is read (an archive that
+/// changed since it was checked) reports it with its own class:
+/// [`Error::io`] unwraps it.
+#[derive(Debug, thiserror::Error)]
+#[error(transparent)]
+pub struct SourceFailure(pub Box<Error>);
 
 /// Every way locating a snapshot in a node's raft data directory can go
 /// wrong (REQ-NODE-1 to REQ-NODE-3, see [`crate::node`]).

@@ -76,14 +76,26 @@ pub fn write_dump_with(model: &DumpModel, out: &Path, hooks: &WriteHooks<'_>) ->
     // The dump root is a fresh subdirectory, so it gets the ordinary 0755
     // mode (the staging directory itself is private to this user).
     let root = staging.path().join("dump");
-    let mut tree = Tree::create(root.clone(), true)?;
+    write_tree(model, root.clone(), hooks.pace)?;
+    staging.commit(&root, out)
+}
+
+/// Write the files of `model` into `root`, a new directory inside a
+/// staging directory, through a [`Tree`] (each path validated, each file
+/// synced), sleeping `pace` before each file.
+pub(crate) fn write_tree(
+    model: &DumpModel,
+    root: PathBuf,
+    pace: Option<Duration>,
+) -> Result<(), Error> {
+    let mut tree = Tree::create(root, true)?;
     for (path, bytes) in &model.files {
-        if let Some(d) = hooks.pace {
+        if let Some(d) = pace {
             std::thread::sleep(d);
         }
         tree.add_file(path.clone(), bytes, "model")?;
     }
-    staging.commit(&root, out)
+    Ok(())
 }
 
 /// Check that `out` may receive a dump (REQ-CLI-4): it must be absent or an

@@ -5,7 +5,8 @@ use std::collections::BTreeMap;
 
 use sqsdump::encode::check::{checksums, source_of};
 use sqsdump::encode::tree::MemSource;
-use sqsdump::encode::{encode_to_file, encode_to_vec, EncodeError, EncodeOptions};
+use sqsdump::encode::{encode_to_file, encode_to_vec, EncodeOptions};
+use sqsdump::Error;
 
 const QUEUE: &str = r#"{"format_version":1,"name":"q","visibility_timeout_seconds":1,"message_retention_seconds":2,"delay_seconds":0}"#;
 const HT: &str = r#"{"format_version":1,"name":"h.fifo","fifo":true,"visibility_timeout_seconds":1,"message_retention_seconds":2,"delay_seconds":0,"partition_count":4,"fifo_throughput_limit":"perMessageGroupId"}"#;
@@ -24,7 +25,7 @@ fn tree(files: &[(&str, &str)]) -> MemSource {
     source_of(&files, 100)
 }
 
-fn err(src: &MemSource) -> EncodeError {
+fn err(src: &MemSource) -> Error {
     encode_to_vec(src, &EncodeOptions::default()).expect_err("must fail")
 }
 

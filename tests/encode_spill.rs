@@ -102,7 +102,7 @@ fn mixed_dump(n: usize) -> BTreeMap<String, Vec<u8>> {
 fn encode_spilled(
     src: &MemSource,
     spill_after: usize,
-) -> Result<(Vec<u8>, EncodeSummary), sqsdump::encode::EncodeError> {
+) -> Result<(Vec<u8>, EncodeSummary), sqsdump::Error> {
     let dir = tempfile::tempdir().unwrap();
     let opts = EncodeOptions {
         spill_after: Some(spill_after),

@@ -19,6 +19,7 @@ use sha2::{Digest, Sha256};
 use super::tree::{check_dump, Checked};
 use super::{entry_mtime, ArchiveError, Compression, DIR_MODE, FILE_MODE};
 use crate::encode::error::EncodeError;
+use crate::run::staging::place_file;
 use crate::run::{Control, Staging, StagingKind};
 use crate::Error;
 
@@ -123,31 +124,21 @@ fn pack_checked(
 }
 
 /// Move the finished archive to `output` unless something is there by
-/// now: a hard link fails on an existing path; where hard links are not
-/// supported, a rename after a check.
+/// now ([`place_file`]).
 fn place_no_clobber(staged: &Path, output: &Path) -> Result<(), Error> {
-    let exists = || Error::UnsafeOutput {
-        path: output.display().to_string(),
-        reason: "the output exists (an archive is never overwritten)".to_string(),
-    };
-    match fs::hard_link(staged, output) {
-        Ok(()) => Ok(()),
-        Err(e) if e.kind() == io::ErrorKind::AlreadyExists => Err(exists()),
-        Err(_) => {
-            if fs::symlink_metadata(output).is_ok() {
-                return Err(exists());
-            }
-            fs::rename(staged, output).map_err(|e| {
-                Error::io(
-                    format!(
-                        "moving the finished archive into place at {}",
-                        output.display()
-                    ),
-                    e,
-                )
-            })
-        }
-    }
+    place_file(staged, output).map_err(|e| match e.kind() {
+        io::ErrorKind::AlreadyExists => Error::UnsafeOutput {
+            path: output.display().to_string(),
+            reason: "the output exists (an archive is never overwritten)".to_string(),
+        },
+        _ => Error::io(
+            format!(
+                "moving the finished archive into place at {}",
+                output.display()
+            ),
+            e,
+        ),
+    })
 }
 
 /// The output must be a new file name (not `/` or `..`), not a symlink,

@@ -45,8 +45,9 @@ use sha2::{Digest, Sha256};
 use super::tree::check_listed;
 use super::unpack::{walk, Entry, VisitError};
 use super::{Budget, ZSTD_MAGIC};
-use crate::encode::error::{EncodeError, SourceFailure};
+use crate::encode::error::EncodeError;
 use crate::encode::tree::{Kind, Source, CHECKSUMS, MANIFEST, MAX_SMALL_FILE, QUEUE_FILE, SQS_DIR};
+use crate::error::SourceFailure;
 use crate::run::Control;
 use crate::Error;
 
@@ -107,7 +108,7 @@ pub fn is_tar_header(block: &[u8; 512]) -> bool {
 enum Msg {
     Data(Vec<u8>),
     End,
-    Fail(EncodeError),
+    Fail(Error),
 }
 
 /// One walk of the archive by a reader thread.
@@ -186,17 +187,6 @@ fn copy_limit(rel: &str) -> Option<u64> {
     }
 }
 
-/// An [`Error`] of the archive checks as an [`EncodeError`].
-pub fn to_encode_error(e: Error) -> EncodeError {
-    match e {
-        Error::Encode(e) => e,
-        Error::Archive(e) => EncodeError::Archive(e),
-        Error::Interrupted { signal } => EncodeError::Interrupted { signal },
-        Error::Io { context, source } => EncodeError::Io { context, source },
-        other => EncodeError::io("reading the archive", io::Error::other(other.to_string())),
-    }
-}
-
 /// Copy `entry`'s data: hash all of it, write the first `limit` bytes to
 /// `copy` (if any) and everything to `send` (if any), asking `stop`
 /// before each chunk. Returns the digest.
@@ -263,8 +253,8 @@ impl ArchiveSource {
         spill_dir: &Path,
         budget: Budget,
         ctl: &Control,
-    ) -> Result<ArchiveSource, EncodeError> {
-        Self::scan_inner(input, spill_dir, budget, ctl).map_err(to_encode_error)
+    ) -> Result<ArchiveSource, Error> {
+        Self::scan_inner(input, spill_dir, budget, ctl)
     }
 
     fn scan_inner(
@@ -356,7 +346,7 @@ impl ArchiveSource {
         self.walks.get()
     }
 
-    fn start_walk(&self) -> Result<Walk, EncodeError> {
+    fn start_walk(&self) -> Result<Walk, Error> {
         let id = self.walks.get() + 1;
         self.walks.set(id);
         let (req_tx, req_rx) = mpsc::channel::<String>();
@@ -367,7 +357,7 @@ impl ArchiveSource {
         let thread = std::thread::Builder::new()
             .name("sqsdump-archive".to_string())
             .spawn(move || reader_thread(&shared, &req_rx, &data_tx, &cancelled))
-            .map_err(|e| EncodeError::io("starting the archive reader", e))?;
+            .map_err(|e| Error::io("starting the archive reader", e))?;
         Ok(Walk {
             id,
             requests: Some(req_tx),
@@ -380,8 +370,8 @@ impl ArchiveSource {
     }
 }
 
-fn busy(what: &str) -> EncodeError {
-    EncodeError::io(
+fn busy(what: &str) -> Error {
+    Error::io(
         what.to_string(),
         io::Error::other("the archive is already being read"),
     )
@@ -408,7 +398,7 @@ fn reader_thread(
     let file = match open_input(&shared.input) {
         Ok(f) => f,
         Err(e) => {
-            let _ = data.send(Msg::Fail(to_encode_error(e)));
+            let _ = data.send(Msg::Fail(e));
             return;
         }
     };
@@ -466,15 +456,19 @@ fn reader_thread(
     });
     match result {
         Err(e) => {
-            let _ = data.send(Msg::Fail(to_encode_error(e)));
+            let _ = data.send(Msg::Fail(e));
         }
         Ok(_) => {
             if let Some(path) = current.or_else(|| requests.try_recv().ok()) {
-                let _ = data.send(Msg::Fail(EncodeError::ChecksumMismatch {
-                    path,
-                    expected: "the file checked".to_string(),
-                    actual: "no such file (the archive changed since it was checked)".to_string(),
-                }));
+                let _ = data.send(Msg::Fail(
+                    EncodeError::ChecksumMismatch {
+                        path,
+                        expected: "the file checked".to_string(),
+                        actual: "no such file (the archive changed since it was checked)"
+                            .to_string(),
+                    }
+                    .into(),
+                ));
             }
         }
     }
@@ -520,7 +514,7 @@ impl Read for Streamed<'_> {
                     }
                     return Ok(0);
                 }
-                Ok(Msg::Fail(e)) => return Err(io::Error::other(SourceFailure(e))),
+                Ok(Msg::Fail(e)) => return Err(io::Error::other(SourceFailure(Box::new(e)))),
                 Err(_) => return Err(io::Error::other("the archive reader stopped")),
             }
         }
@@ -549,17 +543,17 @@ impl Drop for Streamed<'_> {
 }
 
 impl Source for ArchiveSource {
-    fn list(&self, dir: &str) -> Result<Vec<(String, Kind)>, EncodeError> {
-        self.children
-            .get(dir)
-            .cloned()
-            .ok_or_else(|| EncodeError::UnexpectedEntry {
+    fn list(&self, dir: &str) -> Result<Vec<(String, Kind)>, Error> {
+        self.children.get(dir).cloned().ok_or_else(|| {
+            EncodeError::UnexpectedEntry {
                 path: dir.to_string(),
                 reason: "not a directory of the archive".to_string(),
-            })
+            }
+            .into()
+        })
     }
 
-    fn open(&self, path: &str) -> Result<Box<dyn Read + '_>, EncodeError> {
+    fn open(&self, path: &str) -> Result<Box<dyn Read + '_>, Error> {
         let copy = self
             .shared
             .spilled
@@ -568,14 +562,15 @@ impl Source for ArchiveSource {
             .and_then(|s| s.get(path).cloned());
         if let Some(copy) = copy {
             let file = fs::File::open(&copy)
-                .map_err(|e| EncodeError::io(format!("opening {}", copy.display()), e))?;
+                .map_err(|e| Error::io(format!("opening {}", copy.display()), e))?;
             return Ok(Box::new(file));
         }
         if !self.shared.streamed_files.contains(path) {
             return Err(EncodeError::UnexpectedEntry {
                 path: path.to_string(),
                 reason: "expected a regular file of the archive".to_string(),
-            });
+            }
+            .into());
         }
         let mut slot = self
             .walk
@@ -602,7 +597,7 @@ impl Source for ArchiveSource {
             .as_ref()
             .is_some_and(|tx| tx.send(path.to_string()).is_ok());
         if !sent {
-            return Err(EncodeError::io(
+            return Err(Error::io(
                 format!("reading {path}"),
                 io::Error::other("the archive reader stopped"),
             ));

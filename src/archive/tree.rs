@@ -6,13 +6,14 @@
 
 use std::collections::BTreeMap;
 use std::fs;
-use std::io::Read;
 use std::path::Path;
 
 use super::ArchiveError;
 use crate::encode::error::EncodeError;
+use crate::encode::read_capped;
 use crate::encode::tree::{
-    verify_checksums, DiskSource, Source, CHECKSUMS, MANIFEST, MAX_SMALL_FILE,
+    manifest_object, too_large, verify_checksums, DiskSource, Source, CHECKSUMS, MANIFEST,
+    MAX_SMALL_FILE,
 };
 use crate::Error;
 
@@ -145,44 +146,14 @@ fn link_count(_: &fs::Metadata) -> u64 {
 /// Read `MANIFEST.json` or `CHECKSUMS` whole, at most
 /// [`MAX_SMALL_FILE`] bytes.
 fn read_small(source: &dyn Source, name: &str) -> Result<Vec<u8>, Error> {
-    let mut bytes = Vec::new();
-    source
-        .open(name)?
-        .take(MAX_SMALL_FILE + 1)
-        .read_to_end(&mut bytes)
-        .map_err(|e| Error::io(format!("reading {name}"), e))?;
-    if bytes.len() as u64 > MAX_SMALL_FILE {
-        return Err(EncodeError::InvalidManifest {
-            path: name.to_string(),
-            reason: format!("larger than {MAX_SMALL_FILE} bytes"),
-        }
-        .into());
-    }
-    Ok(bytes)
+    let read = || format!("reading {name}");
+    read_capped(source.open(name)?, MAX_SMALL_FILE, read)?.ok_or_else(|| too_large(name))
 }
 
 /// Check `MANIFEST.json` as upstream's archive tool does: one JSON object
 /// whose `format_version` is 1. Returns its `wall_time_iso`.
 pub fn check_manifest(bytes: &[u8]) -> Result<Option<String>, Error> {
-    let bad = |reason: String| {
-        Error::from(EncodeError::InvalidManifest {
-            path: MANIFEST.to_string(),
-            reason,
-        })
-    };
-    let value: serde_json::Value =
-        serde_json::from_slice(bytes).map_err(|e| bad(format!("not json: {e}")))?;
-    let obj = value
-        .as_object()
-        .ok_or_else(|| bad("not a json object".to_string()))?;
-    match obj
-        .get("format_version")
-        .and_then(serde_json::Value::as_u64)
-    {
-        Some(1) => {}
-        Some(v) => return Err(bad(format!("unsupported format_version {v}"))),
-        None => return Err(bad("format_version missing or not an integer".to_string())),
-    }
+    let obj = manifest_object(bytes)?;
     Ok(obj
         .get("wall_time_iso")
         .and_then(serde_json::Value::as_str)

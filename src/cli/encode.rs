@@ -181,7 +181,7 @@ pub fn run(args: &EncodeArgs) -> Result<(), Error> {
         bar.finish_and_clear();
     }
     // REQ-ENC-17: exits 130, 143 or 129 like decode.
-    let r = result.map_err(Error::from_encode)?;
+    let r = result?;
     let mut err = std::io::stderr().lock();
     // REQ-ENC-21: one JSON line per queue, as decode's warnings.
     for w in &r.warnings {

@@ -19,6 +19,7 @@ use std::path::{Component, Path, PathBuf};
 
 use serde_json::json;
 
+use crate::run::staging::place_file;
 use crate::warning::Warning;
 use crate::Error;
 
@@ -296,27 +297,14 @@ impl WarningsFile {
         Ok(())
     }
 
-    /// Put the file in place: a hard link, which fails rather than replace
-    /// a file that appeared meanwhile (on a file system without hard links,
-    /// a rename after checking that nothing is there). The staging file is
-    /// removed either way. Called once the dump is in place, so an error
+    /// Put the file in place with [`place_file`]: a hard link, which fails
+    /// rather than replace a file that appeared meanwhile. The staging file
+    /// is removed either way (at the latest on drop). Called once the dump is in place, so an error
     /// says so.
     pub fn publish(mut self) -> Result<(), Error> {
         self.flush()?;
         self.out = None;
-        let linked = match fs::hard_link(&self.staged, &self.dest) {
-            // The staging file goes now, or at the latest on drop.
-            Ok(()) => {
-                let _ = fs::remove_file(&self.staged);
-                Ok(())
-            }
-            Err(e) if e.kind() == io::ErrorKind::AlreadyExists => Err(e),
-            Err(_) => match fs::symlink_metadata(&self.dest) {
-                Ok(_) => Err(io::Error::from(io::ErrorKind::AlreadyExists)),
-                Err(_) => fs::rename(&self.staged, &self.dest),
-            },
-        };
-        match linked {
+        match place_file(&self.staged, &self.dest) {
             Ok(()) => Ok(()),
             Err(e) if e.kind() == io::ErrorKind::AlreadyExists => Err(Error::UnsafeOutput {
                 path: self.dest.display().to_string(),

@@ -1,12 +1,17 @@
-//! Every way `sqsdump encode` can fail (REQ-ENC-5).
+//! The ways a dump can be refused by `sqsdump encode` (REQ-ENC-5): the
+//! encode-specific kind of [`crate::Error::Encode`].
 //!
-//! Each variant names the dump file (a path relative to the dump root,
+//! What every command shares (an unsafe output path, an interruption, an
+//! I/O failure) is not repeated here: the encoder returns
+//! [`crate::Error`] and uses its variants for those. Each variant here
+//! names the dump file (a path relative to the dump root,
 //! such as `sqs/orders/messages.jsonl`) and, for line-based files, the
 //! 1-based line. Messages are lowercase with no final period; the texts
 //! are pinned by `tests/encode_errors.rs`.
 
-/// The error type of the encoder.
-#[derive(Debug, thiserror::Error)]
+/// Why the encoder refused a dump: the kind inside
+/// [`crate::Error::Encode`], with its own class.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[non_exhaustive]
 pub enum EncodeError {
     /// `MANIFEST.json` is missing, is not JSON, or breaks its schema, e.g.
@@ -175,15 +180,6 @@ pub enum EncodeError {
         /// The manifest value.
         manifest: u64,
     },
-    /// The output path or its ENCODE_INFO sidecar path exists (or is a
-    /// symlink), or the output path has no file name.
-    #[error("unsafe output {path}: {reason}")]
-    UnsafeOutput {
-        /// The output path.
-        path: String,
-        /// Why it is refused.
-        reason: String,
-    },
     /// `--self-test` (REQ-ENC-19): the decode of the new snapshot differs
     /// from the input dump, or the snapshot does not decode; nothing was
     /// written.
@@ -194,26 +190,6 @@ pub enum EncodeError {
         path: String,
         /// What differs.
         reason: String,
-    },
-    /// SIGINT, SIGTERM or SIGHUP stopped the run; nothing was left behind
-    /// (REQ-ENC-17). The process exits 128 + the signal number.
-    #[error("interrupted by signal {signal}; nothing was written")]
-    Interrupted {
-        /// The signal number (2 for SIGINT, 15 for SIGTERM, 1 for SIGHUP).
-        signal: i32,
-    },
-    /// An archive given as the input is refused as `archive unpack`
-    /// refuses it (REQ-ARC-10).
-    #[error(transparent)]
-    Archive(#[from] crate::archive::ArchiveError),
-    /// Reading the dump or writing the snapshot failed.
-    #[error("i/o error: {context}: {source}")]
-    Io {
-        /// What was being done.
-        context: String,
-        /// The underlying error.
-        #[source]
-        source: std::io::Error,
     },
 }
 
@@ -238,40 +214,10 @@ impl EncodeError {
             }
             EncodeError::DuplicateKey { .. } => "duplicate_key",
             EncodeError::CommitTsRegression { .. } => "commit_ts_regression",
-            EncodeError::UnsafeOutput { .. } => "unsafe_output",
             EncodeError::SelfTestMismatch { .. } => "self_test_mismatch",
-            EncodeError::Interrupted { .. } => "interrupted",
-            EncodeError::Archive(e) => e.class(),
-            EncodeError::Io { .. } => "io",
-        }
-    }
-
-    /// Wrap an I/O error with what was being done. An error a
-    /// [`crate::encode::tree::Source`] reader carried as a
-    /// [`SourceFailure`] comes back as itself.
-    pub fn io(context: impl Into<String>, source: std::io::Error) -> Self {
-        if source.get_ref().is_some_and(|e| e.is::<SourceFailure>()) {
-            if let Some(Ok(carried)) = source.into_inner().map(|e| e.downcast::<SourceFailure>()) {
-                return carried.0;
-            }
-            return EncodeError::Io {
-                context: context.into(),
-                source: std::io::Error::other("the dump source failed"),
-            };
-        }
-        EncodeError::Io {
-            context: context.into(),
-            source,
         }
     }
 }
-
-/// An [`EncodeError`] carried through a reader's [`std::io::Error`], so
-/// that a source which finds a problem while a file is read (an archive
-/// that changed since it was checked) reports it with its own class.
-#[derive(Debug, thiserror::Error)]
-#[error(transparent)]
-pub struct SourceFailure(pub EncodeError);
 
 /// `:N` for a 1-based line, nothing for 0 (no line at fault).
 fn line_suffix(line: usize) -> String {

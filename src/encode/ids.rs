@@ -12,10 +12,9 @@ use std::cmp::Ordering;
 use std::io::{self, Read, Write};
 use std::path::PathBuf;
 
-use super::error::EncodeError;
-use super::sink::{checkpoint, from_engine};
 use crate::run::spill::{self, MemSource, Merge, RunItem, SpillDir};
 use crate::run::Control;
+use crate::Error;
 
 /// One recorded id: where it is in [`IdSet::bytes`] and its line.
 #[derive(Debug, Clone, Copy)]
@@ -99,7 +98,7 @@ impl IdSet {
     }
 
     /// Record `id` at `line`.
-    pub(crate) fn insert(&mut self, id: &[u8], line: usize) -> Result<(), EncodeError> {
+    pub(crate) fn insert(&mut self, id: &[u8], line: usize) -> Result<(), Error> {
         let used = self
             .bytes
             .len()
@@ -127,20 +126,19 @@ impl IdSet {
         self.index = index;
     }
 
-    fn spill_buffer(&mut self) -> Result<(), EncodeError> {
+    fn spill_buffer(&mut self) -> Result<(), Error> {
         self.sort();
         let Some(dir) = self.spill.as_mut() else {
             return Ok(());
         };
-        let (path, mut w) = dir.new_file("ids").map_err(from_engine)?;
+        let (path, mut w) = dir.new_file("ids")?;
         for e in &self.index {
             let id = self.bytes.get(e.start..e.start + e.len).unwrap_or_default();
             spill::put_u64(&mut w, e.line)
                 .and_then(|()| spill::put_bytes(&mut w, id))
-                .map_err(|err| from_engine(spill::spill_io(&path, err)))?;
+                .map_err(|err| spill::spill_io(&path, err))?;
         }
-        w.flush()
-            .map_err(|err| from_engine(spill::spill_io(&path, err)))?;
+        w.flush().map_err(|err| spill::spill_io(&path, err))?;
         self.runs.push(path);
         self.spilled += 1;
         self.bytes.clear();
@@ -150,16 +148,13 @@ impl IdSet {
 
     /// The duplicate met first in file order among the ids recorded, if
     /// any.
-    pub(crate) fn first_duplicate(
-        &mut self,
-        ctl: &Control,
-    ) -> Result<Option<Duplicate>, EncodeError> {
+    pub(crate) fn first_duplicate(&mut self, ctl: &Control) -> Result<Option<Duplicate>, Error> {
         self.sort();
         let mut scan = Scan::default();
         let runs = std::mem::take(&mut self.runs);
         match self.spill.as_mut() {
             Some(dir) if !runs.is_empty() => {
-                let runs = spill::reduce_runs::<IdItem>(dir, "ids", runs).map_err(from_engine)?;
+                let runs = spill::reduce_runs::<IdItem>(dir, "ids", runs)?;
                 self.runs.clone_from(&runs);
                 let (bytes, index) = (&self.bytes, &self.index);
                 let mut next = 0usize;
@@ -174,13 +169,13 @@ impl IdSet {
                         .extend_from_slice(bytes.get(e.start..e.start + e.len).unwrap_or_default());
                     Ok(true)
                 });
-                let mut merge = Merge::open_with(&runs, Some(mem)).map_err(from_engine)?;
+                let mut merge = Merge::open_with(&runs, Some(mem))?;
                 let mut n = 0u64;
-                while let Some(item) = merge.next_item().map_err(from_engine)? {
+                while let Some(item) = merge.next_item()? {
                     scan.item(&item.id, item.line);
                     n += 1;
                     if n % 4096 == 0 {
-                        checkpoint(ctl)?;
+                        ctl.checkpoint()?;
                     }
                 }
             }

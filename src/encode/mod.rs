@@ -45,12 +45,13 @@ use crate::run::{
     Control, Staging, StagingKind, DEFAULT_MEMORY_LIMIT, FIXED_OVERHEAD, MIN_MEMORY_LIMIT,
 };
 use crate::warning::Warning;
+use crate::Error;
 pub use error::EncodeError;
 use ids::IdSet;
 pub use info::EncodeInfo;
 use model::QueueConfig;
 use rows::QueueRows;
-use sink::{checkpoint, from_engine, RowSink};
+use sink::RowSink;
 use tree::{join, DiskSource, Manifest, Source, MESSAGES_FILE, QUEUE_FILE};
 
 /// Longest `messages.jsonl` line read: a 256 MiB body written with the
@@ -151,14 +152,15 @@ pub struct EncodeSummary {
 
 /// The commit timestamp (REQ-ENC-1): the manifest's, or an override that
 /// is not lower.
-pub fn resolve_commit_ts(manifest: u64, requested: Option<u64>) -> Result<u64, EncodeError> {
+pub fn resolve_commit_ts(manifest: u64, requested: Option<u64>) -> Result<u64, Error> {
     match requested {
         None => Ok(manifest),
         Some(t) if t >= manifest => Ok(t),
         Some(t) => Err(EncodeError::CommitTsRegression {
             requested: t,
             manifest,
-        }),
+        }
+        .into()),
     }
 }
 
@@ -177,7 +179,7 @@ pub fn encode(
     spill: Option<&Path>,
     ctl: &Control,
     out: &mut dyn Write,
-) -> Result<EncodeSummary, EncodeError> {
+) -> Result<EncodeSummary, Error> {
     encode_full(src, opts, spill, ctl, out).map(|(summary, ..)| summary)
 }
 
@@ -188,13 +190,13 @@ fn encode_full(
     spill: Option<&Path>,
     ctl: &Control,
     out: &mut dyn Write,
-) -> Result<(EncodeSummary, Manifest, Vec<Warning>), EncodeError> {
+) -> Result<(EncodeSummary, Manifest, Vec<Warning>), Error> {
     let dirs = spill.map(|d| (d.join("spill-rows"), d.join("spill-ids")));
     let result = (|| {
         let (rows_spill, ids_spill) = match &dirs {
             Some((rows, ids)) => (
-                Some(SpillDir::create(rows.clone()).map_err(from_engine)?),
-                Some(SpillDir::create(ids.clone()).map_err(from_engine)?),
+                Some(SpillDir::create(rows.clone())?),
+                Some(SpillDir::create(ids.clone())?),
             ),
             None => (None, None),
         };
@@ -214,8 +216,8 @@ fn encode_in(
     ids_spill: Option<SpillDir>,
     ctl: &Control,
     out: &mut dyn Write,
-) -> Result<(EncodeSummary, Manifest, Vec<Warning>), EncodeError> {
-    checkpoint(ctl)?;
+) -> Result<(EncodeSummary, Manifest, Vec<Warning>), Error> {
+    ctl.checkpoint()?;
     let tree = tree::check_tree(src)?;
     let commit_ts = resolve_commit_ts(tree.manifest.last_commit_ts, opts.last_commit_ts)?;
 
@@ -253,7 +255,7 @@ fn encode_in(
                 reason: format!(
                     "adapters.sqs.queues does not match the queue directories: not listed {missing:?}, listed without a directory {extra:?}"
                 ),
-            });
+            }.into());
         }
     }
 
@@ -264,7 +266,7 @@ fn encode_in(
     let mut messages = 0u64;
     let mut warnings = Vec::new();
     for (dir, q) in tree.queues.iter().zip(&configs) {
-        checkpoint(ctl)?;
+        ctl.checkpoint()?;
         let mut rows = QueueRows::new(q, &dir.path, &mut sink)?;
         if dir.has_messages {
             let path = join(&dir.path, MESSAGES_FILE);
@@ -292,23 +294,30 @@ fn encode_in(
 }
 
 /// Read a whole file of at most `limit` bytes.
-pub(crate) fn read_limited(
-    src: &dyn Source,
-    path: &str,
-    limit: u64,
-) -> Result<Vec<u8>, EncodeError> {
-    let mut bytes = Vec::new();
-    src.open(path)?
-        .take(limit + 1)
-        .read_to_end(&mut bytes)
-        .map_err(|e| EncodeError::io(format!("reading {path}"), e))?;
-    if bytes.len() as u64 > limit {
-        return Err(EncodeError::InvalidQueueFile {
+pub(crate) fn read_limited(src: &dyn Source, path: &str, limit: u64) -> Result<Vec<u8>, Error> {
+    let read = || format!("reading {path}");
+    read_capped(src.open(path)?, limit, read)?.ok_or_else(|| {
+        EncodeError::InvalidQueueFile {
             path: path.to_string(),
             reason: format!("larger than {limit} bytes"),
-        });
-    }
-    Ok(bytes)
+        }
+        .into()
+    })
+}
+
+/// Read `file` whole if it holds at most `limit` bytes (`None` if it holds
+/// more), never more than one byte past the limit; `context` names the
+/// file in an I/O error.
+pub(crate) fn read_capped(
+    file: impl Read,
+    limit: u64,
+    context: impl FnOnce() -> String,
+) -> Result<Option<Vec<u8>>, Error> {
+    let mut bytes = Vec::new();
+    file.take(limit.saturating_add(1))
+        .read_to_end(&mut bytes)
+        .map_err(|e| Error::io(context(), e))?;
+    Ok((bytes.len() as u64 <= limit).then_some(bytes))
 }
 
 /// Read and check every line of a `messages.jsonl` (REQ-ENC-4): each line
@@ -329,9 +338,9 @@ fn read_messages(
     ids: &mut IdSet,
     over: &mut Option<Oversize>,
     ctl: &Control,
-) -> Result<u64, EncodeError> {
+) -> Result<u64, Error> {
     let result = read_lines(src, path, q, opts, rows, ids, over, ctl);
-    if let Err(EncodeError::Interrupted { .. }) = result {
+    if let Err(Error::Interrupted { .. }) = result {
         return result;
     }
     if let Some((line, first, id)) = ids.first_duplicate(ctl)? {
@@ -340,20 +349,21 @@ fn read_messages(
             line,
             first,
             id: String::from_utf8_lossy(&id).into_owned(),
-        });
+        }
+        .into());
     }
     result
 }
 
 /// Read through the rest of a line in bounded memory; the bytes up to and
 /// including its newline (or the end of the file).
-fn skip_line(reader: &mut impl BufRead, path: &str) -> Result<u64, EncodeError> {
+fn skip_line(reader: &mut impl BufRead, path: &str) -> Result<u64, Error> {
     let mut n = 0u64;
     loop {
         let buf = match reader.fill_buf() {
             Ok(b) => b,
             Err(e) if e.kind() == std::io::ErrorKind::Interrupted => continue,
-            Err(e) => return Err(EncodeError::io(format!("reading {path}"), e)),
+            Err(e) => return Err(Error::io(format!("reading {path}"), e)),
         };
         if buf.is_empty() {
             return Ok(n);
@@ -380,7 +390,7 @@ fn read_lines(
     ids: &mut IdSet,
     over: &mut Option<Oversize>,
     ctl: &Control,
-) -> Result<u64, EncodeError> {
+) -> Result<u64, Error> {
     let max_line = opts.max_line();
     let mut reader = BufReader::with_capacity(256 * 1024, src.open(path)?);
     let mut count = 0u64;
@@ -392,11 +402,11 @@ fn read_lines(
         let n = (&mut reader)
             .take(max_line)
             .read_until(b'\n', &mut buf)
-            .map_err(|e| EncodeError::io(format!("reading {path}"), e))?;
+            .map_err(|e| Error::io(format!("reading {path}"), e))?;
         if n == 0 {
             break;
         }
-        checkpoint(ctl)?;
+        ctl.checkpoint()?;
         ctl.add_read(n as u64);
         line += 1;
         // REQ-ENC-20: a line that fills the limit without its newline is
@@ -410,7 +420,8 @@ fn read_lines(
                     len: (n as u64).saturating_add(rest),
                     limit: max_line,
                     memory_limit: opts.memory_limit.max(MIN_MEMORY_LIMIT),
-                });
+                }
+                .into());
             }
         }
         let bad = |reason: String| EncodeError::InvalidMessage {
@@ -420,7 +431,7 @@ fn read_lines(
         };
         let text = match buf.strip_suffix(b"\n") {
             Some(t) => t,
-            None => return Err(bad("the last line has no newline".to_string())),
+            None => return Err(bad("the last line has no newline".to_string()).into()),
         };
         let m = model::parse_message(text).map_err(bad)?;
         model::check_partition(q, &m).map_err(|reason| EncodeError::InvalidPartition {
@@ -434,7 +445,7 @@ fn read_lines(
             if (order, m.message_id.as_bytes()) < (*prev, prev_id.as_bytes()) {
                 return Err(bad(
                     "out of order: lines are sorted by send_timestamp_millis, sequence_number and message_id".to_string(),
-                ));
+                ).into());
             }
         }
         Oversize::note(
@@ -455,7 +466,7 @@ fn read_lines(
 pub fn encode_to_vec(
     src: &dyn Source,
     opts: &EncodeOptions,
-) -> Result<(Vec<u8>, EncodeSummary), EncodeError> {
+) -> Result<(Vec<u8>, EncodeSummary), Error> {
     let mut out = Vec::new();
     let summary = encode(src, opts, None, &Control::default(), &mut out)?;
     Ok((out, summary))
@@ -500,7 +511,7 @@ pub fn encode_to_file(
     input: &Path,
     output: &Path,
     opts: &EncodeOptions,
-) -> Result<EncodeSummary, EncodeError> {
+) -> Result<EncodeSummary, Error> {
     encode_to_file_with(
         input,
         output,
@@ -533,7 +544,7 @@ pub fn encode_to_file_with(
     opts: &EncodeOptions,
     file: &FileOptions,
     ctl: &Control,
-) -> Result<Restored, EncodeError> {
+) -> Result<Restored, Error> {
     let unsafe_out = |reason: &str| unsafe_output(output, reason);
     let sidecar = info::sidecar_path(output);
     if std::fs::symlink_metadata(output).is_ok() {
@@ -552,13 +563,13 @@ pub fn encode_to_file_with(
         match std::fs::metadata(root) {
             Ok(m) if m.is_dir() => {}
             Ok(_) => {
-                return Err(EncodeError::io(
+                return Err(Error::io(
                     format!("using --scratch-root {}", root.display()),
                     std::io::Error::other("not a directory"),
                 ))
             }
             Err(e) => {
-                return Err(EncodeError::io(
+                return Err(Error::io(
                     format!("using --scratch-root {}", root.display()),
                     e,
                 ))
@@ -576,8 +587,7 @@ pub fn encode_to_file_with(
         parent,
     };
     if is_archive(input)? {
-        let staging =
-            Staging::create_in(parent, StagingKind::Encode, Some(ctl)).map_err(from_engine)?;
+        let staging = Staging::create_in(parent, StagingKind::Encode, Some(ctl))?;
         let src = ArchiveSource::scan(
             input,
             &staging.path().join("archive"),
@@ -587,8 +597,7 @@ pub fn encode_to_file_with(
         return encode_staged(&src, staging, &target, opts, file, ctl);
     }
     let src = DiskSource::new(input)?;
-    let staging =
-        Staging::create_in(parent, StagingKind::Encode, Some(ctl)).map_err(from_engine)?;
+    let staging = Staging::create_in(parent, StagingKind::Encode, Some(ctl))?;
     encode_staged(&src, staging, &target, opts, file, ctl)
 }
 
@@ -596,11 +605,11 @@ pub fn encode_to_file_with(
 /// symlink) that starts with the zstd magic number or a valid tar header.
 /// Anything else is read as a dump directory, which refuses what is not
 /// one.
-fn is_archive(input: &Path) -> Result<bool, EncodeError> {
+fn is_archive(input: &Path) -> Result<bool, Error> {
     let ctx = || format!("reading {}", input.display());
     match std::fs::symlink_metadata(input) {
         Ok(meta) if meta.is_file() => {
-            crate::archive::source::is_archive_file(input).map_err(|e| EncodeError::io(ctx(), e))
+            crate::archive::source::is_archive_file(input).map_err(|e| Error::io(ctx(), e))
         }
         _ => Ok(false),
     }
@@ -614,8 +623,8 @@ struct Target<'a> {
     parent: &'a Path,
 }
 
-fn unsafe_output(output: &Path, reason: &str) -> EncodeError {
-    EncodeError::UnsafeOutput {
+fn unsafe_output(output: &Path, reason: &str) -> Error {
+    Error::UnsafeOutput {
         path: output.display().to_string(),
         reason: reason.to_string(),
     }
@@ -640,12 +649,12 @@ impl<W: Write> Write for Hashing<W> {
 
 /// A file created new in `staging` with the dump files' mode, 0644 before
 /// the umask (REQ-CLI-7), not tempfile's private 0600.
-fn staged_file(staging: &Path, prefix: &str) -> Result<tempfile::NamedTempFile, EncodeError> {
+fn staged_file(staging: &Path, prefix: &str) -> Result<tempfile::NamedTempFile, Error> {
     tempfile::Builder::new()
         .prefix(prefix)
         .make_in(staging, |path| crate::write::file_options().open(path))
         .map_err(|e| {
-            EncodeError::io(
+            Error::io(
                 format!("creating a temporary file in {}", staging.display()),
                 e,
             )
@@ -653,11 +662,11 @@ fn staged_file(staging: &Path, prefix: &str) -> Result<tempfile::NamedTempFile, 
 }
 
 /// Sync the directory `dir`, so that a rename in it is durable.
-fn sync_dir(dir: &Path) -> Result<(), EncodeError> {
+fn sync_dir(dir: &Path) -> Result<(), Error> {
     let ctx = || format!("syncing the directory {}", dir.display());
     std::fs::File::open(dir)
         .and_then(|d| d.sync_all())
-        .map_err(|e| EncodeError::io(ctx(), e))
+        .map_err(|e| Error::io(ctx(), e))
 }
 
 /// Encode into a file in `staging`, self-test it if asked, write the
@@ -670,7 +679,7 @@ fn encode_staged(
     opts: &EncodeOptions,
     file: &FileOptions,
     ctl: &Control,
-) -> Result<Restored, EncodeError> {
+) -> Result<Restored, Error> {
     let output = target.output;
     let unsafe_out = |reason: &str| unsafe_output(output, reason);
     let staging = staged.path();
@@ -682,7 +691,7 @@ fn encode_staged(
         };
         let (summary, manifest, warnings) = encode_full(src, opts, Some(staging), ctl, &mut w)?;
         w.flush()
-            .map_err(|e| EncodeError::io("writing the snapshot", e))?;
+            .map_err(|e| Error::io("writing the snapshot", e))?;
         (
             summary,
             manifest,
@@ -692,7 +701,7 @@ fn encode_staged(
     };
     tmp.as_file()
         .sync_all()
-        .map_err(|e| EncodeError::io("syncing the snapshot", e))?;
+        .map_err(|e| Error::io("syncing the snapshot", e))?;
     if file.self_test {
         let base = file.scratch_root.as_deref().unwrap_or(staging);
         selftest::run(tmp.path(), src, summary.commit_ts, opts, base, ctl)?;
@@ -715,16 +724,16 @@ fn encode_staged(
     let mut side = staged_file(staging, "encode-info-")?;
     side.write_all(&info.to_json())
         .and_then(|()| side.as_file().sync_all())
-        .map_err(|e| EncodeError::io("writing the ENCODE_INFO sidecar", e))?;
+        .map_err(|e| Error::io("writing the ENCODE_INFO sidecar", e))?;
     // Both renames happen under the staging lock, so that a signal thread
     // cannot remove the staging directory halfway through them.
     staged.commit_with(|| {
-        checkpoint(ctl)?;
+        ctl.checkpoint()?;
         tmp.persist_noclobber(output).map_err(|e| {
             if e.error.kind() == std::io::ErrorKind::AlreadyExists {
                 unsafe_out("the output path already exists")
             } else {
-                EncodeError::io(format!("renaming into {}", output.display()), e.error)
+                Error::io(format!("renaming into {}", output.display()), e.error)
             }
         })?;
         let mut sidecar_placed = false;
@@ -737,7 +746,7 @@ fn encode_staged(
                         target.sidecar.display()
                     ))
                 } else {
-                    EncodeError::io(
+                    Error::io(
                         format!("renaming into {}", target.sidecar.display()),
                         e.error,
                     )

@@ -21,13 +21,13 @@
 
 use sha2::{Digest, Sha256};
 
-use super::error::EncodeError;
 use super::model::{DumpMessage, QueueConfig};
 use super::sink::RowSink;
 use crate::jsonout::{Html, Obj, Val};
 use crate::key::{build, KeyParts};
 use crate::schema::{self, MessageField, QueueField};
 use crate::value::{MESSAGE_MAGIC, QUEUE_META_MAGIC};
+use crate::Error;
 
 /// The generation every restored record carries.
 pub const RESTORE_GENERATION: u64 = 1;
@@ -190,7 +190,7 @@ pub struct QueueRows<'q, 's> {
 impl<'q, 's> QueueRows<'q, 's> {
     /// The rows of queue `q`, read from directory `path`, into `sink`,
     /// starting with its meta and gen rows.
-    pub fn new(q: &'q QueueConfig, path: &str, sink: &'s mut RowSink) -> Result<Self, EncodeError> {
+    pub fn new(q: &'q QueueConfig, path: &str, sink: &'s mut RowSink) -> Result<Self, Error> {
         sink.begin_queue(path);
         let name = q.key_bytes().to_vec();
         sink.push(
@@ -217,7 +217,7 @@ impl<'q, 's> QueueRows<'q, 's> {
     }
 
     /// Add one message's rows.
-    pub fn push(&mut self, m: &DumpMessage) -> Result<(), EncodeError> {
+    pub fn push(&mut self, m: &DumpMessage) -> Result<(), Error> {
         let q = self.q;
         let name = q.key_bytes();
         let gen = RESTORE_GENERATION;
@@ -273,7 +273,7 @@ impl<'q, 's> QueueRows<'q, 's> {
 
     /// The FIFO seq counter when above 0; then the queue ends (a row over
     /// the format's limits fails it here).
-    pub fn finish(self) -> Result<(), EncodeError> {
+    pub fn finish(self) -> Result<(), Error> {
         let QueueRows { q, sink, max_seq } = self;
         if q.fifo && max_seq > 0 {
             sink.push(

@@ -15,12 +15,12 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Duration;
 
 use super::error::EncodeError;
-use super::sink::checkpoint;
 use super::tree::{join, DiskSource, Kind, Source, MESSAGES_FILE, QUEUE_FILE, SQS_DIR};
 use super::{read_limited, EncodeOptions, MAX_LINE_BYTES, MAX_QUEUE_FILE_BYTES};
 use crate::engine::stream;
 use crate::manifest::ManifestInfo;
 use crate::run::{Control, Staging, StagingKind};
+use crate::Error;
 
 /// The name of the top-level field the round trip normalises.
 const GENERATION_FIELD: &[u8] = b"\"queue_generation\":";
@@ -76,11 +76,12 @@ pub struct Mismatch {
 }
 
 impl Mismatch {
-    fn into_error(self) -> EncodeError {
+    fn into_error(self) -> Error {
         EncodeError::SelfTestMismatch {
             path: self.path,
             reason: self.reason,
         }
+        .into()
     }
 }
 
@@ -96,10 +97,10 @@ pub(crate) fn run(
     opts: &EncodeOptions,
     scratch_base: &Path,
     ctl: &Control,
-) -> Result<(), EncodeError> {
+) -> Result<(), Error> {
     let scratch =
         Staging::try_create_in(scratch_base, StagingKind::SelfTest, None).map_err(|e| {
-            EncodeError::io(
+            Error::io(
                 format!(
                     "creating a self-test directory in {}",
                     scratch_base.display()
@@ -117,7 +118,7 @@ fn run_in(
     opts: &EncodeOptions,
     scratch: &Path,
     ctl: &Control,
-) -> Result<(), EncodeError> {
+) -> Result<(), Error> {
     let dump = scratch.join("dump");
     let cfg = stream::Config {
         opts: crate::decode::Options::default(),
@@ -166,15 +167,10 @@ fn run_in(
         done.store(true, Ordering::Relaxed);
         r
     });
-    checkpoint(ctl)?;
+    ctl.checkpoint()?;
     let summary = match decoded {
         Ok(s) => s,
-        Err(crate::Error::Interrupted { signal }) => {
-            return Err(EncodeError::Interrupted { signal })
-        }
-        Err(crate::Error::Io { context, source }) => {
-            return Err(EncodeError::Io { context, source })
-        }
+        Err(e @ (Error::Interrupted { .. } | Error::Io { .. })) => return Err(e),
         Err(e) => {
             return Err(Mismatch {
                 path: "the snapshot".to_string(),
@@ -203,7 +199,7 @@ fn run_in(
 /// Every entry of the `sqs/` subtree: `sqs/<dir>/<file>` → its kind, and
 /// each queue directory `sqs/<dir>` → [`Kind::Dir`] (so an empty one is
 /// seen too).
-fn sqs_entries(src: &dyn Source) -> Result<BTreeMap<String, Kind>, EncodeError> {
+fn sqs_entries(src: &dyn Source) -> Result<BTreeMap<String, Kind>, Error> {
     let mut out = BTreeMap::new();
     let has_sqs = src
         .list("")?
@@ -232,14 +228,14 @@ pub fn compare(
     input: &dyn Source,
     decoded: &dyn Source,
     ctl: &Control,
-) -> Result<Option<Mismatch>, EncodeError> {
+) -> Result<Option<Mismatch>, Error> {
     let want = sqs_entries(input)?;
     let got = sqs_entries(decoded)?;
     let mut paths: Vec<&String> = want.keys().chain(got.keys()).collect();
     paths.sort();
     paths.dedup();
     for path in paths {
-        checkpoint(ctl)?;
+        ctl.checkpoint()?;
         let mismatch = |reason: &str| {
             Ok(Some(Mismatch {
                 path: path.clone(),
@@ -284,11 +280,11 @@ pub fn compare(
 }
 
 /// One line of at most [`MAX_LINE_BYTES`] and its `\n`; empty at the end.
-fn next_line(r: &mut dyn BufRead, buf: &mut Vec<u8>, path: &str) -> Result<(), EncodeError> {
+fn next_line(r: &mut dyn BufRead, buf: &mut Vec<u8>, path: &str) -> Result<(), Error> {
     buf.clear();
     r.take(MAX_LINE_BYTES + 1)
         .read_until(b'\n', buf)
-        .map_err(|e| EncodeError::io(format!("reading {path}"), e))?;
+        .map_err(|e| Error::io(format!("reading {path}"), e))?;
     Ok(())
 }
 
@@ -298,7 +294,7 @@ fn compare_lines(
     partitioned: bool,
     path: &str,
     ctl: &Control,
-) -> Result<Option<String>, EncodeError> {
+) -> Result<Option<String>, Error> {
     let mut want = BufReader::with_capacity(256 * 1024, want);
     let mut got = BufReader::with_capacity(256 * 1024, got);
     let (mut a, mut b) = (Vec::new(), Vec::new());
@@ -306,7 +302,7 @@ fn compare_lines(
     loop {
         line += 1;
         if line % 4096 == 0 {
-            checkpoint(ctl)?;
+            ctl.checkpoint()?;
         }
         next_line(&mut want, &mut a, path)?;
         next_line(&mut got, &mut b, path)?;
@@ -348,7 +344,7 @@ fn compare_bytes(
     mut want: Box<dyn Read + '_>,
     mut got: Box<dyn Read + '_>,
     path: &str,
-) -> Result<Option<String>, EncodeError> {
+) -> Result<Option<String>, Error> {
     let mut a = vec![0u8; 64 * 1024];
     let mut b = vec![0u8; 64 * 1024];
     let mut offset = 0u64;
@@ -375,7 +371,7 @@ fn compare_bytes(
 }
 
 /// Read until `buf` is full or the end; the count.
-fn fill(r: &mut dyn Read, buf: &mut [u8], path: &str) -> Result<usize, EncodeError> {
+fn fill(r: &mut dyn Read, buf: &mut [u8], path: &str) -> Result<usize, Error> {
     let mut n = 0;
     while let Some(rest) = buf.get_mut(n..) {
         if rest.is_empty() {
@@ -385,7 +381,7 @@ fn fill(r: &mut dyn Read, buf: &mut [u8], path: &str) -> Result<usize, EncodeErr
             Ok(0) => break,
             Ok(k) => n += k,
             Err(e) if e.kind() == std::io::ErrorKind::Interrupted => {}
-            Err(e) => return Err(EncodeError::io(format!("reading {path}"), e)),
+            Err(e) => return Err(Error::io(format!("reading {path}"), e)),
         }
     }
     Ok(n)

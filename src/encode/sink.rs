@@ -30,6 +30,7 @@ use crate::error::Escaped;
 use crate::fsm::{encode_header, MAX_KEY_LEN, MAX_VALUE_LEN, VALUE_HEADER_LEN};
 use crate::run::spill::{self, MemSource, Merge, RunItem, SpillDir};
 use crate::run::Control;
+use crate::Error;
 
 /// Bytes before the key in a frame: its length prefix.
 const KEY_AT: usize = 8;
@@ -37,22 +38,6 @@ const KEY_AT: usize = 8;
 const SUFFIX_LEN: usize = 8;
 /// Rows written between two interruption checks.
 const CHECK_EVERY: u64 = 4096;
-
-/// The error of an `engine::spill` call (only I/O errors and
-/// interruptions happen there) as an encode error.
-pub(crate) fn from_engine(e: crate::Error) -> EncodeError {
-    match e {
-        crate::Error::Io { context, source } => EncodeError::Io { context, source },
-        crate::Error::Interrupted { signal } => EncodeError::Interrupted { signal },
-        crate::Error::Encode(e) => e,
-        other => EncodeError::io("spilling", io::Error::other(other.to_string())),
-    }
-}
-
-/// Stop with [`EncodeError::Interrupted`] if a signal arrived.
-pub(crate) fn checkpoint(ctl: &Control) -> Result<(), EncodeError> {
-    ctl.checkpoint().map_err(from_engine)
-}
 
 /// One buffered row: where its frame and rank are in [`Arena::bytes`].
 #[derive(Debug, Clone, Copy)]
@@ -319,12 +304,7 @@ impl RowSink {
     /// Add one row of the current queue. `rank` marks a dedup candidate:
     /// of the candidates of one key only the one with the smallest rank
     /// is written.
-    pub fn push(
-        &mut self,
-        key: &[u8],
-        value: &[u8],
-        rank: Option<&[u8]>,
-    ) -> Result<(), EncodeError> {
+    pub fn push(&mut self, key: &[u8], value: &[u8], rank: Option<&[u8]>) -> Result<(), Error> {
         let rank = rank.unwrap_or_default();
         let klen = key.len() + SUFFIX_LEN;
         let vlen = value.len() + VALUE_HEADER_LEN;
@@ -382,7 +362,7 @@ impl RowSink {
 
     /// End the current queue: a row over the format's limits fails it,
     /// naming the smallest such key.
-    pub fn end_queue(&mut self) -> Result<(), EncodeError> {
+    pub fn end_queue(&mut self) -> Result<(), Error> {
         match self.too_large.take() {
             None => Ok(()),
             Some(t) => {
@@ -393,24 +373,24 @@ impl RowSink {
                     what: t.what,
                     len: t.len,
                     limit: t.limit,
-                })
+                }
+                .into())
             }
         }
     }
 
     /// Sort the buffered rows and write them as one run.
-    fn spill_arena(&mut self) -> Result<(), EncodeError> {
+    fn spill_arena(&mut self) -> Result<(), Error> {
         let Some(dir) = self.spill.as_mut() else {
             return Ok(());
         };
         self.arena.sort();
-        let (path, mut w) = dir.new_file("rows").map_err(from_engine)?;
+        let (path, mut w) = dir.new_file("rows")?;
         for e in &self.arena.index {
             write_row(&mut w, e.queue, self.arena.rank(e), self.arena.frame(e))
-                .map_err(|err| from_engine(spill::spill_io(&path, err)))?;
+                .map_err(|err| spill::spill_io(&path, err))?;
         }
-        w.flush()
-            .map_err(|err| from_engine(spill::spill_io(&path, err)))?;
+        w.flush().map_err(|err| spill::spill_io(&path, err))?;
         self.runs.push(path);
         self.arena.clear();
         Ok(())
@@ -419,10 +399,10 @@ impl RowSink {
     /// Write the header and every row in key order to `out`; returns the
     /// number of entries written. Spill files are removed by the caller
     /// with the spill directory.
-    pub(crate) fn finish(mut self, out: &mut dyn Write, ctl: &Control) -> Result<u64, EncodeError> {
-        checkpoint(ctl)?;
+    pub(crate) fn finish(mut self, out: &mut dyn Write, ctl: &Control) -> Result<u64, Error> {
+        ctl.checkpoint()?;
         self.arena.sort();
-        let werr = |e| EncodeError::io("writing the snapshot", e);
+        let werr = |e| Error::io("writing the snapshot", e);
         out.write_all(&encode_header(self.commit_ts))
             .map_err(werr)?;
         let mut emit = Emit::default();
@@ -432,8 +412,7 @@ impl RowSink {
                 // A merge holds one row per run: runs of large rows are
                 // merged fewer at a time, within half the rows' budget.
                 let fan_in = self.budget / 2 / self.largest.max(1);
-                let runs = spill::reduce_runs_to::<RowItem>(dir, "rows", runs, fan_in)
-                    .map_err(from_engine)?;
+                let runs = spill::reduce_runs_to::<RowItem>(dir, "rows", runs, fan_in)?;
                 let arena = &self.arena;
                 let mut next = 0usize;
                 let mem: MemSource<'_, RowItem> = Box::new(move |item: &mut RowItem| {
@@ -449,14 +428,14 @@ impl RowSink {
                     item.frame.extend_from_slice(arena.frame(e));
                     Ok(true)
                 });
-                let mut merge = Merge::open_with(&runs, Some(mem)).map_err(from_engine)?;
-                while let Some(item) = merge.next_item().map_err(from_engine)? {
+                let mut merge = Merge::open_with(&runs, Some(mem))?;
+                while let Some(item) = merge.next_item()? {
                     let (queue, candidate) = (item.queue, !item.rank.is_empty());
                     if let Some(queue) = emit.row(item.key(), &item.frame, candidate, queue, out)? {
-                        return Err(self.duplicate(queue, &emit.prev));
+                        return Err(self.duplicate(queue, &emit.prev).into());
                     }
                     if emit.entries % CHECK_EVERY == 0 {
-                        checkpoint(ctl)?;
+                        ctl.checkpoint()?;
                     }
                 }
             }
@@ -465,10 +444,10 @@ impl RowSink {
                     let key = self.arena.key(e);
                     let frame = self.arena.frame(e);
                     if let Some(queue) = emit.row(key, frame, e.rlen > 0, e.queue, out)? {
-                        return Err(self.duplicate(queue, key));
+                        return Err(self.duplicate(queue, key).into());
                     }
                     if emit.entries % CHECK_EVERY == 0 {
-                        checkpoint(ctl)?;
+                        ctl.checkpoint()?;
                     }
                 }
             }
@@ -508,7 +487,7 @@ impl Emit {
         candidate: bool,
         queue: u32,
         out: &mut dyn Write,
-    ) -> Result<Option<u32>, EncodeError> {
+    ) -> Result<Option<u32>, Error> {
         if self.entries > 0 && key == self.prev.as_slice() {
             if candidate && self.prev_candidate {
                 // A dedup row of an earlier send of the same dedup key.
@@ -517,7 +496,7 @@ impl Emit {
             return Ok(Some(queue));
         }
         out.write_all(frame)
-            .map_err(|e| EncodeError::io("writing the snapshot", e))?;
+            .map_err(|e| Error::io("writing the snapshot", e))?;
         self.prev.clear();
         self.prev.extend_from_slice(key);
         self.prev_candidate = candidate;

@@ -16,6 +16,7 @@ use std::path::{Path, PathBuf};
 use sha2::{Digest, Sha256};
 
 use super::error::EncodeError;
+use crate::Error;
 
 /// `MANIFEST.json`.
 pub const MANIFEST: &str = "MANIFEST.json";
@@ -59,10 +60,10 @@ impl Kind {
 pub trait Source {
     /// The entries of a directory (`""` is the root), by name, without
     /// following symlinks. Names that are not UTF-8 are an error.
-    fn list(&self, dir: &str) -> Result<Vec<(String, Kind)>, EncodeError>;
+    fn list(&self, dir: &str) -> Result<Vec<(String, Kind)>, Error>;
     /// Open a regular file for reading; a file that is no longer a regular
     /// file (swapped for a symlink) is an error.
-    fn open(&self, path: &str) -> Result<Box<dyn Read + '_>, EncodeError>;
+    fn open(&self, path: &str) -> Result<Box<dyn Read + '_>, Error>;
     /// The lowercase hex SHA-256 of a file, when the source already knows
     /// it (an archive's files are hashed while the archive is checked,
     /// and their bytes checked against it again whenever they are read);
@@ -81,9 +82,9 @@ pub struct DiskSource {
 
 impl DiskSource {
     /// A dump rooted at `root`, which must be a directory (not a symlink).
-    pub fn new(root: &Path) -> Result<Self, EncodeError> {
+    pub fn new(root: &Path) -> Result<Self, Error> {
         let meta = std::fs::symlink_metadata(root)
-            .map_err(|e| EncodeError::io(format!("reading {}", root.display()), e))?;
+            .map_err(|e| Error::io(format!("reading {}", root.display()), e))?;
         if !meta.is_dir() {
             let reason = match kind_of(&meta) {
                 Kind::Symlink => {
@@ -103,7 +104,8 @@ impl DiskSource {
             return Err(EncodeError::InvalidInput {
                 path: root.display().to_string(),
                 reason,
-            });
+            }
+            .into());
         }
         Ok(DiskSource {
             root: root.to_path_buf(),
@@ -133,18 +135,19 @@ fn kind_of(meta: &std::fs::Metadata) -> Kind {
 }
 
 impl Source for DiskSource {
-    fn list(&self, dir: &str) -> Result<Vec<(String, Kind)>, EncodeError> {
+    fn list(&self, dir: &str) -> Result<Vec<(String, Kind)>, Error> {
         let path = self.path(dir);
         let ctx = || format!("listing {}", path.display());
         let mut out = Vec::new();
-        for entry in std::fs::read_dir(&path).map_err(|e| EncodeError::io(ctx(), e))? {
-            let entry = entry.map_err(|e| EncodeError::io(ctx(), e))?;
+        for entry in std::fs::read_dir(&path).map_err(|e| Error::io(ctx(), e))? {
+            let entry = entry.map_err(|e| Error::io(ctx(), e))?;
             let name = entry.file_name();
             let Some(name) = name.to_str().map(str::to_string) else {
                 return Err(EncodeError::UnexpectedEntry {
                     path: join(dir, &name.to_string_lossy()),
                     reason: "the name is not UTF-8".to_string(),
-                });
+                }
+                .into());
             };
             // DirEntry::file_type does not follow symlinks.
             let kind = match entry.file_type() {
@@ -152,7 +155,7 @@ impl Source for DiskSource {
                 Ok(t) if t.is_dir() => Kind::Dir,
                 Ok(t) if t.is_file() => Kind::File,
                 Ok(_) => Kind::Other,
-                Err(e) => return Err(EncodeError::io(ctx(), e)),
+                Err(e) => return Err(Error::io(ctx(), e)),
             };
             out.push((name, kind));
         }
@@ -160,10 +163,10 @@ impl Source for DiskSource {
         Ok(out)
     }
 
-    fn open(&self, rel: &str) -> Result<Box<dyn Read + '_>, EncodeError> {
+    fn open(&self, rel: &str) -> Result<Box<dyn Read + '_>, Error> {
         let path = self.path(rel);
         let ctx = || format!("opening {}", path.display());
-        let before = std::fs::symlink_metadata(&path).map_err(|e| EncodeError::io(ctx(), e))?;
+        let before = std::fs::symlink_metadata(&path).map_err(|e| Error::io(ctx(), e))?;
         if !before.is_file() {
             return Err(EncodeError::UnexpectedEntry {
                 path: rel.to_string(),
@@ -171,17 +174,19 @@ impl Source for DiskSource {
                     "expected a regular file, found {}",
                     kind_of(&before).describe()
                 ),
-            });
+            }
+            .into());
         }
-        let file = std::fs::File::open(&path).map_err(|e| EncodeError::io(ctx(), e))?;
+        let file = std::fs::File::open(&path).map_err(|e| Error::io(ctx(), e))?;
         // The opened file must be the one inspected: a swap for a symlink
         // between the lstat and the open is refused.
-        let after = file.metadata().map_err(|e| EncodeError::io(ctx(), e))?;
+        let after = file.metadata().map_err(|e| Error::io(ctx(), e))?;
         if !same_file(&before, &after) {
             return Err(EncodeError::UnexpectedEntry {
                 path: rel.to_string(),
                 reason: "the file changed while it was opened".to_string(),
-            });
+            }
+            .into());
         }
         Ok(Box::new(file))
     }
@@ -210,7 +215,7 @@ pub struct MemSource {
 }
 
 impl Source for MemSource {
-    fn list(&self, dir: &str) -> Result<Vec<(String, Kind)>, EncodeError> {
+    fn list(&self, dir: &str) -> Result<Vec<(String, Kind)>, Error> {
         let prefix = if dir.is_empty() {
             String::new()
         } else {
@@ -239,13 +244,14 @@ impl Source for MemSource {
         Ok(out.into_iter().collect())
     }
 
-    fn open(&self, path: &str) -> Result<Box<dyn Read + '_>, EncodeError> {
+    fn open(&self, path: &str) -> Result<Box<dyn Read + '_>, Error> {
         match self.files.get(path) {
             Some(bytes) if !self.symlinks.contains(path) => Ok(Box::new(bytes.as_slice())),
             _ => Err(EncodeError::UnexpectedEntry {
                 path: path.to_string(),
                 reason: "expected a regular file".to_string(),
-            }),
+            }
+            .into()),
         }
     }
 }
@@ -293,7 +299,7 @@ pub struct Tree {
 
 /// Check the layout, read the manifest and verify every checksum
 /// (REQ-ENC-2, REQ-ENC-3, REQ-ENC-6). Nothing else is read.
-pub fn check_tree(src: &dyn Source) -> Result<Tree, EncodeError> {
+pub fn check_tree(src: &dyn Source) -> Result<Tree, Error> {
     let mut files: Vec<String> = Vec::new();
     let mut has_manifest = false;
     let mut has_checksums = false;
@@ -303,14 +309,15 @@ pub fn check_tree(src: &dyn Source) -> Result<Tree, EncodeError> {
             (MANIFEST, Kind::File) => has_manifest = true,
             (CHECKSUMS, Kind::File) => has_checksums = true,
             (SQS_DIR, Kind::Dir) => has_sqs = true,
-            _ => return Err(unexpected(&name, kind)),
+            _ => return Err(unexpected(&name, kind).into()),
         }
     }
     if !has_manifest {
         return Err(EncodeError::InvalidManifest {
             path: MANIFEST.to_string(),
             reason: "the file is missing".to_string(),
-        });
+        }
+        .into());
     }
     let manifest = read_manifest(src)?;
     files.push(MANIFEST.to_string());
@@ -320,7 +327,7 @@ pub fn check_tree(src: &dyn Source) -> Result<Tree, EncodeError> {
         for (name, kind) in src.list(SQS_DIR)? {
             let path = join(SQS_DIR, &name);
             if kind != Kind::Dir {
-                return Err(unexpected(&path, kind));
+                return Err(unexpected(&path, kind).into());
             }
             let mut has_queue = false;
             let mut has_messages = false;
@@ -328,7 +335,7 @@ pub fn check_tree(src: &dyn Source) -> Result<Tree, EncodeError> {
                 match (file.as_str(), kind) {
                     (QUEUE_FILE, Kind::File) => has_queue = true,
                     (MESSAGES_FILE, Kind::File) => has_messages = true,
-                    _ => return Err(unexpected(&join(&path, &file), kind)),
+                    _ => return Err(unexpected(&join(&path, &file), kind).into()),
                 }
                 files.push(join(&path, &file));
             }
@@ -336,7 +343,8 @@ pub fn check_tree(src: &dyn Source) -> Result<Tree, EncodeError> {
                 return Err(EncodeError::InvalidQueueFile {
                     path: join(&path, QUEUE_FILE),
                     reason: "the file is missing".to_string(),
-                });
+                }
+                .into());
             }
             queues.push(QueueDir {
                 path,
@@ -350,7 +358,8 @@ pub fn check_tree(src: &dyn Source) -> Result<Tree, EncodeError> {
             path: CHECKSUMS.to_string(),
             line: 0,
             reason: "the file is missing".to_string(),
-        });
+        }
+        .into());
     }
     verify_checksums(src, &files)?;
     Ok(Tree { manifest, queues })
@@ -364,19 +373,44 @@ fn unexpected(path: &str, kind: Kind) -> EncodeError {
 }
 
 /// Read a small file whole, refusing more than [`MAX_SMALL_FILE`] bytes.
-fn read_small(src: &dyn Source, path: &str) -> Result<Vec<u8>, EncodeError> {
-    let mut bytes = Vec::new();
-    src.open(path)?
-        .take(MAX_SMALL_FILE + 1)
-        .read_to_end(&mut bytes)
-        .map_err(|e| EncodeError::io(format!("reading {path}"), e))?;
-    if bytes.len() as u64 > MAX_SMALL_FILE {
-        return Err(EncodeError::InvalidManifest {
-            path: path.to_string(),
-            reason: format!("larger than {MAX_SMALL_FILE} bytes"),
-        });
+fn read_small(src: &dyn Source, path: &str) -> Result<Vec<u8>, Error> {
+    let read = || format!("reading {path}");
+    super::read_capped(src.open(path)?, MAX_SMALL_FILE, read)?.ok_or_else(|| too_large(path))
+}
+
+/// A `MANIFEST.json` or `CHECKSUMS` larger than [`MAX_SMALL_FILE`].
+pub(crate) fn too_large(path: &str) -> Error {
+    EncodeError::InvalidManifest {
+        path: path.to_string(),
+        reason: format!("larger than {MAX_SMALL_FILE} bytes"),
     }
-    Ok(bytes)
+    .into()
+}
+
+/// `MANIFEST.json` as a JSON object whose `format_version` is 1, the
+/// check `encode` and `archive` share (REQ-ENC-2).
+pub(crate) fn manifest_object(
+    bytes: &[u8],
+) -> Result<serde_json::Map<String, serde_json::Value>, Error> {
+    let bad = |reason: String| {
+        Error::from(EncodeError::InvalidManifest {
+            path: MANIFEST.to_string(),
+            reason,
+        })
+    };
+    let value: serde_json::Value =
+        serde_json::from_slice(bytes).map_err(|e| bad(format!("not json: {e}")))?;
+    let serde_json::Value::Object(obj) = value else {
+        return Err(bad("not a json object".to_string()));
+    };
+    match obj
+        .get("format_version")
+        .and_then(serde_json::Value::as_u64)
+    {
+        Some(1) => Ok(obj),
+        Some(v) => Err(bad(format!("unsupported format_version {v}"))),
+        None => Err(bad("format_version missing or not an integer".to_string())),
+    }
 }
 
 /// Read and check `MANIFEST.json` (REQ-ENC-2): a JSON object with
@@ -386,38 +420,25 @@ fn read_small(src: &dyn Source, path: &str) -> Result<Vec<u8>, EncodeError> {
 /// `include_sqs_side_records` must not be true, and optional strings
 /// `wall_time_iso` and `cluster_id` (REQ-ENC-18). Other fields are
 /// ignored.
-pub fn read_manifest(src: &dyn Source) -> Result<Manifest, EncodeError> {
-    let bytes = read_small(src, MANIFEST)?;
+pub fn read_manifest(src: &dyn Source) -> Result<Manifest, Error> {
+    let obj = manifest_object(&read_small(src, MANIFEST)?)?;
     let bad = |reason: String| EncodeError::InvalidManifest {
         path: MANIFEST.to_string(),
         reason,
     };
-    let value: serde_json::Value =
-        serde_json::from_slice(&bytes).map_err(|e| bad(format!("not json: {e}")))?;
-    let obj = value
-        .as_object()
-        .ok_or_else(|| bad("not a json object".to_string()))?;
-    match obj
-        .get("format_version")
-        .and_then(serde_json::Value::as_u64)
-    {
-        Some(1) => {}
-        Some(v) => return Err(bad(format!("unsupported format_version {v}"))),
-        None => return Err(bad("format_version missing or not an integer".to_string())),
-    }
     let last_commit_ts = obj
         .get("last_commit_ts")
         .and_then(serde_json::Value::as_u64)
         .ok_or_else(|| bad("last_commit_ts missing or not an unsigned integer".to_string()))?;
     if let Some(wall) = obj.get("wall_time_iso") {
         if !wall.is_string() {
-            return Err(bad("wall_time_iso is not a string".to_string()));
+            return Err(bad("wall_time_iso is not a string".to_string()).into());
         }
     }
     let cluster_id = match obj.get("cluster_id") {
         None | Some(serde_json::Value::Null) => String::new(),
         Some(serde_json::Value::String(id)) => id.clone(),
-        Some(_) => return Err(bad("cluster_id is not a string".to_string())),
+        Some(_) => return Err(bad("cluster_id is not a string".to_string()).into()),
     };
     let sqs = obj
         .get("adapters")
@@ -433,7 +454,7 @@ pub fn read_manifest(src: &dyn Source) -> Result<Manifest, EncodeError> {
                 .collect::<Option<Vec<_>>>()
                 .ok_or_else(|| bad("adapters.sqs.queues holds a non-string".to_string()))?,
         ),
-        Some(_) => return Err(bad("adapters.sqs.queues is not a list".to_string())),
+        Some(_) => return Err(bad("adapters.sqs.queues is not a list".to_string()).into()),
     };
     if let Some(ex) = obj.get("exclusions") {
         let ex = ex
@@ -448,9 +469,10 @@ pub fn read_manifest(src: &dyn Source) -> Result<Manifest, EncodeError> {
                         reason: format!(
                             "the dump was taken with {flag}, whose state cannot be restored"
                         ),
-                    })
+                    }
+                    .into())
                 }
-                Some(_) => return Err(bad(format!("exclusions.{flag} is not a bool"))),
+                Some(_) => return Err(bad(format!("exclusions.{flag} is not a bool")).into()),
             }
         }
     }
@@ -465,13 +487,16 @@ pub fn read_manifest(src: &dyn Source) -> Result<Manifest, EncodeError> {
 /// `<64 lowercase hex>  <path>`, every path is listed once, every listed
 /// path is one of `files`, every one of `files` is listed, and every
 /// digest matches the bytes.
-pub fn verify_checksums(src: &dyn Source, files: &[String]) -> Result<(), EncodeError> {
+pub fn verify_checksums(src: &dyn Source, files: &[String]) -> Result<(), Error> {
     let text = read_small(src, CHECKSUMS).map_err(|e| match e {
-        EncodeError::InvalidManifest { path, reason } => EncodeError::InvalidChecksums {
-            path,
-            line: 0,
-            reason,
-        },
+        Error::Encode(EncodeError::InvalidManifest { path, reason }) => {
+            EncodeError::InvalidChecksums {
+                path,
+                line: 0,
+                reason,
+            }
+            .into()
+        }
         other => other,
     })?;
     let bad = |line: usize, reason: &str| EncodeError::InvalidChecksums {
@@ -483,7 +508,7 @@ pub fn verify_checksums(src: &dyn Source, files: &[String]) -> Result<(), Encode
     let wanted: BTreeSet<&str> = files.iter().map(String::as_str).collect();
     let mut listed: BTreeMap<&str, (usize, &str)> = BTreeMap::new();
     if !text.is_empty() && !text.ends_with('\n') {
-        return Err(bad(text.lines().count(), "the last line has no newline"));
+        return Err(bad(text.lines().count(), "the last line has no newline").into());
     }
     for (i, line) in text.lines().enumerate() {
         let n = i + 1;
@@ -495,21 +520,23 @@ pub fn verify_checksums(src: &dyn Source, files: &[String]) -> Result<(), Encode
                 .bytes()
                 .all(|b| matches!(b, b'0'..=b'9' | b'a'..=b'f'))
         {
-            return Err(bad(n, "the digest is not 64 lowercase hex digits"));
+            return Err(bad(n, "the digest is not 64 lowercase hex digits").into());
         }
         if !wanted.contains(path) {
             return Err(EncodeError::InvalidChecksums {
                 path: CHECKSUMS.to_string(),
                 line: n,
                 reason: format!("lists {path:?}, which is not a file of the dump"),
-            });
+            }
+            .into());
         }
         if listed.insert(path, (n, digest)).is_some() {
             return Err(EncodeError::InvalidChecksums {
                 path: CHECKSUMS.to_string(),
                 line: n,
                 reason: format!("lists {path:?} twice"),
-            });
+            }
+            .into());
         }
     }
     for path in files {
@@ -518,7 +545,8 @@ pub fn verify_checksums(src: &dyn Source, files: &[String]) -> Result<(), Encode
                 path: path.clone(),
                 line: 0,
                 reason: "the file is not listed in CHECKSUMS".to_string(),
-            });
+            }
+            .into());
         };
         let actual = sha256_of(src, path)?;
         if actual != *expected {
@@ -526,14 +554,15 @@ pub fn verify_checksums(src: &dyn Source, files: &[String]) -> Result<(), Encode
                 path: path.clone(),
                 expected: (*expected).to_string(),
                 actual,
-            });
+            }
+            .into());
         }
     }
     Ok(())
 }
 
 /// The lowercase hex SHA-256 of a file, streamed.
-fn sha256_of(src: &dyn Source, path: &str) -> Result<String, EncodeError> {
+fn sha256_of(src: &dyn Source, path: &str) -> Result<String, Error> {
     if let Some(digest) = src.digest(path) {
         return Ok(digest);
     }
@@ -545,7 +574,7 @@ fn sha256_of(src: &dyn Source, path: &str) -> Result<String, EncodeError> {
             Ok(0) => break,
             Ok(n) => n,
             Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-            Err(e) => return Err(EncodeError::io(format!("reading {path}"), e)),
+            Err(e) => return Err(Error::io(format!("reading {path}"), e)),
         };
         hasher.update(buf.get(..n).unwrap_or_default());
     }

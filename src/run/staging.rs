@@ -22,6 +22,22 @@
 //! nothing is ever reported or removed on a guess; so does the owner of a
 //! directory that belongs to another user. A directory whose name
 //! carries no owner is not ours to judge and is left alone.
+//!
+//! Two kinds of temporary files are not staged this way:
+//!
+//! - `decode --warnings FILE` stages one file beside FILE, named
+//!   `.<name>.sqsdump-warnings-<pid>` as SPEC.md says (REQ-ERR-3), and
+//!   puts it in place with [`place_file`], as `archive pack` places its
+//!   archive out of its staging directory: a single file is linked,
+//!   never renamed over what appeared meanwhile. The staging file is
+//!   removed on drop; it is not registered with the run's [`Control`],
+//!   which holds the dump's staging directory.
+//! - Work areas that are never committed live in the system's temporary
+//!   directory and go on drop: `conform`'s per-case scratch directories
+//!   (`--keep` moves a failing case's directory out for inspection; a
+//!   partial copy there is acceptable), the built-in corpus `conform`
+//!   generates, and the node data directory the corpus lays out to
+//!   compute an expected outcome.
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -196,6 +212,26 @@ impl Drop for Staging<'_> {
         if let Some(Ok(mut g)) = guard {
             *g = None;
         }
+    }
+}
+
+/// Put the finished file `staged` at `dest` without ever replacing what is
+/// there: a hard link, which fails on an existing path, after which
+/// `staged` is removed; on a file system without hard links, a rename
+/// after checking that `dest` is free. Something at `dest` is an error of
+/// kind [`std::io::ErrorKind::AlreadyExists`].
+pub fn place_file(staged: &Path, dest: &Path) -> std::io::Result<()> {
+    use std::io::ErrorKind::AlreadyExists;
+    match fs::hard_link(staged, dest) {
+        Ok(()) => {
+            // Best effort: what was staged is in place; the staging file
+            // goes with its directory, or on the owner's drop, at the latest.
+            let _ = fs::remove_file(staged);
+            Ok(())
+        }
+        Err(e) if e.kind() == AlreadyExists => Err(e),
+        Err(_) if fs::symlink_metadata(dest).is_ok() => Err(AlreadyExists.into()),
+        Err(_) => fs::rename(staged, dest),
     }
 }
 
@@ -543,6 +579,24 @@ mod tests {
         }
         assert_eq!(scan(tmp.path()).live.len(), StagingKind::ALL.len());
         assert_eq!(PREFIXES.len(), StagingKind::ALL.len());
+    }
+
+    // REQ-ERR-3: a staged file is placed where nothing is, and never over
+    // what is there, which stays as it was, as does the staged file.
+    #[test]
+    fn a_staged_file_is_placed_only_where_nothing_is() {
+        let tmp = tempfile::tempdir().unwrap();
+        let (staged, dest) = (tmp.path().join(".staged"), tmp.path().join("dest"));
+        fs::write(&staged, b"new").unwrap();
+        place_file(&staged, &dest).unwrap();
+        assert_eq!(fs::read(&dest).unwrap(), b"new");
+        assert!(!staged.exists());
+
+        fs::write(&staged, b"newer").unwrap();
+        let e = place_file(&staged, &dest).unwrap_err();
+        assert_eq!(e.kind(), std::io::ErrorKind::AlreadyExists);
+        assert_eq!(fs::read(&dest).unwrap(), b"new");
+        assert_eq!(fs::read(&staged).unwrap(), b"newer");
     }
 
     // REQ-CLI-5: a committed staging directory is renamed into place and

@@ -5,10 +5,15 @@
 //! records (`!sqs|msg|…`) sort before their queue's meta record
 //! (`!sqs|queue|meta|…`). Names are resolved, messages filtered and
 //! sorted, and files rendered only in [`SqsDecoder::finish`].
+//!
+//! What a queue segment becomes (orphan or not, which generation is kept,
+//! which files it gets, what is reported) is decided once, by
+//! [`plan_queue`] over counts ([`Seen`]); the stream engine calls it too
+//! and differs only in how it writes what the plan says.
 
 use std::collections::BTreeMap;
 
-use crate::dump::DumpModel;
+use crate::dump::{DecodeStats, DumpModel};
 use crate::encode::restorable::{self, MessageFacts, QueueRules, Tally};
 use crate::error::{Escaped, KeyProblem};
 use crate::jsonout;
@@ -192,10 +197,26 @@ impl SqsDecoder {
         model.stats.message_value_bytes = self.message_value_bytes;
         let include_side = self.opts.include_side_records;
         let mut restore = Vec::new();
-        for (encoded, mut state) in self.queues {
-            match state.meta.take() {
-                None => finish_orphan(&mut model, &encoded, state, include_side)?,
-                Some(meta) => restore.extend(finish_queue(&mut model, &encoded, meta, state)?),
+        for (encoded, state) in self.queues {
+            let in_gen = |g: u64| {
+                state
+                    .messages
+                    .iter()
+                    .filter(|b| b.queue_generation == g)
+                    .count()
+            };
+            let seen = Seen {
+                encoded: &encoded,
+                name: &state.name,
+                meta: state.meta.as_ref(),
+                active_gen: state.active_gen,
+                messages: state.messages.len(),
+                in_gen: &in_gen,
+                side_records: state.side.len(),
+            };
+            let (stats, warnings) = (&mut model.stats, &mut model.warnings);
+            if let Some(plan) = plan_queue(&seen, include_side, stats, warnings) {
+                restore.extend(write_queue(&mut model, plan, state)?);
             }
         }
         for (prefix, count) in self.unknown {
@@ -247,121 +268,281 @@ pub(crate) fn cross_check(
     }
 }
 
-/// REQ-DEC-2, REQ-DEC-3: a queue state with no meta record.
-fn finish_orphan(
-    model: &mut DumpModel,
-    encoded: &str,
-    state: QueueState,
+/// What the per-queue decision ([`plan_queue`]) reads of one encoded queue
+/// segment, however an engine buffered its records.
+pub(crate) struct Seen<'a> {
+    /// The encoded queue segment of the keys.
+    pub encoded: &'a str,
+    /// The queue name decoded from the keys (never empty).
+    pub name: &'a [u8],
+    /// The queue's meta record; `None` for an orphan segment.
+    pub meta: Option<&'a QueueMeta>,
+    /// The value of the queue's gen record, if any.
+    pub active_gen: Option<u64>,
+    /// Messages buffered.
+    pub messages: usize,
+    /// How many of the buffered messages carry a given `queue_generation`.
+    pub in_gen: &'a dyn Fn(u64) -> usize,
+    /// Side records buffered (only counted with `--include-sqs-side-records`).
+    pub side_records: usize,
+}
+
+/// What one encoded queue segment becomes in the dump. Its files are
+/// listed in the order they are claimed (directory, `_queue.json`,
+/// `messages.jsonl`, side records), so that every engine reports the same
+/// path collision first.
+#[derive(Debug)]
+pub(crate) struct QueuePlan {
+    /// The queue directory, relative to the dump root.
+    pub dir: String,
+    /// Who claims the directory and its files (named in a collision).
+    pub owner: String,
+    /// A queue with its meta record; `None` for an orphan segment.
+    pub queue: Option<Listed>,
+    /// The path of `messages.jsonl`, when a message is kept.
+    pub messages: Option<String>,
+    /// Messages of other generations are dropped (REQ-DEC-4).
+    pub active_gen: Option<u64>,
+    /// Messages kept.
+    pub kept: usize,
+    /// The path of the side-record file, when side records are written.
+    pub side: Option<String>,
+}
+
+/// A queue that gets a `_queue.json`.
+#[derive(Debug)]
+pub(crate) struct Listed {
+    /// Its name as listed in the manifest: the meta record's, or the key's
+    /// when that is empty.
+    pub name: String,
+    /// The bytes of its `_queue.json`.
+    pub queue_json: Vec<u8>,
+}
+
+impl QueuePlan {
+    /// Whether a message of generation `gen` is written.
+    pub(crate) fn keeps(&self, gen: u64) -> bool {
+        self.active_gen.map_or(true, |active| active == gen)
+    }
+}
+
+/// Decide what one encoded queue segment becomes (REQ-DEC-2 to REQ-DEC-4,
+/// REQ-DEC-8): report an orphan segment or the messages of stale
+/// generations in `warnings`, count them in `stats`, and say which files
+/// are written. `None`: nothing is written for the segment.
+pub(crate) fn plan_queue(
+    seen: &Seen<'_>,
     include_side: bool,
-) -> Result<(), Error> {
-    if state.messages.is_empty() && state.side.is_empty() {
-        // A deleted queue leaves its gen record behind; that alone is not
-        // worth a warning.
-        return Ok(());
-    }
-    model.warnings.push(Warning::OrphanMessages {
-        encoded_queue: encoded.to_string(),
-        buffered_messages: state.messages.len(),
-        buffered_side_records: state.side.len(),
-    });
-    model.stats.orphans += 1;
-    model.stats.orphan_messages += state.messages.len() as u64;
-    if include_side && !state.side.is_empty() {
-        let dir = format!("sqs/{}", segment::orphan_dir(encoded));
-        let owner = format!("orphan queue segment {encoded}");
-        model.claim_dir(&dir, &owner)?;
-        write_side(model, &dir, &state.side, &owner)?;
-    }
-    Ok(())
-}
-
-fn write_side(model: &mut DumpModel, dir: &str, side: &[Side], owner: &str) -> Result<(), Error> {
-    let bytes: Vec<u8> = side.iter().flat_map(|s| s.line.iter().copied()).collect();
-    model.stats.side_records_written += side.len() as u64;
-    model.add_file(format!("{dir}/_internals/side_records.jsonl"), bytes, owner)
-}
-
-/// A queue with its meta record: `_queue.json`, then `messages.jsonl`
-/// when any message survives, then side records when asked for. Returns
-/// the queue's `sqs_queue_not_restorable` warnings (REQ-OUT-10).
-fn finish_queue(
-    model: &mut DumpModel,
-    encoded: &str,
-    meta: QueueMeta,
-    state: QueueState,
-) -> Result<Vec<Warning>, Error> {
-    let key_name = jsonout::utf8_per_byte_lossy(&state.name);
-    let dir = format!("sqs/{}", segment::encode_segment(&state.name));
-    let owner = format!("queue segment {encoded}");
-    model.claim_dir(&dir, &owner)?;
+    stats: &mut DecodeStats,
+    warnings: &mut Vec<Warning>,
+) -> Option<QueuePlan> {
+    let Some(meta) = seen.meta else {
+        return plan_orphan(seen, include_side, stats, warnings);
+    };
+    let key_name = jsonout::utf8_per_byte_lossy(seen.name);
+    let dir = format!("sqs/{}", segment::encode_segment(seen.name));
     let display_name = if meta.name.is_empty() {
-        key_name.clone()
+        key_name
     } else {
         meta.name.clone()
     };
-    model.add_file(
-        format!("{dir}/_queue.json"),
-        jsonout::queue_json(&meta, &state.name),
-        owner.as_str(),
-    )?;
-    model.queues.push(display_name.clone());
-
-    let mut messages = state.messages;
     // REQ-DEC-4: with an active gen (live gens start at 1), older
     // generations are purged or deleted messages not reaped yet.
-    if let Some(active) = state.active_gen.filter(|&g| g != 0) {
-        let before = messages.len();
-        messages.retain(|b| b.queue_generation == active);
-        let dropped = before - messages.len();
-        if dropped > 0 {
-            model.stats.stale_dropped += dropped as u64;
-            model.warnings.push(Warning::StaleGenerationDropped {
-                queue: display_name.clone(),
-                active_gen: active,
-                dropped,
-            });
-        }
+    let active_gen = seen.active_gen.filter(|&g| g != 0);
+    let kept = active_gen.map_or(seen.messages, |g| (seen.in_gen)(g).min(seen.messages));
+    let dropped = seen.messages - kept;
+    if let Some(active_gen) = active_gen.filter(|_| dropped > 0) {
+        stats.stale_dropped += dropped as u64;
+        warnings.push(Warning::StaleGenerationDropped {
+            queue: display_name.clone(),
+            active_gen,
+            dropped,
+        });
     }
-    let rules = QueueRules::from(&meta);
+    stats.messages_written += kept as u64;
+    let messages = (kept > 0).then(|| format!("{dir}/messages.jsonl"));
+    let side = side_file(&dir, seen.side_records, stats);
+    Some(QueuePlan {
+        owner: format!("queue segment {}", seen.encoded),
+        queue: Some(Listed {
+            name: display_name,
+            queue_json: jsonout::queue_json(meta, seen.name),
+        }),
+        messages,
+        active_gen,
+        kept,
+        side,
+        dir,
+    })
+}
+
+/// REQ-DEC-2, REQ-DEC-3: a queue segment with no meta record.
+fn plan_orphan(
+    seen: &Seen<'_>,
+    include_side: bool,
+    stats: &mut DecodeStats,
+    warnings: &mut Vec<Warning>,
+) -> Option<QueuePlan> {
+    if seen.messages == 0 && seen.side_records == 0 {
+        // A deleted queue leaves its gen record behind; that alone is not
+        // worth a warning.
+        return None;
+    }
+    warnings.push(Warning::OrphanMessages {
+        encoded_queue: seen.encoded.to_string(),
+        buffered_messages: seen.messages,
+        buffered_side_records: seen.side_records,
+    });
+    stats.orphans += 1;
+    stats.orphan_messages += seen.messages as u64;
+    if !include_side || seen.side_records == 0 {
+        return None;
+    }
+    let dir = format!("sqs/{}", segment::orphan_dir(seen.encoded));
+    Some(QueuePlan {
+        owner: format!("orphan queue segment {}", seen.encoded),
+        queue: None,
+        messages: None,
+        active_gen: None,
+        kept: 0,
+        side: side_file(&dir, seen.side_records, stats),
+        dir,
+    })
+}
+
+/// REQ-DEC-8: the side-record file of a queue directory, if it has any.
+fn side_file(dir: &str, records: usize, stats: &mut DecodeStats) -> Option<String> {
+    if records == 0 {
+        return None;
+    }
+    stats.side_records_written += records as u64;
+    Some(format!("{dir}/_internals/side_records.jsonl"))
+}
+
+/// The warnings that close a queue with `kept` messages, after every
+/// other warning of the run: its oversize messages (REQ-DEC-15), then
+/// what keeps it from being restored (REQ-OUT-10).
+pub(crate) fn closing_warnings(
+    rules: QueueRules<'_>,
+    key_name: &[u8],
+    queue: &str,
+    kept: u64,
+    mut tally: Tally,
+) -> Vec<Warning> {
+    let oversize = tally.take_oversize().map(|o| o.warning(queue));
+    let restore = restorable::warnings(rules, key_name, queue, kept, tally);
+    oversize.into_iter().chain(restore).collect()
+}
+
+/// Write what `plan` says for the queue segment `state`: its files in
+/// claim order, its messages of the kept generation in send order.
+/// Returns the queue's [`closing_warnings`].
+fn write_queue(
+    model: &mut DumpModel,
+    plan: QueuePlan,
+    state: QueueState,
+) -> Result<Vec<Warning>, Error> {
+    let owner = plan.owner.as_str();
+    model.claim_dir(&plan.dir, owner)?;
+    if let Some(q) = &plan.queue {
+        let rel = format!("{}/_queue.json", plan.dir);
+        model.add_file(rel, q.queue_json.clone(), owner)?;
+        model.queues.push(q.name.clone());
+    }
     let mut tally = Tally::default();
-    for b in &messages {
-        tally.add(rules, b.facts);
-    }
-    let restore = restorable::warnings(
-        rules,
-        &state.name,
-        &display_name,
-        messages.len() as u64,
-        tally,
-    );
-    let mut oversize = None;
-    if !messages.is_empty() {
+    if let (Some(rel), Some(meta)) = (&plan.messages, &state.meta) {
+        let mut messages = state.messages;
+        messages.retain(|b| plan.keeps(b.queue_generation));
         // REQ-DEC-7: send order; the sort is stable.
         messages.sort_by(|a, b| {
             (a.send_timestamp_millis, a.sequence_number)
                 .cmp(&(b.send_timestamp_millis, b.sequence_number))
                 .then_with(|| a.message_id.as_bytes().cmp(b.message_id.as_bytes()))
         });
-        model.stats.messages_written += messages.len() as u64;
+        let rules = QueueRules::from(meta);
         let mut bytes = Vec::with_capacity(messages.iter().map(|b| b.line.len()).sum());
         for b in messages {
             bytes.extend_from_slice(&b.line);
-            restorable::Oversize::note(
-                &mut oversize,
-                meta.maximum_message_size,
-                b.message_id.as_bytes(),
-                u64::from(b.facts.body_len),
-            );
+            tally.add(rules, b.facts);
+            let body_len = u64::from(b.facts.body_len);
+            tally.add_size(meta.maximum_message_size, b.message_id.as_bytes(), body_len);
         }
-        model.add_file(format!("{dir}/messages.jsonl"), bytes, owner.as_str())?;
+        model.add_file(rel.clone(), bytes, owner)?;
     }
-    if !state.side.is_empty() {
-        write_side(model, &dir, &state.side, &owner)?;
+    if let Some(rel) = plan.side {
+        let bytes: Vec<u8> = state
+            .side
+            .iter()
+            .flat_map(|s| s.line.iter().copied())
+            .collect();
+        model.add_file(rel, bytes, owner)?;
     }
-    // REQ-DEC-15: before the queue's REQ-OUT-10 warnings.
-    Ok(oversize
-        .map(|o| o.warning(&display_name))
-        .into_iter()
-        .chain(restore)
-        .collect())
+    Ok(match (&state.meta, &plan.queue) {
+        (Some(meta), Some(q)) => {
+            let rules = QueueRules::from(meta);
+            closing_warnings(rules, &state.name, &q.name, plan.kept as u64, tally)
+        }
+        _ => Vec::new(),
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn seen<'a>(meta: Option<&'a QueueMeta>, in_gen: &'a dyn Fn(u64) -> usize) -> Seen<'a> {
+        Seen {
+            encoded: "cQ",
+            name: b"q",
+            meta,
+            active_gen: Some(2),
+            messages: 3,
+            in_gen,
+            side_records: 0,
+        }
+    }
+
+    // REQ-DEC-2, REQ-DEC-4: the decision both engines take for a queue
+    // segment, from counts alone.
+    #[test]
+    fn a_queue_keeps_its_active_generation_and_an_orphan_gets_no_files() {
+        let (mut stats, mut warnings) = (DecodeStats::default(), Vec::new());
+        let meta = QueueMeta::default();
+        let one_in_gen_2 = |g: u64| usize::from(g == 2);
+        let plan = plan_queue(
+            &seen(Some(&meta), &one_in_gen_2),
+            false,
+            &mut stats,
+            &mut warnings,
+        );
+        let plan = plan.expect("a queue with its meta record is written");
+        assert_eq!(
+            (plan.dir.as_str(), plan.owner.as_str()),
+            ("sqs/q", "queue segment cQ")
+        );
+        assert_eq!(plan.queue.as_ref().map(|q| q.name.as_str()), Some("q"));
+        assert_eq!(plan.messages.as_deref(), Some("sqs/q/messages.jsonl"));
+        assert_eq!((plan.kept, plan.keeps(2), plan.keeps(1)), (1, true, false));
+        assert_eq!((stats.stale_dropped, stats.messages_written), (2, 1));
+        assert!(matches!(
+            warnings.as_slice(),
+            [Warning::StaleGenerationDropped {
+                active_gen: 2,
+                dropped: 2,
+                ..
+            }]
+        ));
+
+        let (mut stats, mut warnings) = (DecodeStats::default(), Vec::new());
+        let plan = plan_queue(&seen(None, &one_in_gen_2), true, &mut stats, &mut warnings);
+        assert!(plan.is_none(), "{plan:?}");
+        assert_eq!((stats.orphans, stats.orphan_messages), (1, 3));
+        assert!(matches!(
+            warnings.as_slice(),
+            [Warning::OrphanMessages {
+                buffered_messages: 3,
+                ..
+            }]
+        ));
+    }
 }

@@ -3,7 +3,9 @@
 //! REQ-ENG-3).
 //!
 //! It follows [`crate::decode::SqsDecoder`] step by step and differs only
-//! in where things are kept:
+//! in where things are kept; what each queue segment becomes is the plain
+//! engine's decision, [`crate::decode::plan_queue`], over this engine's
+//! counts:
 //!
 //! - a message line is rendered when its record arrives and kept with its
 //!   sort key (send timestamp, sequence number, message id, user key) and
@@ -36,7 +38,9 @@ use std::io::{self, Read, Write};
 use std::path::PathBuf;
 
 use super::warnlog::{Log, Mismatch, Sealed};
-use crate::decode::{cross_check, unknown_prefix, Options};
+use crate::decode::{
+    closing_warnings, cross_check, plan_queue, unknown_prefix, Options, QueuePlan, Seen,
+};
 use crate::dump::DecodeStats;
 use crate::encode::restorable::{self, MessageFacts, OwnedRules, QueueRules, Tally};
 use crate::error::{Escaped, KeyProblem};
@@ -44,7 +48,6 @@ use crate::jsonout;
 use crate::key::{self, Family};
 use crate::run::spill::{self, Merge, RunItem, SpillDir};
 use crate::run::Control;
-use crate::segment;
 use crate::value::{self, QueueMeta};
 use crate::warning::Warning;
 use crate::write::{FileOut, Tree};
@@ -678,11 +681,11 @@ impl StreamDecoder {
     /// Resolve names, filter, merge and write every queue in sorted order
     /// of the encoded segment (REQ-DEC-11), as the plain engine does.
     ///
-    /// A sequential pass makes every decision in the plain engine's order
-    /// (directory and file claims, so the same collision is reported;
-    /// warnings; counts) and writes the small `_queue.json` files; the
-    /// merges into `messages.jsonl` and the side-record copies are then
-    /// run as jobs on two threads.
+    /// A sequential pass takes the plain engine's decision for each queue
+    /// ([`plan_queue`]: warnings, counts, files), makes the claims in its
+    /// order (so the same collision is reported) and writes the small
+    /// `_queue.json` files; the merges into `messages.jsonl` and the
+    /// side-record copies are then run as jobs on two threads.
     pub(crate) fn finish(
         mut self,
         tree: &mut Tree,
@@ -704,12 +707,25 @@ impl StreamDecoder {
         let mut pending: Vec<Pending> = Vec::new();
         for (encoded, mut state) in queues {
             ctl.checkpoint()?;
-            match state.meta.take() {
-                None => self.plan_orphan(tree, &encoded, state, include_side, &mut jobs)?,
-                Some(meta) => {
+            let per_gen = &state.per_gen;
+            let in_gen = |gen: u64| per_gen.get(&gen).copied().unwrap_or(0);
+            let seen = Seen {
+                encoded: &encoded,
+                name: &state.name,
+                meta: state.meta.as_ref(),
+                active_gen: state.active_gen,
+                messages: state.msg_count,
+                in_gen: &in_gen,
+                side_records: state.side.count,
+            };
+            match plan_queue(&seen, include_side, &mut self.stats, &mut self.warnings) {
+                Some(plan) => {
                     let range = ranges.get(state.index).cloned().unwrap_or(0..0);
-                    let p = self.plan_queue(tree, &encoded, meta, state, range, &mut jobs)?;
-                    pending.push(p);
+                    pending.extend(self.place_queue(tree, plan, state, range, &mut jobs)?);
+                }
+                None => {
+                    remove_runs(&state.runs);
+                    state.side.discard();
                 }
             }
         }
@@ -726,15 +742,11 @@ impl StreamDecoder {
         }
         // REQ-OUT-10: last, in queue order, as the plain engine.
         for p in pending {
-            let mut tally = p
+            let tally = p
                 .job
                 .and_then(|i| tallies.get_mut(i).and_then(Option::take))
                 .unwrap_or_default();
-            // REQ-DEC-15: before the queue's REQ-OUT-10 warnings.
-            if let Some(o) = tally.take_oversize() {
-                self.warnings.push(o.warning(&p.queue));
-            }
-            self.warnings.extend(restorable::warnings(
+            self.warnings.extend(closing_warnings(
                 p.rules.rules(),
                 &p.key_name,
                 &p.queue,
@@ -747,131 +759,60 @@ impl StreamDecoder {
         Ok((self.record_warnings.seal()?, self.warnings, self.stats))
     }
 
-    fn plan_orphan(
+    /// Claim what `plan` says for the queue segment `state`, write its
+    /// `_queue.json`, and add the jobs that write its messages (merged from
+    /// its runs and the in-memory `slots`) and its side records. Returns
+    /// the queue whose closing warnings wait for its messages job.
+    fn place_queue(
         &mut self,
         tree: &mut Tree,
-        encoded: &str,
-        mut state: QueueState,
-        include_side: bool,
-        jobs: &mut Vec<Job>,
-    ) -> Result<(), Error> {
-        remove_runs(&state.runs);
-        if state.msg_count == 0 && state.side.count == 0 {
-            state.side.discard();
-            return Ok(());
-        }
-        self.warnings.push(Warning::OrphanMessages {
-            encoded_queue: encoded.to_string(),
-            buffered_messages: state.msg_count,
-            buffered_side_records: state.side.count,
-        });
-        self.stats.orphans += 1;
-        self.stats.orphan_messages += state.msg_count as u64;
-        if include_side && state.side.count > 0 {
-            let dir = format!("sqs/{}", segment::orphan_dir(encoded));
-            let owner = format!("orphan queue segment {encoded}");
-            tree.claim_dir(&dir, &owner)?;
-            self.plan_side(tree, &dir, state.side, &owner, jobs)?;
-        } else {
-            state.side.discard();
-        }
-        Ok(())
-    }
-
-    fn plan_side(
-        &mut self,
-        tree: &mut Tree,
-        dir: &str,
-        side: SideLines,
-        owner: &str,
-        jobs: &mut Vec<Job>,
-    ) -> Result<(), Error> {
-        self.stats.side_records_written += side.count as u64;
-        let mut side = side;
-        side.runs = spill::reduce_runs::<SideItem>(
-            &mut self.spill,
-            "side",
-            std::mem::take(&mut side.runs),
-        )?;
-        let rel = format!("{dir}/_internals/side_records.jsonl");
-        let full = tree.claim(&rel, owner)?;
-        jobs.push(Job::Side { rel, full, side });
-        Ok(())
-    }
-
-    fn plan_queue(
-        &mut self,
-        tree: &mut Tree,
-        encoded: &str,
-        meta: QueueMeta,
+        plan: QueuePlan,
         mut state: QueueState,
         slots: std::ops::Range<usize>,
         jobs: &mut Vec<Job>,
-    ) -> Result<Pending, Error> {
-        let key_name = jsonout::utf8_per_byte_lossy(&state.name);
-        let dir = format!("sqs/{}", segment::encode_segment(&state.name));
-        let owner = format!("queue segment {encoded}");
-        tree.claim_dir(&dir, &owner)?;
-        let display_name = if meta.name.is_empty() {
-            key_name.clone()
-        } else {
-            meta.name.clone()
-        };
-        tree.add_file(
-            format!("{dir}/_queue.json"),
-            &jsonout::queue_json(&meta, &state.name),
-            &owner,
-        )?;
-        tree.queues.push(display_name.clone());
-
-        // REQ-DEC-4, applied at merge time: the per-generation counts give
-        // the number dropped before the merge runs.
-        let active = state.active_gen.filter(|&g| g != 0);
-        let kept = match active {
-            Some(g) => state.per_gen.get(&g).copied().unwrap_or(0),
-            None => state.msg_count,
-        };
-        let dropped = state.msg_count - kept.min(state.msg_count);
-        if let Some(active_gen) = active {
-            if dropped > 0 {
-                self.stats.stale_dropped += dropped as u64;
-                self.warnings.push(Warning::StaleGenerationDropped {
-                    queue: display_name.clone(),
-                    active_gen,
-                    dropped,
-                });
-            }
+    ) -> Result<Option<Pending>, Error> {
+        let owner = plan.owner.as_str();
+        tree.claim_dir(&plan.dir, owner)?;
+        let mut pending = None;
+        if let (Some(q), Some(meta)) = (&plan.queue, &state.meta) {
+            let rel = format!("{}/_queue.json", plan.dir);
+            tree.add_file(rel, &q.queue_json, owner)?;
+            tree.queues.push(q.name.clone());
+            pending = Some(Pending {
+                queue: q.name.clone(),
+                key_name: state.name.clone(),
+                rules: QueueRules::from(meta).to_owned_rules(),
+                kept: plan.kept as u64,
+                job: None,
+            });
         }
-        let rules = QueueRules::from(&meta);
-        let mut pending = Pending {
-            queue: display_name,
-            key_name: state.name.clone(),
-            rules: rules.to_owned_rules(),
-            kept: kept as u64,
-            job: None,
-        };
-        if kept > 0 {
-            pending.job = Some(jobs.len());
-            self.stats.messages_written += kept as u64;
-            let rel = format!("{dir}/messages.jsonl");
-            let full = tree.claim(&rel, &owner)?;
+        if let (Some(rel), Some(p), Some(meta)) = (&plan.messages, &mut pending, &state.meta) {
+            p.job = Some(jobs.len());
+            let full = tree.claim(rel, owner)?;
             let runs = std::mem::take(&mut state.runs);
             // Two merges may run at once; each holds one item per run.
             let fan_in = self.budget / 4 / self.largest.max(1);
             let runs = spill::reduce_runs_to::<MsgItem>(&mut self.spill, "messages", runs, fan_in)?;
             jobs.push(Job::Messages {
-                rel,
+                rel: rel.clone(),
                 full,
                 slots,
                 runs,
-                active,
-                rules: pending.rules.clone(),
+                active: plan.active_gen,
+                rules: p.rules.clone(),
                 max_size: meta.maximum_message_size,
             });
         }
         remove_runs(&state.runs);
-        if state.side.count > 0 {
-            self.plan_side(tree, &dir, std::mem::take(&mut state.side), &owner, jobs)?;
+        match plan.side {
+            Some(rel) => {
+                let mut side = std::mem::take(&mut state.side);
+                let runs = std::mem::take(&mut side.runs);
+                side.runs = spill::reduce_runs::<SideItem>(&mut self.spill, "side", runs)?;
+                let full = tree.claim(&rel, owner)?;
+                jobs.push(Job::Side { rel, full, side });
+            }
+            None => state.side.discard(),
         }
         Ok(pending)
     }

@@ -32,10 +32,11 @@ use super::{
     SIDE, T0,
 };
 use crate::encode::tree::MemSource;
-use crate::encode::{encode_to_vec, EncodeError, EncodeOptions};
+use crate::encode::{encode_to_vec, EncodeOptions};
 use crate::fsm::{Entry, Reader};
 use crate::key::{build, KeyParts};
 use crate::manifest::{CHECKSUMS_FILE, MANIFEST_FILE};
+use crate::Error;
 
 /// The directory of the encode section inside the corpus.
 pub const ENCODE_DIR: &str = "encode";
@@ -109,7 +110,7 @@ pub fn expected_encode(
     input: &BTreeMap<String, Vec<u8>>,
     symlinks: &BTreeMap<String, String>,
     opts: &EncodeOptions,
-) -> Result<Vec<u8>, EncodeError> {
+) -> Result<Vec<u8>, Error> {
     let src = MemSource {
         files: input.clone(),
         symlinks: symlinks.keys().cloned().collect(),
@@ -143,10 +144,7 @@ fn dump_of(snap: &Snap, flags: &[&str]) -> BTreeMap<String, Vec<u8>> {
 }
 
 /// Check an encode case's intent against its outcome.
-pub fn check_encode_intent(
-    case: &EncodeCase,
-    outcome: &Result<Vec<u8>, EncodeError>,
-) -> Vec<String> {
+pub fn check_encode_intent(case: &EncodeCase, outcome: &Result<Vec<u8>, Error>) -> Vec<String> {
     let mut problems = Vec::new();
     let mut fail = |what: String| problems.push(format!("encode/{}: {what}", case.name));
     let parsed = outcome.as_ref().ok().map(|b| entries(b));
@@ -215,7 +213,7 @@ fn entries(fsm: &[u8]) -> Result<Parsed, crate::Error> {
 /// The files of one encode case directory, relative to the corpus root.
 pub fn render_encode_case(
     case: &EncodeCase,
-    outcome: &Result<Vec<u8>, EncodeError>,
+    outcome: &Result<Vec<u8>, Error>,
     out: &mut BTreeMap<String, Vec<u8>>,
 ) {
     let dir = format!("{ENCODE_DIR}/{}", case.name);

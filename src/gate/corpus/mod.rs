@@ -1199,9 +1199,9 @@ pub const KEPT: [&str; 2] = ["expectations", "UPSTREAM.md"];
 
 /// Write a generated corpus to `out`, replacing an earlier corpus there.
 ///
-/// The new tree is written atomically beside `out` ([`write::write_dump`]);
-/// an existing corpus is then moved aside and the new one renamed into
-/// place. Anything at `out` that does not look like a corpus is refused
+/// The new tree is written in a staging directory beside `out`; an
+/// existing corpus is then moved aside into it and the new one renamed
+/// into place. Anything at `out` that does not look like a corpus is refused
 /// (never deleted).
 pub fn write_corpus(files: &BTreeMap<String, Vec<u8>>, out: &Path) -> Result<(), Error> {
     let unsafe_output = |reason: &str| Error::UnsafeOutput {
@@ -1244,7 +1244,7 @@ pub fn write_corpus(files: &BTreeMap<String, Vec<u8>>, out: &Path) -> Result<(),
     }
     let staging = Staging::beside(out, StagingKind::Dump, None)?;
     let fresh = staging.path().join("new");
-    write::write_dump(&model, &fresh)?;
+    write::write_tree(&model, fresh.clone(), None)?;
     let old_dir = staging.path().join("old");
     staging.commit_with(|| {
         if existing {
