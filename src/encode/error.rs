@@ -3,7 +3,7 @@
 //! Each variant names the dump file (a path relative to the dump root,
 //! such as `sqs/orders/messages.jsonl`) and, for line-based files, the
 //! 1-based line. Messages are lowercase with no final period; the texts
-//! are pinned by `tests/encode_errors.rs`.
+//! are pinned by `tests/encode/encode_errors.rs`.
 
 /// The error type of the encoder.
 #[derive(Debug, thiserror::Error)]

@@ -1,5 +1,6 @@
-//! Small helpers shared by the decoder and golden tests: values are
-//! written as literal JSON so a reader can check them against SPEC.md.
+//! Helpers shared by the test binaries: records written as literal JSON
+//! so a reader can check them against SPEC.md, decoding them, and the
+//! invariants of every dump model; `sample` builds the bundled sample.
 #![allow(dead_code)]
 
 use sqsdump::decode::{Options, SqsDecoder};

@@ -2,7 +2,7 @@
 //! what `sqsdump encode` writes passes the checks of upstream's restore
 //! tool (restated in `prepare_restore`), exactly when it should.
 
-mod prepare_restore;
+use crate::prepare_restore;
 
 use std::collections::BTreeMap;
 use std::fs;

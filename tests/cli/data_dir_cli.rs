@@ -13,7 +13,7 @@ use std::process::{Command, Output, Stdio};
 use sha2::{Digest, Sha256};
 use sqsdump::testkit::node::{fsm_file, snap_file, snap_name, token, NodeDir};
 
-const SAMPLE: &[u8] = include_bytes!("../examples/sample.fsm");
+const SAMPLE: &[u8] = include_bytes!("../../examples/sample.fsm");
 const ENGINES: [&str; 2] = ["stream", "plain"];
 
 fn sqsdump(args: &[&str]) -> Output {
