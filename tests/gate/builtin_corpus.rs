@@ -4,14 +4,10 @@
 //! `--builtin-corpus`.
 
 use std::fs;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Output};
 
-use crate::common::gate::{bin, count_cases, ours};
-
-fn committed() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("conformance")
-}
+use crate::common::gate::{bin, corpus_dir as committed, count_cases, ours};
 
 /// `sqsdump conform ARGS` in `cwd`, with TMPDIR set to `tmp`.
 fn conform(cwd: &Path, tmp: &Path, args: &[&str]) -> Output {
