@@ -7,7 +7,7 @@
 //! names the dump file (a path relative to the dump root,
 //! such as `sqs/orders/messages.jsonl`) and, for line-based files, the
 //! 1-based line. Messages are lowercase with no final period; the texts
-//! are pinned by `tests/encode_errors.rs`.
+//! are pinned by `tests/encode/encode_errors.rs`.
 
 /// Why the encoder refused a dump: the kind inside
 /// [`crate::Error::Encode`], with its own class.

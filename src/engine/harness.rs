@@ -1,6 +1,7 @@
 //! The engines' test harness: decode one snapshot with each engine and
-//! compare everything observable (REQ-ENG-1). Used by tests/engines.rs,
-//! the conformance tests and the model-based fuzz targets.
+//! compare everything observable (REQ-ENG-1). Used by
+//! tests/engines/engines.rs, the conformance tests and the model-based
+//! fuzz targets.
 
 use std::collections::BTreeMap;
 use std::path::Path;

@@ -1,12 +1,20 @@
-//! Small helpers shared by the decoder and golden tests: values are
-//! written as literal JSON so a reader can check them against SPEC.md.
+//! Helpers shared by the test binaries: records built from literal JSON
+//! (so a reader can check them against SPEC.md), decoding them, the
+//! invariants of every dump model, and the files of a tree; `run` starts
+//! and stops the binary, `gate` runs `sqsdump conform`, `sample` builds
+//! the bundled sample.
 #![allow(dead_code)]
+
+use std::collections::BTreeMap;
+use std::path::Path;
 
 use sqsdump::decode::{Options, SqsDecoder};
 use sqsdump::dump::DumpModel;
 use sqsdump::key::{build, KeyParts};
 use sqsdump::value::{MESSAGE_MAGIC, QUEUE_META_MAGIC};
 
+pub mod gate;
+pub mod run;
 pub mod sample;
 use sqsdump::Error;
 
@@ -140,4 +148,22 @@ pub fn check_invariants(model: &DumpModel) {
             other => panic!("unexpected path {other:?}"),
         }
     }
+}
+
+/// Every file under `root`, relative path → bytes.
+pub fn files(root: &Path) -> BTreeMap<String, Vec<u8>> {
+    let mut out = BTreeMap::new();
+    let mut stack = vec![root.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).unwrap() {
+            let p = e.unwrap().path();
+            if p.is_dir() {
+                stack.push(p);
+            } else {
+                let rel = p.strip_prefix(root).unwrap().to_string_lossy().into_owned();
+                out.insert(rel, std::fs::read(&p).unwrap());
+            }
+        }
+    }
+    out
 }

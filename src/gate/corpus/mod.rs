@@ -25,7 +25,7 @@
 //! So an expected tree is sqsdump's own output, but never an unexamined
 //! one: a change in the decoder that breaks a case's intent stops the
 //! generator, and a change that keeps the intent shows up as a diff of the
-//! committed corpus (`tests/corpus.rs`).
+//! committed corpus (`tests/gate/corpus.rs`).
 //!
 //! The README of the corpus is generated here too, with an index of the
 //! cases, so it cannot drift from them.

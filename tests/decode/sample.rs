@@ -1,6 +1,6 @@
 //! The bundled sample snapshot and the whole pipeline on it.
 
-mod common;
+use crate::common;
 
 use std::path::PathBuf;
 
@@ -32,7 +32,7 @@ fn golden_decode(name: &str, opts: Options) {
     common::check_invariants(&model);
     assert_eq!(summary.last_commit_ts, LAST_COMMIT_TS);
     insta::with_settings!({
-        snapshot_path => "../snapshots",
+        snapshot_path => "../../snapshots",
         prepend_module_to_snapshot => false,
         omit_expression => true,
     }, {

@@ -13,7 +13,9 @@ use std::process::{Command, Output, Stdio};
 use sha2::{Digest, Sha256};
 use sqsdump::testkit::node::{fsm_file, snap_file, snap_name, token, NodeDir};
 
-const SAMPLE: &[u8] = include_bytes!("../examples/sample.fsm");
+use crate::common::files;
+
+const SAMPLE: &[u8] = include_bytes!("../../examples/sample.fsm");
 const ENGINES: [&str; 2] = ["stream", "plain"];
 
 fn sqsdump(args: &[&str]) -> Output {
@@ -31,24 +33,6 @@ fn text(bytes: &[u8]) -> String {
 
 fn p(path: &Path) -> &str {
     path.to_str().unwrap()
-}
-
-/// Every file of a tree, path → bytes.
-fn files(root: &Path) -> BTreeMap<String, Vec<u8>> {
-    fn walk(root: &Path, dir: &Path, out: &mut BTreeMap<String, Vec<u8>>) {
-        for e in fs::read_dir(dir).unwrap() {
-            let path = e.unwrap().path();
-            if path.is_dir() {
-                walk(root, &path, out);
-            } else {
-                let rel = path.strip_prefix(root).unwrap().display().to_string();
-                out.insert(rel, fs::read(&path).unwrap());
-            }
-        }
-    }
-    let mut out = BTreeMap::new();
-    walk(root, root, &mut out);
-    out
 }
 
 /// Path → (mode, mtime, sha256) of everything under `root`, `root`

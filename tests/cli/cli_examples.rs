@@ -40,7 +40,7 @@ const SKIPPED: &[(&str, &str)] = &[
     ),
     (
         "cargo run --example node_dir",
-        "builds and runs an example program; tests/data_dir_cli.rs decodes the same layout",
+        "builds and runs an example program; tests/cli/data_dir_cli.rs decodes the same layout",
     ),
     (
         "cargo build --release",
@@ -56,7 +56,7 @@ const SKIPPED: &[(&str, &str)] = &[
     ),
     (
         "elastickv-snapshot-prepare-restore ",
-        "upstream's restore tool; tests/restore_runbook.rs applies its checks",
+        "upstream's restore tool; tests/encode/restore_runbook.rs applies its checks",
     ),
     (
         "sqsdump conform --direction encode --impl '/path/to/elastickv-snapshot-encode",

@@ -4,7 +4,7 @@
 //! rendered, and run by bash as GitHub's runner does (`bash -e -o
 //! pipefail`), with the workflow's and the step's `env:`.
 //!
-//! The implementation under test is `tests/gate_example/stand-in-decoder`,
+//! The implementation under test is `tests/gate/gate_example/stand-in-decoder`,
 //! a wrapper of `sqsdump decode` that breaks one case on demand. The
 //! workspace has no `conformance/` directory: the gate uses the corpus
 //! built into the binary. The step that gets sqsdump runs with stand-ins
@@ -316,7 +316,7 @@ fn the_rendered_gate_command_judges_a_stand_in_implementation_with_and_without_e
     let impl_bin = r.workspace.join("impl-bin");
     fs::create_dir_all(&impl_bin).unwrap();
     fs::copy(
-        root().join("tests/gate_example/stand-in-decoder"),
+        root().join("tests/gate/gate_example/stand-in-decoder"),
         impl_bin.join("decoder"),
     )
     .unwrap();

@@ -196,12 +196,12 @@ const NOT_OBSERVABLE: [(&str, &str); 17] = [
     ("REQ-CLI-10", "a command of sqsdump, not of a decoder"),
     ("REQ-CLI-11", "a file of this repository; its decode is the case REQ-FSM-6-bundled-sample"),
     ("REQ-OUT-11", "a script that replays a dump into an SQS server, not a decode"),
-    ("REQ-CLI-14", "staging directories of killed runs and `sqsdump clean` are the CLI's own housekeeping, not part of a tree; tests/staging.rs shows them"),
-    ("REQ-CLI-13", "every case is run on a file named input.fsm, so none can carry a node file's name; tests/footer.rs and tests/manifest.rs show it"),
+    ("REQ-CLI-14", "staging directories of killed runs and `sqsdump clean` are the CLI's own housekeeping, not part of a tree; tests/interrupt/staging.rs shows them"),
+    ("REQ-CLI-13", "every case is run on a file named input.fsm, so none can carry a node file's name; tests/decode/footer.rs and tests/decode/manifest.rs show it"),
     ("REQ-CONF-1", "the corpus itself"),
     ("REQ-CONF-2", "the corpus itself"),
-    ("REQ-OUT-10", "a warning on stderr, which is not compared; tests/verify.rs checks every expected tree's findings against it"),
-    ("REQ-DEC-15", "a warning on stderr, which is not compared; tests/large_records.rs shows it for both engines"),
+    ("REQ-OUT-10", "a warning on stderr, which is not compared; tests/gate/verify.rs checks every expected tree's findings against it"),
+    ("REQ-DEC-15", "a warning on stderr, which is not compared; tests/engines/large_records.rs shows it for both engines"),
 ];
 
 // REQ-CONF-1, REQ-CONF-13
@@ -240,7 +240,7 @@ fn every_observable_requirement_has_a_case() {
         .keys()
         .filter(|id| {
             // REQ-ENG-*: both engines must write the same tree, so no
-            // tree can tell them apart; tests/engines.rs covers them.
+            // tree can tell them apart; tests/engines/engines.rs covers them.
             !ids.contains(*id)
                 && !exempt.contains(id.as_str())
                 && !id.starts_with("REQ-CONF-")
@@ -265,7 +265,7 @@ fn is_encode_direction(id: &str) -> bool {
 
 /// Archives (REQ-ARC) are packed from and unpacked into trees, and
 /// `decode --output X.tar` writes a file, not a tree: no decode case can
-/// show them (`tests/archive.rs`, `tests/archive_upstream.rs` and
+/// show them (`tests/archive/archive.rs`, `tests/archive/archive_upstream.rs` and
 /// `fuzz:archive_unpack` do).
 fn is_archive(id: &str) -> bool {
     id.starts_with("REQ-ARC-")
@@ -273,16 +273,16 @@ fn is_archive(id: &str) -> bool {
 
 /// The requirements of node data directories that no data-directory case
 /// can show: the cases' snap files are all well-formed (the parser's
-/// strictness is `tests/node.rs`'s and `fuzz:snap_file`'s), and whether
+/// strictness is `tests/decode/node.rs`'s and `fuzz:snap_file`'s), and whether
 /// the input directory changed, or an output inside it is refused, is not
-/// part of a tree (`tests/node.rs`, `tests/data_dir_cli.rs`).
+/// part of a tree (`tests/decode/node.rs`, `tests/cli/data_dir_cli.rs`).
 fn is_data_directory(id: &str) -> bool {
     ["REQ-NODE-1", "REQ-NODE-4", "REQ-NODE-6"].contains(&id)
 }
 
 /// Decisions that no tree or exit status can show (REQ-ERR-3: the
 /// `--warnings` file lives outside the dump tree; tests/cli_e2e.rs and
-/// tests/engines.rs cover it).
+/// tests/engines/engines.rs cover it).
 const DECISIONS_NOT_OBSERVABLE: [&str; 5] = [
     "REQ-CLI-4",
     "REQ-CLI-7",
@@ -474,15 +474,15 @@ const ENCODE_NOT_OBSERVABLE: [(&str, &str); 8] = [
     ),
     (
         "REQ-ENC-13",
-        "a property of two runs, checked by tests/encode_props.rs",
+        "a property of two runs, checked by tests/encode/encode_props.rs",
     ),
     (
         "REQ-ENC-17",
-        "memory use, not bytes: tests/encode_spill.rs checks that spilling changes nothing",
+        "memory use, not bytes: tests/encode/encode_spill.rs checks that spilling changes nothing",
     ),
     (
         "REQ-ENC-18",
-        "the sidecar beside the output, which the gate does not judge: tests/encode_info.rs checks it with upstream's restore checks",
+        "the sidecar beside the output, which the gate does not judge: tests/encode/encode_info.rs checks it with upstream's restore checks",
     ),
     (
         "REQ-ENC-19",
@@ -490,7 +490,7 @@ const ENCODE_NOT_OBSERVABLE: [(&str, &str); 8] = [
     ),
     (
         "REQ-ENC-20",
-        "memory use at the default limit and lines of megabytes: tests/large_records.rs measures it",
+        "memory use at the default limit and lines of megabytes: tests/engines/large_records.rs measures it",
     ),
 ];
 

@@ -15,7 +15,7 @@ use sqsdump::gate::verify::{load_tree, verify_dir, verify_model, Violation};
 use sqsdump::manifest;
 use sqsdump::warning::Warning;
 
-const SAMPLE: &[u8] = include_bytes!("../examples/sample.fsm");
+const SAMPLE: &[u8] = include_bytes!("../../examples/sample.fsm");
 
 fn corpus_dir() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("conformance")

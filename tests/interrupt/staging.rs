@@ -5,43 +5,10 @@
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Output, Stdio};
-use std::time::{Duration, Instant};
 
 use sqsdump::cli::decode::{ENTRY_DELAY_ENV, SPILL_AFTER_ENV};
-use sqsdump::testkit::seeded::{write_snapshot, GenOptions};
-use sqsdump::testkit::snapshot::Profile;
 
-fn bin() -> Command {
-    let mut cmd = Command::new(env!("CARGO_BIN_EXE_sqsdump"));
-    cmd.env("SOURCE_DATE_EPOCH", "1700000000");
-    cmd
-}
-
-fn gen_file(dir: &Path, messages: u64) -> PathBuf {
-    let path = dir.join("snap.fsm");
-    let mut fsm = Vec::new();
-    write_snapshot(
-        GenOptions {
-            seed: 3,
-            profile: Profile::Valid,
-            queues: 3,
-            messages,
-        },
-        &mut fsm,
-    )
-    .unwrap();
-    fs::write(&path, fsm).unwrap();
-    path
-}
-
-fn names(dir: &Path) -> Vec<String> {
-    let mut left: Vec<String> = fs::read_dir(dir)
-        .unwrap()
-        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-        .collect();
-    left.sort();
-    left
-}
+use crate::common::run::{bin, gen_file, kill, names, wait_for};
 
 fn text(b: &[u8]) -> String {
     String::from_utf8_lossy(b).into_owned()
@@ -81,27 +48,8 @@ fn bytes_in(dir: &Path) -> u64 {
 /// this child's pid with file bytes in it; return its path.
 fn wait_for_staging(dir: &Path, prefix: &str, child: &Child) -> PathBuf {
     let want = format!("{prefix}{}-", child.id());
-    let deadline = Instant::now() + Duration::from_secs(60);
-    loop {
-        let found = fs::read_dir(dir).unwrap().find_map(|e| {
-            let p = e.unwrap().path();
-            let named = p.file_name()?.to_string_lossy().starts_with(&want);
-            (named && bytes_in(&p) > 0).then_some(p)
-        });
-        if let Some(p) = found {
-            return p;
-        }
-        assert!(Instant::now() < deadline, "no {want}* appeared in {dir:?}");
-        std::thread::sleep(Duration::from_millis(20));
-    }
-}
-
-fn kill(signal: &str, child: &Child) {
-    let status = Command::new("kill")
-        .args([signal, &child.id().to_string()])
-        .status()
-        .unwrap();
-    assert!(status.success());
+    wait_for(dir, &want, |p| bytes_in(p) > 0)
+        .unwrap_or_else(|| panic!("no {want}* appeared in {dir:?}"))
 }
 
 fn clean(dir: &Path, flags: &[&str]) -> String {

@@ -3,7 +3,7 @@
 //! `common::check_invariants`, so a golden file says "right", not only
 //! "same as before".
 
-mod common;
+use crate::common;
 
 use common::*;
 use sqsdump::decode::Options;
@@ -13,7 +13,7 @@ use sqsdump::key::{build, KeyParts};
 fn golden(name: &str, description: &str, model: &DumpModel) {
     check_invariants(model);
     insta::with_settings!({
-        snapshot_path => "../snapshots",
+        snapshot_path => "../../snapshots",
         prepend_module_to_snapshot => false,
         omit_expression => true,
         description => description,

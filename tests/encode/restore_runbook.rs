@@ -14,7 +14,7 @@
 //! included. 64 cases per property by default; `PROPTEST_CASES`
 //! overrides.
 
-mod prepare_restore;
+use crate::prepare_restore;
 
 use std::collections::BTreeMap;
 use std::fs;

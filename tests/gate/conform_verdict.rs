@@ -9,18 +9,12 @@
 //! `ord.fifo` in reverse order (REQ-DEC-7-message-order).
 
 use std::fs;
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::path::Path;
+use std::process::Command;
 
 use serde_json::Value;
 
-fn bin() -> &'static str {
-    env!("CARGO_BIN_EXE_sqsdump")
-}
-
-fn corpus_dir() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("conformance")
-}
+use crate::common::gate::{self, bin, corpus_dir};
 
 const BROKEN: &str = "REQ-DEC-7-message-order";
 const FILTER: &str = "REQ-DEC-7,REQ-FSM-1";
@@ -50,10 +44,7 @@ fi
 }
 
 fn ours() -> String {
-    format!(
-        "'{}' decode --input {{input}} --output {{output}} {{flags}}",
-        bin()
-    )
+    gate::ours("decode")
 }
 
 /// A run with every report.
@@ -71,22 +62,24 @@ fn gate(dir: &Path, cmd: &str, extra: &[&str]) -> Run {
     for f in [&junit, &md, &json] {
         let _ = fs::remove_file(f);
     }
-    let out: Output = Command::new(bin())
-        .args(["conform", "--impl", cmd, "--filter", FILTER])
-        .arg("--corpus")
-        .arg(corpus_dir())
-        .arg("--junit")
-        .arg(&junit)
-        .arg("--summary-md")
-        .arg(&md)
-        .arg("--report")
-        .arg(&json)
-        .args(extra)
-        .output()
-        .unwrap();
+    let paths = [&junit, &md, &json].map(|p| p.to_str().unwrap());
+    let (out, stdout) = gate::conform(
+        &[
+            "--filter",
+            FILTER,
+            "--junit",
+            paths[0],
+            "--summary-md",
+            paths[1],
+            "--report",
+            paths[2],
+        ],
+        cmd,
+        extra,
+    );
     Run {
         code: out.status.code(),
-        stdout: String::from_utf8(out.stdout).unwrap(),
+        stdout,
         stderr: String::from_utf8(out.stderr).unwrap(),
         junit: fs::read_to_string(&junit).unwrap(),
         md: fs::read_to_string(&md).unwrap(),

@@ -20,6 +20,9 @@ use sqsdump::fsm::{encode_entry, encode_header};
 use sqsdump::testkit::seeded::{write_snapshot, GenOptions};
 use sqsdump::testkit::snapshot::{Order, Profile, SnapshotModel, ValidSnapshot};
 
+use crate::common::files as tree;
+use crate::common::run::{bin, gen_file, kill, names, wait_for};
+
 /// 64 cases unless `PROPTEST_CASES` says otherwise (each case decodes
 /// four times and writes to disk).
 fn config() -> ProptestConfig {
@@ -467,46 +470,6 @@ fn a_framing_error_wins_over_an_earlier_record_error() {
 
 // ---- command line ----
 
-fn bin() -> std::process::Command {
-    let mut cmd = std::process::Command::new(env!("CARGO_BIN_EXE_sqsdump"));
-    cmd.env("SOURCE_DATE_EPOCH", "1700000000");
-    cmd
-}
-
-fn gen_file(dir: &std::path::Path, messages: u64) -> PathBuf {
-    let path = dir.join("snap.fsm");
-    let mut fsm = Vec::new();
-    write_snapshot(
-        GenOptions {
-            seed: 3,
-            profile: Profile::Valid,
-            queues: 3,
-            messages,
-        },
-        &mut fsm,
-    )
-    .unwrap();
-    fs::write(&path, fsm).unwrap();
-    path
-}
-
-fn tree(dir: &std::path::Path) -> std::collections::BTreeMap<String, Vec<u8>> {
-    let mut out = std::collections::BTreeMap::new();
-    let mut stack = vec![dir.to_path_buf()];
-    while let Some(d) = stack.pop() {
-        for e in fs::read_dir(&d).unwrap() {
-            let p = e.unwrap().path();
-            if p.is_dir() {
-                stack.push(p);
-            } else {
-                let rel = p.strip_prefix(dir).unwrap().to_string_lossy().into_owned();
-                out.insert(rel, fs::read(&p).unwrap());
-            }
-        }
-    }
-    out
-}
-
 // REQ-ENG-4: the library's `Decoder` writes, with either engine and the
 // same options, the tree and the warnings of `sqsdump decode`; an output
 // that is not empty is refused and left alone.
@@ -676,23 +639,12 @@ fn interrupt_engine(
         .spawn()
         .unwrap();
     // Wait (bounded) until the run has spill files in its staging dir.
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
-    let spilled = loop {
-        let found = fs::read_dir(tmp.path()).unwrap().any(|e| {
-            let p = e.unwrap().path();
-            p.file_name()
-                .unwrap()
-                .to_string_lossy()
-                .starts_with(".sqsdump-staging-")
-                && fs::read_dir(&p).is_ok_and(|mut d| {
-                    d.any(|s| fs::read_dir(s.unwrap().path()).is_ok_and(|mut f| f.next().is_some()))
-                })
-        });
-        if found || std::time::Instant::now() > deadline {
-            break found;
-        }
-        std::thread::sleep(std::time::Duration::from_millis(20));
-    };
+    let spilled = wait_for(tmp.path(), ".sqsdump-staging-", |p| {
+        fs::read_dir(p).is_ok_and(|mut d| {
+            d.any(|s| fs::read_dir(s.unwrap().path()).is_ok_and(|mut f| f.next().is_some()))
+        })
+    })
+    .is_some();
     if !spilled {
         let status = child.wait().unwrap();
         panic!(
@@ -700,17 +652,9 @@ fn interrupt_engine(
             fs::read_to_string(log.path()).unwrap_or_default()
         );
     }
-    let status = std::process::Command::new("kill")
-        .args([signal, &child.id().to_string()])
-        .status()
-        .unwrap();
-    assert!(status.success());
+    kill(signal, &child);
     let status = child.wait().unwrap();
-    let mut left: Vec<String> = fs::read_dir(tmp.path())
-        .unwrap()
-        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-        .collect();
-    left.sort();
+    let left = names(tmp.path());
     (
         status.code(),
         left,

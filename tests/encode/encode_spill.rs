@@ -21,6 +21,8 @@ use sqsdump::engine::stream::Control;
 use sqsdump::testkit::seeded::from_seed;
 use sqsdump::testkit::snapshot::{RawHtFifoSnapshot, SnapshotModel, ValidSnapshot};
 
+use crate::common::run::{kill, names, wait_for};
+
 const TS: u64 = 0x0006_1a2b_3c4d_5e6f;
 
 const STD_QUEUE: &str = r#"{"format_version":1,"name":"orders","visibility_timeout_seconds":30,"message_retention_seconds":345600,"delay_seconds":0}"#;
@@ -309,15 +311,6 @@ fn write_dump(dir: &Path, files: &BTreeMap<String, Vec<u8>>) {
     }
 }
 
-fn names(dir: &Path) -> Vec<String> {
-    let mut left: Vec<String> = fs::read_dir(dir)
-        .unwrap()
-        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-        .collect();
-    left.sort();
-    left
-}
-
 // REQ-ENC-17, REQ-ENC-12
 /// `--memory-limit` is parsed as decode parses it (minimum 128 MiB); a run
 /// forced to spill writes the bytes of one that does not, and leaves only
@@ -380,27 +373,12 @@ fn interrupt_encode(signal: &str) -> (Option<i32>, Vec<String>, String) {
         .stderr(std::process::Stdio::piped())
         .spawn()
         .unwrap();
-    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(60);
-    let spilled = loop {
-        let found = fs::read_dir(tmp.path()).unwrap().any(|e| {
-            let p = e.unwrap().path();
-            p.file_name()
-                .unwrap()
-                .to_string_lossy()
-                .starts_with(".sqsdump-encode-")
-                && fs::read_dir(p.join("spill-rows")).is_ok_and(|mut d| d.next().is_some())
-        });
-        if found || std::time::Instant::now() > deadline {
-            break found;
-        }
-        std::thread::sleep(std::time::Duration::from_millis(20));
-    };
+    let spilled = wait_for(tmp.path(), ".sqsdump-encode-", |p| {
+        fs::read_dir(p.join("spill-rows")).is_ok_and(|mut d| d.next().is_some())
+    })
+    .is_some();
     assert!(spilled, "no spill file appeared");
-    let status = std::process::Command::new("kill")
-        .args([signal, &child.id().to_string()])
-        .status()
-        .unwrap();
-    assert!(status.success());
+    kill(signal, &child);
     let out = child.wait_with_output().unwrap();
     (
         out.status.code(),

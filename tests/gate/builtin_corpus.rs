@@ -4,27 +4,10 @@
 //! `--builtin-corpus`.
 
 use std::fs;
-use std::path::{Path, PathBuf};
+use std::path::Path;
 use std::process::{Command, Output};
 
-fn bin() -> &'static str {
-    env!("CARGO_BIN_EXE_sqsdump")
-}
-
-fn committed() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("conformance")
-}
-
-/// Case directories of the committed corpus (or its encode section).
-fn count_cases(dir: &Path) -> usize {
-    fs::read_dir(dir)
-        .unwrap()
-        .filter(|e| {
-            let e = e.as_ref().unwrap();
-            e.file_type().unwrap().is_dir() && e.file_name().to_string_lossy().starts_with("REQ-")
-        })
-        .count()
-}
+use crate::common::gate::{bin, corpus_dir as committed, count_cases, ours};
 
 /// `sqsdump conform ARGS` in `cwd`, with TMPDIR set to `tmp`.
 fn conform(cwd: &Path, tmp: &Path, args: &[&str]) -> Output {
@@ -47,17 +30,11 @@ fn show(out: &Output) -> String {
 }
 
 fn decoder() -> String {
-    format!(
-        "'{}' decode --input {{input}} --output {{output}} {{flags}}",
-        bin()
-    )
+    ours("decode")
 }
 
 fn encoder() -> String {
-    format!(
-        "'{}' encode --input {{input}} --output {{output}} {{flags}}",
-        bin()
-    )
+    ours("encode")
 }
 
 // REQ-CONF-20

@@ -2,7 +2,7 @@
 //! output tree (paths and bytes, MANIFEST and CHECKSUMS included) as
 //! golden files.
 
-mod common;
+use crate::common;
 
 use std::fs;
 use std::path::{Path, PathBuf};
@@ -92,7 +92,7 @@ fn snapshot_of(records: &[(Vec<u8>, Vec<u8>)]) -> Vec<u8> {
 
 fn golden_tree(name: &str, root: &Path) {
     insta::with_settings!({
-        snapshot_path => "../snapshots",
+        snapshot_path => "../../snapshots",
         prepend_module_to_snapshot => false,
         omit_expression => true,
     }, {

@@ -5,7 +5,7 @@
 //! (`/usr/bin/time -v`); inputs are written on the fly into a temporary
 //! directory (sparse where the bytes do not matter).
 
-mod common;
+use crate::common;
 
 use std::fs::{self, File};
 use std::io::{Seek, SeekFrom, Write};

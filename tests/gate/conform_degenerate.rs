@@ -9,17 +9,10 @@
 use std::collections::BTreeSet;
 use std::fs;
 use std::path::{Path, PathBuf};
-use std::process::Command;
 
 use serde_json::Value;
 
-fn bin() -> &'static str {
-    env!("CARGO_BIN_EXE_sqsdump")
-}
-
-fn corpus_dir() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("conformance")
-}
+use crate::common::gate::{self, bin, corpus_dir};
 
 #[derive(Clone, Copy, PartialEq)]
 enum Dir {
@@ -97,16 +90,10 @@ impl Run {
 }
 
 fn gate(dir: Dir, cmd: &str, extra: &[&str]) -> Run {
-    let out = Command::new(bin())
-        .args(["conform", "--direction", dir.name(), "--impl", cmd])
-        .arg("--corpus")
-        .arg(corpus_dir())
-        .args(extra)
-        .output()
-        .unwrap();
+    let (out, stdout) = gate::conform(&["--direction", dir.name()], cmd, extra);
     Run {
         code: out.status.code(),
-        stdout: String::from_utf8(out.stdout).unwrap(),
+        stdout,
         stderr: String::from_utf8(out.stderr).unwrap(),
     }
 }

@@ -2,7 +2,8 @@
 //! what `sqsdump encode` writes passes the checks of upstream's restore
 //! tool (restated in `prepare_restore`), exactly when it should.
 
-mod prepare_restore;
+use crate::common::files as read_tree;
+use crate::prepare_restore;
 
 use std::collections::BTreeMap;
 use std::fs;
@@ -89,24 +90,6 @@ fn canonical(dir: &Path, files: &BTreeMap<String, Vec<u8>>, cluster_id: Option<&
         fs::write(&mp, serde_json::to_vec_pretty(&m).unwrap()).unwrap();
         rewrite_checksums(dir);
     }
-}
-
-/// Every file of a tree, by relative path.
-fn read_tree(dir: &Path) -> BTreeMap<String, Vec<u8>> {
-    let mut out = BTreeMap::new();
-    let mut stack = vec![dir.to_path_buf()];
-    while let Some(d) = stack.pop() {
-        for e in fs::read_dir(&d).unwrap() {
-            let p = e.unwrap().path();
-            if p.is_dir() {
-                stack.push(p);
-            } else {
-                let rel = p.strip_prefix(dir).unwrap().to_string_lossy().into_owned();
-                out.insert(rel, fs::read(&p).unwrap());
-            }
-        }
-    }
-    out
 }
 
 fn rewrite_checksums(dir: &Path) {

@@ -1,7 +1,7 @@
 //! The decoder state machine: every scenario of the upstream review
 //! threads (brief §10) and every decoding Decision, one test each.
 
-mod common;
+use crate::common;
 
 use common::*;
 use sqsdump::decode::Options;

@@ -11,16 +11,10 @@
 
 use std::collections::BTreeSet;
 use std::fs;
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::path::Path;
+use std::process::Output;
 
-fn bin() -> &'static str {
-    env!("CARGO_BIN_EXE_sqsdump")
-}
-
-fn corpus_dir() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("conformance")
-}
+use crate::common::gate::{self, bin, corpus_dir, fail_lines};
 
 fn encode_case_count() -> usize {
     fs::read_dir(corpus_dir().join("encode"))
@@ -30,22 +24,11 @@ fn encode_case_count() -> usize {
 }
 
 fn conform(impl_cmd: &str, extra: &[&str]) -> (Output, String) {
-    let out = Command::new(bin())
-        .args(["conform", "--direction", "encode", "--impl", impl_cmd])
-        .arg("--corpus")
-        .arg(corpus_dir())
-        .args(extra)
-        .output()
-        .unwrap();
-    let stdout = String::from_utf8(out.stdout.clone()).unwrap();
-    (out, stdout)
+    gate::conform(&["--direction", "encode"], impl_cmd, extra)
 }
 
 fn ours() -> String {
-    format!(
-        "'{}' encode --input {{input}} --output {{output}} {{flags}}",
-        bin()
-    )
+    gate::ours("encode")
 }
 
 /// Reads the snapshot on stdin into `$h` (header) and `@e` (`[key,
@@ -120,10 +103,6 @@ fn broken<'a>(name: &'a str, perl: &'a str) -> Broken<'a> {
         perl,
         on_error: "",
     }
-}
-
-fn fail_lines(stdout: &str) -> Vec<&str> {
-    stdout.lines().filter(|l| l.starts_with("FAIL ")).collect()
 }
 
 /// Run a broken encoder over the encode cases and assert that every FAIL

@@ -47,7 +47,7 @@ fn committed_reproducers_pass() {
 // both. The model now keeps side records unique by user key (`push_side`).
 #[test]
 fn duplicate_seq_side_record_is_one_record() {
-    let data = include_bytes!("../fuzz/regressions/snapshot_model/duplicate-seq-side-record");
+    let data = include_bytes!("../../fuzz/regressions/snapshot_model/duplicate-seq-side-record");
     assert!(sqsdump::fuzzing::snapshot_model(data));
 }
 
@@ -59,7 +59,7 @@ fn duplicate_seq_side_record_is_one_record() {
 // ordered resets, then decoys, then split halves. The reader was right.
 #[test]
 fn null_after_split_map_member_keeps_canonical_meaning() {
-    let data = include_bytes!("../fuzz/regressions/value_decode/null-after-split-map");
+    let data = include_bytes!("../../fuzz/regressions/value_decode/null-after-split-map");
     assert!(sqsdump::fuzzing::value_decode(data));
 }
 
@@ -70,6 +70,6 @@ fn null_after_split_map_member_keeps_canonical_meaning() {
 // base64. Insertions now never split an escape.
 #[test]
 fn crlf_quirk_never_splits_an_escape() {
-    let data = include_bytes!("../fuzz/regressions/value_decode/crlf-inside-escape");
+    let data = include_bytes!("../../fuzz/regressions/value_decode/crlf-inside-escape");
     assert!(sqsdump::fuzzing::value_decode(data));
 }

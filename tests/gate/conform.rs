@@ -9,50 +9,25 @@
 
 use std::collections::BTreeSet;
 use std::fs;
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::path::Path;
+use std::process::Output;
 use std::time::{Duration, Instant};
 
 use serde_json::Value;
 
-fn bin() -> &'static str {
-    env!("CARGO_BIN_EXE_sqsdump")
-}
-
-fn corpus_dir() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("conformance")
-}
+use crate::common::gate::{self, bin, corpus_dir, count_cases, fail_lines};
 
 fn case_count() -> usize {
-    fs::read_dir(corpus_dir())
-        .unwrap()
-        .filter(|e| {
-            let e = e.as_ref().unwrap();
-            e.file_type().unwrap().is_dir() && e.file_name().to_string_lossy().starts_with("REQ-")
-        })
-        .count()
+    count_cases(&corpus_dir())
 }
 
 fn conform(impl_cmd: &str, extra: &[&str]) -> (Output, String) {
-    let out = Command::new(bin())
-        .arg("conform")
-        .arg("--impl")
-        .arg(impl_cmd)
-        .arg("--corpus")
-        .arg(corpus_dir())
-        .args(extra)
-        .output()
-        .unwrap();
-    let stdout = String::from_utf8(out.stdout.clone()).unwrap();
-    (out, stdout)
+    gate::conform(&[], impl_cmd, extra)
 }
 
 /// The command template of sqsdump itself.
 fn ours() -> String {
-    format!(
-        "'{}' decode --input {{input}} --output {{output}} {{flags}}",
-        bin()
-    )
+    gate::ours("decode")
 }
 
 /// Recompute CHECKSUMS, as a self-consistent implementation would.
@@ -113,10 +88,6 @@ rm -f "$err"
         fs::write(&path, script).unwrap();
         format!("sh '{}' {{input}} {{output}} {{flags}}", path.display())
     }
-}
-
-fn fail_lines(stdout: &str) -> Vec<&str> {
-    stdout.lines().filter(|l| l.starts_with("FAIL ")).collect()
 }
 
 /// Run a broken implementation over the whole corpus and assert that it
