@@ -11,7 +11,7 @@
 //! - `unpack`: an archive → a dump tree, every entry checked before it is
 //!   written, the whole tree checked before it is renamed into place.
 //! - [`source`]: an archive read by `encode` as a dump tree without
-//!   unpacking it, checked as [`unpack`] checks it.
+//!   unpacking it, checked as `unpack` checks it.
 
 pub mod pack;
 pub mod source;
