@@ -676,23 +676,17 @@ impl<'a> Parser<'a> {
     /// After a member value: `true` after a `,` (the cursor is then on the
     /// next key), `false` after the closing `}`.
     fn object_next(&mut self) -> Result<bool, JsonError> {
-        self.skip_ws();
-        match self.peek() {
-            Some(b',') => {
-                self.pos += 1;
-                self.skip_ws();
-                Ok(true)
-            }
-            Some(b'}') => {
-                self.pos += 1;
-                Ok(false)
-            }
-            _ => Err(self.unexpected("after object key:value pair")),
-        }
+        self.next_or_close(b'}', "after object key:value pair")
     }
 
     /// After an array element: `true` after a `,`, `false` after `]`.
     fn array_next(&mut self) -> Result<bool, JsonError> {
+        self.next_or_close(b']', "after array element")
+    }
+
+    /// After a member or element: `true` after a `,` (whitespace after it
+    /// skipped), `false` after `close`; anything else is an error `context`.
+    fn next_or_close(&mut self, close: u8, context: &'static str) -> Result<bool, JsonError> {
         self.skip_ws();
         match self.peek() {
             Some(b',') => {
@@ -700,11 +694,11 @@ impl<'a> Parser<'a> {
                 self.skip_ws();
                 Ok(true)
             }
-            Some(b']') => {
+            Some(c) if c == close => {
                 self.pos += 1;
                 Ok(false)
             }
-            _ => Err(self.unexpected("after array element")),
+            _ => Err(self.unexpected(context)),
         }
     }
 
