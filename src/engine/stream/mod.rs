@@ -398,7 +398,29 @@ struct BatchSink<'g> {
     batch: Batch,
 }
 
-impl BatchSink<'_> {
+impl<'g> BatchSink<'g> {
+    /// A sink sending to the parsers' `txs`, taking fresh batches from
+    /// `spare`; smaller batches when tests force spilling.
+    fn new(
+        gate: &'g Gate,
+        txs: Vec<SyncSender<Batch>>,
+        spare: Receiver<Batch>,
+        cfg: &Config,
+    ) -> Self {
+        BatchSink {
+            gate,
+            txs,
+            spare,
+            next: 0,
+            max_records: if cfg.spill_after.is_some() {
+                TEST_BATCH_RECORDS
+            } else {
+                BATCH_RECORDS
+            },
+            batch: Batch::default(),
+        }
+    }
+
     fn flush(&mut self) {
         if !self.batch.records.is_empty() {
             let fresh = self.spare.try_recv().unwrap_or_default();
@@ -453,33 +475,13 @@ fn one_pass<R: PassInput>(
         staging.join(format!("spill-{pass}-after-header")),
         log_budget,
     );
-    let Channels {
-        txs,
-        rxs,
-        ptxs,
-        prxs,
-        btxs,
-        brxs,
-        spare_tx,
-        spare_rx,
-    } = Channels::new();
+    let ch = Channels::new();
     let opts = cfg.opts;
     let gate = Gate::default();
     let gate = &gate;
     let (outcome, decode_err) = std::thread::scope(|s| {
         let reader = s.spawn(|| {
-            let sink = BatchSink {
-                gate,
-                txs,
-                spare: spare_rx,
-                next: 0,
-                max_records: if cfg.spill_after.is_some() {
-                    TEST_BATCH_RECORDS
-                } else {
-                    BATCH_RECORDS
-                },
-                batch: Batch::default(),
-            };
+            let sink = BatchSink::new(gate, ch.txs, ch.spare_rx, cfg);
             let spill = &mut rspill;
             read_records(
                 &mut input,
@@ -492,13 +494,13 @@ fn one_pass<R: PassInput>(
                 sink,
             )
         });
-        for ((rx, ptx), brx) in rxs.into_iter().zip(ptxs).zip(brxs) {
-            let spare = spare_tx.clone();
+        for ((rx, ptx), brx) in ch.rxs.into_iter().zip(ch.ptxs).zip(ch.brxs) {
+            let spare = ch.spare_tx.clone();
             s.spawn(move || parse_batches(opts, gate, rx, ptx, brx, spare));
         }
-        drop(spare_tx);
+        drop(ch.spare_tx);
         let _close = CloseOnDrop(gate);
-        let err = apply_batches(prxs, &btxs, &mut decoder, gate);
+        let err = apply_batches(ch.prxs, &ch.btxs, &mut decoder, gate);
         let outcome = reader.join().unwrap_or_else(|_| {
             Err(Error::io(
                 "reading snapshot",
