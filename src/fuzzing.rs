@@ -80,6 +80,31 @@ pub fn key_parse(data: &[u8]) -> bool {
     true
 }
 
+/// A value that was read (`read`), written again by the Go-style writer
+/// (`rewrite`), reads back (`read_again`) as the same value.
+fn rewrites_the_same<T: PartialEq + std::fmt::Debug, E: std::fmt::Debug>(
+    what: &str,
+    read: Result<T, E>,
+    rewrite: impl Fn(&T) -> Vec<u8>,
+    read_again: impl Fn(&[u8]) -> Result<T, E>,
+    data: &[u8],
+) {
+    let Ok(value) = read else {
+        return;
+    };
+    let again = rewrite(&value);
+    match read_again(&again) {
+        Ok(v) if v == value => {}
+        other => violation(
+            format!(
+                "{what} {value:?} rewritten as {:?} reads as {other:?}",
+                String::from_utf8_lossy(&again)
+            ),
+            data,
+        ),
+    }
+}
+
 /// `value_decode`: queue meta, message and gen values. Mode byte 0/1:
 /// raw meta/message bytes — whatever is accepted must survive being
 /// written back the way Go writes it and read again unchanged; 2: raw
@@ -91,36 +116,20 @@ pub fn value_decode(data: &[u8]) -> bool {
         return false;
     };
     match mode % 5 {
-        0 => {
-            if let Ok(meta) = value::decode_queue_meta(rest) {
-                let again = values::remarshal_meta(&meta);
-                match value::decode_queue_meta(&again) {
-                    Ok(m) if m == meta => {}
-                    other => violation(
-                        format!(
-                            "meta {meta:?} rewritten as {:?} reads as {other:?}",
-                            String::from_utf8_lossy(&again)
-                        ),
-                        data,
-                    ),
-                }
-            }
-        }
-        1 => {
-            if let Ok(msg) = value::decode_message(rest) {
-                let again = values::remarshal_message(&msg);
-                match value::decode_message(&again) {
-                    Ok(m) if m == msg => {}
-                    other => violation(
-                        format!(
-                            "message {msg:?} rewritten as {:?} reads as {other:?}",
-                            String::from_utf8_lossy(&again)
-                        ),
-                        data,
-                    ),
-                }
-            }
-        }
+        0 => rewrites_the_same(
+            "meta",
+            value::decode_queue_meta(rest),
+            values::remarshal_meta,
+            value::decode_queue_meta,
+            data,
+        ),
+        1 => rewrites_the_same(
+            "message",
+            value::decode_message(rest),
+            values::remarshal_message,
+            value::decode_message,
+            data,
+        ),
         2 => {
             let got = value::decode_gen(rest);
             let want = values::gen_oracle(rest);

@@ -629,15 +629,7 @@ impl<'a> Parser<'a> {
 
     /// An object decoded into the fields of `target`.
     fn struct_object<T: Target>(&mut self, target: &mut T) -> Result<(), JsonError> {
-        self.open(true)?;
-        self.skip_ws();
-        if self.peek() == Some(b'}') {
-            self.pos += 1;
-            self.depth -= 1;
-            return Ok(());
-        }
-        loop {
-            let key = self.member_key()?;
+        self.members(|p, key| {
             // An unescaped key spelled exactly as a field (ASCII) needs no
             // text conversion; anything else goes the full way.
             let exact = if key.escaped {
@@ -647,9 +639,28 @@ impl<'a> Parser<'a> {
             };
             let field = exact.or_else(|| match_field(T::FIELDS, key.text().as_bytes()));
             match field.and_then(|i| Some((T::FIELDS.get(i)?, target.slot(i)?))) {
-                Some((name, slot)) => self.field_value(slot, name)?,
-                None => self.skip_value()?,
+                Some((name, slot)) => p.field_value(slot, name),
+                None => p.skip_value(),
             }
+        })
+    }
+
+    /// The members of the object at the cursor, in order: `member` gets
+    /// each key with the cursor on its value, and reads the value.
+    fn members(
+        &mut self,
+        mut member: impl FnMut(&mut Self, StrToken<'a>) -> Result<(), JsonError>,
+    ) -> Result<(), JsonError> {
+        self.open(true)?;
+        self.skip_ws();
+        if self.peek() == Some(b'}') {
+            self.pos += 1;
+            self.depth -= 1;
+            return Ok(());
+        }
+        loop {
+            let key = self.member_key()?;
+            member(self, key)?;
             if !self.object_next()? {
                 break;
             }
@@ -676,23 +687,17 @@ impl<'a> Parser<'a> {
     /// After a member value: `true` after a `,` (the cursor is then on the
     /// next key), `false` after the closing `}`.
     fn object_next(&mut self) -> Result<bool, JsonError> {
-        self.skip_ws();
-        match self.peek() {
-            Some(b',') => {
-                self.pos += 1;
-                self.skip_ws();
-                Ok(true)
-            }
-            Some(b'}') => {
-                self.pos += 1;
-                Ok(false)
-            }
-            _ => Err(self.unexpected("after object key:value pair")),
-        }
+        self.next_or_close(b'}', "after object key:value pair")
     }
 
     /// After an array element: `true` after a `,`, `false` after `]`.
     fn array_next(&mut self) -> Result<bool, JsonError> {
+        self.next_or_close(b']', "after array element")
+    }
+
+    /// After a member or element: `true` after a `,` (whitespace after it
+    /// skipped), `false` after `close`; anything else is an error `context`.
+    fn next_or_close(&mut self, close: u8, context: &'static str) -> Result<bool, JsonError> {
         self.skip_ws();
         match self.peek() {
             Some(b',') => {
@@ -700,11 +705,11 @@ impl<'a> Parser<'a> {
                 self.skip_ws();
                 Ok(true)
             }
-            Some(b']') => {
+            Some(c) if c == close => {
                 self.pos += 1;
                 Ok(false)
             }
-            _ => Err(self.unexpected("after array element")),
+            _ => Err(self.unexpected(context)),
         }
     }
 
@@ -793,61 +798,39 @@ impl<'a> Parser<'a> {
         map: &mut BTreeMap<String, String>,
         name: &'static str,
     ) -> Result<(), JsonError> {
-        self.open(true)?;
-        self.skip_ws();
-        if self.peek() == Some(b'}') {
-            self.pos += 1;
-            self.depth -= 1;
-            return Ok(());
-        }
-        loop {
-            let key = self.member_key()?.text().into_owned();
-            let start = self.pos;
-            match self.peek() {
+        self.members(|p, key| {
+            let key = key.text().into_owned();
+            let start = p.pos;
+            match p.peek() {
                 Some(b'"') => {
-                    let value = self.string()?.text().into_owned();
+                    let value = p.string()?.text().into_owned();
                     map.insert(key, value);
                 }
                 Some(b'n') => {
-                    self.literal(b"null")?;
+                    p.literal(b"null")?;
                     map.insert(key, String::new());
                 }
                 _ => {
-                    self.skip_value()?;
-                    let found = self.found(start);
-                    self.type_mismatch(found, || format!("string value of map field {name}"));
+                    p.skip_value()?;
+                    let found = p.found(start);
+                    p.type_mismatch(found, || format!("string value of map field {name}"));
                 }
             }
-            if !self.object_next()? {
-                break;
-            }
-        }
-        self.depth -= 1;
-        Ok(())
+            Ok(())
+        })
     }
 
     /// An object decoded into a Go `map[string]json.RawMessage`
     /// (REQ-JSON-10): each value is kept as its exact input bytes.
     fn raw_map(&mut self, map: &mut BTreeMap<String, Vec<u8>>) -> Result<(), JsonError> {
-        self.open(true)?;
-        self.skip_ws();
-        if self.peek() == Some(b'}') {
-            self.pos += 1;
-            self.depth -= 1;
-            return Ok(());
-        }
-        loop {
-            let key = self.member_key()?.text().into_owned();
-            let start = self.pos;
-            self.skip_value()?;
-            let raw = self.src.get(start..self.pos).unwrap_or(&[]);
+        self.members(|p, key| {
+            let key = key.text().into_owned();
+            let start = p.pos;
+            p.skip_value()?;
+            let raw = p.src.get(start..p.pos).unwrap_or(&[]);
             map.insert(key, raw.to_vec());
-            if !self.object_next()? {
-                break;
-            }
-        }
-        self.depth -= 1;
-        Ok(())
+            Ok(())
+        })
     }
 
     /// An array of integers 0..=255 decoded into a Go `[]byte`

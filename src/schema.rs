@@ -467,6 +467,55 @@ mod tests {
         );
     }
 
+    /// The dump reader `parse` refuses `line` (which holds exactly the
+    /// fields of `table` never omitted) without any one of them, naming
+    /// it; refuses an `unknown` field, listing the declared `names` in
+    /// order; and refuses an `array` in place of the object, naming the
+    /// struct `line_type`.
+    fn reads_as_the_table<Id, T: std::fmt::Debug>(
+        parse: impl Fn(&[u8]) -> Result<T, String>,
+        line: &str,
+        table: &[Field<Id>],
+        names: &[&str],
+        unknown: (&str, &str),
+        array: &[u8],
+        line_type: &str,
+    ) {
+        let value: serde_json::Map<String, serde_json::Value> = serde_json::from_str(line).unwrap();
+        let required = declared(table, |f| f.omit == Omit::Never);
+        assert_eq!(value.keys().cloned().collect::<Vec<_>>(), required);
+        for name in &required {
+            let mut v = value.clone();
+            v.remove(name);
+            let e = parse(serde_json::to_string(&v).unwrap().as_bytes()).unwrap_err();
+            assert!(
+                e.starts_with(&format!("missing field `{name}`")),
+                "{name}: {e}"
+            );
+        }
+        let (field, member) = unknown;
+        let listed = names
+            .iter()
+            .map(|n| format!("`{n}`"))
+            .collect::<Vec<_>>()
+            .join(", ");
+        let e = parse(line.replace("}", &format!(",{member}}}")).as_bytes()).unwrap_err();
+        assert!(
+            e.starts_with(&format!(
+                "unknown field `{field}`, expected one of {listed}"
+            )),
+            "{e}"
+        );
+        // Member names are what make a line: an array is refused.
+        let e = parse(array).unwrap_err();
+        assert!(
+            e.starts_with(&format!(
+                "invalid type: sequence, expected struct {line_type}"
+            )),
+            "{e}"
+        );
+    }
+
     // REQ-ENC-4
     #[test]
     fn the_dump_reader_takes_names_and_required_fields_from_the_tables() {
@@ -474,65 +523,29 @@ mod tests {
         let line = r#"{"message_id":"m","body":"b","send_timestamp_millis":1,"available_at_millis":1,"visible_at_millis":0,"receive_count":0,"queue_generation":1}"#;
         let m = parse_message(line.as_bytes()).unwrap();
         assert_eq!((m.message_id.as_str(), m.body.as_slice()), ("m", &b"b"[..]));
-        let value: serde_json::Map<String, serde_json::Value> = serde_json::from_str(line).unwrap();
-        // The line holds exactly the fields never omitted; without any one
-        // of them it is refused, naming it.
-        let required = declared(&MESSAGE, |f| f.omit == Omit::Never);
-        assert_eq!(value.keys().cloned().collect::<Vec<_>>(), required);
-        for name in &required {
-            let mut v = value.clone();
-            v.remove(name);
-            let e = parse_message(serde_json::to_string(&v).unwrap().as_bytes()).unwrap_err();
-            assert!(
-                e.starts_with(&format!("missing field `{name}`")),
-                "{name}: {e}"
-            );
-        }
-        // Every declared name is known, any other is not, and the error
-        // lists the declared names in order.
-        let listed = MESSAGE_NAMES.map(|n| format!("`{n}`")).join(", ");
-        let e = parse_message(line.replace("}", r#","colour":1}"#).as_bytes()).unwrap_err();
-        assert!(
-            e.starts_with(&format!("unknown field `colour`, expected one of {listed}")),
-            "{e}"
+        reads_as_the_table(
+            parse_message,
+            line,
+            &MESSAGE,
+            &MESSAGE_NAMES,
+            ("colour", r#""colour":1"#),
+            br#"["m","b","","",null,"",1,1,0,0,0,null,1]"#,
+            "Line",
         );
         let e = parse_message(line.replace("}", r#","message_id":"n"}"#).as_bytes()).unwrap_err();
         assert!(e.starts_with("duplicate field `message_id`"), "{e}");
-        // Member names are what make a line: an array is refused.
-        let e = parse_message(br#"["m","b","","",null,"",1,1,0,0,0,null,1]"#).unwrap_err();
-        assert!(
-            e.starts_with("invalid type: sequence, expected struct Line"),
-            "{e}"
-        );
 
         let queue = r#"{"format_version":1,"name":"q","visibility_timeout_seconds":30,"message_retention_seconds":60,"delay_seconds":0}"#;
         let q = parse_queue(queue.as_bytes()).unwrap();
         assert_eq!((q.name.as_str(), q.visibility_timeout_seconds), ("q", 30));
-        let value: serde_json::Map<String, serde_json::Value> =
-            serde_json::from_str(queue).unwrap();
-        let required = declared(&QUEUE, |f| f.omit == Omit::Never);
-        assert_eq!(value.keys().cloned().collect::<Vec<_>>(), required);
-        for name in &required {
-            let mut v = value.clone();
-            v.remove(name);
-            let e = parse_queue(serde_json::to_string(&v).unwrap().as_bytes()).unwrap_err();
-            assert!(
-                e.starts_with(&format!("missing field `{name}`")),
-                "{name}: {e}"
-            );
-        }
-        let listed = QUEUE_NAMES.map(|n| format!("`{n}`")).join(", ");
-        let e = parse_queue(queue.replace("}", r#","is_fifo":true}"#).as_bytes()).unwrap_err();
-        assert!(
-            e.starts_with(&format!(
-                "unknown field `is_fifo`, expected one of {listed}"
-            )),
-            "{e}"
-        );
-        let e = parse_queue(br#"[1,"q",false,false,30,60,0]"#).unwrap_err();
-        assert!(
-            e.starts_with("invalid type: sequence, expected struct QueueConfig"),
-            "{e}"
+        reads_as_the_table(
+            parse_queue,
+            queue,
+            &QUEUE,
+            &QUEUE_NAMES,
+            ("is_fifo", r#""is_fifo":true"#),
+            br#"[1,"q",false,false,30,60,0]"#,
+            "QueueConfig",
         );
     }
 

@@ -146,25 +146,44 @@ struct Slot {
     id_prefix: u64,
     gen: u64,
     facts: MessageFacts,
-    /// Where id, user key and line start in the arena, one after another.
+    /// Where id, user key and line are in the arena.
+    at: Placed,
+}
+
+/// Where a message's id, user key and line stand in a buffer, one after
+/// another.
+#[derive(Debug, Clone, Copy)]
+struct Placed {
     off: usize,
     id_len: usize,
     key_len: usize,
     line_len: usize,
 }
 
-fn slot_id<'a>(arena: &'a [u8], s: &Slot) -> &'a [u8] {
-    arena.get(s.off..s.off + s.id_len).unwrap_or_default()
-}
+impl Placed {
+    /// The bytes of id, key and line together.
+    fn len(&self) -> usize {
+        self.id_len + self.key_len + self.line_len
+    }
 
-fn slot_key<'a>(arena: &'a [u8], s: &Slot) -> &'a [u8] {
-    let start = s.off + s.id_len;
-    arena.get(start..start + s.key_len).unwrap_or_default()
-}
+    fn all<'a>(&self, buf: &'a [u8]) -> &'a [u8] {
+        buf.get(self.off..self.off + self.len()).unwrap_or_default()
+    }
 
-fn slot_line<'a>(arena: &'a [u8], s: &Slot) -> &'a [u8] {
-    let start = s.off + s.id_len + s.key_len;
-    arena.get(start..start + s.line_len).unwrap_or_default()
+    fn id<'a>(&self, buf: &'a [u8]) -> &'a [u8] {
+        buf.get(self.off..self.off + self.id_len)
+            .unwrap_or_default()
+    }
+
+    fn key<'a>(&self, buf: &'a [u8]) -> &'a [u8] {
+        let start = self.off + self.id_len;
+        buf.get(start..start + self.key_len).unwrap_or_default()
+    }
+
+    fn line<'a>(&self, buf: &'a [u8]) -> &'a [u8] {
+        let start = self.off + self.id_len + self.key_len;
+        buf.get(start..start + self.line_len).unwrap_or_default()
+    }
 }
 
 /// Copy a slot into a spill item.
@@ -174,11 +193,11 @@ fn slot_item(arena: &[u8], s: &Slot, item: &mut MsgItem) {
     item.gen = s.gen;
     item.facts = s.facts;
     item.id.clear();
-    item.id.extend_from_slice(slot_id(arena, s));
+    item.id.extend_from_slice(s.at.id(arena));
     item.key.clear();
-    item.key.extend_from_slice(slot_key(arena, s));
+    item.key.extend_from_slice(s.at.key(arena));
     item.line.clear();
-    item.line.extend_from_slice(slot_line(arena, s));
+    item.line.extend_from_slice(s.at.line(arena));
 }
 
 /// Write a slot as [`MsgItem::write`] writes the item [`slot_item`] makes
@@ -190,9 +209,9 @@ fn write_slot(w: &mut impl Write, arena: &[u8], s: &Slot) -> io::Result<()> {
     let (a, b) = pack_facts(s.facts);
     spill::put_u64(w, a)?;
     spill::put_u64(w, b)?;
-    spill::put_bytes(w, slot_id(arena, s))?;
-    spill::put_bytes(w, slot_key(arena, s))?;
-    spill::put_bytes(w, slot_line(arena, s))
+    spill::put_bytes(w, s.at.id(arena))?;
+    spill::put_bytes(w, s.at.key(arena))?;
+    spill::put_bytes(w, s.at.line(arena))
 }
 
 /// The first eight bytes of a message id as a big-endian number, padded
@@ -216,8 +235,8 @@ fn sort_slots(slots: &mut [Slot], arena: &[u8]) {
             .cmp(&(b.queue, b.ts, b.seq, b.id_prefix))
             .then_with(|| {
                 msg_order(
-                    (a.ts, a.seq, slot_id(arena, a), slot_key(arena, a)),
-                    (b.ts, b.seq, slot_id(arena, b), slot_key(arena, b)),
+                    (a.ts, a.seq, a.at.id(arena), a.at.key(arena)),
+                    (b.ts, b.seq, b.at.id(arena), b.at.key(arena)),
                 )
             })
     });
@@ -366,12 +385,9 @@ pub(crate) struct ParsedMsg {
     seq: u64,
     gen: u64,
     facts: MessageFacts,
-    /// Where the message's id, user key and line start in its batch's
-    /// buffer, one after another (the arena's layout).
-    off: usize,
-    id_len: usize,
-    key_len: usize,
-    line_len: usize,
+    /// Where the message's id, user key and line are in its batch's
+    /// buffer (the arena's layout).
+    at: Placed,
     value_len: u64,
     /// REQ-DEC-10 cross-check warnings.
     warnings: Vec<Warning>,
@@ -462,10 +478,12 @@ pub(crate) fn parse(
                     group: restorable::group_hash(&msg.message_group_id),
                     body_len: u32::try_from(msg.body.len()).unwrap_or(u32::MAX),
                 },
-                off,
-                id_len: msg.message_id.len(),
-                key_len: user_key.len(),
-                line_len: buf.len() - line_start,
+                at: Placed {
+                    off,
+                    id_len: msg.message_id.len(),
+                    key_len: user_key.len(),
+                    line_len: buf.len() - line_start,
+                },
                 value_len: value.len() as u64,
                 warnings,
             })
@@ -578,7 +596,7 @@ impl StreamDecoder {
         // A large record spills what is buffered before it is added, so
         // the arena never grows past its reserved share (REQ-ENG-6).
         let incoming = match &*kind {
-            Kind::Msg(m) => m.id_len + m.key_len + m.line_len + std::mem::size_of::<Slot>(),
+            Kind::Msg(m) => m.at.len() + std::mem::size_of::<Slot>(),
             Kind::Side(key, line) => key.len() + line.len() + std::mem::size_of::<SideItem>(),
             _ => 0,
         };
@@ -608,22 +626,18 @@ impl StreamDecoder {
                 for w in m.warnings.drain(..) {
                     self.record_warnings.push(w)?;
                 }
-                let len = m.id_len + m.key_len + m.line_len;
+                let len = m.at.len();
                 self.largest = self.largest.max(len);
                 let off = self.arena.len();
-                self.arena
-                    .extend_from_slice(buf.get(m.off..m.off + len).unwrap_or_default());
+                self.arena.extend_from_slice(m.at.all(buf));
                 self.slots.push(Slot {
                     queue: state.index,
                     ts: m.ts,
                     seq: m.seq,
-                    id_prefix: id_prefix(buf.get(m.off..m.off + m.id_len).unwrap_or_default()),
+                    id_prefix: id_prefix(m.at.id(buf)),
                     gen: m.gen,
                     facts: m.facts,
-                    off,
-                    id_len: m.id_len,
-                    key_len: m.key_len,
-                    line_len: m.line_len,
+                    at: Placed { off, ..m.at },
                 });
                 self.used = self.used.saturating_add(len + std::mem::size_of::<Slot>());
                 *state.per_gen.entry(m.gen).or_default() += 1;
@@ -948,9 +962,9 @@ fn run_job(
             if runs.is_empty() {
                 for s in slots {
                     if keep(s.gen) {
-                        f.write(slot_line(arena, s))?;
+                        f.write(s.at.line(arena))?;
                         tally.add(rules, s.facts);
-                        tally.add_size(max_size, slot_id(arena, s), u64::from(s.facts.body_len));
+                        tally.add_size(max_size, s.at.id(arena), u64::from(s.facts.body_len));
                     }
                 }
             } else {
@@ -1048,10 +1062,12 @@ mod tests {
                 seq: 0,
                 gen: 1,
                 facts: MessageFacts::default(),
-                off: 0,
-                id_len: id.len(),
-                key_len: 4 + id.len(),
-                line_len: line.len(),
+                at: Placed {
+                    off: 0,
+                    id_len: id.len(),
+                    key_len: 4 + id.len(),
+                    line_len: line.len(),
+                },
                 value_len: 0,
                 warnings: Vec::new(),
             }),

@@ -31,7 +31,7 @@ mod warnlog;
 use std::fs::{self, File};
 use std::io::{self, BufWriter, Read, Write};
 use std::path::{Path, PathBuf};
-use std::sync::mpsc::sync_channel;
+use std::sync::mpsc::{channel, sync_channel, Receiver, Sender, SyncSender};
 
 use crate::decode::Options;
 use crate::manifest::ManifestInfo;
@@ -44,7 +44,7 @@ use crate::write::Tree;
 use decoder::{Parsed, StreamDecoder};
 use resolve::{Mode, Outcome};
 pub use warnlog::Warnings;
-use warnlog::{Log, LOG_BUDGET};
+use warnlog::{AfterHeader, Log, LOG_BUDGET};
 
 pub use crate::run::{Control, Progress, DEFAULT_MEMORY_LIMIT, MIN_MEMORY_LIMIT};
 /// The decoder sets aside more: besides [`FIXED_OVERHEAD`], its channels
@@ -390,15 +390,37 @@ impl Drop for CloseOnDrop<'_> {
 /// Sends records to the parser threads in batches, round robin.
 struct BatchSink<'g> {
     gate: &'g Gate,
-    txs: Vec<std::sync::mpsc::SyncSender<Batch>>,
+    txs: Vec<SyncSender<Batch>>,
     /// Batches the parsers are done with.
-    spare: std::sync::mpsc::Receiver<Batch>,
+    spare: Receiver<Batch>,
     next: usize,
     max_records: usize,
     batch: Batch,
 }
 
-impl BatchSink<'_> {
+impl<'g> BatchSink<'g> {
+    /// A sink sending to the parsers' `txs`, taking fresh batches from
+    /// `spare`; smaller batches when tests force spilling.
+    fn new(
+        gate: &'g Gate,
+        txs: Vec<SyncSender<Batch>>,
+        spare: Receiver<Batch>,
+        cfg: &Config,
+    ) -> Self {
+        BatchSink {
+            gate,
+            txs,
+            spare,
+            next: 0,
+            max_records: if cfg.spill_after.is_some() {
+                TEST_BATCH_RECORDS
+            } else {
+                BATCH_RECORDS
+            },
+            batch: Batch::default(),
+        }
+    }
+
     fn flush(&mut self) {
         if !self.batch.records.is_empty() {
             let fresh = self.spare.try_recv().unwrap_or_default();
@@ -425,6 +447,11 @@ impl resolve::RecordSink for BatchSink<'_> {
 }
 
 /// One pass: `None` if the sorted pass met disorder.
+///
+/// A reader thread resolves the versions and sends batches of records
+/// ([`read_records`]); [`PARSERS`] threads parse them
+/// ([`parse_batches`]); this thread applies the results in the reader's
+/// order ([`apply_batches`]).
 fn one_pass<R: PassInput>(
     mut input: R,
     mode: Mode,
@@ -448,148 +475,32 @@ fn one_pass<R: PassInput>(
         staging.join(format!("spill-{pass}-after-header")),
         log_budget,
     );
-    // One channel pair per parser: batch i goes to parser i % PARSERS and
-    // comes back from it, so reading the outputs round robin restores the
-    // reader's order.
-    let mut txs = Vec::with_capacity(PARSERS);
-    let mut rxs = Vec::with_capacity(PARSERS);
-    let mut ptxs = Vec::with_capacity(PARSERS);
-    let mut prxs = Vec::with_capacity(PARSERS);
-    // Each parser's output buffers come back to it once applied, so a
-    // run allocates a handful of them rather than one per batch (freed on
-    // another thread, fresh buffers let the allocator's footprint creep).
-    let mut btxs = Vec::with_capacity(PARSERS);
-    let mut brxs = Vec::with_capacity(PARSERS);
-    // Input batches come back to the reader the same way (one channel, at
-    // most the batches in flight).
-    let (spare_tx, spare_rx) = std::sync::mpsc::channel::<Batch>();
-    for _ in 0..PARSERS {
-        let (tx, rx) = sync_channel::<Batch>(CHANNEL_BATCHES);
-        let (ptx, prx) = sync_channel::<ParsedBatch>(CHANNEL_BATCHES);
-        let (btx, brx) = std::sync::mpsc::channel::<ParsedBatch>();
-        txs.push(tx);
-        rxs.push(rx);
-        ptxs.push(ptx);
-        prxs.push(prx);
-        btxs.push(btx);
-        brxs.push(brx);
-    }
+    let ch = Channels::new();
     let opts = cfg.opts;
     let gate = Gate::default();
     let gate = &gate;
     let (outcome, decode_err) = std::thread::scope(|s| {
         let reader = s.spawn(|| {
-            let mut sink = BatchSink {
-                gate,
-                txs,
-                spare: spare_rx,
-                next: 0,
-                max_records: if cfg.spill_after.is_some() {
-                    TEST_BATCH_RECORDS
-                } else {
-                    BATCH_RECORDS
-                },
-                batch: Batch::default(),
-            };
-            let r = resolve::resolve(
+            let sink = BatchSink::new(gate, ch.txs, ch.spare_rx, cfg);
+            let spill = &mut rspill;
+            read_records(
                 &mut input,
-                cfg.opts.footer_policy(),
-                Some(record_budget(cfg.memory_limit)),
                 mode,
-                &mut rspill,
+                cfg,
                 resolve_budget,
+                spill,
                 after_header,
                 ctl,
-                &mut sink,
-            );
-            sink.flush();
-            drop(sink);
-            if matches!(r, Ok(Outcome::Disorder)) {
-                input
-                    .drain()
-                    .map_err(|e| Error::io("spooling standard input", e))?;
-            }
-            r
+                sink,
+            )
         });
-        // Parser threads: keys routed, values parsed, lines rendered. Each
-        // answers every batch it gets, so that the round robin below never
-        // waits for a batch that will not come.
-        for ((rx, ptx), brx) in rxs.into_iter().zip(ptxs).zip(brxs) {
-            let spare = spare_tx.clone();
-            s.spawn(move || {
-                let _close = CloseOnDrop(gate);
-                let mut reader = crate::value::MessageReader::default();
-                for mut batch in rx {
-                    let (mut out, mut buf) = brx.try_recv().unwrap_or_else(|_| {
-                        (
-                            Vec::new(),
-                            Vec::with_capacity(BATCH_BYTES + BATCH_BYTES / 2),
-                        )
-                    });
-                    // What the main thread did not keep is freed here, on
-                    // the thread that allocated it.
-                    out.clear();
-                    out.extend(
-                        batch
-                            .iter()
-                            .map(|(k, v)| decoder::parse(opts, k, v, &mut buf, &mut reader)),
-                    );
-                    gate.shift(buf.len() as u64, batch.bytes.len() as u64);
-                    if reusable(batch.bytes.capacity()) {
-                        batch.clear();
-                        let _ = spare.send(batch);
-                    }
-                    if ptx.send((out, buf)).is_err() {
-                        break;
-                    }
-                }
-            });
+        for ((rx, ptx), brx) in ch.rxs.into_iter().zip(ch.ptxs).zip(ch.brxs) {
+            let spare = ch.spare_tx.clone();
+            s.spawn(move || parse_batches(opts, gate, rx, ptx, brx, spare));
         }
-        drop(spare_tx);
-        // Owned here, not borrowed: if this thread panics, unwinding
-        // drops the receivers, so the parsers' sends fail and every thread
-        // ends instead of waiting on a full channel while the scope waits
-        // for them.
-        let prxs = prxs;
+        drop(ch.spare_tx);
         let _close = CloseOnDrop(gate);
-        // Records are applied in the reader's order (user-key or Pebble
-        // order). Of the record errors the one with the least user key
-        // wins, as in the plain engine; after the first error records are
-        // only checked for errors. A closed channel means the reader sent
-        // no further batch.
-        let mut record_err: Option<(Vec<u8>, Error)> = None;
-        let mut apply_err: Option<Error> = None;
-        let mut i = 0usize;
-        while let Some(Ok((mut batch, mut buf))) = prxs.get(i % PARSERS).map(|rx| rx.recv()) {
-            let back = btxs.get(i % PARSERS);
-            i = i.wrapping_add(1);
-            for p in batch.iter_mut() {
-                match p {
-                    Parsed::Failed(key, _)
-                        if record_err.as_ref().map_or(true, |(k, _)| *key < *k) =>
-                    {
-                        if let Parsed::Failed(key, e) = std::mem::replace(p, Parsed::Skip) {
-                            record_err = Some((key, e));
-                        }
-                    }
-                    Parsed::Failed(..) => {}
-                    p if record_err.is_none() && apply_err.is_none() => {
-                        if let Err(e) = decoder.apply(p, &buf) {
-                            apply_err = Some(e);
-                        }
-                    }
-                    _ => {}
-                }
-            }
-            gate.shift(0, buf.len() as u64);
-            if reusable(buf.capacity()) {
-                buf.clear();
-                if let Some(back) = back {
-                    let _ = back.send((batch, buf));
-                }
-            }
-        }
-        let err = apply_err.or(record_err.map(|(_, e)| e));
+        let err = apply_batches(ch.prxs, &ch.btxs, &mut decoder, gate);
         let outcome = reader.join().unwrap_or_else(|_| {
             Err(Error::io(
                 "reading snapshot",
@@ -611,6 +522,176 @@ fn one_pass<R: PassInput>(
             None => Ok(Some((decoder, res))),
         },
     }
+}
+
+/// The channels of one pass. One pair per parser (`txs`/`rxs` in,
+/// `ptxs`/`prxs` out): batch i goes to parser i % PARSERS and comes back
+/// from it, so reading the outputs round robin restores the reader's
+/// order. Each parser's output buffers come back to it once applied
+/// (`btxs`/`brxs`), so a run allocates a handful of them rather than one
+/// per batch (freed on another thread, fresh buffers let the allocator's
+/// footprint creep). Input batches come back to the reader the same way
+/// (`spare_tx`/`spare_rx`: one channel, at most the batches in flight).
+struct Channels {
+    txs: Vec<SyncSender<Batch>>,
+    rxs: Vec<Receiver<Batch>>,
+    ptxs: Vec<SyncSender<ParsedBatch>>,
+    prxs: Vec<Receiver<ParsedBatch>>,
+    btxs: Vec<Sender<ParsedBatch>>,
+    brxs: Vec<Receiver<ParsedBatch>>,
+    spare_tx: Sender<Batch>,
+    spare_rx: Receiver<Batch>,
+}
+
+impl Channels {
+    fn new() -> Self {
+        let (spare_tx, spare_rx) = channel::<Batch>();
+        let mut c = Channels {
+            txs: Vec::with_capacity(PARSERS),
+            rxs: Vec::with_capacity(PARSERS),
+            ptxs: Vec::with_capacity(PARSERS),
+            prxs: Vec::with_capacity(PARSERS),
+            btxs: Vec::with_capacity(PARSERS),
+            brxs: Vec::with_capacity(PARSERS),
+            spare_tx,
+            spare_rx,
+        };
+        for _ in 0..PARSERS {
+            let (tx, rx) = sync_channel::<Batch>(CHANNEL_BATCHES);
+            let (ptx, prx) = sync_channel::<ParsedBatch>(CHANNEL_BATCHES);
+            let (btx, brx) = channel::<ParsedBatch>();
+            c.txs.push(tx);
+            c.rxs.push(rx);
+            c.ptxs.push(ptx);
+            c.prxs.push(prx);
+            c.btxs.push(btx);
+            c.brxs.push(brx);
+        }
+        c
+    }
+}
+
+/// The reader thread: resolve the versions (with the resolver's memory
+/// budget, spill directory and warning log) into `sink`; after a sorted
+/// pass met disorder, read standard input to its end so a second pass can
+/// read it again.
+#[allow(clippy::too_many_arguments)]
+fn read_records<R: PassInput>(
+    input: &mut R,
+    mode: Mode,
+    cfg: &Config,
+    budget: usize,
+    spill: &mut SpillDir,
+    after_header: Log<AfterHeader>,
+    ctl: &Control,
+    mut sink: BatchSink<'_>,
+) -> Result<Outcome, Error> {
+    let r = resolve::resolve(
+        &mut *input,
+        cfg.opts.footer_policy(),
+        Some(record_budget(cfg.memory_limit)),
+        mode,
+        spill,
+        budget,
+        after_header,
+        ctl,
+        &mut sink,
+    );
+    sink.flush();
+    drop(sink);
+    if matches!(r, Ok(Outcome::Disorder)) {
+        input
+            .drain()
+            .map_err(|e| Error::io("spooling standard input", e))?;
+    }
+    r
+}
+
+/// A parser thread: keys routed, values parsed, lines rendered. It
+/// answers every batch it gets, so that the round robin of
+/// [`apply_batches`] never waits for a batch that will not come.
+fn parse_batches(
+    opts: Options,
+    gate: &Gate,
+    rx: Receiver<Batch>,
+    ptx: SyncSender<ParsedBatch>,
+    brx: Receiver<ParsedBatch>,
+    spare: Sender<Batch>,
+) {
+    let _close = CloseOnDrop(gate);
+    let mut reader = crate::value::MessageReader::default();
+    for mut batch in rx {
+        let (mut out, mut buf) = brx.try_recv().unwrap_or_else(|_| {
+            (
+                Vec::new(),
+                Vec::with_capacity(BATCH_BYTES + BATCH_BYTES / 2),
+            )
+        });
+        // What the main thread did not keep is freed here, on the thread
+        // that allocated it.
+        out.clear();
+        out.extend(
+            batch
+                .iter()
+                .map(|(k, v)| decoder::parse(opts, k, v, &mut buf, &mut reader)),
+        );
+        gate.shift(buf.len() as u64, batch.bytes.len() as u64);
+        if reusable(batch.bytes.capacity()) {
+            batch.clear();
+            let _ = spare.send(batch);
+        }
+        if ptx.send((out, buf)).is_err() {
+            break;
+        }
+    }
+}
+
+/// Apply the parsed batches in the reader's order (user-key or Pebble
+/// order), round robin over the parsers, and hand each buffer back to its
+/// parser. Of the record errors the one with the least user key wins, as
+/// in the plain engine; after the first error records are only checked
+/// for errors. A closed channel means the reader sent no further batch.
+///
+/// `prxs` is owned, not borrowed: if this thread panics, unwinding drops
+/// the receivers, so the parsers' sends fail and every thread ends instead
+/// of waiting on a full channel while the scope waits for them.
+fn apply_batches(
+    prxs: Vec<Receiver<ParsedBatch>>,
+    btxs: &[Sender<ParsedBatch>],
+    decoder: &mut StreamDecoder,
+    gate: &Gate,
+) -> Option<Error> {
+    let mut record_err: Option<(Vec<u8>, Error)> = None;
+    let mut apply_err: Option<Error> = None;
+    let mut i = 0usize;
+    while let Some(Ok((mut batch, mut buf))) = prxs.get(i % PARSERS).map(|rx| rx.recv()) {
+        let back = btxs.get(i % PARSERS);
+        i = i.wrapping_add(1);
+        for p in batch.iter_mut() {
+            match p {
+                Parsed::Failed(key, _) if record_err.as_ref().map_or(true, |(k, _)| *key < *k) => {
+                    if let Parsed::Failed(key, e) = std::mem::replace(p, Parsed::Skip) {
+                        record_err = Some((key, e));
+                    }
+                }
+                Parsed::Failed(..) => {}
+                p if record_err.is_none() && apply_err.is_none() => {
+                    if let Err(e) = decoder.apply(p, &buf) {
+                        apply_err = Some(e);
+                    }
+                }
+                _ => {}
+            }
+        }
+        gate.shift(0, buf.len() as u64);
+        if reusable(buf.capacity()) {
+            buf.clear();
+            if let Some(back) = back {
+                let _ = back.send((batch, buf));
+            }
+        }
+    }
+    apply_err.or(record_err.map(|(_, e)| e))
 }
 
 /// Resolve the snapshot at `path` (MVCC, entries in any order) in bounded
