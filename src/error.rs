@@ -315,7 +315,7 @@ impl Error {
     }
 
     /// Wrap an I/O error with what was being done.
-    /// An error a reader carried as a [`SourceFailure`] comes back as
+    /// An error a reader carried as a `SourceFailure` comes back as
     /// itself.
     pub fn io(context: impl Into<String>, source: std::io::Error) -> Self {
         if source.get_ref().is_some_and(|e| e.is::<SourceFailure>()) {
@@ -340,7 +340,7 @@ impl Error {
 /// [`Error::io`] unwraps it.
 #[derive(Debug, thiserror::Error)]
 #[error(transparent)]
-pub struct SourceFailure(pub Box<Error>);
+pub(crate) struct SourceFailure(pub(crate) Box<Error>);
 
 /// Every way locating a snapshot in a node's raft data directory can go
 /// wrong (REQ-NODE-1 to REQ-NODE-3, see [`crate::node`]).
