@@ -32,7 +32,7 @@
 //! Code outside Rust (a file in `scripts/` or `.github/workflows/*.yml`)
 //! implements a requirement with a `#` comment line that holds only IDs
 //! (`# REQ-X-N` or `# REQ-X-N, REQ-Y-M`), anywhere in the file; it is
-//! listed as the file's path.
+//! listed as the file's path. Every requirement is implemented somewhere.
 //!
 //! `SPEC_UPDATE=1 cargo test --test spec_coverage` rewrites everything
 //! generated: SPEC.md's contents list and `Governs:` lines, and
@@ -606,7 +606,7 @@ fn trace(reqs: &[Req], found: &Found) -> String {
          `path::function`, fuzz targets as `fuzz:<target>`, conformance cases\n\
          as `corpus:<case>`), then the code that implements it and the test\n\
          helpers that cite it. `tests/spec_coverage.rs` fails when a\n\
-         requirement has no check.\n",
+         requirement has no check or no implementation.\n",
     );
     for r in reqs {
         let tags: String = r.tags.iter().map(|t| format!(" [{t}]")).collect();
@@ -670,6 +670,17 @@ fn every_requirement_is_verified_and_the_generated_parts_are_current() {
             problems.push(format!(
                 "{} is verified by nothing (no test, property, fuzz target or corpus case cites it)",
                 r.id
+            ));
+        }
+        let implemented = found
+            .items
+            .get(&r.id)
+            .is_some_and(|m| m.values().any(|k| *k == ItemKind::Implementation));
+        if !implemented {
+            problems.push(format!(
+                "{} is implemented nowhere (no function of src/ has a `// {}` line above it, \
+                 and no script or workflow a `# {}` line)",
+                r.id, r.id, r.id
             ));
         }
     }
