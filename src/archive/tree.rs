@@ -84,7 +84,7 @@ pub fn check_listed(entries: Vec<(String, bool)>, source: &dyn Source) -> Result
 
 /// Every entry below `root`, sorted; a symlink, special file, hard-linked
 /// file or non-UTF-8 name is refused.
-// REQ-ARC-1
+// REQ-ARC-1, REQ-ARC-2
 fn walk(root: &Path) -> Result<Vec<(String, bool)>, Error> {
     let mut out = Vec::new();
     let mut stack = vec![(root.to_path_buf(), String::new())];
