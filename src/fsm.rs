@@ -398,6 +398,7 @@ impl<R: Read> Reader<R> {
 
     /// The next entry, or `None` at a clean EOF on an entry boundary
     /// (REQ-FSM-2), with or without a footer (REQ-FSM-11).
+    // REQ-FSM-3, REQ-FSM-4
     pub fn next_entry(&mut self) -> Result<Option<Entry>, Error> {
         let entry_offset = self.offset;
 
@@ -516,6 +517,7 @@ impl<R: Read> Reader<R> {
     }
 
     /// Read a value length prefix and check it against [`MAX_VALUE_LEN`].
+    // REQ-FSM-4
     fn read_value_len(&mut self, key: &[u8]) -> Result<u64, Error> {
         let at = self.offset;
         let mut len = [0u8; 8];

@@ -594,6 +594,7 @@ impl<'a> Parser<'a> {
 
     /// The whole document: one value surrounded by white space
     /// (REQ-JSON-6). Only an object or `null` fits a struct.
+    // REQ-JSON-3
     fn document<T: Target>(&mut self, target: &mut T) -> Result<(), JsonError> {
         self.skip_ws();
         if self
@@ -714,6 +715,7 @@ impl<'a> Parser<'a> {
     }
 
     /// A value decoded into a struct field of Go type `slot`.
+    // REQ-JSON-3
     fn field_value(&mut self, slot: Slot<'_>, name: &'static str) -> Result<(), JsonError> {
         let start = self.pos;
         let ty = go_type(&slot);

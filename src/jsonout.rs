@@ -169,6 +169,7 @@ pub fn utf8_per_byte_lossy(bytes: &[u8]) -> String {
 /// removed, every other byte verbatim (REQ-JSON-13). Invalid UTF-8 is
 /// replaced per byte with U+FFFD, so the output is valid UTF-8 (a
 /// deliberate difference: upstream passes the raw bytes through).
+// REQ-JSON-16
 pub fn write_compact_raw(out: &mut Vec<u8>, raw: &[u8]) {
     let text = utf8_per_byte_lossy(raw);
     let mut in_string = false;
@@ -347,6 +348,7 @@ pub fn message_line(m: &Message, partition: Option<u32>) -> Vec<u8> {
 }
 
 /// The value of message field `id` of `m` (REQ-OUT-5).
+// REQ-JSON-14
 fn message_value(m: &Message, partition: Option<u32>, id: MessageField) -> Val<'_> {
     use MessageField as F;
     match id {

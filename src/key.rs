@@ -122,6 +122,7 @@ impl Family {
     }
 
     /// Split a key into its family and the bytes after the prefix.
+    // REQ-KEY-1
     pub fn split(key: &[u8]) -> Option<(Family, &[u8])> {
         Family::ALL.into_iter().find_map(|f| {
             key.strip_prefix(f.prefix().as_bytes())
@@ -190,6 +191,7 @@ pub struct Route {
 /// Find the queue segment and routing facts of an SQS key
 /// (REQ-KEY-2..REQ-KEY-6). Errors are the problems of a malformed key;
 /// [`KeyProblem::UnknownFamily`] means the key is not in any known family.
+// REQ-KEY-3, REQ-KEY-5, REQ-KEY-9, REQ-KEY-10
 pub fn route(key: &[u8]) -> Result<Route, KeyProblem> {
     let (family, rest) = Family::split(key).ok_or(KeyProblem::UnknownFamily)?;
     if family.is_queue_scalar() {
@@ -234,6 +236,7 @@ pub fn route(key: &[u8]) -> Result<Route, KeyProblem> {
 
 /// REQ-KEY-4: `p|` b64(queue) `|` then a trailer of at least part + gen
 /// (and, for data keys, a non-empty message id).
+// REQ-KEY-9
 fn route_partitioned(family: Family, after: &[u8]) -> Result<Route, KeyProblem> {
     let bar = after
         .iter()
@@ -268,6 +271,7 @@ fn route_partitioned(family: Family, after: &[u8]) -> Result<Route, KeyProblem> 
 
 /// The leading base64url run of `rest`, which must be non-empty and
 /// decode strictly to a non-empty name.
+// REQ-KEY-9
 fn queue_segment(rest: &[u8]) -> Result<(String, Vec<u8>), KeyProblem> {
     let end = rest
         .iter()

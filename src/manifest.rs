@@ -102,6 +102,7 @@ pub fn snapshot_index_from_name(name: &str) -> Option<u64> {
 /// read back verbatim (newline, carriage return or backslash) is
 /// [`Error::UnsafeOutput`].
 /// On error the model is left unchanged.
+// REQ-OUT-1
 pub fn add_manifest(model: &mut DumpModel, info: &ManifestInfo) -> Result<(), Error> {
     check_free(&model.claims, OWNER)?;
     let manifest = manifest_json(model, info);
@@ -127,6 +128,7 @@ pub(crate) fn check_free(claims: &Claims, owner: &str) -> Result<(), Error> {
 }
 
 /// The bytes of `MANIFEST.json` for this model.
+// REQ-CLI-12
 pub fn manifest_json(model: &DumpModel, info: &ManifestInfo) -> Vec<u8> {
     let mut queues = model.queues.clone();
     queues.sort();

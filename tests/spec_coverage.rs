@@ -26,6 +26,14 @@
 //!   `corpus:<ID>-<slug>`, or `conformance/encode/<ID>-<slug>`, listed as
 //!   `corpus:encode/<ID>-<slug>`.
 //!
+//! The builder of `examples/sample.fsm` (`tests/common/sample.rs`) is
+//! implementation although it lives beside the tests.
+//!
+//! Code outside Rust (a file in `scripts/` or `.github/workflows/*.yml`)
+//! implements a requirement with a `#` comment line that holds only IDs
+//! (`# REQ-X-N` or `# REQ-X-N, REQ-Y-M`), anywhere in the file; it is
+//! listed as the file's path. Every requirement is implemented somewhere.
+//!
 //! `SPEC_UPDATE=1 cargo test --test spec_coverage` rewrites everything
 //! generated: SPEC.md's contents list and `Governs:` lines, and
 //! `docs/TRACE.md`; it also drops `Verified by:` lines (the old place of
@@ -50,6 +58,11 @@ const CONTENTS_END: &str = "<!-- /contents -->";
 const CLASSES: [&str; 4] = ["decoder", "encoder", "tool", "gate"];
 /// The classes the gate judges.
 const JUDGED: [&str; 2] = ["decoder", "encoder"];
+
+/// Test-side files that build a committed artifact (rewritten by a test
+/// with an environment variable, checked byte for byte otherwise): their
+/// functions implement, not support, the requirements they cite.
+const ARTIFACT_BUILDERS: [&str; 1] = ["tests/common/sample.rs"];
 
 fn root() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -315,6 +328,54 @@ fn asserting_helpers(files: &[(String, String)]) -> BTreeSet<String> {
     out
 }
 
+/// The files outside Rust that may implement requirements: every file of
+/// `scripts/` and the workflows of `.github/workflows/`, as (relative
+/// path, text), sorted by path.
+fn script_files() -> Vec<(String, String)> {
+    let root = root();
+    let mut out = Vec::new();
+    for (dir, ext) in [("scripts", None), (".github/workflows", Some("yml"))] {
+        let Ok(entries) = fs::read_dir(root.join(dir)) else {
+            continue;
+        };
+        for e in entries.flatten() {
+            let p = e.path();
+            if !p.is_file() || ext.is_some_and(|x| p.extension() != Some(x.as_ref())) {
+                continue;
+            }
+            // Text files only: a file that is not UTF-8 cites nothing.
+            if let Ok(text) = fs::read_to_string(&p) {
+                let name = e.file_name().to_string_lossy().into_owned();
+                out.push((format!("{dir}/{name}"), text));
+            }
+        }
+    }
+    out.sort();
+    out
+}
+
+/// The IDs of a script's `# REQ-X-N[, REQ-Y-M]` comment line: a `#`
+/// comment that holds only requirement IDs, separated by commas or
+/// spaces. Prose that mentions an ID is not such a line.
+fn script_ids(line: &str) -> Vec<String> {
+    let Some(rest) = line.trim_start().strip_prefix('#') else {
+        return Vec::new();
+    };
+    let words: Vec<&str> = rest
+        .split(|c: char| c == ',' || c.is_whitespace())
+        .filter(|w| !w.is_empty())
+        .collect();
+    let ids: Vec<String> = words.iter().flat_map(|w| ids_in(w)).collect();
+    let only_ids = !words.is_empty()
+        && words.len() == ids.len()
+        && words.iter().zip(&ids).all(|(w, id)| w == id);
+    if only_ids {
+        ids
+    } else {
+        Vec::new()
+    }
+}
+
 fn scan() -> Found {
     let root = root();
     let mut files = Vec::new();
@@ -343,7 +404,8 @@ fn scan() -> Found {
             .strip_prefix("fuzz/fuzz_targets/")
             .and_then(|t| t.strip_suffix(".rs"))
             .map(str::to_string);
-        let support = rel.starts_with("tests/") || rel.starts_with("src/testkit/");
+        let support = (rel.starts_with("tests/") || rel.starts_with("src/testkit/"))
+            && !ARTIFACT_BUILDERS.contains(&rel.as_str());
         let mut pending: Vec<String> = Vec::new();
         let mut is_test = false;
         for (n, line) in lines.iter().enumerate() {
@@ -399,6 +461,21 @@ fn scan() -> Found {
             }
             pending.clear();
             is_test = false;
+        }
+    }
+    for (rel, text) in script_files() {
+        for (n, line) in text.lines().enumerate() {
+            for id in script_ids(line) {
+                found
+                    .cited
+                    .entry(id.clone())
+                    .or_insert_with(|| format!("{rel}:{}", n + 1));
+                found
+                    .items
+                    .entry(id)
+                    .or_default()
+                    .insert(rel.clone(), ItemKind::Implementation);
+            }
         }
     }
     // Decode cases at the top of the corpus, encode cases in encode/.
@@ -529,7 +606,7 @@ fn trace(reqs: &[Req], found: &Found) -> String {
          `path::function`, fuzz targets as `fuzz:<target>`, conformance cases\n\
          as `corpus:<case>`), then the code that implements it and the test\n\
          helpers that cite it. `tests/spec_coverage.rs` fails when a\n\
-         requirement has no check.\n",
+         requirement has no check or no implementation.\n",
     );
     for r in reqs {
         let tags: String = r.tags.iter().map(|t| format!(" [{t}]")).collect();
@@ -593,6 +670,17 @@ fn every_requirement_is_verified_and_the_generated_parts_are_current() {
             problems.push(format!(
                 "{} is verified by nothing (no test, property, fuzz target or corpus case cites it)",
                 r.id
+            ));
+        }
+        let implemented = found
+            .items
+            .get(&r.id)
+            .is_some_and(|m| m.values().any(|k| *k == ItemKind::Implementation));
+        if !implemented {
+            problems.push(format!(
+                "{} is implemented nowhere (no function of src/ has a `// {}` line above it, \
+                 and no script or workflow a `# {}` line)",
+                r.id, r.id, r.id
             ));
         }
     }
@@ -1449,6 +1537,13 @@ fn scanners_read_ids_headings_tables_and_match_arms() {
         Some("hello_world".into())
     );
     assert_eq!(fn_name("let f = 1;"), None);
+    assert_eq!(
+        script_ids("  # REQ-OUT-11, REQ-CONF-9"),
+        vec!["REQ-OUT-11".to_string(), "REQ-CONF-9".to_string()]
+    );
+    assert!(script_ids("# expectations (REQ-CONF-9). Every line").is_empty());
+    assert!(script_ids("run: echo REQ-OUT-11").is_empty());
+    assert!(script_ids("#").is_empty());
     assert_eq!(
         heading("REQ-FSM-6: operational keys [decoder] [Decision]"),
         Some((

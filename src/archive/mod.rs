@@ -136,6 +136,7 @@ impl ArchiveError {
 /// The mtime of every entry: `epoch` (`SOURCE_DATE_EPOCH`) when given,
 /// otherwise the manifest's `wall_time_iso` truncated to whole seconds,
 /// otherwise 0.
+// REQ-ARC-2
 pub fn entry_mtime(epoch: Option<u64>, wall_time_iso: Option<&str>) -> u64 {
     if let Some(secs) = epoch {
         return secs;

@@ -79,6 +79,7 @@ pub fn pack_in(
     pack_checked(input, output, opts, ctl, &checked, staging)
 }
 
+// REQ-ARC-1
 fn pack_checked(
     input: &Path,
     output: &Path,
@@ -179,6 +180,7 @@ fn existing_ancestor(dir: &Path) -> Option<PathBuf> {
 }
 
 /// Write the tar stream of a checked tree.
+// REQ-ARC-2
 pub fn write_tar(
     out: &mut impl Write,
     root: &Path,

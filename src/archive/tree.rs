@@ -32,6 +32,7 @@ pub struct Checked {
 
 /// Check the dump tree at `root` (see the module doc). Nothing is
 /// followed: a symlink anywhere, the root included, is refused.
+// REQ-ARC-1
 pub fn check_dump(root: &Path) -> Result<Checked, Error> {
     let source = DiskSource::new(root)?;
     let entries = walk(root)?;
@@ -41,6 +42,7 @@ pub fn check_dump(root: &Path) -> Result<Checked, Error> {
 /// The checks of [`check_dump`] after the walk: `entries` are every
 /// directory and file of the tree, sorted, as [`Checked::entries`]; the
 /// files are read from `source`.
+// REQ-ARC-1
 pub fn check_listed(entries: Vec<(String, bool)>, source: &dyn Source) -> Result<Checked, Error> {
     let files: Vec<String> = entries
         .iter()
@@ -82,6 +84,7 @@ pub fn check_listed(entries: Vec<(String, bool)>, source: &dyn Source) -> Result
 
 /// Every entry below `root`, sorted; a symlink, special file, hard-linked
 /// file or non-UTF-8 name is refused.
+// REQ-ARC-1, REQ-ARC-2
 fn walk(root: &Path) -> Result<Vec<(String, bool)>, Error> {
     let mut out = Vec::new();
     let mut stack = vec![(root.to_path_buf(), String::new())];

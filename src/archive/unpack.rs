@@ -98,6 +98,7 @@ pub fn unpack(
 /// Unpack an archive read from `input` into the new dump directory
 /// `output` (absent, or an empty directory). On any error nothing is
 /// left: the staging directory beside `output` is removed.
+// REQ-ARC-7
 pub fn unpack_reader(
     input: impl Read,
     output: &Path,
@@ -145,6 +146,7 @@ pub fn extract(
 
 /// Whether the stream starts with the zstd magic number (nothing is
 /// consumed).
+// REQ-ARC-7
 fn starts_with_zstd_magic(input: &mut impl BufRead) -> Result<bool, Error> {
     loop {
         match input.fill_buf() {

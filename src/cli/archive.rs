@@ -171,6 +171,7 @@ fn run_command(args: &ArchiveArgs, ctl: &Control) -> Result<(), Error> {
 /// registered for the signal guard and removed whatever happens; on an
 /// error no archive is written, and the parent directories the run
 /// created are removed again.
+// REQ-ARC-9
 pub fn decode_to_archive(args: &super::decode::DecodeArgs) -> Result<(), Error> {
     use crate::run::{Staging, StagingKind};
     if args.output.file_name().is_none() || std::fs::symlink_metadata(&args.output).is_ok() {

@@ -40,6 +40,7 @@ pub struct CleanArgs {
 }
 
 /// Run `sqsdump clean`.
+// REQ-CLI-14
 pub fn run(args: &CleanArgs) -> Result<(), Error> {
     let done = staging::clean(&args.dir, args.dry_run)
         .map_err(|e| Error::io(format!("cleaning {}", args.dir.display()), e))?;

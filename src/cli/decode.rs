@@ -92,6 +92,7 @@ pub enum EngineArg {
 }
 
 impl From<EngineArg> for crate::Engine {
+    // REQ-ENG-4
     fn from(e: EngineArg) -> Self {
         match e {
             EngineArg::Plain => crate::Engine::Plain,
@@ -197,6 +198,7 @@ pub struct DecodeArgs {
 }
 
 /// Parse `--memory-limit`: a byte count with an optional binary suffix.
+// REQ-ENG-4
 pub fn parse_size(text: &str) -> Result<u64, String> {
     let t = text.trim();
     let split = t.find(|c: char| !c.is_ascii_digit()).unwrap_or(t.len());
@@ -223,6 +225,7 @@ pub fn parse_size(text: &str) -> Result<u64, String> {
 }
 
 /// Run `sqsdump decode`.
+// REQ-CLI-1, REQ-ENG-4, REQ-ARC-9
 pub fn run(args: &DecodeArgs) -> Result<(), Error> {
     if crate::archive::is_archive_name(&args.output) {
         return super::archive::decode_to_archive(args);
@@ -437,6 +440,7 @@ fn manifest_info(args: &DecodeArgs, input: &Resolved, source_name: String) -> Ma
     }
 }
 
+// REQ-CLI-1
 fn options(args: &DecodeArgs, input: &Resolved) -> Options {
     Options {
         preserve_visibility: args.preserve_visibility,
@@ -619,6 +623,7 @@ pub fn render_summary(summary: &Summary, output: &Path, warnings: &Reported) -> 
 }
 
 /// The input's final path component, as recorded in MANIFEST.json.
+// REQ-CLI-12
 fn source_name(path: &Path) -> String {
     path.file_name()
         .map(|n| n.to_string_lossy().into_owned())

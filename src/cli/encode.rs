@@ -136,6 +136,7 @@ fn parse_ts(s: &str) -> Result<u64, String> {
 }
 
 /// Run `sqsdump encode`.
+// REQ-ENC-12, REQ-ENC-21
 pub fn run(args: &EncodeArgs) -> Result<(), Error> {
     let knobs = TestKnobs::from_env();
     let opts = EncodeOptions {

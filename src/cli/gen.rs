@@ -127,6 +127,7 @@ pub struct GenArgs {
 }
 
 /// Run `sqsdump gen`.
+// REQ-CLI-10
 pub fn run(args: &GenArgs) -> Result<(), Error> {
     let opts = GenOptions {
         seed: args.seed,

@@ -209,6 +209,7 @@ fn encode_full(
     result
 }
 
+// REQ-ENC-16
 fn encode_in(
     src: &dyn Source,
     opts: &EncodeOptions,

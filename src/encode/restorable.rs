@@ -472,6 +472,7 @@ impl Oversize {
     /// Count a message of `body_len` bytes against `limit` (the queue's
     /// `maximum_message_size`; 0 or less checks nothing); messages come in
     /// `messages.jsonl` order.
+    // REQ-ENC-21
     pub fn note(this: &mut Option<Oversize>, limit: i64, id: &[u8], body_len: u64) {
         if limit <= 0 || body_len <= limit as u64 {
             return;
@@ -490,6 +491,7 @@ impl Oversize {
     }
 
     /// The `sqs_message_exceeds_maximum_size` warning of queue `queue`.
+    // REQ-ENC-21
     pub fn warning(self, queue: &str) -> crate::warning::Warning {
         crate::warning::Warning::MessageExceedsMaximumSize {
             queue: queue.to_string(),

@@ -105,6 +105,7 @@ impl Arena {
     }
 
     /// Sort the index by encoded key, then rank ([`row_order`]).
+    // REQ-ENC-10
     fn sort(&mut self) {
         let mut index = std::mem::take(&mut self.index);
         self.sort_from(&mut index, 0);
@@ -169,6 +170,7 @@ impl Arena {
 
 /// The order of rows: encoded key, then (for dedup candidates of one key)
 /// rank, owner first.
+// REQ-ENC-10
 fn row_order(ka: &[u8], ra: &[u8], kb: &[u8], rb: &[u8]) -> Ordering {
     ka.cmp(kb).then_with(|| ra.cmp(rb))
 }
@@ -399,6 +401,7 @@ impl RowSink {
     /// Write the header and every row in key order to `out`; returns the
     /// number of entries written. Spill files are removed by the caller
     /// with the spill directory.
+    // REQ-ENC-10
     pub(crate) fn finish(mut self, out: &mut dyn Write, ctl: &Control) -> Result<u64, Error> {
         ctl.checkpoint()?;
         self.arena.sort();

@@ -420,6 +420,7 @@ pub(crate) fn manifest_object(
 /// `include_sqs_side_records` must not be true, and optional strings
 /// `wall_time_iso` and `cluster_id` (REQ-ENC-18). Other fields are
 /// ignored.
+// REQ-ENC-15
 pub fn read_manifest(src: &dyn Source) -> Result<Manifest, Error> {
     let obj = manifest_object(&read_small(src, MANIFEST)?)?;
     let bad = |reason: String| EncodeError::InvalidManifest {

@@ -118,6 +118,7 @@ impl Template {
     /// optional (cases with flags then fail unless the command adds them:
     /// [`run_cli`] warns). Any other `{word}` is a mistake (`{flag}`,
     /// `{in}`) and refused; a shell's `${VAR}` is not a placeholder.
+    // REQ-CONF-3
     pub fn parse(s: &str) -> Result<Template, String> {
         if let Some(unknown) = unknown_placeholder(s) {
             return Err(format!(
@@ -140,6 +141,7 @@ impl Template {
     /// The shell command for one run: each placeholder replaced by the
     /// single-quoted value (flags: each flag quoted, space-separated).
     /// Substituted text is never scanned again.
+    // REQ-CONF-3
     pub fn render(&self, input: &Path, output: &Path, flags: &[String]) -> String {
         let input = shell_quote(&input.to_string_lossy());
         let output = shell_quote(&output.to_string_lossy());
@@ -178,6 +180,7 @@ impl fmt::Display for Template {
 
 /// The first `{word}` (a letter or `_`, then letters, digits or `_`) that
 /// is not a placeholder and not a shell's `${word}`.
+// REQ-CONF-12
 fn unknown_placeholder(s: &str) -> Option<&str> {
     let bytes = s.as_bytes();
     let mut i = 0;
@@ -203,6 +206,7 @@ fn unknown_placeholder(s: &str) -> Option<&str> {
 }
 
 /// `'…'` with embedded single quotes as `'\''`.
+// REQ-CONF-3
 pub fn shell_quote(s: &str) -> String {
     format!("'{}'", s.replace('\'', r"'\''"))
 }
@@ -316,6 +320,7 @@ impl Difference {
 
     /// The difference with each value elided to about `width` characters,
     /// keeping both ends and the place where the two values differ.
+    // REQ-CONF-13
     fn render(&self, width: usize) -> String {
         let mut out = String::new();
         if let Some(file) = &self.file {
@@ -459,6 +464,7 @@ impl CaseResult {
 /// The corpus cases found in `dir`, in name order (`README.md` and other
 /// files skipped): the top-level cases for the decode direction, those of
 /// `encode/` for the encode direction.
+// REQ-CONF-1
 fn corpus_cases(dir: &Path, direction: Direction) -> Result<Vec<CaseSpec>, Error> {
     let owned;
     let dir = match direction {
@@ -503,6 +509,7 @@ fn corpus_cases(dir: &Path, direction: Direction) -> Result<Vec<CaseSpec>, Error
     Ok(cases)
 }
 
+// REQ-CONF-6
 fn generated_cases(opts: &ConformOptions) -> Vec<CaseSpec> {
     (0..opts.generated)
         .map(|index| {
@@ -578,6 +585,7 @@ fn read_dir_files(root: &Path) -> io::Result<BTreeMap<String, Vec<u8>>> {
 }
 
 /// Read a corpus case: input, flags, expectation.
+// REQ-CONF-1, REQ-CONF-4
 fn load_corpus_case(dir: &Path) -> Result<(CaseInput, Vec<String>, Expected), Difference> {
     let read = |name: &str| {
         let path = dir.join(name);
@@ -649,6 +657,7 @@ fn printed(run: &RunClass) -> String {
 }
 
 /// A generated case: the snapshot, its flags, and sqsdump's own decode.
+// REQ-CONF-6
 fn load_generated_case(opts: &ConformOptions, index: u64) -> (Vec<u8>, Vec<String>, Expected) {
     let (input, flags) = generated_input(opts.seed, index, opts.profile);
     let expected = match corpus::options_from_flags(&flags) {
@@ -673,6 +682,7 @@ fn load_generated_case(opts: &ConformOptions, index: u64) -> (Vec<u8>, Vec<Strin
 /// alternates the generator's profiles: valid, mixed (mostly valid with a
 /// few adversarial entries) and adversarial (every part exercises an error
 /// path).
+// REQ-CONF-6
 #[cfg(feature = "testkit")]
 pub fn generated_input(seed: u64, index: u64, profile: Profile) -> (Vec<u8>, Vec<String>) {
     use crate::testkit::seeded::{write_snapshot, GenOptions, SplitMix};
@@ -733,6 +743,7 @@ struct RunOutcome {
 }
 
 /// Run the command in its own process group, with a deadline.
+// REQ-CONF-3
 fn run_command(script: &str, dir: &Path, timeout: Duration) -> Result<RunOutcome, Error> {
     let stdout_path = dir.join("stdout");
     let stderr_path = dir.join("stderr");
@@ -841,6 +852,7 @@ impl Note {
 }
 
 /// Kill the process group `pgid` (the child was made its leader).
+// REQ-CONF-3
 fn kill_group(pgid: u32) {
     #[cfg(unix)]
     {
@@ -902,6 +914,7 @@ fn run_case(opts: &ConformOptions, spec: &CaseSpec, scratch: &Path) -> CaseResul
 /// Every blamed difference of one case. `Err` is a difference that ends
 /// the case early (it could not run, or failed where a tree was
 /// expected); it is blamed on the case's own requirement.
+// REQ-CONF-4, REQ-CONF-5
 fn judge_case(
     opts: &ConformOptions,
     spec: &CaseSpec,
@@ -1003,6 +1016,7 @@ struct EncodeCaseFiles {
 }
 
 /// Read an encode case: the input dump tree, flags, expectation.
+// REQ-CONF-10
 fn load_encode_case(dir: &Path) -> Result<EncodeCaseFiles, Difference> {
     let unreadable = |what: String| Difference::new(format!("corpus case unreadable: {what}"));
     let read = |name: &str| {
@@ -1066,6 +1080,7 @@ fn read_flags(bytes: &[u8]) -> Vec<String> {
 /// `scratch/input`, the output is `scratch/out/restored.fsm`. Files the
 /// implementation writes beside the snapshot in `scratch/out` are not
 /// judged; a changed input or anything written elsewhere in `scratch` is.
+// REQ-CONF-10
 fn judge_encode_case(
     opts: &ConformOptions,
     spec: &CaseSpec,
@@ -1415,6 +1430,7 @@ pub fn totals_line(results: &[CaseResult]) -> String {
 
 /// The last line of a run judged by `verdict`: [`totals_line`], and with
 /// expectations `(X expected, Y new), Z fixed`.
+// REQ-CONF-11
 pub fn verdict_totals(results: &[CaseResult], verdict: &Verdict) -> String {
     use expect::Status;
     let base = totals_line(results);
@@ -1612,6 +1628,7 @@ pub const DEFAULT_CORPUS: &str = "conformance";
 impl ConformArgs {
     /// The corpus directory named by `--corpus`, or `conformance` when
     /// that exists; `None` when the run uses the built-in corpus.
+    // REQ-CONF-20
     pub fn corpus_dir(&self) -> Option<PathBuf> {
         match &self.corpus {
             Some(dir) => Some(dir.clone()),
@@ -1652,6 +1669,7 @@ fn write_file(path: &Path, bytes: &[u8]) -> Result<(), Error> {
 /// (well formed, naming existing cases and requirements), the corpus, the
 /// filter and `--keep`. Prints a warning when the template has no
 /// `{flags}` but selected cases pass flags.
+// REQ-CONF-12
 fn prepare(
     args: &ConformArgs,
     opts: &ConformOptions,

@@ -12,6 +12,7 @@ pub type Expectation = (String, String);
 
 /// Parse an expectations file. Blank lines and `#` comments (whole lines
 /// or trailing) are skipped; any other line must be `<REQ-ID> <case>`.
+// REQ-CONF-8
 pub fn parse(text: &str) -> Result<BTreeSet<Expectation>, String> {
     let mut out = BTreeSet::new();
     for (i, line) in text.lines().enumerate() {
@@ -84,6 +85,7 @@ impl Judgement {
 
 /// Compare a run with its expectations. A listed case that did not run
 /// (filtered out, or from another corpus) is neither new nor fixed.
+// REQ-CONF-8, REQ-CONF-11
 pub fn judge(results: &[CaseResult], expected: &BTreeSet<Expectation>) -> Judgement {
     let got = failures(results);
     let ran: BTreeSet<&str> = results.iter().map(|r| r.name.as_str()).collect();
@@ -155,6 +157,7 @@ pub fn listed_for<'a>(expected: &'a BTreeSet<Expectation>, case: &str) -> Vec<&'
 }
 
 /// The status of one case, with or without expectations.
+// REQ-CONF-8, REQ-CONF-11
 pub fn status(r: &CaseResult, expected: Option<&BTreeSet<Expectation>>) -> Status {
     let Some(expected) = expected else {
         return if r.passed() {
@@ -228,6 +231,7 @@ impl Verdict {
 
 /// Expectation lines that name no case of the corpus or no requirement of
 /// SPEC.md, each as `line: why`.
+// REQ-CONF-12
 pub fn unknown(
     expected: &BTreeSet<Expectation>,
     cases: &BTreeSet<String>,

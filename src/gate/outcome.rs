@@ -154,6 +154,7 @@ pub fn stderr_hint(stderr: &str) -> String {
 /// Classify a run from its exit code (`None` when there is none), the
 /// signal that ended it (if any) and its stderr. The shell reports a
 /// command killed by signal N as exit status 128 + N.
+// REQ-CONF-4
 pub fn classify(code: Option<i32>, signal: Option<i32>, stderr: &str) -> RunClass {
     if let Some(sig) = signal {
         return RunClass::Crash(format!("killed by {}", signal_name(sig)));
@@ -204,6 +205,7 @@ pub enum ErrorVerdict {
 /// Judge a run where an error of `class` is expected. `class_subject` is
 /// the direction's error-class subject; `case_req` the case's own
 /// requirement (blamed when the run neither rejected nor crashed).
+// REQ-CONF-4
 pub fn judge_error(
     run: &RunClass,
     class: &str,

@@ -108,6 +108,7 @@ fn differences(r: &CaseResult, req: Option<&str>) -> Vec<Value> {
 /// (the same as the console's and the exit status), every case with its
 /// status, and the findings grouped by the requirement they blame (in
 /// requirement order). Values and stderr are whole (up to the caps).
+// REQ-CONF-11
 pub fn report_json(opts: &ConformOptions, results: &[CaseResult], verdict: &Verdict) -> Value {
     let reqs = requirements();
     let mut requirements = serde_json::Map::new();
@@ -230,6 +231,7 @@ fn xml_attr(s: &str) -> String {
 /// `<failure>`, and a fixed case a `<failure>` under `--strict-expect`
 /// (else a pass with a note). The counts agree with the exit status:
 /// `failures` is the number of cases that fail the run.
+// REQ-CONF-11
 pub fn junit_xml(results: &[CaseResult], verdict: &Verdict) -> String {
     let mut cases = String::new();
     for (i, r) in results.iter().enumerate() {
@@ -343,6 +345,7 @@ pub fn junit_xml(results: &[CaseResult], verdict: &Verdict) -> String {
 /// A short Markdown summary for a pull-request comment: the verdict (as
 /// the exit status gives it), the totals line, the failing requirements,
 /// and with expectations the new failures and fixed cases by name.
+// REQ-CONF-11
 pub fn summary_md(results: &[CaseResult], verdict: &Verdict) -> String {
     let reqs = requirements();
     let word = if verdict.ok() { "passed" } else { "failed" };

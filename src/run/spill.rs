@@ -281,6 +281,7 @@ impl<'a, T: RunItem> Merge<'a, T> {
 
 /// Merge runs down until at most [`MERGE_FAN_IN`] remain, so the final
 /// merge never holds more than that many files and buffers open.
+// REQ-ENG-3
 pub(crate) fn reduce_runs<T: RunItem>(
     spill: &mut SpillDir,
     what: &str,

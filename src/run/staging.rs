@@ -264,6 +264,7 @@ impl Owner {
 
     /// Whether the owner may still be running: the pid exists with the
     /// same start time, or `/proc` cannot tell.
+    // REQ-CLI-14
     pub fn is_alive(&self) -> bool {
         if !Path::new("/proc/self/stat").exists() {
             return true;
@@ -284,6 +285,7 @@ pub fn start_time(pid: u32) -> Option<u64> {
 }
 
 /// The start time in the text of a `/proc/<pid>/stat` file.
+// REQ-CLI-14
 pub fn parse_start_time(stat: &str) -> Option<u64> {
     let (_, rest) = stat.rsplit_once(')')?;
     // Fields 3.. follow the name: field 22 is the 20th of them.
@@ -292,6 +294,7 @@ pub fn parse_start_time(stat: &str) -> Option<u64> {
 
 /// Create a staging directory named `<prefix><pid>-<start>-<random>` in
 /// `parent`, owned by this process.
+// REQ-CLI-14
 fn create_in(parent: &Path, prefix: &str) -> std::io::Result<TempDir> {
     let me = Owner::current();
     tempfile::Builder::new()
@@ -300,6 +303,7 @@ fn create_in(parent: &Path, prefix: &str) -> std::io::Result<TempDir> {
 }
 
 /// The owner recorded in a directory name, if it is one of ours.
+// REQ-CLI-14
 pub fn owner_of(name: &str) -> Option<Owner> {
     let rest = PREFIXES.iter().find_map(|p| name.strip_prefix(p))?;
     let mut parts = rest.splitn(3, '-');
@@ -353,6 +357,7 @@ pub struct Found {
 
 /// The staging directories in `dir` (not below it), sorted by path. A
 /// directory that cannot be read yields nothing.
+// REQ-CLI-14
 pub fn scan(dir: &Path) -> Found {
     let mut found = Found::default();
     let Ok(entries) = fs::read_dir(dir) else {
@@ -403,6 +408,7 @@ fn same_user(entry: &fs::DirEntry) -> bool {
 }
 
 /// Print one warning line on stderr per stale directory in `dir`.
+// REQ-CLI-14
 pub fn report_stale(dir: &Path) {
     use std::io::Write;
     let found = scan(dir);
@@ -489,6 +495,7 @@ pub enum Cleaned {
 
 /// Remove the stale staging directories in `dir` (none with `dry_run`),
 /// keeping those of live owners.
+// REQ-CLI-14
 pub fn clean(dir: &Path, dry_run: bool) -> std::io::Result<Vec<Cleaned>> {
     fs::read_dir(dir)?;
     let found = scan(dir);

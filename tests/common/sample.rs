@@ -48,6 +48,7 @@ fn msg(id: &str, body: &[u8], ts: i64, gen: u64, extra: &str) -> Vec<u8> {
 }
 
 /// The sample snapshot's bytes.
+// REQ-CLI-11
 pub fn sample_fsm() -> Vec<u8> {
     let mut e = Vec::new();
     let standard =

@@ -112,6 +112,7 @@ impl SqsDecoder {
 
     /// Feed one resolved record: a user key starting with `!sqs|` and its
     /// value body (flags and expiry already stripped).
+    // REQ-DEC-5, REQ-DEC-13
     pub fn push(&mut self, user_key: &[u8], value: &[u8]) -> Result<(), Error> {
         self.sqs_records += 1;
         let Some((family, _)) = Family::split(user_key) else {
@@ -190,6 +191,7 @@ impl SqsDecoder {
 
     /// Resolve names, filter, sort and render every queue, in sorted order
     /// of the encoded segment (REQ-DEC-11).
+    // REQ-DEC-13
     pub fn finish(self) -> Result<DumpModel, Error> {
         let mut model = DumpModel::new();
         model.warnings = self.warnings;
@@ -232,6 +234,7 @@ impl SqsDecoder {
 }
 
 /// The key up to and including its third `|`, escaped for display.
+// REQ-DEC-13
 pub(crate) fn unknown_prefix(user_key: &[u8]) -> String {
     let end = user_key
         .iter()
@@ -330,6 +333,7 @@ impl QueuePlan {
 /// REQ-DEC-8): report an orphan segment or the messages of stale
 /// generations in `warnings`, count them in `stats`, and say which files
 /// are written. `None`: nothing is written for the segment.
+// REQ-DEC-12, REQ-OUT-1
 pub(crate) fn plan_queue(
     seen: &Seen<'_>,
     include_side: bool,
@@ -377,6 +381,7 @@ pub(crate) fn plan_queue(
 }
 
 /// REQ-DEC-2, REQ-DEC-3: a queue segment with no meta record.
+// REQ-OUT-1
 fn plan_orphan(
     seen: &Seen<'_>,
     include_side: bool,
@@ -411,6 +416,7 @@ fn plan_orphan(
 }
 
 /// REQ-DEC-8: the side-record file of a queue directory, if it has any.
+// REQ-OUT-1
 fn side_file(dir: &str, records: usize, stats: &mut DecodeStats) -> Option<String> {
     if records == 0 {
         return None;

@@ -114,6 +114,7 @@ impl Resolver {
     }
 
     /// Feed one version.
+    // REQ-FSM-8, REQ-FSM-10
     pub fn push_version(&mut self, v: Version) {
         self.stats.entries += 1;
         if !key::is_sqs_key(&v.user_key) {

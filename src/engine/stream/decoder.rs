@@ -397,6 +397,7 @@ pub(crate) struct ParsedMsg {
 ///
 /// `reader` is the parser thread's message reader, reused from one record
 /// to the next.
+// REQ-DEC-5, REQ-DEC-13
 pub(crate) fn parse(
     opts: Options,
     user_key: &[u8],
@@ -660,6 +661,7 @@ impl StreamDecoder {
 
     /// Spill every queue's buffered messages as one sorted run each and
     /// every side-record buffer, then reuse the arena.
+    // REQ-ENG-3
     fn relieve(&mut self) -> Result<(), Error> {
         sort_slots(&mut self.slots, &self.arena);
         for (q, range) in queue_ranges(&self.slots) {
@@ -700,6 +702,7 @@ impl StreamDecoder {
     /// order (so the same collision is reported) and writes the small
     /// `_queue.json` files; the merges into `messages.jsonl` and the
     /// side-record copies are then run as jobs on two threads.
+    // REQ-DEC-13
     pub(crate) fn finish(
         mut self,
         tree: &mut Tree,

@@ -131,6 +131,7 @@ impl Config {
     /// a quarter and the decoder two fifths, so the peak RSS stays below
     /// the limit (the rest is headroom for the slot vectors and for
     /// allocator slack that grows with the input).
+    // REQ-ENG-3
     fn budgets(&self) -> (usize, usize) {
         if let Some(n) = self.spill_after {
             return (n, n);

@@ -227,6 +227,7 @@ struct Pass {
 
 impl Pass {
     /// Count an entry; return the SQS version to resolve, if any.
+    // REQ-FSM-8, REQ-FSM-10
     fn admit(&mut self, entry: Entry) -> Result<Option<Best>, Error> {
         self.stats.entries += 1;
         self.seq += 1;

@@ -189,6 +189,7 @@ impl<T: LogItem> Log<T> {
     }
 
     /// Add a warning of this log's kind (others are ignored).
+    // REQ-ENG-3
     pub(crate) fn push(&mut self, w: Warning) -> Result<(), Error> {
         let Some(item) = T::from_warning(w) else {
             return Ok(());

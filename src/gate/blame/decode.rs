@@ -127,6 +127,7 @@ fn only_generation_messages(bytes: &[u8]) -> bool {
 
 /// Every difference between `expected` and the implementation's tree,
 /// blamed. Empty when they match.
+// REQ-CONF-4, REQ-CONF-5
 pub fn blame_trees(
     expected: &BTreeMap<String, Vec<u8>>,
     actual: &LoadedTree,
@@ -649,6 +650,7 @@ fn compare_manifest(b: &mut Blame<'_>, e: &[u8], a: &[u8]) {
 /// A CHECKSUMS that does not describe the tree it sits in: a bad line, a
 /// listed file that is not there or has another SHA-256, or a file that
 /// is not listed.
+// REQ-CONF-4
 pub fn checksums_consistent(actual: &[u8], tree: &BTreeMap<String, Vec<u8>>) -> Option<Difference> {
     let mut listed = BTreeSet::new();
     for (i, line) in String::from_utf8_lossy(actual).lines().enumerate() {

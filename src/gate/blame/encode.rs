@@ -115,6 +115,7 @@ fn is_derived(f: Family) -> bool {
 
 /// Every difference between the `expected` snapshot and the
 /// implementation's `actual` one, blamed. Empty when they are equal.
+// REQ-CONF-10
 pub fn blame_snapshots(expected: &[u8], actual: &[u8], case_req: &str) -> Vec<Finding> {
     let mut b = Blame {
         case_req,

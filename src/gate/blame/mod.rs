@@ -316,6 +316,7 @@ pub const GOVERNS: &[(Subject, &str, &str)] = &[
 ];
 
 /// The requirement that governs `subject`.
+// REQ-CONF-5
 pub fn governing(subject: Subject) -> &'static str {
     GOVERNS
         .iter()
@@ -491,6 +492,7 @@ pub fn split_lines(b: &[u8]) -> (Vec<&[u8]>, bool) {
 }
 
 /// The first differing line of two files, or `None` when equal.
+// REQ-CONF-4
 pub fn compare_bytes(path: &str, expected: &[u8], actual: &[u8]) -> Option<Difference> {
     if expected == actual {
         return None;
@@ -535,6 +537,7 @@ pub const CONSOLE: usize = 100;
 /// Bytes as text, the gate's one escaping convention: valid UTF-8 as is,
 /// control characters as JSON escapes (`\n`, `\t`, `\u0000`, `\u007f`),
 /// each byte that is not UTF-8 as `\xHH`.
+// REQ-CONF-13
 pub fn show_bytes(raw: &[u8]) -> String {
     let mut out = String::with_capacity(raw.len());
     for chunk in raw.utf8_chunks() {
@@ -595,6 +598,7 @@ pub fn shorten(s: &str, _from: usize) -> String {
 /// both ends with the middle elided (`…`), and when `at` (the character
 /// where two values start to differ) would fall in the elided part, a
 /// window around it between the ends.
+// REQ-CONF-13
 pub fn elide(s: &str, at: Option<usize>, width: usize) -> String {
     let chars: Vec<char> = s.chars().collect();
     let n = chars.len();
@@ -636,6 +640,7 @@ pub fn first_difference(e: &str, a: &str) -> usize {
 }
 
 /// Both sides as a difference carries them ([`shorten`]).
+// REQ-CONF-13
 pub fn show_pair(e: Option<&str>, a: Option<&str>) -> (String, String) {
     let render = |s: Option<&str>| s.map_or("<end of file>".to_string(), |s| shorten(s, 0));
     (render(e), render(a))

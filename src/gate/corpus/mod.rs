@@ -585,6 +585,7 @@ pub fn expected_dir_outcome(
 }
 
 /// Check a case's intent against its outcome; each failure is one message.
+// REQ-CONF-2
 fn check_intent(case: &Case, outcome: &Result<DumpModel, Error>) -> Vec<String> {
     let mut problems = Vec::new();
     let mut fail = |what: String| problems.push(format!("{}: {what}", case.name));
@@ -662,6 +663,7 @@ fn check_intent(case: &Case, outcome: &Result<DumpModel, Error>) -> Vec<String> 
 }
 
 /// The files of one case directory, relative to the corpus root.
+// REQ-CONF-1, REQ-CONF-2
 fn render_case(
     case: &Case,
     outcome: &Result<DumpModel, Error>,
@@ -740,6 +742,7 @@ fn without_scratch(message: &str) -> String {
 /// The whole corpus as relative path → bytes, README included. An error
 /// lists every case whose intent the decoder does not meet, or a case
 /// whose name is not `<REQ-ID>-<slug>`.
+// REQ-CONF-2
 pub fn generate() -> Result<BTreeMap<String, Vec<u8>>, Vec<String>> {
     let cases = cases();
     let mut out = BTreeMap::new();
@@ -820,6 +823,7 @@ pub fn generate() -> Result<BTreeMap<String, Vec<u8>>, Vec<String>> {
 /// Split `<REQ-ID>-<slug>` into the ID and the slug. The ID is
 /// `REQ-<AREA>-<N>` with an uppercase area and a decimal number; the slug
 /// is non-empty.
+// REQ-CONF-1
 pub fn split_case_name(name: &str) -> Option<(&str, &str)> {
     let rest = name.strip_prefix("REQ-")?;
     let area_len = rest.bytes().take_while(u8::is_ascii_uppercase).count();
@@ -1125,6 +1129,7 @@ pub struct CorpusArgs {
 
 /// Run `sqsdump corpus`. `Ok(false)` when a case's intent is not met (the
 /// problems are printed on stderr, nothing is written).
+// REQ-CONF-2
 pub fn run_cli(args: &CorpusArgs) -> Result<bool, Error> {
     let files = match generate() {
         Ok(files) => files,
@@ -1164,6 +1169,7 @@ pub struct BuiltinCorpus {
 impl BuiltinCorpus {
     /// Generate the corpus (the files `sqsdump corpus` writes) into a new
     /// temporary directory.
+    // REQ-CONF-20
     pub fn write() -> Result<BuiltinCorpus, Error> {
         let files = generate().map_err(|problems| {
             Error::io(
@@ -1203,6 +1209,7 @@ pub const KEPT: [&str; 2] = ["expectations", "UPSTREAM.md"];
 /// existing corpus is then moved aside into it and the new one renamed
 /// into place. Anything at `out` that does not look like a corpus is refused
 /// (never deleted).
+// REQ-CONF-2
 pub fn write_corpus(files: &BTreeMap<String, Vec<u8>>, out: &Path) -> Result<(), Error> {
     let unsafe_output = |reason: &str| Error::UnsafeOutput {
         path: out.display().to_string(),
