@@ -60,48 +60,29 @@ pub const CHANNEL_CHUNKS: usize = 4;
 /// zstd magic number, or its first 512 bytes are a tar header with a
 /// valid checksum.
 pub fn is_archive_file(path: &Path) -> io::Result<bool> {
-    let mut file = fs::File::open(path)?;
-    let mut head = [0u8; 512];
-    let mut got = 0usize;
-    while got < head.len() {
-        let Some(rest) = head.get_mut(got..) else {
-            break;
-        };
-        match file.read(rest) {
-            Ok(0) => break,
-            Ok(n) => got += n,
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-            Err(e) => return Err(e),
-        }
-    }
-    if head.get(..got.min(4)) == Some(&ZSTD_MAGIC[..]) {
+    let mut head = Vec::with_capacity(512);
+    fs::File::open(path)?.take(512).read_to_end(&mut head)?;
+    if head.starts_with(&ZSTD_MAGIC) {
         return Ok(true);
     }
-    Ok(got == head.len() && is_tar_header(&head))
+    Ok(<&[u8; 512]>::try_from(head.as_slice()).is_ok_and(is_tar_header))
 }
 
 /// Whether a 512-byte block is a tar header: not all zeros, and its
-/// checksum field (octal) equals the sum of its bytes with that field
-/// read as spaces.
-pub fn is_tar_header(block: &[u8; 512]) -> bool {
+/// checksum field holds the checksum the `tar` crate computes for it (the
+/// sum of its bytes with that field read as spaces), as its reader
+/// requires.
+fn is_tar_header(block: &[u8; 512]) -> bool {
     if block.iter().all(|&b| b == 0) {
         return false;
     }
-    let Ok(stored) = tar::Header::from_byte_slice(block).cksum() else {
+    let header = tar::Header::from_byte_slice(block);
+    let Ok(stored) = header.cksum() else {
         return false;
     };
-    let sum: u32 = block
-        .iter()
-        .enumerate()
-        .map(|(i, &b)| {
-            if (148..156).contains(&i) {
-                32
-            } else {
-                u32::from(b)
-            }
-        })
-        .sum();
-    stored == sum
+    let mut computed = header.clone();
+    computed.set_cksum();
+    computed.cksum().is_ok_and(|sum| sum == stored)
 }
 
 /// What the reader thread sends for the file being streamed.
@@ -613,5 +594,37 @@ impl Source for ArchiveSource {
 
     fn digest(&self, path: &str) -> Option<String> {
         self.shared.digests.get(path).cloned()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    // REQ-ARC-10
+    #[test]
+    fn a_file_is_an_archive_by_its_zstd_magic_or_a_checksummed_tar_header() {
+        let mut header = tar::Header::new_ustar();
+        header.set_path("MANIFEST.json").unwrap();
+        header.set_size(0);
+        header.set_cksum();
+        let block: [u8; 512] = header.as_bytes().to_owned();
+        assert!(is_tar_header(&block));
+        let mut bad = block;
+        bad[0] ^= 1;
+        assert!(!is_tar_header(&bad));
+        assert!(!is_tar_header(&[0u8; 512]));
+
+        let dir = tempfile::tempdir().unwrap();
+        let file = |name: &str, bytes: &[u8]| {
+            let p = dir.path().join(name);
+            fs::write(&p, bytes).unwrap();
+            is_archive_file(&p).unwrap()
+        };
+        assert!(file("tar", &[&block[..], &[0u8; 1024][..]].concat()));
+        assert!(file("zst", &[0x28, 0xb5, 0x2f, 0xfd, 0]));
+        assert!(!file("bad", &bad));
+        assert!(!file("short", &block[..511]));
+        assert!(!file("empty", b""));
     }
 }
