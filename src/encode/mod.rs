@@ -271,8 +271,8 @@ fn encode_in(
         let mut rows = QueueRows::new(q, &dir.path, &mut sink)?;
         if dir.has_messages {
             let path = join(&dir.path, MESSAGES_FILE);
-            let mut over = None;
-            messages += read_messages(src, &path, q, opts, &mut rows, &mut ids, &mut over, ctl)?;
+            let (count, over) = read_messages(src, &path, q, opts, &mut rows, &mut ids, ctl)?;
+            messages += count;
             ids.reset();
             // REQ-ENC-21: restored as they are, with a warning.
             if let Some(o) = over {
@@ -323,13 +323,14 @@ pub(crate) fn read_capped(
 
 /// Read and check every line of a `messages.jsonl` (REQ-ENC-4): each line
 /// a message, in decode's order, ids unique, partitions that fit the
-/// queue. Each message goes to `rows` as it is read; returns the count.
+/// queue. Each message goes to `rows` as it is read; returns the count
+/// and the bodies over the queue's `maximum_message_size`, if any (how
+/// many, and the first; REQ-ENC-21).
 ///
 /// A repeated id is reported as a reader holding every id would meet it:
 /// at the first line that repeats one, before any error of a later line.
 /// The ids are checked (in `ids`, within its budget) at the end of the
 /// file and before any other error is returned.
-#[allow(clippy::too_many_arguments)]
 fn read_messages(
     src: &dyn Source,
     path: &str,
@@ -337,10 +338,9 @@ fn read_messages(
     opts: &EncodeOptions,
     rows: &mut QueueRows<'_, '_>,
     ids: &mut IdSet,
-    over: &mut Option<Oversize>,
     ctl: &Control,
-) -> Result<u64, Error> {
-    let result = read_lines(src, path, q, opts, rows, ids, over, ctl);
+) -> Result<(u64, Option<Oversize>), Error> {
+    let result = read_lines(src, path, q, opts, rows, ids, ctl);
     if let Err(Error::Interrupted { .. }) = result {
         return result;
     }
@@ -381,7 +381,6 @@ fn skip_line(reader: &mut impl BufRead, path: &str) -> Result<u64, Error> {
     }
 }
 
-#[allow(clippy::too_many_arguments)]
 fn read_lines(
     src: &dyn Source,
     path: &str,
@@ -389,15 +388,15 @@ fn read_lines(
     opts: &EncodeOptions,
     rows: &mut QueueRows<'_, '_>,
     ids: &mut IdSet,
-    over: &mut Option<Oversize>,
     ctl: &Control,
-) -> Result<u64, Error> {
+) -> Result<(u64, Option<Oversize>), Error> {
     let max_line = opts.max_line();
     let mut reader = BufReader::with_capacity(256 * 1024, src.open(path)?);
     let mut count = 0u64;
     let mut buf = Vec::new();
     let mut line = 0usize;
     let mut last: Option<((i64, u64), String)> = None;
+    let mut over = None;
     loop {
         buf.clear();
         let n = (&mut reader)
@@ -450,7 +449,7 @@ fn read_lines(
             }
         }
         Oversize::note(
-            over,
+            &mut over,
             q.maximum_message_size,
             m.message_id.as_bytes(),
             m.body.len() as u64,
@@ -460,7 +459,7 @@ fn read_lines(
         count += 1;
         last = Some((order, m.message_id));
     }
-    Ok(count)
+    Ok((count, over))
 }
 
 /// Encode an in-memory or on-disk dump into a byte vector.
