@@ -1,6 +1,5 @@
 //! Corpus cases for errors, warnings and the command line (REQ-ERR, REQ-CLI).
 
-#[allow(unused_imports)]
 use super::*;
 use Input::Fsm;
 

@@ -1,6 +1,5 @@
 //! Corpus cases for decoding (REQ-DEC).
 
-#[allow(unused_imports)]
 use super::*;
 use crate::key;
 use Input::Fsm;

@@ -1,6 +1,5 @@
 //! Corpus cases for Snapshot stream (REQ-FSM).
 
-#[allow(unused_imports)]
 use super::*;
 use Input::Fsm;
 

@@ -1,6 +1,5 @@
 //! Corpus cases for reading and writing JSON like Go (REQ-JSON).
 
-#[allow(unused_imports)]
 use super::*;
 use Input::Fsm;
 

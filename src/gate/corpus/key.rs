@@ -1,6 +1,5 @@
 //! Corpus cases for SQS keys (REQ-KEY).
 
-#[allow(unused_imports)]
 use super::*;
 use crate::key;
 use Input::Fsm;

@@ -7,7 +7,6 @@
 //! 2; }` around `raftpb.Snapshot { bytes data = 1; SnapshotMetadata
 //! metadata = 2; }`, with a three-voter `ConfState`.
 
-#[allow(unused_imports)]
 use super::*;
 
 use crate::node::{fsm_file_name, snap_file_name, TOKEN_MAGIC, TOKEN_VERSION};

@@ -1,6 +1,5 @@
 //! Corpus cases for output (REQ-OUT).
 
-#[allow(unused_imports)]
 use super::*;
 use Input::Fsm;
 

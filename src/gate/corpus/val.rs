@@ -1,6 +1,5 @@
 //! Corpus cases for values (REQ-VAL).
 
-#[allow(unused_imports)]
 use super::*;
 use Input::Fsm;
 
