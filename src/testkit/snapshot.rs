@@ -1498,6 +1498,16 @@ impl<'a> Arbitrary<'a> for ValidSnapshot {
     }
 }
 
+/// A model of the `shared` profile (for properties).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SharedSnapshot(pub SnapshotModel);
+
+impl<'a> Arbitrary<'a> for SharedSnapshot {
+    fn arbitrary(u: &mut Unstructured<'a>) -> Result<Self> {
+        SnapshotModel::arbitrary_with(u, Profile::Shared, Size::SMALL).map(SharedSnapshot)
+    }
+}
+
 /// A model that decodes without error but keeps the raw HT-FIFO draws
 /// of the `adversarial` profile on every queue (its bad entries and
 /// stream damage removed): partition counts that are not powers of two,

@@ -11,8 +11,9 @@ use proptest::prelude::*;
 use sqsdump::archive::{self, Budget, Compression, PackOptions};
 use sqsdump::decode::Options;
 use sqsdump::manifest::{add_manifest, ManifestInfo};
-use sqsdump::testkit::seeded::{write_snapshot, GenOptions};
-use sqsdump::testkit::snapshot::Profile;
+
+use crate::common::run::names;
+use crate::common::{gen_bytes, tree, valid};
 
 const BIN: &str = env!("CARGO_BIN_EXE_sqsdump");
 const SAMPLE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/examples/sample.fsm");
@@ -63,40 +64,6 @@ fn sample_dump(dir: &Path) {
         ],
         &[("SOURCE_DATE_EPOCH", "1700000000")],
     ));
-}
-
-/// Relative path → bytes (None for a directory) of everything below
-/// `root`.
-fn tree(root: &Path) -> Vec<(String, Option<Vec<u8>>)> {
-    let mut out = Vec::new();
-    let mut stack = vec![root.to_path_buf()];
-    while let Some(d) = stack.pop() {
-        for e in fs::read_dir(&d).unwrap() {
-            let p = e.unwrap().path();
-            let rel = p.strip_prefix(root).unwrap().to_str().unwrap().to_string();
-            let meta = fs::symlink_metadata(&p).unwrap();
-            if meta.is_dir() {
-                stack.push(p);
-                out.push((rel, None));
-            } else {
-                assert!(meta.is_file(), "{rel}");
-                out.push((rel, Some(fs::read(&p).unwrap())));
-            }
-        }
-    }
-    out.sort();
-    out
-}
-
-/// The names in `dir`, to check that a failed run left nothing (no
-/// output, no staging directory).
-fn names(dir: &Path) -> Vec<String> {
-    let mut v: Vec<String> = fs::read_dir(dir)
-        .unwrap()
-        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-        .collect();
-    v.sort();
-    v
 }
 
 fn s(p: &Path) -> &str {
@@ -566,17 +533,7 @@ fn a_gnu_tar_archive_with_dot_slash_entries_unpacks() {
 
 /// A dump of a generated snapshot, written to `dir`.
 fn generated_dump(dir: &Path, seed: u64, queues: usize, messages: u64, side: bool) {
-    let mut fsm = Vec::new();
-    write_snapshot(
-        GenOptions {
-            seed,
-            profile: Profile::Valid,
-            queues,
-            messages,
-        },
-        &mut fsm,
-    )
-    .unwrap();
+    let fsm = gen_bytes(valid(seed, queues, messages));
     let opts = Options {
         preserve_visibility: false,
         include_side_records: side,

@@ -3,9 +3,10 @@
 //! reason otherwise): archives cross in both directions, plain and zstd,
 //! and give back the input tree.
 
-use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
+
+use crate::common::tree;
 
 const BIN: &str = env!("CARGO_BIN_EXE_sqsdump");
 const SAMPLE: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/examples/sample.fsm");
@@ -39,25 +40,6 @@ fn sqsdump(args: &[&str]) -> Output {
         .env("SOURCE_DATE_EPOCH", "1700000000")
         .output()
         .unwrap()
-}
-
-fn tree(root: &Path) -> Vec<(String, Option<Vec<u8>>)> {
-    let mut out = Vec::new();
-    let mut stack = vec![root.to_path_buf()];
-    while let Some(d) = stack.pop() {
-        for e in fs::read_dir(&d).unwrap() {
-            let p = e.unwrap().path();
-            let rel = p.strip_prefix(root).unwrap().to_str().unwrap().to_string();
-            if p.is_dir() {
-                stack.push(p);
-                out.push((rel, None));
-            } else {
-                out.push((rel, Some(fs::read(&p).unwrap())));
-            }
-        }
-    }
-    out.sort();
-    out
 }
 
 fn s(p: &Path) -> &str {

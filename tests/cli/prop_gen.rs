@@ -4,14 +4,10 @@
 use std::process::Command;
 
 use sqsdump::decode::Options;
-use sqsdump::testkit::seeded::{write_snapshot, GenOptions};
+use sqsdump::testkit::seeded::GenOptions;
 use sqsdump::testkit::snapshot::Profile;
 
-fn gen(opts: GenOptions) -> Vec<u8> {
-    let mut out = Vec::new();
-    write_snapshot(opts, &mut out).expect("generate");
-    out
-}
+use crate::common::gen_bytes;
 
 // REQ-CLI-10: the same seed and options give identical bytes; `valid`
 // snapshots decode with every flag combination; `adversarial` ones reach
@@ -27,8 +23,12 @@ fn generated_snapshots_are_deterministic_and_valid_ones_decode() {
                 queues: 1 + (seed as usize % 4),
                 messages: seed * 7,
             };
-            let a = gen(opts);
-            assert_eq!(a, gen(opts), "seed {seed} {profile:?} not deterministic");
+            let a = gen_bytes(opts);
+            assert_eq!(
+                a,
+                gen_bytes(opts),
+                "seed {seed} {profile:?} not deterministic"
+            );
             for (preserve_visibility, include_side_records) in
                 [(false, false), (true, true), (false, true)]
             {

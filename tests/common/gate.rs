@@ -1,5 +1,6 @@
 //! Running `sqsdump conform` on the committed corpus.
 
+use std::collections::BTreeSet;
 use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -43,6 +44,36 @@ pub fn ours(direction: &str) -> String {
 /// The FAIL lines of a run's stdout.
 pub fn fail_lines(stdout: &str) -> Vec<&str> {
     stdout.lines().filter(|l| l.starts_with("FAIL ")).collect()
+}
+
+/// The FAIL lines of a run of the broken implementation `name`, after
+/// checking that the run failed (exit 1), that something was caught, that
+/// every FAIL line blames exactly `req`, and that one of them contains
+/// `needle`.
+#[track_caller]
+pub fn fails_blaming_only<'a>(
+    name: &str,
+    out: &Output,
+    stdout: &'a str,
+    req: &str,
+    needle: &str,
+) -> Vec<&'a str> {
+    assert_eq!(out.status.code(), Some(1), "{name}: {stdout}");
+    let fails = fail_lines(stdout);
+    assert!(!fails.is_empty(), "{name}: nothing caught");
+    let blamed: BTreeSet<&str> = fails.iter().map(|l| l.split(' ').nth(1).unwrap()).collect();
+    assert_eq!(
+        blamed,
+        BTreeSet::from([req]),
+        "{name}: blamed {blamed:?}:\n{}",
+        fails.join("\n")
+    );
+    assert!(
+        fails.iter().any(|l| l.contains(needle)),
+        "{name}: no FAIL line contains {needle:?}:\n{}",
+        fails.join("\n")
+    );
+    fails
 }
 
 /// The case directories (`REQ-*`) in `dir`: the corpus or its encode

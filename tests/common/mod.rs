@@ -6,11 +6,18 @@
 #![allow(dead_code)]
 
 use std::collections::BTreeMap;
+use std::fmt::Debug;
 use std::path::Path;
+
+use arbitrary::{Arbitrary, Unstructured};
+use proptest::collection::vec;
+use proptest::prelude::{any, Strategy};
 
 use sqsdump::decode::{Options, SqsDecoder};
 use sqsdump::dump::DumpModel;
 use sqsdump::key::{build, KeyParts};
+use sqsdump::testkit::seeded::{write_snapshot, GenOptions};
+use sqsdump::testkit::snapshot::Profile;
 use sqsdump::value::{MESSAGE_MAGIC, QUEUE_META_MAGIC};
 
 pub mod gate;
@@ -148,6 +155,53 @@ pub fn check_invariants(model: &DumpModel) {
             other => panic!("unexpected path {other:?}"),
         }
     }
+}
+
+/// A model of type `T` read from up to `max` random bytes.
+pub fn model<T: for<'a> Arbitrary<'a> + Debug>(max: usize) -> impl Strategy<Value = T> {
+    vec(any::<u8>(), 0..max)
+        .prop_filter_map("model", |b| T::arbitrary(&mut Unstructured::new(&b)).ok())
+}
+
+/// The snapshot `sqsdump gen` writes for `opts`.
+pub fn gen_bytes(opts: GenOptions) -> Vec<u8> {
+    let mut out = Vec::new();
+    write_snapshot(opts, &mut out).expect("generate");
+    out
+}
+
+/// The options of a `valid` snapshot of `queues` queues and `messages`
+/// messages.
+pub fn valid(seed: u64, queues: usize, messages: u64) -> GenOptions {
+    GenOptions {
+        seed,
+        profile: Profile::Valid,
+        queues,
+        messages,
+    }
+}
+
+/// Everything below `root`, sorted: relative path → bytes, or `None` for
+/// a directory. Anything else (a symlink, a device) fails the test.
+pub fn tree(root: &Path) -> Vec<(String, Option<Vec<u8>>)> {
+    let mut out = Vec::new();
+    let mut stack = vec![root.to_path_buf()];
+    while let Some(d) = stack.pop() {
+        for e in std::fs::read_dir(&d).unwrap() {
+            let p = e.unwrap().path();
+            let rel = p.strip_prefix(root).unwrap().to_str().unwrap().to_string();
+            let meta = std::fs::symlink_metadata(&p).unwrap();
+            if meta.is_dir() {
+                stack.push(p);
+                out.push((rel, None));
+            } else {
+                assert!(meta.is_file(), "{rel}");
+                out.push((rel, Some(std::fs::read(&p).unwrap())));
+            }
+        }
+    }
+    out.sort();
+    out
 }
 
 /// Every file under `root`, relative path → bytes.

@@ -7,9 +7,6 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command};
 use std::time::{Duration, Instant};
 
-use sqsdump::testkit::seeded::{write_snapshot, GenOptions};
-use sqsdump::testkit::snapshot::Profile;
-
 /// `sqsdump` with a fixed `SOURCE_DATE_EPOCH`.
 pub fn bin() -> Command {
     let mut cmd = Command::new(env!("CARGO_BIN_EXE_sqsdump"));
@@ -21,18 +18,7 @@ pub fn bin() -> Command {
 /// 3), written as `dir/snap.fsm`.
 pub fn gen_file(dir: &Path, messages: u64) -> PathBuf {
     let path = dir.join("snap.fsm");
-    let mut fsm = Vec::new();
-    write_snapshot(
-        GenOptions {
-            seed: 3,
-            profile: Profile::Valid,
-            queues: 3,
-            messages,
-        },
-        &mut fsm,
-    )
-    .unwrap();
-    fs::write(&path, fsm).unwrap();
+    fs::write(&path, super::gen_bytes(super::valid(3, 3, messages))).unwrap();
     path
 }
 

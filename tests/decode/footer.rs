@@ -13,9 +13,9 @@ use sqsdump::fsm::{
     FOOTER_LEN,
 };
 use sqsdump::snapshot::{decode_snapshot, resolve_snapshot_with};
-use sqsdump::testkit::seeded::{write_snapshot, GenOptions};
-use sqsdump::testkit::snapshot::Profile;
 use sqsdump::Error;
+
+use crate::common::{gen_bytes, valid};
 
 /// 64 cases per property unless `PROPTEST_CASES` says otherwise: each
 /// case decodes a snapshot once per sampled corruption.
@@ -69,17 +69,7 @@ fn node_file(payload: &[u8]) -> Vec<u8> {
 }
 
 fn gen(seed: u64, queues: usize, messages: u64, footer: bool) -> Vec<u8> {
-    let mut out = Vec::new();
-    write_snapshot(
-        GenOptions {
-            seed,
-            profile: Profile::Valid,
-            queues,
-            messages,
-        },
-        &mut out,
-    )
-    .unwrap();
+    let mut out = gen_bytes(valid(seed, queues, messages));
     if footer {
         append_footer(&mut out);
     }

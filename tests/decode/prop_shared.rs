@@ -16,8 +16,10 @@ use sqsdump::decode::Options;
 use sqsdump::fsm::{Entry, Reader};
 use sqsdump::key::{self, Family, KeyParts};
 use sqsdump::testkit::check;
-use sqsdump::testkit::seeded::{seeded_bytes, shared_model, write_snapshot, GenOptions};
+use sqsdump::testkit::seeded::{seeded_bytes, shared_model, GenOptions};
 use sqsdump::testkit::snapshot::{Profile, Size, SnapshotModel};
+
+use crate::common::gen_bytes;
 
 const FLAG_SETS: [Options; 3] = [
     Options {
@@ -44,12 +46,6 @@ fn opts(seed: u64) -> GenOptions {
         queues: 1 + (seed as usize % 5),
         messages: (seed * 13) % 50,
     }
-}
-
-fn gen(o: GenOptions) -> Vec<u8> {
-    let mut out = Vec::new();
-    write_snapshot(o, &mut out).expect("generate");
-    out
 }
 
 /// The stream-level promise, read back from the bytes alone: no
@@ -121,8 +117,8 @@ fn check_model(m: &SnapshotModel, fsm: &[u8]) {
 fn shared_snapshots_touch_no_decision_and_decode_as_expected() {
     for seed in 0..40u64 {
         let o = opts(seed);
-        let a = gen(o);
-        assert_eq!(a, gen(o), "seed {seed} not deterministic");
+        let a = gen_bytes(o);
+        assert_eq!(a, gen_bytes(o), "seed {seed} not deterministic");
         let m = shared_model(o).expect("model");
         assert_eq!(
             a,
@@ -134,7 +130,10 @@ fn shared_snapshots_touch_no_decision_and_decode_as_expected() {
         assert_eq!(n as u64, o.messages);
         check_model(&m, &a);
     }
-    assert_ne!(gen(opts(3)), gen(GenOptions { seed: 4, ..opts(3) }));
+    assert_ne!(
+        gen_bytes(opts(3)),
+        gen_bytes(GenOptions { seed: 4, ..opts(3) })
+    );
 }
 
 proptest! {
@@ -362,7 +361,7 @@ fn key_only_queue_names_appear_in_the_valid_and_mixed_profiles() {
     assert!(invalid.iter().all(|&n| n > 0), "{invalid:?}");
     // The seeded writer behind `sqsdump gen` draws them too.
     let found = (0..64u64).any(|seed| {
-        let fsm = gen(GenOptions {
+        let fsm = gen_bytes(GenOptions {
             seed,
             profile: Profile::Valid,
             queues: 4,
@@ -391,7 +390,7 @@ fn gen_command_writes_the_shared_profile() {
         .status()
         .expect("run gen");
     assert!(status.success());
-    let want = gen(GenOptions {
+    let want = gen_bytes(GenOptions {
         seed: 9,
         profile: Profile::Shared,
         queues: 3,

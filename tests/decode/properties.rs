@@ -6,9 +6,7 @@
 //! `PROPTEST_CASES` overrides. Failures persist in
 //! `proptest-regressions/properties.txt` (committed).
 
-use std::fmt::Debug;
-
-use arbitrary::{Arbitrary, Unstructured};
+use arbitrary::Unstructured;
 use proptest::collection::vec;
 use proptest::prelude::*;
 use proptest::test_runner::FileFailurePersistence;
@@ -22,6 +20,8 @@ use sqsdump::testkit::snapshot::{Order, SnapshotModel, ValidSnapshot};
 use sqsdump::testkit::values::{self, GenCase, InvalidCase, QuirkCase};
 use sqsdump::value;
 
+use crate::common::model;
+
 /// 256 cases unless `PROPTEST_CASES` says otherwise.
 fn config() -> ProptestConfig {
     let mut c = ProptestConfig::default();
@@ -32,12 +32,6 @@ fn config() -> ProptestConfig {
         "proptest-regressions/properties.txt",
     )));
     c
-}
-
-/// A model of type `T` read from up to `max` random bytes.
-fn model<T: for<'a> Arbitrary<'a> + Debug>(max: usize) -> impl Strategy<Value = T> {
-    vec(any::<u8>(), 0..max)
-        .prop_filter_map("model", |b| T::arbitrary(&mut Unstructured::new(&b)).ok())
 }
 
 fn decode(fsm: &[u8], opts: Options) -> Result<DumpModel, sqsdump::Error> {

@@ -3,6 +3,7 @@
 //! tool (restated in `prepare_restore`), exactly when it should.
 
 use crate::common::files as read_tree;
+use crate::common::run::names;
 use crate::prepare_restore;
 
 use std::collections::BTreeMap;
@@ -95,15 +96,6 @@ fn canonical(dir: &Path, files: &BTreeMap<String, Vec<u8>>, cluster_id: Option<&
 fn rewrite_checksums(dir: &Path) {
     let files = read_tree(dir);
     fs::write(dir.join("CHECKSUMS"), checksums(&files)).unwrap();
-}
-
-fn names(dir: &Path) -> Vec<String> {
-    let mut v: Vec<String> = fs::read_dir(dir)
-        .unwrap()
-        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
-        .collect();
-    v.sort();
-    v
 }
 
 /// `sqsdump encode --input dump --output out` in `cwd`, with

@@ -3,10 +3,6 @@
 //! (REQ-CLI-10). 128 cases per property by default; `PROPTEST_CASES`
 //! overrides. Failures persist in `proptest-regressions/encode_props.txt`.
 
-use std::fmt::Debug;
-
-use arbitrary::{Arbitrary, Unstructured};
-use proptest::collection::vec;
 use proptest::prelude::*;
 use proptest::test_runner::FileFailurePersistence;
 
@@ -14,8 +10,13 @@ use std::collections::BTreeMap;
 
 use sqsdump::encode::check::{decode_sqs, round_trip, source_of};
 use sqsdump::encode::{encode_to_vec, EncodeOptions};
-use sqsdump::testkit::seeded::{from_seed, write_snapshot, GenOptions};
-use sqsdump::testkit::snapshot::{Profile, RawHtFifoSnapshot, Size, SnapshotModel, ValidSnapshot};
+use sqsdump::testkit::seeded::{from_seed, GenOptions};
+use sqsdump::testkit::snapshot::{
+    Profile, RawHtFifoSnapshot, SharedSnapshot, SnapshotModel, ValidSnapshot,
+};
+
+use crate::common::gen_bytes;
+use crate::common::model;
 
 fn config() -> ProptestConfig {
     let mut c = ProptestConfig::default();
@@ -26,21 +27,6 @@ fn config() -> ProptestConfig {
         "proptest-regressions/encode_props.txt",
     )));
     c
-}
-
-fn model<T: for<'a> Arbitrary<'a> + Debug>(max: usize) -> impl Strategy<Value = T> {
-    vec(any::<u8>(), 0..max)
-        .prop_filter_map("model", |b| T::arbitrary(&mut Unstructured::new(&b)).ok())
-}
-
-/// A model of the `shared` profile.
-#[derive(Debug)]
-struct SharedSnapshot(SnapshotModel);
-
-impl<'a> Arbitrary<'a> for SharedSnapshot {
-    fn arbitrary(u: &mut Unstructured<'a>) -> arbitrary::Result<Self> {
-        SnapshotModel::arbitrary_with(u, Profile::Shared, Size::SMALL).map(SharedSnapshot)
-    }
 }
 
 /// decode → encode → decode: the dump decode writes from `m` is accepted
@@ -63,13 +49,6 @@ fn restores(m: &SnapshotModel) -> Result<(), TestCaseError> {
         }
         Err(e) => Err(TestCaseError::fail(e)),
     }
-}
-
-/// The snapshot `sqsdump gen` writes for these options.
-fn gen(opts: GenOptions) -> Vec<u8> {
-    let mut out = Vec::new();
-    write_snapshot(opts, &mut out).expect("generate");
-    out
 }
 
 proptest! {
@@ -103,7 +82,7 @@ proptest! {
         messages in 0u64..60,
     ) {
         let profile = if shared { Profile::Shared } else { Profile::Valid };
-        let fsm = gen(GenOptions { seed, profile, queues, messages });
+        let fsm = gen_bytes(GenOptions { seed, profile, queues, messages });
         let files = decode_sqs(&fsm).map_err(|e| TestCaseError::fail(e.to_string()))?;
         let ts = sqsdump::fsm::Reader::new(fsm.as_slice()).map_err(|e| TestCaseError::fail(e.to_string()))?.last_commit_ts();
         match round_trip(&files, ts) {
@@ -174,7 +153,7 @@ fn adversarial_and_mixed_draws_still_break_the_routing_rules() {
             queues: 4,
             messages: 40,
         };
-        let fsm = gen(opts);
+        let fsm = gen_bytes(opts);
         let Ok(r) = sqsdump::fsm::Reader::new(fsm.as_slice()) else {
             continue;
         };

@@ -7,8 +7,6 @@ use std::collections::BTreeMap;
 use std::fs;
 use std::path::Path;
 
-use arbitrary::{Arbitrary, Unstructured};
-use proptest::collection::vec;
 use proptest::prelude::*;
 use proptest::test_runner::FileFailurePersistence;
 
@@ -21,6 +19,7 @@ use sqsdump::engine::stream::Control;
 use sqsdump::testkit::seeded::from_seed;
 use sqsdump::testkit::snapshot::{RawHtFifoSnapshot, SnapshotModel, ValidSnapshot};
 
+use crate::common::model;
 use crate::common::run::{kill, names, wait_for};
 
 const TS: u64 = 0x0006_1a2b_3c4d_5e6f;
@@ -194,11 +193,6 @@ fn config() -> ProptestConfig {
         "proptest-regressions/encode_spill.txt",
     )));
     c
-}
-
-fn model<T: for<'a> Arbitrary<'a> + std::fmt::Debug>(max: usize) -> impl Strategy<Value = T> {
-    vec(any::<u8>(), 0..max)
-        .prop_filter_map("model", |b| T::arbitrary(&mut Unstructured::new(&b)).ok())
 }
 
 proptest! {

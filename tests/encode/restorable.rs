@@ -19,9 +19,7 @@
 //! - verify's REQ-OUT-10 findings on D, duplicate ids set aside, are W.
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::fmt::Debug;
 
-use arbitrary::{Arbitrary, Unstructured};
 use proptest::prelude::*;
 use sqsdump::testkit::snapshot::SnapshotModel;
 
@@ -33,6 +31,8 @@ use sqsdump::gate::verify::verify_model;
 use sqsdump::testkit::seeded::{write_snapshot, GenOptions, SplitMix};
 use sqsdump::testkit::snapshot::Profile;
 use sqsdump::warning::Warning;
+
+use crate::common::model;
 
 /// The classes encode fails with on a fault decode does not warn about.
 const UNSEEN: [&str; 2] = ["duplicate_message_id", "entry_too_large"];
@@ -171,11 +171,6 @@ fn decode_warns_verify_finds_and_encode_refuses_the_same_dumps() {
     ] {
         assert!(t.kinds.contains(&kind), "{kind:?} never met: {t:?}");
     }
-}
-
-fn model<T: for<'a> Arbitrary<'a> + Debug>(max: usize) -> impl Strategy<Value = T> {
-    proptest::collection::vec(any::<u8>(), 0..max)
-        .prop_filter_map("model", |b| T::arbitrary(&mut Unstructured::new(&b)).ok())
 }
 
 proptest! {

@@ -21,8 +21,6 @@ use std::fs;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
-use arbitrary::{Arbitrary, Unstructured};
-use proptest::collection::vec;
 use proptest::prelude::*;
 
 use prepare_restore::{Flags, Refusal};
@@ -35,7 +33,9 @@ use sqsdump::fsm::append_footer;
 use sqsdump::manifest::{wall_time, ManifestInfo};
 use sqsdump::snapshot::decode_snapshot;
 use sqsdump::testkit::seeded::{write_snapshot, GenOptions};
-use sqsdump::testkit::snapshot::{Profile, Size, SnapshotModel, ValidSnapshot};
+use sqsdump::testkit::snapshot::{Profile, SharedSnapshot, ValidSnapshot};
+
+use crate::common::model;
 
 const EPOCH: u64 = 1_700_000_000;
 
@@ -45,21 +45,6 @@ fn config() -> ProptestConfig {
         c.cases = 64;
     }
     c
-}
-
-fn model<T: for<'a> Arbitrary<'a> + std::fmt::Debug>(max: usize) -> impl Strategy<Value = T> {
-    vec(any::<u8>(), 0..max)
-        .prop_filter_map("model", |b| T::arbitrary(&mut Unstructured::new(&b)).ok())
-}
-
-/// A model of the `shared` profile.
-#[derive(Debug)]
-struct SharedSnapshot(SnapshotModel);
-
-impl<'a> Arbitrary<'a> for SharedSnapshot {
-    fn arbitrary(u: &mut Unstructured<'a>) -> arbitrary::Result<Self> {
-        SnapshotModel::arbitrary_with(u, Profile::Shared, Size::SMALL).map(SharedSnapshot)
-    }
 }
 
 /// The files under `root/sqs`, keyed by their path relative to `root`

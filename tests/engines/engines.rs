@@ -3,13 +3,10 @@
 //! on every input; the stream engine also when it spills every record
 //! (REQ-ENG-3) and when the input is not in Pebble order (REQ-ENG-2).
 
-use std::fmt::Debug;
 use std::fs;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 
-use arbitrary::{Arbitrary, Unstructured};
-use proptest::collection::vec;
 use proptest::prelude::*;
 use proptest::test_runner::FileFailurePersistence;
 
@@ -21,7 +18,9 @@ use sqsdump::testkit::seeded::{write_snapshot, GenOptions};
 use sqsdump::testkit::snapshot::{Order, Profile, SnapshotModel, ValidSnapshot};
 
 use crate::common::files as tree;
+use crate::common::model;
 use crate::common::run::{bin, gen_file, kill, names, wait_for};
+use crate::common::{gen_bytes, valid};
 
 /// 64 cases unless `PROPTEST_CASES` says otherwise (each case decodes
 /// four times and writes to disk).
@@ -34,11 +33,6 @@ fn config() -> ProptestConfig {
         "proptest-regressions/engines.txt",
     )));
     c
-}
-
-fn model<T: for<'a> Arbitrary<'a> + Debug>(max: usize) -> impl Strategy<Value = T> {
-    vec(any::<u8>(), 0..max)
-        .prop_filter_map("model", |b| T::arbitrary(&mut Unstructured::new(&b)).ok())
 }
 
 /// No forced spill, a spill after every record, and a spill every few.
@@ -715,7 +709,7 @@ fn plain_engine_stopped_by_sighup_leaves_nothing_behind() {
 #[test]
 fn the_engine_comparison_reports_every_kind_of_difference() {
     use sqsdump::engine::compare_observed;
-    let fsm = gen_snapshot_bytes();
+    let fsm = gen_bytes(valid(3, 3, 200));
     let base = observe_plain(&fsm, Options::default()).unwrap();
     assert!(!base.warnings.is_empty() && base.files.len() > 2);
     let ok = |o: &sqsdump::engine::Observed| Ok::<_, sqsdump::Error>(o.clone());
@@ -753,21 +747,6 @@ fn the_engine_comparison_reports_every_kind_of_difference() {
     assert!(err.contains("only the stream engine failed"), "{err}");
     let err = compare_observed(Err(bad(b"x")), ok(&base)).unwrap_err();
     assert!(err.contains("only the plain engine failed"), "{err}");
-}
-
-fn gen_snapshot_bytes() -> Vec<u8> {
-    let mut fsm = Vec::new();
-    write_snapshot(
-        GenOptions {
-            seed: 3,
-            profile: Profile::Valid,
-            queues: 3,
-            messages: 200,
-        },
-        &mut fsm,
-    )
-    .unwrap();
-    fsm
 }
 
 // REQ-ENG-5, REQ-CLI-5: a run stages its dump beside the output, where

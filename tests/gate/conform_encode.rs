@@ -9,18 +9,14 @@
 //! program that reads the `.fsm` framing, edits the entries and writes
 //! them back.
 
-use std::collections::BTreeSet;
 use std::fs;
 use std::path::Path;
 use std::process::Output;
 
-use crate::common::gate::{self, bin, corpus_dir, fail_lines};
+use crate::common::gate::{self, bin, corpus_dir, count_cases, fails_blaming_only};
 
 fn encode_case_count() -> usize {
-    fs::read_dir(corpus_dir().join("encode"))
-        .unwrap()
-        .filter(|e| e.as_ref().unwrap().file_type().unwrap().is_dir())
-        .count()
+    count_cases(&corpus_dir().join("encode"))
 }
 
 fn conform(impl_cmd: &str, extra: &[&str]) -> (Output, String) {
@@ -111,22 +107,7 @@ fn broken<'a>(name: &'a str, perl: &'a str) -> Broken<'a> {
 fn assert_blames_only(b: Broken<'_>, req: &str, needle: &str) -> String {
     let tmp = tempfile::tempdir().unwrap();
     let (out, stdout) = conform(&b.script(tmp.path()), &[]);
-    assert_eq!(out.status.code(), Some(1), "{}: {stdout}", b.name);
-    let fails = fail_lines(&stdout);
-    let blamed: BTreeSet<&str> = fails.iter().map(|l| l.split(' ').nth(1).unwrap()).collect();
-    assert_eq!(
-        blamed,
-        BTreeSet::from([req]),
-        "{}: blamed {blamed:?}:\n{}",
-        b.name,
-        fails.join("\n")
-    );
-    assert!(
-        fails.iter().any(|l| l.contains(needle)),
-        "{}: no FAIL line contains {needle:?}:\n{}",
-        b.name,
-        fails.join("\n")
-    );
+    fails_blaming_only(b.name, &out, &stdout, req, needle);
     stdout
 }
 
