@@ -127,18 +127,20 @@ impl Control {
 
 /// Environment variable: sleep this many microseconds per entry read
 /// (stream engine, encode) or per file written (plain engine), so an
-/// end-to-end test can interrupt a run reliably. Read only with the
-/// `testkit` feature.
+/// end-to-end test can interrupt a run reliably. Read only by test builds
+/// (the `testkit` feature and debug assertions): a release build ignores
+/// it.
 #[cfg(feature = "testkit")]
 pub const ENTRY_DELAY_ENV: &str = "SQSDUMP_TEST_ENTRY_DELAY_US";
 /// Environment variable: spill buffers after this many bytes (see
-/// [`crate::engine::stream::Config::spill_after`]). Read only with the
-/// `testkit` feature.
+/// [`crate::engine::stream::Config::spill_after`]). Read only by test
+/// builds (the `testkit` feature and debug assertions): a release build
+/// ignores it.
 #[cfg(feature = "testkit")]
 pub const SPILL_AFTER_ENV: &str = "SQSDUMP_TEST_SPILL_AFTER";
 
-/// Test hooks of the command line: none in a build without the `testkit`
-/// feature, whatever the environment says.
+/// Test hooks of the command line: none in a release build or a build
+/// without the `testkit` feature, whatever the environment says.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct TestKnobs {
     /// Sleep this long per entry read (stream engine, encode) or per file
@@ -151,7 +153,7 @@ pub struct TestKnobs {
 impl TestKnobs {
     /// The knobs set in the environment ([`ENTRY_DELAY_ENV`],
     /// [`SPILL_AFTER_ENV`]).
-    #[cfg(feature = "testkit")]
+    #[cfg(all(feature = "testkit", debug_assertions))]
     pub fn from_env() -> TestKnobs {
         TestKnobs {
             entry_delay: std::env::var(ENTRY_DELAY_ENV)
@@ -164,8 +166,8 @@ impl TestKnobs {
         }
     }
 
-    /// No knobs: this build has no `testkit` feature.
-    #[cfg(not(feature = "testkit"))]
+    /// No knobs: this is not a test build.
+    #[cfg(not(all(feature = "testkit", debug_assertions)))]
     pub fn from_env() -> TestKnobs {
         TestKnobs::default()
     }
