@@ -622,7 +622,7 @@ mod tests {
             is_archive_file(&p).unwrap()
         };
         assert!(file("tar", &[&block[..], &[0u8; 1024][..]].concat()));
-        assert!(file("zst", &[0x28, 0xb5, 0x2f, 0xfd, 0]));
+        assert!(file("zst", &[&ZSTD_MAGIC[..], &[0]].concat()));
         assert!(!file("bad", &bad));
         assert!(!file("short", &block[..511]));
         assert!(!file("empty", b""));
